@@ -1,0 +1,17 @@
+/** `npm run bench`: runs every benchmark and prints its table. */
+import os from 'node:os';
+import { runDbBench } from './db.bench.ts';
+import { formatTable, type Row } from './table.ts';
+
+const suites: Array<{ title: string; run: () => Promise<Row[]> }> = [
+  { title: 'Database layer (drizzle vs raw better-sqlite3)', run: runDbBench },
+];
+
+const only = process.argv[2];
+process.stdout.write(
+  `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}\n\n`,
+);
+for (const suite of suites) {
+  if (only && !suite.title.toLowerCase().includes(only.toLowerCase())) continue;
+  process.stdout.write(`${formatTable(suite.title, await suite.run())}\n`);
+}

@@ -1,0 +1,24 @@
+// pm2: one process in fork mode. SQLite, cron jobs and long polling share it, so never
+// run more than one instance. Environment comes from .env (read by xkeeper itself).
+module.exports = {
+  apps: [
+    {
+      name: 'xkeeper',
+      script: 'src/main.ts',
+      interpreter: 'node',
+      interpreter_args: '--import tsx',
+      exec_mode: 'fork',
+      instances: 1,
+      autorestart: true,
+      max_restarts: 20,
+      min_uptime: '10s',
+      exp_backoff_restart_delay: 200,
+      kill_timeout: 15000,
+      max_memory_restart: '512M',
+      out_file: './data/logs/xkeeper.out.log',
+      error_file: './data/logs/xkeeper.err.log',
+      merge_logs: true,
+      time: true,
+    },
+  ],
+};

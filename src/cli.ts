@@ -1,0 +1,163 @@
+/**
+ * The `xkeeper` ops CLI. Every command takes --json and exits 0 on success, 1 on an
+ * error (message on stderr), 2 on bad usage. When xkeeper runs, the command is handed
+ * to it over the control socket; otherwise the CLI runs the same operation on the files.
+ */
+import { userInfo } from 'node:os';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { sendControlRequest, toErrorBody } from './control/socket.ts';
+import { runOperation, type OperationName } from './control/operations.ts';
+import { databasePath, openDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createLogger } from './logger.ts';
+import { createServices } from './services/index.ts';
+
+const EXIT_ERROR = 1;
+const EXIT_USAGE = 2;
+
+interface GlobalOptions {
+  json?: boolean;
+}
+
+/** A failed operation; arguments that fail validation count as bad usage. */
+class CliFailure extends Error {
+  readonly exitCode: number;
+  constructor(readonly body: { code: string; message: string }) {
+    super(body.message);
+    this.name = 'CliFailure';
+    this.exitCode = body.code === 'VALIDATION_FAILED' ? EXIT_USAGE : EXIT_ERROR;
+  }
+}
+
+/** Runs an operation on the running instance, or locally when none answers. */
+async function execute(config: Readonly<Config>, op: OperationName, args: unknown) {
+  const actor = `cli:${userInfo().username}`;
+  const response = await sendControlRequest(config.dataDir, { op, args, actor });
+  if (response) {
+    if (response.ok) return response.result;
+    throw new CliFailure(response.error);
+  }
+  const db = openDatabase(databasePath(config.dataDir));
+  try {
+    if (op !== 'migrate') runMigrations(db);
+    const logger = createLogger({ level: 'warn', destination: process.stderr, pretty: false });
+    const services = createServices({ db, config, logger });
+    return await runOperation(services, op, args, actor);
+  } catch (error) {
+    throw new CliFailure(toErrorBody(error));
+  } finally {
+    db.$client.close();
+  }
+}
+
+/** Prints a result: JSON for machines, `key: value` lines for people. */
+function print(result: unknown, json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const rows = Array.isArray(result) ? result : [result];
+  for (const row of rows) {
+    if (row && typeof row === 'object') {
+      for (const [k, v] of Object.entries(row)) {
+        process.stdout.write(
+          `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,
+        );
+      }
+      if (rows.length > 1) process.stdout.write('\n');
+    } else {
+      process.stdout.write(`${String(row)}\n`);
+    }
+  }
+}
+
+/** Builds the command tree. `program.parseAsync` runs it. */
+export function buildProgram(getConfig: () => Readonly<Config>): Command {
+  const program = new Command('xkeeper')
+    .description('xkeeper ops: API keys, keys, backups, core, admins')
+    .showHelpAfterError()
+    .exitOverride();
+
+  /** Adds a subcommand that takes --json and runs one operation. */
+  function command(parent: Command, spec: string, description: string) {
+    return parent
+      .command(spec)
+      .description(description)
+      .addOption(new Option('--json', 'machine-readable output on stdout'))
+      .exitOverride();
+  }
+
+  function runs(op: OperationName, toArgs: (...a: never[]) => unknown) {
+    return async (...params: unknown[]) => {
+      const cmd = params[params.length - 1] as Command;
+      const options = cmd.opts<GlobalOptions>();
+      const result = await execute(getConfig(), op, (toArgs as (...a: unknown[]) => unknown)(...params));
+      print(result, options.json);
+    };
+  }
+
+  command(program, 'migrate', 'apply pending database migrations').action(runs('migrate', () => ({})));
+
+  const admin = program.command('admin').description('owners and admins of the bot').exitOverride();
+  command(admin, 'add <telegramId>', 'grant admin rights to a Telegram user').action(
+    runs('admin.add', (telegramId: string) => ({ telegramId })),
+  );
+  command(admin, 'remove <telegramId>', 'take admin rights away').action(
+    runs('admin.remove', (telegramId: string) => ({ telegramId })),
+  );
+  command(admin, 'list', 'list owners and admins').action(runs('admin.list', () => ({})));
+
+  const key = program.command('key').description('VPN keys').exitOverride();
+  command(key, 'create <name>', 'create a key')
+    .option('--traffic-gb <n>', 'traffic limit in GB (2^30 bytes); 0 = unlimited; may be fractional')
+    .option('--days <n>', 'days until expiry; 0 = never')
+    .option('--telegram-id <id>', 'owner in Telegram')
+    .action(
+      runs('key.create', (name: string, o: { trafficGb?: string; days?: string; telegramId?: string }) => ({
+        name,
+        trafficGb: o.trafficGb,
+        days: o.days,
+        telegramId: o.telegramId,
+      })),
+    );
+  command(key, 'list', 'list keys (newest first)').action(runs('key.list', () => ({})));
+  for (const [verb, description] of [
+    ['show', 'show one key'],
+    ['kick', 'new UUID: the old link stops working at once'],
+    ['reset', 'reset the traffic of the current period'],
+    ['delete', 'delete a key'],
+  ] as const) {
+    command(key, `${verb} <name>`, description).action(runs(`key.${verb}`, (name: string) => ({ name })));
+  }
+
+  return program;
+}
+
+/** Entry point: returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let config: Readonly<Config> | undefined;
+  const getConfig = () => (config ??= loadConfig(process.env, { requireBotToken: false }));
+  const program = buildProgram(getConfig);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not failures; anything else commander raises is bad usage.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof CliFailure) {
+      process.stderr.write(`error: ${error.body.code}: ${error.body.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,158 @@
+/**
+ * Environment → typed, frozen Config. Every variable of CONTRACT.md lives here;
+ * a bad value stops start-up with a message naming the variable and the problem.
+ */
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const optionalSecret = z.string().min(1).optional();
+const url = z.url({ message: 'must be a URL such as https://example.com' });
+
+const adminIds = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const ids: number[] = [];
+    for (const part of value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      if (!/^\d{1,15}$/.test(part)) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not a Telegram user id` });
+        return z.NEVER;
+      }
+      ids.push(Number(part));
+    }
+    return ids;
+  });
+
+const envSchema = z.object({
+  BOT_TOKEN: z
+    .string({ message: 'is required (the token @BotFather gave you)' })
+    .regex(/^\d+:[\w-]{20,}$/, { message: 'does not look like a bot token (123456:ABC...)' }),
+  ADMIN_IDS: adminIds,
+  DATA_DIR: z.string().min(1).default('./data'),
+  TELEGRAM_API_ROOT: url.default('https://api.telegram.org'),
+  BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  WEBHOOK_URL: url.optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, { message: 'may hold only A-Z a-z 0-9 _ - (1-256 chars)' })
+    .optional(),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: port(8080),
+  PUBLIC_URL: url.optional(),
+  CORE_BIN: z.string().min(1).default('xray'),
+  CORE_MANAGED: bool(true),
+  CORE_API_PORT: port(10085),
+  VLESS_HOST: z.string().min(1).optional(),
+  VLESS_PORT: port(443),
+  REALITY_SNI: z.string().min(1).default('www.microsoft.com'),
+  REALITY_TARGET: z.string().min(1).optional(),
+  STATS_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  KEY_REQUEST_POLICY: z.enum(['open', 'approval', 'closed']).default('approval'),
+  MAX_KEYS_PER_USER: z.coerce.number().int().min(0).max(1000).default(1),
+  DEFAULT_KEY_DAYS: z.coerce.number().min(0).max(36500).default(30),
+  DEFAULT_KEY_TRAFFIC_GB: z.coerce.number().min(0).default(0),
+  TRUST_PROXY: bool(false),
+  BLOCK_PRIVATE_NETWORKS: bool(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PAYMENT_WEBHOOK_SECRET: optionalSecret,
+  CRYPTOPAY_TOKEN: optionalSecret,
+  CRYPTOPAY_API_ROOT: url.default('https://pay.crypt.bot'),
+  YOOKASSA_SHOP_ID: optionalSecret,
+  YOOKASSA_SECRET_KEY: optionalSecret,
+  YOOKASSA_API_ROOT: url.default('https://api.yookassa.ru'),
+  STRIPE_SECRET_KEY: optionalSecret,
+  STRIPE_WEBHOOK_SECRET: optionalSecret,
+  STRIPE_API_ROOT: url.default('https://api.stripe.com'),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** Absolute path of DATA_DIR. */
+  dataDir: string;
+  /** Base of subscription URLs, without a trailing slash. */
+  publicUrl: string;
+  /** Address written into share links. */
+  vlessHost: string;
+  /** REALITY target host:port. */
+  realityTarget: string;
+}
+
+/** A configuration error that names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Options for {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** BOT_TOKEN may be absent (the CLI does not talk to Telegram). */
+  requireBotToken?: boolean;
+  /** Read `.env` from the working directory when present (default true). */
+  dotenv?: boolean;
+}
+
+const PLACEHOLDER_TOKEN = '0:cli-does-not-use-the-telegram-bot-token';
+
+/**
+ * Validates `env` (default `process.env`, after `.env` is loaded) into a frozen Config.
+ * @throws ConfigError naming each bad variable and what is wrong with it.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): Readonly<Config> {
+  if (options.dotenv !== false && env === process.env && existsSync('.env')) {
+    loadDotenv({ path: '.env', quiet: true });
+  }
+  // Empty strings mean "unset", as in most .env files.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
+  if (options.requireBotToken === false && cleaned.BOT_TOKEN === undefined) {
+    cleaned.BOT_TOKEN = PLACEHOLDER_TOKEN;
+  }
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'} ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.BOT_MODE === 'webhook') {
+    if (!e.WEBHOOK_URL) problems.push('WEBHOOK_URL is required when BOT_MODE=webhook');
+    if (!e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET is required when BOT_MODE=webhook');
+  }
+  if (e.BOT_TOKEN === PLACEHOLDER_TOKEN && options.requireBotToken !== false) {
+    problems.push('BOT_TOKEN is required');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const hostForUrl = isIP(e.HTTP_HOST) === 6 ? `[${e.HTTP_HOST}]` : e.HTTP_HOST;
+  const publicUrl = (e.PUBLIC_URL ?? `http://${hostForUrl}:${e.HTTP_PORT}`).replace(/\/+$/, '');
+  const vlessHost = e.VLESS_HOST ?? new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  return Object.freeze({
+    ...e,
+    ADMIN_IDS: Object.freeze([...e.ADMIN_IDS]) as number[],
+    dataDir: path.resolve(e.DATA_DIR),
+    publicUrl,
+    vlessHost,
+    realityTarget: e.REALITY_TARGET ?? `${e.REALITY_SNI}:443`,
+  });
+}

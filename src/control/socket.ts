@@ -1,0 +1,152 @@
+/**
+ * The control socket: a Unix socket in DATA_DIR, owner-only, through which the CLI hands
+ * a command to the running instance so changes reach the live core and DB at once.
+ * Protocol: one JSON line in ({op, args, actor}), one JSON line out ({ok, result | error}).
+ */
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ZodError } from 'zod';
+import type { Logger } from '../logger.ts';
+import { AppError, isAppError } from '../services/errors.ts';
+import type { Services } from '../services/index.ts';
+import { isOperationName, runOperation } from './operations.ts';
+
+export interface ControlRequest {
+  op: string;
+  args: unknown;
+  actor: string;
+}
+
+export type ControlResponse =
+  { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+
+/** Where the control socket lives for a DATA_DIR. */
+export function controlSocketPath(dataDir: string): string {
+  return path.join(dataDir, 'xkeeper.sock');
+}
+
+/** Turns any failure into the wire error shape. */
+export function toErrorBody(error: unknown): { code: string; message: string } {
+  if (isAppError(error)) return { code: error.code, message: error.message };
+  if (error instanceof ZodError) {
+    const message = error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+    return { code: 'VALIDATION_FAILED', message };
+  }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Starts the control server. Resolves once it listens; `close()` removes the socket. */
+export async function startControlServer(deps: {
+  dataDir: string;
+  services: Services;
+  logger: Logger;
+}): Promise<{ close(): Promise<void> }> {
+  const socketPath = controlSocketPath(deps.dataDir);
+  // A socket file left by a crashed instance: nobody answers on it, so it can go.
+  if (existsSync(socketPath)) {
+    if (await isAnswering(socketPath)) {
+      throw new Error(`another xkeeper is running on ${deps.dataDir} (${socketPath} answers)`);
+    }
+    unlinkSync(socketPath);
+  }
+  const server = net.createServer((socket) => {
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\n');
+      if (end === -1) return;
+      const line = buffer.slice(0, end);
+      void handle(line).then((response) => socket.end(`${JSON.stringify(response)}\n`));
+    });
+    socket.on('error', (err) => deps.logger.debug({ err }, 'control socket client error'));
+  });
+
+  async function handle(line: string): Promise<ControlResponse> {
+    try {
+      const request = JSON.parse(line) as ControlRequest;
+      if (!isOperationName(request.op)) {
+        throw new AppError('VALIDATION_FAILED', `unknown operation ${request.op}`);
+      }
+      deps.logger.info({ op: request.op, actor: request.actor }, 'control command');
+      const result = await runOperation(deps.services, request.op, request.args, request.actor);
+      return { ok: true, result };
+    } catch (error) {
+      if (!isAppError(error) && !(error instanceof ZodError)) {
+        deps.logger.error({ err: error }, 'control command failed');
+      }
+      return { ok: false, error: toErrorBody(error) };
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Owner-only from the first instant: the umask covers the window before chmod.
+    const previous = process.umask(0o177);
+    server.listen(socketPath, () => {
+      process.umask(previous);
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(socketPath, 0o600);
+
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if (existsSync(socketPath)) unlinkSync(socketPath);
+      }),
+  };
+}
+
+function isAnswering(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Sends one request to a running instance. Resolves `null` when no instance answers
+ * (no socket, or a stale one), so the caller can work on the files itself.
+ */
+export function sendControlRequest(
+  dataDir: string,
+  request: ControlRequest,
+  timeoutMs = 120_000,
+): Promise<ControlResponse | null> {
+  const socketPath = controlSocketPath(dataDir);
+  if (!existsSync(socketPath)) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    let connected = false;
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error(`the running xkeeper did not answer within ${timeoutMs / 1000} s`));
+    });
+    socket.once('connect', () => {
+      connected = true;
+      socket.write(`${JSON.stringify(request)}\n`);
+    });
+    socket.on('data', (chunk: string) => (buffer += chunk));
+    socket.once('end', () => {
+      try {
+        resolve(JSON.parse(buffer) as ControlResponse);
+      } catch {
+        reject(new Error('the running xkeeper sent an unreadable answer'));
+      }
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (!connected && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')) resolve(null);
+      else reject(err);
+    });
+  });
+}

@@ -1,0 +1,241 @@
+/**
+ * The data model. One file, column helpers at the top; drizzle-kit generates the
+ * migrations in `drizzle/` from it (`npm run db:generate`), never edited by hand.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Milliseconds since the epoch, read as a Date. */
+const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
+const createdAt = () =>
+  timestamp('created_at')
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+const updatedAt = () =>
+  timestamp('updated_at')
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+const flag = (name: string) => integer(name, { mode: 'boolean' });
+const bytes = (name: string) => integer(name).notNull().default(0);
+const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
+
+export const ROLES = ['owner', 'admin', 'user'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const KEY_STATUSES = ['active', 'disabled', 'limited', 'expired', 'on_hold'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+export const RESET_STRATEGIES = ['no_reset', 'day', 'week', 'month', 'year', 'calendar_month'] as const;
+export type ResetStrategy = (typeof RESET_STRATEGIES)[number];
+
+export const SEVERITIES = ['debug', 'info', 'warning', 'error', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const ORDER_STATES = ['created', 'paid', 'applied', 'failed', 'refunded'] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+/** People who talked to the bot (or were named as a key's owner). */
+export const telegramUsers = sqliteTable('telegram_users', {
+  id: integer('id').primaryKey(), // Telegram user id
+  username: text('username'),
+  firstName: text('first_name'),
+  lastName: text('last_name'),
+  /** Language Telegram reports; `language` is what the user picked with /lang. */
+  languageCode: text('language_code'),
+  language: text('language'),
+  role: text('role', { enum: ROLES }).notNull().default('user'),
+  banned: flag('banned').notNull().default(false),
+  /** False once Telegram answered 403 (the user blocked the bot). */
+  reachable: flag('reachable').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** VPN accounts. `name` is the core's email and unique case-insensitively. */
+export const keys = sqliteTable(
+  'keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    uuid: text('uuid').notNull(),
+    status: text('status', { enum: KEY_STATUSES }).notNull().default('active'),
+    /** null = unlimited. */
+    trafficLimitBytes: integer('traffic_limit_bytes'),
+    /** Usage of the current period (since the last reset). */
+    uploadBytes: bytes('upload_bytes'),
+    downloadBytes: bytes('download_bytes'),
+    lifetimeUsedBytes: bytes('lifetime_used_bytes'),
+    expireAt: timestamp('expire_at'),
+    /** on_hold: the key's duration, counted from activation. */
+    onHoldDurationSeconds: integer('on_hold_duration_seconds'),
+    /** on_hold: the key activates at this instant even without traffic. */
+    onHoldDeadline: timestamp('on_hold_deadline'),
+    resetStrategy: text('reset_strategy', { enum: RESET_STRATEGIES }).notNull().default('no_reset'),
+    lastResetAt: timestamp('last_reset_at'),
+    ownerTelegramId: integer('owner_telegram_id'),
+    note: text('note'),
+    subToken: text('sub_token').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    onlineAt: timestamp('online_at'),
+    firstConnectedAt: timestamp('first_connected_at'),
+  },
+  (t) => [
+    uniqueIndex('keys_name_nocase').on(sql`lower(${t.name})`),
+    uniqueIndex('keys_uuid').on(t.uuid),
+    uniqueIndex('keys_sub_token').on(t.subToken),
+    index('keys_owner').on(t.ownerTelegramId),
+    index('keys_status').on(t.status),
+  ],
+);
+
+/** Traffic of one key on one UTC day. */
+export const keyUsageDaily = sqliteTable(
+  'key_usage_daily',
+  {
+    keyId: integer('key_id')
+      .notNull()
+      .references(() => keys.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(), // YYYY-MM-DD (UTC)
+    uploadBytes: bytes('upload_bytes'),
+    downloadBytes: bytes('download_bytes'),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.day] }), index('key_usage_daily_day').on(t.day)],
+);
+
+/**
+ * The last value read of each core counter, so collection reads without reset and
+ * stays crash-safe. Keyed by core id (the local core is `local`) and counter name.
+ */
+export const coreCounters = sqliteTable(
+  'core_counters',
+  {
+    coreId: text('core_id').notNull(),
+    name: text('name').notNull(),
+    value: integer('value').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.coreId, t.name] })],
+);
+
+/** Key/value settings (REALITY keys, policies, thresholds), values as JSON. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: json<unknown>('value').notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** Keys of the HTTP API. Only the SHA-256 of a key is stored. */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    keyHash: text('key_hash').notNull(),
+    prefix: text('prefix').notNull(),
+    scopes: json<string[]>('scopes').notNull(),
+    rateLimitPerMinute: integer('rate_limit_per_minute').notNull().default(120),
+    rateLimitPerHour: integer('rate_limit_per_hour').notNull().default(3600),
+    allowedIps: json<string[]>('allowed_ips').notNull().default([]),
+    active: flag('active').notNull().default(true),
+    revokedAt: timestamp('revoked_at'),
+    expireAt: timestamp('expire_at'),
+    lastUsedAt: timestamp('last_used_at'),
+    totalRequests: integer('total_requests').notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('api_keys_hash').on(t.keyHash)],
+);
+
+/** What happened: key changes, core incidents, refusals. */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: createdAt(),
+    type: text('type').notNull(),
+    severity: text('severity', { enum: SEVERITIES }).notNull().default('info'),
+    actor: text('actor'),
+    subject: text('subject'),
+    data: json<Record<string, unknown>>('data'),
+  },
+  (t) => [index('events_at').on(t.at), index('events_type').on(t.type, t.at)],
+);
+
+/** Side effects written with the change that causes them; a worker delivers them. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    payload: json<Record<string, unknown>>('payload').notNull(),
+    /** Optional: a second row with the same key is not queued while one is pending. */
+    dedupeKey: text('dedupe_key'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at')
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+    deliveredAt: timestamp('delivered_at'),
+    failedAt: timestamp('failed_at'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('outbox_due').on(t.deliveredAt, t.failedAt, t.nextAttemptAt),
+    uniqueIndex('outbox_dedupe').on(t.dedupeKey),
+  ],
+);
+
+/** What can be bought. */
+export const plans = sqliteTable('plans', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  days: integer('days').notNull(),
+  trafficGb: integer('traffic_gb'),
+  priceStars: integer('price_stars'),
+  /** Price per provider currency, e.g. {"RUB": 19900, "USD": 299} in minor units. */
+  prices: json<Record<string, number>>('prices').notNull().default({}),
+  isTrial: flag('is_trial').notNull().default(false),
+  active: flag('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Orders and the payments that settle them; a provider payment is applied once. */
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    telegramId: integer('telegram_id'),
+    keyId: integer('key_id').references(() => keys.id, { onDelete: 'set null' }),
+    planId: integer('plan_id').references(() => plans.id, { onDelete: 'set null' }),
+    provider: text('provider').notNull(),
+    providerPaymentId: text('provider_payment_id'),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    state: text('state', { enum: ORDER_STATES }).notNull().default('created'),
+    data: json<Record<string, unknown>>('data'),
+    createdAt: createdAt(),
+    paidAt: timestamp('paid_at'),
+    appliedAt: timestamp('applied_at'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('orders_provider_payment').on(t.provider, t.providerPaymentId)],
+);
+
+/** grammY session and conversation storage. */
+export const botSessions = sqliteTable('bot_sessions', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: updatedAt(),
+});
+
+export type TelegramUser = typeof telegramUsers.$inferSelect;
+export type Key = typeof keys.$inferSelect;
+export type NewKey = typeof keys.$inferInsert;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type Event = typeof events.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;

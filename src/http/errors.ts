@@ -1,0 +1,51 @@
+/** Every HTTP error is `{ error: { code, message } }` with the right status; never a stack. */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ZodError } from 'zod';
+import type { Logger } from '../logger.ts';
+import { isAppError } from '../services/errors.ts';
+
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}
+
+/** Fastify's own error codes for bad requests, mapped to the registry's codes. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+};
+
+export function installErrorHandlers(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isAppError(error)) {
+      return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
+    }
+    if (error instanceof ZodError) {
+      const fields = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      return reply
+        .status(400)
+        .send(
+          errorBody(
+            'VALIDATION_FAILED',
+            fields.map((f) => `${f.path || 'body'}: ${f.message}`).join('; '),
+            fields,
+          ),
+        );
+    }
+    if (error.validation) {
+      return reply.status(400).send(errorBody('VALIDATION_FAILED', error.message));
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      const code =
+        (error.code && FASTIFY_CODES[error.code]) ?? (status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED');
+      return reply.status(status).send(errorBody(code, error.message));
+    }
+    logger.error({ err: error, url: request.url }, 'request failed');
+    return reply.status(500).send(errorBody('INTERNAL', 'internal error'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

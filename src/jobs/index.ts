@@ -1,0 +1,58 @@
+/** Registers the cron jobs; each calls one service method. */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../logger.ts';
+import type { Services } from '../services/index.ts';
+
+interface JobSpec {
+  name: string;
+  schedule: string;
+  run(): unknown;
+}
+
+/** Seconds-field cron for "every N seconds" (N ≤ 59), else whole minutes. */
+function everySeconds(n: number): string {
+  return n < 60 ? `*/${n} * * * * *` : `0 */${Math.max(1, Math.round(n / 60))} * * * *`;
+}
+
+/** The schedule of every job. */
+export function jobSpecs(services: Services): JobSpec[] {
+  return [
+    {
+      name: 'collect-traffic',
+      schedule: everySeconds(services.config.STATS_INTERVAL_SECONDS),
+      run: async () => {
+        await services.traffic.collect();
+        await services.limits.enforce();
+      },
+    },
+    { name: 'deliver-outbox', schedule: everySeconds(5), run: () => services.outbox.deliverDue() },
+    {
+      name: 'usage-retention',
+      schedule: '11 3 * * *',
+      run: () => services.traffic.pruneDaily(services.settings.require('usageRetentionDays')),
+    },
+    { name: 'events-retention', schedule: '17 3 * * *', run: () => services.events.prune() },
+  ];
+}
+
+/** Starts every job; returns a stop function. A failing run is logged, never fatal. */
+export function startJobs({ services, logger }: { services: Services; logger: Logger }) {
+  const tasks: ScheduledTask[] = jobSpecs(services).map((spec) =>
+    cron.schedule(
+      spec.schedule,
+      async () => {
+        try {
+          await spec.run();
+        } catch (err) {
+          logger.error({ err, job: spec.name }, 'job failed');
+        }
+      },
+      { name: spec.name, noOverlap: true },
+    ),
+  );
+  return {
+    async stop() {
+      await Promise.all(tasks.map((t) => t.stop()));
+    },
+  };
+}

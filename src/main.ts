@@ -1,0 +1,117 @@
+/**
+ * The composition root: config → logger → db + migrations → core → services →
+ * bot, HTTP server, control socket, jobs → signal handlers that stop them in reverse, once.
+ */
+import { pathToFileURL } from 'node:url';
+import type { RunnerHandle } from '@grammyjs/runner';
+import { createBot, startPolling } from './bot/index.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { startControlServer } from './control/socket.ts';
+import { databasePath, openDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createServer } from './http/index.ts';
+import { startJobs } from './jobs/index.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createServices } from './services/index.ts';
+import { APP_VERSION } from './version.ts';
+
+type Stopper = { name: string; stop: () => unknown };
+
+/** Starts everything; returns a function that stops it all in reverse order, once. */
+export async function startApp(config: Readonly<Config>, logger: Logger) {
+  const stoppers: Stopper[] = [];
+  let ready = false;
+  let stopping: Promise<void> | undefined;
+
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      for (const { name, stop } of stoppers.reverse()) {
+        try {
+          await stop();
+        } catch (err) {
+          logger.error({ err, component: name }, 'error while stopping');
+        }
+      }
+    })());
+
+  try {
+    const db = openDatabase(databasePath(config.dataDir));
+    stoppers.push({ name: 'db', stop: () => db.$client.close() });
+    const migrations = runMigrations(db);
+    logger.info({ applied: migrations.applied }, 'database ready');
+
+    const services = createServices({ db, config, logger });
+    const bot = createBot({ config, services, logger });
+
+    const server = createServer({
+      config,
+      services,
+      logger,
+      bot,
+      health: {
+        isReady: () => ready,
+        coreStatus: () =>
+          Promise.resolve({ running: false, available: false, reason: 'core adapter not configured' }),
+      },
+    });
+    await server.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+    stoppers.push({ name: 'http', stop: () => server.close() });
+    logger.info({ url: `http://${config.HTTP_HOST}:${config.HTTP_PORT}` }, 'HTTP server listening');
+
+    const control = await startControlServer({ dataDir: config.dataDir, services, logger });
+    stoppers.push({ name: 'control', stop: () => control.close() });
+
+    if (config.BOT_MODE === 'webhook') {
+      await bot.init();
+      await bot.api.setWebhook(config.WEBHOOK_URL ?? '', {
+        secret_token: config.WEBHOOK_SECRET,
+        allowed_updates: ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'],
+      });
+      logger.info('bot webhook set');
+    } else {
+      const runner: RunnerHandle = await startPolling(bot);
+      stoppers.push({ name: 'bot', stop: () => runner.isRunning() && runner.stop() });
+      logger.info({ username: bot.botInfo.username }, 'bot polling');
+    }
+
+    const jobs = startJobs({ services, logger });
+    stoppers.push({ name: 'jobs', stop: () => jobs.stop() });
+
+    ready = true;
+    logger.info({ version: APP_VERSION }, 'xkeeper started');
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+  return shutdown;
+}
+
+async function main(): Promise<void> {
+  let config: Readonly<Config>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`xkeeper: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  let shutdown: () => Promise<void>;
+  try {
+    shutdown = await startApp(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    process.exit(1);
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping');
+    void shutdown().then(() => process.exit(0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+// Run only as the entry point, so tests can import startApp.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

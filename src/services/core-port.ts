@@ -1,0 +1,46 @@
+/**
+ * What the services need of a VPN core. The services talk to cores only through this
+ * interface (the local core today, more nodes later), never to a concrete process.
+ */
+import type { KeyStatus } from '../db/schema.ts';
+
+/** A VPN account as a core sees it: the key name is the core's email. */
+export interface CoreUser {
+  name: string;
+  uuid: string;
+}
+
+export interface CoreCounters {
+  /** Seconds the core has been up; a drop means it restarted and its counters reset. */
+  uptimeSeconds: number;
+  /** Counter name (`user>>>NAME>>>traffic>>>uplink`) → value since the core started. */
+  counters: Map<string, number>;
+  /** Names the core reports online right now, when it can tell. */
+  online?: string[] | null;
+}
+
+export interface CorePort {
+  /** Core id used to key counter baselines; the local core is `local`. */
+  readonly id: string;
+  /** Removes, then adds users on the running core; never throws for a core that is down. */
+  apply(change: { add?: CoreUser[]; remove?: string[] }): Promise<unknown>;
+  /** Current user counters, read without reset; null when the core cannot be reached. */
+  readCounters(): Promise<CoreCounters | null>;
+  /** The share link of a user for the running inbound; null while it is unknown. */
+  shareLink(user: CoreUser): string | null;
+}
+
+/** Statuses whose keys are present in the core (on_hold keys connect to start their clock). */
+export const STATUSES_IN_CORE: readonly KeyStatus[] = ['active', 'on_hold'];
+
+export function isInCore(status: KeyStatus): boolean {
+  return STATUSES_IN_CORE.includes(status);
+}
+
+/** A core that is not there: changes stay in the DB until the reconciler applies them. */
+export const absentCore: CorePort = {
+  id: 'local',
+  apply: () => Promise.resolve('pending'),
+  readCounters: () => Promise.resolve(null),
+  shareLink: () => null,
+};

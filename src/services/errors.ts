@@ -1,0 +1,52 @@
+/**
+ * The one registry of error codes. Services throw AppError with a code; the bot turns
+ * the code into localized text, HTTP into a status and JSON — the same rule in one place.
+ */
+
+/** Every code with the HTTP status it maps to. */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 400,
+  INVALID_KEY_NAME: 400,
+  INVALID_TELEGRAM_ID: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_ADMIN: 403,
+  IP_NOT_ALLOWED: 403,
+  KEY_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  KEY_NAME_TAKEN: 409,
+  QUOTA_EXCEEDED: 409,
+  LAST_OWNER: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BACKUP_INVALID: 422,
+  RATE_LIMITED: 429,
+  CORE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A failure the caller can explain to a person: a code from the registry plus details. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  /** The HTTP status this error maps to. */
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+/** True when `error` is an AppError (optionally with the given code). */
+export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
+  return error instanceof AppError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,73 @@
+/** The event log: who did what to what, and core incidents. */
+import { and, count, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { events, type Severity } from '../db/schema.ts';
+import type { Clock } from './clock.ts';
+
+export interface EventInput {
+  type: string;
+  severity?: Severity;
+  actor?: string | null;
+  subject?: string | null;
+  data?: Record<string, unknown> | null;
+}
+
+export interface EventQuery {
+  type?: string;
+  severity?: Severity;
+  since?: Date;
+  until?: Date;
+  page?: number;
+  perPage?: number;
+}
+
+/** A DB handle or a transaction: events are written inside the change's transaction. */
+export type DbOrTx = Pick<Db, 'insert' | 'select' | 'update' | 'delete'>;
+
+export function createEventsService({ db, clock }: { db: Db; clock: Clock }) {
+  return {
+    /** Records an event; pass the transaction of the change it describes. */
+    record(event: EventInput, tx: DbOrTx = db) {
+      tx.insert(events)
+        .values({
+          at: clock.now(),
+          type: event.type,
+          severity: event.severity ?? 'info',
+          actor: event.actor ?? null,
+          subject: event.subject ?? null,
+          data: event.data ?? null,
+        })
+        .run();
+    },
+
+    /** Deletes events older than `days` (default 180); returns how many went. */
+    prune(days = 180) {
+      const cutoff = new Date(clock.now().getTime() - days * 86_400_000);
+      return db.delete(events).where(lt(events.at, cutoff)).run().changes;
+    },
+
+    /** Newest first, with paging. */
+    list(query: EventQuery = {}) {
+      const where: SQL[] = [];
+      if (query.type) where.push(eq(events.type, query.type));
+      if (query.severity) where.push(eq(events.severity, query.severity));
+      if (query.since) where.push(gte(events.at, query.since));
+      if (query.until) where.push(lte(events.at, query.until));
+      const perPage = Math.min(Math.max(query.perPage ?? 20, 1), 500);
+      const page = Math.max(query.page ?? 1, 1);
+      const filter = where.length ? and(...where) : undefined;
+      const items = db
+        .select()
+        .from(events)
+        .where(filter)
+        .orderBy(desc(events.at), desc(events.id))
+        .limit(perPage)
+        .offset((page - 1) * perPage)
+        .all();
+      const total = db.select({ n: count() }).from(events).where(filter).get()?.n ?? 0;
+      return { items, total, page, perPage };
+    },
+  };
+}
+
+export type EventsService = ReturnType<typeof createEventsService>;

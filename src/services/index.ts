@@ -1,0 +1,68 @@
+/**
+ * The domain, wired together. Services know nothing of Telegram or HTTP: they take
+ * plain arguments and return plain data or throw an AppError.
+ */
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import { createAdminsService } from './admins.service.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { absentCore, type CorePort } from './core-port.ts';
+import { createEventsService } from './events.service.ts';
+import { createKeysService } from './keys.service.ts';
+import { toUserJson, type UserJson } from './key-view.ts';
+import type { Key } from '../db/schema.ts';
+import { createLimitsService } from './limits.service.ts';
+import { createOutboxService } from './outbox.service.ts';
+import { createSettingsService } from './settings.service.ts';
+import { createTrafficService } from './traffic.service.ts';
+
+export interface ServiceDeps {
+  db: Db;
+  config: Readonly<Config>;
+  logger: Logger;
+  /** The core the services drive; absent until the adapter is attached. */
+  core?: CorePort;
+  clock?: Clock;
+}
+
+/** Builds every service on one DB handle and clock. */
+export function createServices(deps: ServiceDeps) {
+  const clock = deps.clock ?? systemClock;
+  const { db, config, logger } = deps;
+  let core = deps.core ?? absentCore;
+  const events = createEventsService({ db, clock });
+  const outbox = createOutboxService({ db, clock, logger });
+  const settings = createSettingsService({ db, clock, config });
+  const admins = createAdminsService({ db, clock, events, ownerIds: config.ADMIN_IDS });
+  const traffic = createTrafficService({ db, clock, logger, getCore: () => core });
+  const keys = createKeysService({ db, core, clock, logger, events, outbox, traffic });
+  const limits = createLimitsService({ db, clock, keys, settings });
+  return {
+    db,
+    clock,
+    config,
+    events,
+    outbox,
+    settings,
+    admins,
+    keys,
+    traffic,
+    limits,
+    /** The core in use (swapped by attachCore). */
+    get core(): CorePort {
+      return core;
+    },
+    /** A key as the API, CLI and webhooks show it. */
+    view(key: Key): UserJson {
+      return toUserJson(key, { publicUrl: config.publicUrl, core });
+    },
+    /** Connects the services to a started core adapter. */
+    attachCore(next: CorePort) {
+      core = next;
+      keys.attachCore(next);
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,558 @@
+/**
+ * Key lifecycle: create, kick, reset, renew, limit, enable/disable, note, delete.
+ * Every change is one DB transaction (with its event and outbox rows), then applied to
+ * the core. If the core is down the DB change stands and the reconciler applies it later.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { and, count, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { keys, telegramUsers, type Key, type KeyStatus, type ResetStrategy } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { Clock } from './clock.ts';
+import { isInCore, type CorePort, type CoreUser } from './core-port.ts';
+import { AppError } from './errors.ts';
+import type { DbOrTx, EventsService } from './events.service.ts';
+import type { OutboxService } from './outbox.service.ts';
+import type { TrafficService } from './traffic.service.ts';
+
+export const GB = 2 ** 30;
+const DAY_MS = 86_400_000;
+const NAME_RE = /^[A-Za-z0-9_.\-@]{1,32}$/;
+
+export interface CreateKeyInput {
+  name: string;
+  /** Bytes; null or 0 = unlimited. */
+  trafficLimitBytes?: number | null;
+  /** Absolute expiry; null = never. Ignored when `onHold` is set. */
+  expireAt?: Date | null;
+  /** The key waits until first use (or the deadline), then runs for `durationDays`. */
+  onHold?: { durationDays: number; deadline?: Date | null } | null;
+  resetStrategy?: ResetStrategy;
+  ownerTelegramId?: number | null;
+  note?: string | null;
+  status?: 'active' | 'disabled';
+}
+
+export interface KeyPatch {
+  trafficLimitBytes?: number | null;
+  expireAt?: Date | null;
+  resetStrategy?: ResetStrategy;
+  ownerTelegramId?: number | null;
+  note?: string | null;
+  status?: 'active' | 'disabled';
+}
+
+export interface KeyListQuery {
+  page?: number;
+  perPage?: number;
+  status?: KeyStatus;
+  /** Matches key name, owner id or owner @username. */
+  search?: string;
+  ownerTelegramId?: number;
+}
+
+/** Notification kinds an owner hears about, queued in the outbox. */
+export const OWNER_NOTICE = 'owner.notice';
+
+/** Validates a key name (the core's email): 1–32 of letters, digits, `_ . - @`. */
+export function assertKeyName(name: string): void {
+  if (!NAME_RE.test(name)) {
+    throw new AppError(
+      'INVALID_KEY_NAME',
+      `"${name.slice(0, 40)}" is not a valid key name: use 1-32 letters, digits, _ . - @`,
+    );
+  }
+}
+
+function newSubToken(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+function nonNegative(value: number | null | undefined, what: string): number | null {
+  if (value === null || value === undefined || value === 0) return null;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new AppError('VALIDATION_FAILED', `${what} must be a positive number or 0 for unlimited`);
+  }
+  return Math.round(value);
+}
+
+/** Period usage of a key. */
+export function usedBytes(key: Pick<Key, 'uploadBytes' | 'downloadBytes'>): number {
+  return key.uploadBytes + key.downloadBytes;
+}
+
+export function createKeysService(deps: {
+  db: Db;
+  core: CorePort;
+  clock: Clock;
+  logger: Logger;
+  events: EventsService;
+  outbox: OutboxService;
+  traffic: TrafficService;
+}) {
+  const { db, clock, logger, events, outbox } = deps;
+  let core = deps.core;
+
+  function find(name: string, tx: DbOrTx = db): Key | undefined {
+    return tx
+      .select()
+      .from(keys)
+      .where(sql`lower(${keys.name}) = lower(${name})`)
+      .get();
+  }
+
+  function require(name: string, tx: DbOrTx = db): Key {
+    const key = find(name, tx);
+    if (!key) throw new AppError('KEY_NOT_FOUND', `no key named "${name}"`);
+    return key;
+  }
+
+  function coreUser(key: Key): CoreUser {
+    return { name: key.name, uuid: key.uuid };
+  }
+
+  /** Brings the core in line with a key's change; failures are left to the reconciler. */
+  async function applyToCore(before: Key | null, after: Key | null): Promise<void> {
+    const wasIn = before !== null && isInCore(before.status);
+    const isIn = after !== null && isInCore(after.status);
+    const remove: string[] = [];
+    const add: CoreUser[] = [];
+    if (wasIn && (!isIn || before.uuid !== after?.uuid)) remove.push(before.name);
+    if (isIn && (!wasIn || before?.uuid !== after.uuid)) add.push(coreUser(after));
+    if (remove.length === 0 && add.length === 0) return;
+    try {
+      await core.apply({ remove, add });
+    } catch (err) {
+      logger.warn({ err, key: after?.name ?? before?.name }, 'core apply failed; the reconciler will retry');
+    }
+  }
+
+  function notifyOwner(
+    tx: DbOrTx,
+    key: Key,
+    notice: string,
+    vars: Record<string, unknown> = {},
+    dedupe?: string,
+  ) {
+    if (key.ownerTelegramId === null) return false;
+    return outbox.enqueue(
+      OWNER_NOTICE,
+      { telegramId: key.ownerTelegramId, notice, key: key.name, ...vars },
+      tx,
+      dedupe,
+    );
+  }
+
+  /**
+   * One change: read the key, let `change` compute the new row inside a transaction that
+   * also writes the event, then apply the difference to the core.
+   */
+  async function mutate(
+    name: string,
+    actor: string,
+    type: string,
+    change: (key: Key, tx: DbOrTx) => Partial<Key>,
+    after?: (key: Key, tx: DbOrTx) => void,
+  ): Promise<Key> {
+    const [before, updated] = db.transaction((tx) => {
+      const key = require(name, tx);
+      const patch = change(key, tx);
+      const row = tx
+        .update(keys)
+        .set({ ...patch, updatedAt: clock.now() })
+        .where(eq(keys.id, key.id))
+        .returning()
+        .get();
+      events.record({ type, actor, subject: key.name, data: describe(key, row) }, tx);
+      after?.(row, tx);
+      return [key, row] as const;
+    });
+    await applyToCore(before, updated);
+    return updated;
+  }
+
+  return {
+    find,
+    get: require,
+
+    /** Swaps the core (the adapter starts after the services are built). */
+    attachCore(next: CorePort) {
+      core = next;
+    },
+
+    getById(id: number): Key | undefined {
+      return db.select().from(keys).where(eq(keys.id, id)).get();
+    },
+
+    bySubToken(token: string): Key | undefined {
+      return db.select().from(keys).where(eq(keys.subToken, token)).get();
+    },
+
+    /** Keys of one Telegram user, oldest first. */
+    ownedBy(telegramId: number): Key[] {
+      return db.select().from(keys).where(eq(keys.ownerTelegramId, telegramId)).orderBy(keys.id).all();
+    },
+
+    /** Paged list, newest first. */
+    list(query: KeyListQuery = {}) {
+      const where: SQL[] = [];
+      if (query.status) where.push(eq(keys.status, query.status));
+      if (query.ownerTelegramId !== undefined) where.push(eq(keys.ownerTelegramId, query.ownerTelegramId));
+      const search = query.search?.trim();
+      if (search) {
+        const term = search.replace(/^@/, '');
+        const escaped = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const owners = db
+          .select({ id: telegramUsers.id })
+          .from(telegramUsers)
+          .where(sql`lower(${telegramUsers.username}) = lower(${term})`);
+        const byOwner = /^\d+$/.test(term) ? [eq(keys.ownerTelegramId, Number(term))] : [];
+        where.push(
+          or(
+            sql`${keys.name} LIKE ${escaped} ESCAPE '\\'`,
+            inArray(keys.ownerTelegramId, owners),
+            ...byOwner,
+          )!,
+        );
+      }
+      const perPage = Math.min(Math.max(query.perPage ?? 20, 1), 500);
+      const page = Math.max(query.page ?? 1, 1);
+      const filter = where.length ? and(...where) : undefined;
+      const items = db
+        .select()
+        .from(keys)
+        .where(filter)
+        .orderBy(desc(keys.id))
+        .limit(perPage)
+        .offset((page - 1) * perPage)
+        .all();
+      const total = db.select({ n: count() }).from(keys).where(filter).get()?.n ?? 0;
+      return { items, total, page, perPage };
+    },
+
+    /** Counts by status (for status screens and metrics). */
+    countByStatus(): Record<KeyStatus, number> {
+      const rows = db.select({ status: keys.status, n: count() }).from(keys).groupBy(keys.status).all();
+      const result = { active: 0, disabled: 0, limited: 0, expired: 0, on_hold: 0 };
+      for (const row of rows) result[row.status] = row.n;
+      return result;
+    },
+
+    /** Keys that belong in the core right now: the reconciler's desired state. */
+    desiredUsers(): CoreUser[] {
+      return db
+        .select({ name: keys.name, uuid: keys.uuid })
+        .from(keys)
+        .where(inArray(keys.status, ['active', 'on_hold']))
+        .all();
+    },
+
+    /** Creates a key. */
+    async create(input: CreateKeyInput, actor: string): Promise<Key> {
+      assertKeyName(input.name);
+      const now = clock.now();
+      const limit = nonNegative(input.trafficLimitBytes, 'traffic limit');
+      const onHold = input.onHold ?? null;
+      if (onHold && !(onHold.durationDays > 0)) {
+        throw new AppError('VALIDATION_FAILED', 'an on-hold key needs a duration of at least one day');
+      }
+      if (!onHold && input.expireAt && input.expireAt.getTime() <= now.getTime()) {
+        throw new AppError('VALIDATION_FAILED', 'expiry must be in the future');
+      }
+      if (input.note && input.note.length > 500) {
+        throw new AppError('VALIDATION_FAILED', 'note must be at most 500 characters');
+      }
+      const status: KeyStatus = input.status === 'disabled' ? 'disabled' : onHold ? 'on_hold' : 'active';
+      const key = db.transaction((tx) => {
+        if (find(input.name, tx)) {
+          throw new AppError('KEY_NAME_TAKEN', `a key named "${input.name}" already exists`);
+        }
+        const row = tx
+          .insert(keys)
+          .values({
+            name: input.name,
+            uuid: randomUUID(),
+            status,
+            trafficLimitBytes: limit,
+            expireAt: onHold ? null : (input.expireAt ?? null),
+            onHoldDurationSeconds: onHold ? Math.round(onHold.durationDays * 86_400) : null,
+            onHoldDeadline: onHold?.deadline ?? null,
+            resetStrategy: input.resetStrategy ?? 'no_reset',
+            lastResetAt: now,
+            ownerTelegramId: input.ownerTelegramId ?? null,
+            note: input.note ?? null,
+            subToken: newSubToken(),
+            createdBy: actor,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning()
+          .get();
+        events.record(
+          {
+            type: 'key.created',
+            actor,
+            subject: row.name,
+            data: { status, traffic_limit_bytes: limit, expire_at: row.expireAt?.toISOString() ?? null },
+          },
+          tx,
+        );
+        outbox.enqueue('webhook.event', { event: 'user.created', key: row.name }, tx);
+        return row;
+      });
+      await applyToCore(null, key);
+      return key;
+    },
+
+    /**
+     * New UUID (and, when asked, a new subscription token): the old UUID leaves the core
+     * before the new one enters, so the old link is dead at once for new connections.
+     */
+    kick(name: string, actor: string, options: { rotateToken?: boolean } = {}) {
+      return mutate(
+        name,
+        actor,
+        'key.kicked',
+        () => ({ uuid: randomUUID(), ...(options.rotateToken ? { subToken: newSubToken() } : {}) }),
+        (key, tx) => {
+          notifyOwner(tx, key, 'kicked');
+          outbox.enqueue('webhook.event', { event: 'user.revoked', key: key.name }, tx);
+        },
+      );
+    },
+
+    /**
+     * Resets a key's traffic. Its counters are collected first, so traffic from before
+     * the reset never counts after it.
+     */
+    async resetTraffic(name: string, actor: string): Promise<Key> {
+      require(name);
+      await deps.traffic.collect();
+      return this.resetUsage(name, actor);
+    },
+
+    /** Zeroes period usage; lifetime stays; a limited key becomes active. Collect first. */
+    resetUsage(name: string, actor: string) {
+      return mutate(
+        name,
+        actor,
+        'key.traffic_reset',
+        (key) => ({
+          uploadBytes: 0,
+          downloadBytes: 0,
+          lastResetAt: clock.now(),
+          status: key.status === 'limited' ? 'active' : key.status,
+        }),
+        (key, tx) => outbox.enqueue('webhook.event', { event: 'user.traffic_reset', key: key.name }, tx),
+      );
+    },
+
+    /**
+     * Adds days to the later of now and the current expiry (what is left is never lost)
+     * and traffic to the limit. An expired or limited key that now has room is active again.
+     */
+    renew(name: string, input: { extendDays?: number; addTrafficBytes?: number }, actor: string) {
+      const days = input.extendDays ?? 0;
+      const extra = input.addTrafficBytes ?? 0;
+      if (!Number.isFinite(days) || days < 0 || !Number.isFinite(extra) || extra < 0 || days + extra === 0) {
+        throw new AppError('VALIDATION_FAILED', 'renew needs extend_days and/or add_traffic_gb above 0');
+      }
+      return mutate(
+        name,
+        actor,
+        'key.renewed',
+        (key) => {
+          const now = clock.now().getTime();
+          let expireAt = key.expireAt;
+          let onHoldDurationSeconds = key.onHoldDurationSeconds;
+          if (days > 0) {
+            if (key.status === 'on_hold')
+              onHoldDurationSeconds = (onHoldDurationSeconds ?? 0) + days * 86_400;
+            else if (expireAt) expireAt = new Date(Math.max(now, expireAt.getTime()) + days * DAY_MS);
+          }
+          const trafficLimitBytes =
+            extra > 0 && key.trafficLimitBytes !== null
+              ? key.trafficLimitBytes + Math.round(extra)
+              : key.trafficLimitBytes;
+          return {
+            expireAt,
+            onHoldDurationSeconds,
+            trafficLimitBytes,
+            status: statusAfterChange(key, { expireAt, trafficLimitBytes }),
+          };
+        },
+        (key, tx) => {
+          notifyOwner(tx, key, 'renewed', { expireAt: key.expireAt?.toISOString() ?? null });
+          outbox.enqueue('webhook.event', { event: 'user.modified', key: key.name }, tx);
+        },
+      );
+    },
+
+    /** Sets the traffic limit (null/0 = unlimited). */
+    setLimit(name: string, bytes: number | null, actor: string) {
+      const limit = nonNegative(bytes, 'traffic limit');
+      return mutate(name, actor, 'key.limit_set', (key) => ({
+        trafficLimitBytes: limit,
+        status: statusAfterChange(key, { trafficLimitBytes: limit }),
+      }));
+    },
+
+    /** General update (HTTP PATCH): only the given fields change. */
+    update(name: string, patch: KeyPatch, actor: string) {
+      if (patch.note && patch.note.length > 500) {
+        throw new AppError('VALIDATION_FAILED', 'note must be at most 500 characters');
+      }
+      const limit =
+        patch.trafficLimitBytes === undefined
+          ? undefined
+          : nonNegative(patch.trafficLimitBytes, 'traffic limit');
+      return mutate(
+        name,
+        actor,
+        'key.modified',
+        (key) => {
+          const next: Partial<Key> = {};
+          if (limit !== undefined) next.trafficLimitBytes = limit;
+          if (patch.expireAt !== undefined) next.expireAt = patch.expireAt;
+          if (patch.resetStrategy !== undefined) next.resetStrategy = patch.resetStrategy;
+          if (patch.ownerTelegramId !== undefined) next.ownerTelegramId = patch.ownerTelegramId;
+          if (patch.note !== undefined) next.note = patch.note;
+          if (patch.status === 'disabled') {
+            next.status = 'disabled';
+          } else {
+            const enabling = patch.status === 'active' && key.status === 'disabled';
+            next.status = statusAfterChange(
+              { ...key, ...next, status: enabling ? 'active' : key.status },
+              {},
+            );
+          }
+          return next;
+        },
+        (key, tx) => outbox.enqueue('webhook.event', { event: 'user.modified', key: key.name }, tx),
+      );
+    },
+
+    /** Disables a key: it leaves the core, everything else is kept. */
+    disable(name: string, actor: string) {
+      return mutate(
+        name,
+        actor,
+        'key.disabled',
+        () => ({ status: 'disabled' }),
+        (key, tx) => {
+          notifyOwner(tx, key, 'disabled');
+          outbox.enqueue('webhook.event', { event: 'user.disabled', key: key.name }, tx);
+        },
+      );
+    },
+
+    /** Enables a disabled key; it comes back as active, limited or expired as its limits say. */
+    enable(name: string, actor: string) {
+      return mutate(
+        name,
+        actor,
+        'key.enabled',
+        (key) => {
+          if (key.status !== 'disabled') return {};
+          const neverStarted =
+            key.onHoldDurationSeconds !== null && key.firstConnectedAt === null && key.expireAt === null;
+          return { status: neverStarted ? 'on_hold' : statusAfterChange({ ...key, status: 'active' }, {}) };
+        },
+        (key, tx) => outbox.enqueue('webhook.event', { event: 'user.enabled', key: key.name }, tx),
+      );
+    },
+
+    setNote(name: string, note: string | null, actor: string) {
+      if (note && note.length > 500)
+        throw new AppError('VALIDATION_FAILED', 'note must be at most 500 characters');
+      return mutate(name, actor, 'key.note_set', () => ({ note }));
+    },
+
+    /** Deletes a key (its usage history goes with it). */
+    async delete(name: string, actor: string): Promise<void> {
+      const key = db.transaction((tx) => {
+        const row = require(name, tx);
+        tx.delete(keys).where(eq(keys.id, row.id)).run();
+        events.record({ type: 'key.deleted', actor, subject: row.name }, tx);
+        outbox.enqueue('webhook.event', { event: 'user.deleted', key: row.name }, tx);
+        return row;
+      });
+      await applyToCore(key, null);
+    },
+
+    /** Writes a status decided by the limits job, with its event and notice, then applies it. */
+    async transition(
+      key: Key,
+      status: KeyStatus,
+      reason: string,
+      patch: Partial<Key> = {},
+      notice?: { name: string; dedupe?: string; vars?: Record<string, unknown> },
+    ): Promise<Key> {
+      const updated = db.transaction((tx) => {
+        const row = tx
+          .update(keys)
+          .set({ ...patch, status, updatedAt: clock.now() })
+          .where(and(eq(keys.id, key.id), eq(keys.status, key.status)))
+          .returning()
+          .get();
+        if (!row) return null; // changed meanwhile: the next run looks again
+        events.record(
+          {
+            type: `key.${reason}`,
+            actor: 'system',
+            subject: key.name,
+            data: { from: key.status, to: status },
+          },
+          tx,
+        );
+        if (notice) notifyOwner(tx, row, notice.name, notice.vars, notice.dedupe);
+        const hook = { limited: 'user.limited', expired: 'user.expired', active: 'user.enabled' }[
+          status as string
+        ];
+        if (hook) outbox.enqueue('webhook.event', { event: hook, key: row.name }, tx);
+        return row;
+      });
+      if (!updated) return key;
+      await applyToCore(key, updated);
+      return updated;
+    },
+
+    notifyOwner,
+  };
+
+  /** After a limit or expiry change: limited/expired keys with room again become active. */
+  function statusAfterChange(
+    key: Key,
+    next: { expireAt?: Date | null; trafficLimitBytes?: number | null },
+  ): KeyStatus {
+    if (key.status === 'disabled' || key.status === 'on_hold') return key.status;
+    const expireAt = next.expireAt === undefined ? key.expireAt : next.expireAt;
+    const limit = next.trafficLimitBytes === undefined ? key.trafficLimitBytes : next.trafficLimitBytes;
+    if (expireAt && expireAt.getTime() <= clock.now().getTime()) return 'expired';
+    if (limit !== null && usedBytes(key) >= limit) return 'limited';
+    return 'active';
+  }
+}
+
+/** Which fields a change touched, for the event log. */
+function describe(before: Key, after: Key): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const field of [
+    'status',
+    'trafficLimitBytes',
+    'expireAt',
+    'resetStrategy',
+    'ownerTelegramId',
+    'note',
+  ] as const) {
+    const a = before[field];
+    const b = after[field];
+    const same = a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
+    if (!same) changed[field] = b instanceof Date ? b.toISOString() : b;
+  }
+  if (before.uuid !== after.uuid) changed.uuid = 'rotated';
+  if (before.subToken !== after.subToken) changed.subToken = 'rotated';
+  return changed;
+}
+
+export type KeysService = ReturnType<typeof createKeysService>;

@@ -1,0 +1,177 @@
+/**
+ * The limits job, run after each collection: quota → limited, expiry → expired, on-hold
+ * activation, periodic resets, and the owner's warnings (each once per period, kept so
+ * by outbox dedupe keys).
+ */
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { keys, type Key, type ResetStrategy } from '../db/schema.ts';
+import type { Clock } from './clock.ts';
+import { usedBytes, type KeysService } from './keys.service.ts';
+import type { SettingsService } from './settings.service.ts';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** When a key with this strategy, last reset at `from`, resets next; null = never. */
+export function nextResetAt(strategy: ResetStrategy, from: Date): Date | null {
+  const d = new Date(from);
+  switch (strategy) {
+    case 'no_reset':
+      return null;
+    case 'day':
+      return new Date(d.getTime() + DAY_MS);
+    case 'week':
+      return new Date(d.getTime() + 7 * DAY_MS);
+    case 'month':
+      d.setUTCMonth(d.getUTCMonth() + 1);
+      return d;
+    case 'year':
+      d.setUTCFullYear(d.getUTCFullYear() + 1);
+      return d;
+    case 'calendar_month':
+      return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
+  }
+}
+
+export interface LimitsResult {
+  limited: number;
+  expired: number;
+  activated: number;
+  reset: number;
+  notices: number;
+}
+
+export function createLimitsService(deps: {
+  db: Db;
+  clock: Clock;
+  keys: KeysService;
+  settings: SettingsService;
+}) {
+  const { db, clock, keys: keyService, settings } = deps;
+
+  return {
+    /** One pass over every key that can change; each change goes to the core at once. */
+    async enforce(): Promise<LimitsResult> {
+      const now = clock.now();
+      const nowMs = now.getTime();
+      const result: LimitsResult = { limited: 0, expired: 0, activated: 0, reset: 0, notices: 0 };
+      const quotaPercents = [...settings.require('quotaNoticePercents')].sort((a, b) => b - a);
+      const expiryDays = [...settings.require('expiryNoticeDays')].sort((a, b) => a - b);
+      const neverHours = settings.require('neverConnectedHours');
+
+      const candidates = db
+        .select()
+        .from(keys)
+        .where(inArray(keys.status, ['active', 'limited', 'on_hold', 'expired']))
+        .all();
+
+      for (let key of candidates) {
+        // Periodic reset first: a key limited last month may be active again this month.
+        const resetAt = nextResetAt(key.resetStrategy, key.lastResetAt ?? key.createdAt);
+        if (resetAt && resetAt.getTime() <= nowMs && key.status !== 'on_hold') {
+          key = await keyService.resetUsage(key.name, 'system');
+          result.reset++;
+        }
+
+        if (key.status === 'on_hold') {
+          const deadlinePassed = key.onHoldDeadline !== null && key.onHoldDeadline.getTime() <= nowMs;
+          if (key.firstConnectedAt !== null || deadlinePassed) {
+            const startMs = key.firstConnectedAt?.getTime() ?? nowMs;
+            const expireAt = new Date(startMs + (key.onHoldDurationSeconds ?? 0) * 1000);
+            key = await keyService.transition(key, 'active', 'activated', { expireAt });
+            result.activated++;
+          }
+          continue;
+        }
+
+        if (key.expireAt !== null && key.expireAt.getTime() <= nowMs && key.status !== 'expired') {
+          await keyService.transition(
+            key,
+            'expired',
+            'expired',
+            {},
+            {
+              name: 'expired',
+              dedupe: `expired:${key.id}:${key.expireAt.getTime()}`,
+            },
+          );
+          result.expired++;
+          continue;
+        }
+        if (key.status !== 'active') continue;
+
+        const used = usedBytes(key);
+        const periodTag = `${key.id}:${(key.lastResetAt ?? key.createdAt).getTime()}`;
+        if (key.trafficLimitBytes !== null && used >= key.trafficLimitBytes) {
+          await keyService.transition(
+            key,
+            'limited',
+            'limited',
+            {},
+            {
+              name: 'quota',
+              vars: { percent: 100 },
+              dedupe: `quota100:${periodTag}`,
+            },
+          );
+          result.limited++;
+          continue;
+        }
+        result.notices += queueWarnings(key, {
+          nowMs,
+          used,
+          periodTag,
+          quotaPercents,
+          expiryDays,
+          neverHours,
+        });
+      }
+      return result;
+    },
+  };
+
+  /** Quota, expiry and never-connected warnings; returns how many were newly queued. */
+  function queueWarnings(
+    key: Key,
+    ctx: {
+      nowMs: number;
+      used: number;
+      periodTag: string;
+      quotaPercents: number[];
+      expiryDays: number[];
+      neverHours: number;
+    },
+  ): number {
+    let queued = 0;
+    const send = (name: string, dedupe: string, vars: Record<string, unknown>) => {
+      if (db.transaction((tx) => keyService.notifyOwner(tx, key, name, vars, dedupe))) queued++;
+    };
+    if (key.trafficLimitBytes !== null && key.trafficLimitBytes > 0) {
+      const percent = (ctx.used / key.trafficLimitBytes) * 100;
+      // Only the highest threshold crossed; lower ones of the same period are implied.
+      const crossed = ctx.quotaPercents.find((p) => p < 100 && percent >= p);
+      if (crossed) send('quota', `quota${crossed}:${ctx.periodTag}`, { percent: crossed });
+    }
+    if (key.expireAt !== null) {
+      const daysLeft = (key.expireAt.getTime() - ctx.nowMs) / DAY_MS;
+      const threshold = ctx.expiryDays.find((d) => daysLeft <= d);
+      if (threshold) {
+        send('expiring', `expiry${threshold}:${key.id}:${key.expireAt.getTime()}`, {
+          days: threshold,
+          expireAt: key.expireAt.toISOString(),
+        });
+      }
+    }
+    if (
+      ctx.neverHours > 0 &&
+      key.firstConnectedAt === null &&
+      ctx.nowMs - key.createdAt.getTime() >= ctx.neverHours * HOUR_MS
+    ) {
+      send('never_connected', `never:${key.id}`, {});
+    }
+    return queued;
+  }
+}
+
+export type LimitsService = ReturnType<typeof createLimitsService>;

@@ -1,0 +1,134 @@
+/**
+ * The outbox: side effects written in the same transaction as the change that causes
+ * them, delivered later by a worker with retries. A crash loses nothing.
+ */
+import { and, asc, desc, eq, isNotNull, isNull, lte } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { outbox, type OutboxRow } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { Clock } from './clock.ts';
+import type { DbOrTx } from './events.service.ts';
+
+/** Delivers one row. Throw to retry later; throw {@link PermanentFailure} to give up now. */
+export type OutboxHandler = (payload: Record<string, unknown>, row: OutboxRow) => Promise<void>;
+
+/** A failure that retrying cannot fix (the recipient blocked the bot, say). */
+export class PermanentFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentFailure';
+  }
+}
+
+export interface OutboxOptions {
+  /** Attempts before a row is dead-lettered. */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger } & OutboxOptions) {
+  const { db, clock, logger } = deps;
+  const maxAttempts = deps.maxAttempts ?? 8;
+  const baseDelayMs = deps.baseDelayMs ?? 30_000;
+  const maxDelayMs = deps.maxDelayMs ?? 60 * 60_000;
+  const handlers = new Map<string, OutboxHandler>();
+
+  return {
+    /**
+     * Queues a side effect; pass the change's transaction. With a `dedupeKey`, a second row
+     * with the same key is dropped — the way "send once per period" is kept.
+     * @returns true when queued, false when the dedupe key was already used.
+     */
+    enqueue(kind: string, payload: Record<string, unknown>, tx: DbOrTx = db, dedupeKey?: string): boolean {
+      const result = tx
+        .insert(outbox)
+        .values({
+          kind,
+          payload,
+          dedupeKey: dedupeKey ?? null,
+          nextAttemptAt: clock.now(),
+          createdAt: clock.now(),
+        })
+        .onConflictDoNothing()
+        .run();
+      return result.changes > 0;
+    },
+
+    /** Plugs in the delivery of one kind (Telegram message, webhook…). */
+    register(kind: string, handler: OutboxHandler) {
+      handlers.set(kind, handler);
+    },
+
+    /** Rows not yet delivered nor given up on, oldest first. */
+    pending(limit = 100) {
+      return db
+        .select()
+        .from(outbox)
+        .where(and(isNull(outbox.deliveredAt), isNull(outbox.failedAt)))
+        .orderBy(asc(outbox.id))
+        .limit(limit)
+        .all();
+    },
+
+    /** Dead-lettered rows, newest first. */
+    failed(limit = 50) {
+      return db
+        .select()
+        .from(outbox)
+        .where(isNotNull(outbox.failedAt))
+        .orderBy(desc(outbox.id))
+        .limit(limit)
+        .all();
+    },
+
+    /**
+     * Delivers the rows that are due, one at a time in order. Rows of a kind with no
+     * handler yet wait (their feature may not be started).
+     */
+    async deliverDue(limit = 50): Promise<{ delivered: number; retried: number; failed: number }> {
+      const now = clock.now();
+      const due = db
+        .select()
+        .from(outbox)
+        .where(and(isNull(outbox.deliveredAt), isNull(outbox.failedAt), lte(outbox.nextAttemptAt, now)))
+        .orderBy(asc(outbox.id))
+        .limit(limit)
+        .all();
+      const stats = { delivered: 0, retried: 0, failed: 0 };
+      for (const row of due) {
+        const handler = handlers.get(row.kind);
+        if (!handler) continue;
+        try {
+          await handler(row.payload, row);
+          db.update(outbox)
+            .set({ deliveredAt: clock.now(), attempts: row.attempts + 1, lastError: null })
+            .where(eq(outbox.id, row.id))
+            .run();
+          stats.delivered++;
+        } catch (error) {
+          const attempts = row.attempts + 1;
+          const message = error instanceof Error ? error.message : String(error);
+          const giveUp = error instanceof PermanentFailure || attempts >= maxAttempts;
+          const delay = Math.min(baseDelayMs * 2 ** (attempts - 1), maxDelayMs);
+          db.update(outbox)
+            .set({
+              attempts,
+              lastError: message.slice(0, 1000),
+              failedAt: giveUp ? clock.now() : null,
+              nextAttemptAt: new Date(clock.now().getTime() + delay),
+            })
+            .where(eq(outbox.id, row.id))
+            .run();
+          if (giveUp) stats.failed++;
+          else stats.retried++;
+          logger.warn({ kind: row.kind, id: row.id, attempts, giveUp, err: error }, 'outbox delivery failed');
+        }
+      }
+      return stats;
+    },
+  };
+}
+
+export type OutboxService = ReturnType<typeof createOutboxService>;

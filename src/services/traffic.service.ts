@@ -1,0 +1,171 @@
+/**
+ * Crash-safe traffic accounting. Counters are read WITHOUT reset; the last value of each
+ * is kept as a baseline keyed by (core id, counter name). Deltas, per-day rows and new
+ * baselines are written in ONE transaction, so an xkeeper crash at any instant neither
+ * loses nor double-counts, and a core crash loses at most one interval.
+ */
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { Clock } from './clock.ts';
+import type { CorePort } from './core-port.ts';
+
+const USER_COUNTER = /^user>>>(.+)>>>traffic>>>(uplink|downlink)$/;
+/** Pseudo-counter holding the core's uptime at the last collection (restart detection). */
+const UPTIME = '__uptime_seconds';
+
+export interface CollectResult {
+  /** Keys whose usage grew. */
+  keys: number;
+  bytes: number;
+  coreRestarted: boolean;
+  durationMs: number;
+}
+
+/** UTC day `YYYY-MM-DD` of an instant. */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/**
+ * Whether the core restarted since its uptime was last read. Uptime runs on the core's
+ * wall clock, so it is compared with real time (not the injected clock): a core up for
+ * less than the time since the last read must have started again in between.
+ */
+export function hasRestarted(
+  lastUptime: number | undefined,
+  lastReadAtMs: number,
+  uptimeNow: number,
+): boolean {
+  if (lastUptime === undefined) return false;
+  const elapsed = Math.max(0, (Date.now() - lastReadAtMs) / 1000);
+  const slack = 5;
+  return uptimeNow < lastUptime || uptimeNow + slack < lastUptime + elapsed;
+}
+
+export function createTrafficService(deps: {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  getCore: () => CorePort;
+}) {
+  const { db, clock, logger, getCore } = deps;
+  const sqlite = db.$client;
+  // Hot path: plain prepared statements (see bench/collect.bench.ts).
+  const selectBaselines = sqlite.prepare(
+    'SELECT name, value, updated_at FROM core_counters WHERE core_id = ?',
+  );
+  const upsertBaseline = sqlite.prepare(
+    `INSERT INTO core_counters (core_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (core_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+  );
+  const addToKey = sqlite.prepare(
+    `UPDATE keys SET upload_bytes = upload_bytes + ?, download_bytes = download_bytes + ?,
+       lifetime_used_bytes = lifetime_used_bytes + ?, online_at = ?,
+       first_connected_at = coalesce(first_connected_at, ?)
+     WHERE lower(name) = ? RETURNING id`,
+  );
+  const addToDay = sqlite.prepare(
+    `INSERT INTO key_usage_daily (key_id, day, upload_bytes, download_bytes) VALUES (?, ?, ?, ?)
+     ON CONFLICT (key_id, day) DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,
+       download_bytes = download_bytes + excluded.download_bytes`,
+  );
+  const markOnline = sqlite.prepare(
+    'UPDATE keys SET online_at = ?, first_connected_at = coalesce(first_connected_at, ?) WHERE lower(name) = ?',
+  );
+
+  /** Bytes per second of each key over the last interval (by lowercased name). */
+  let rates = new Map<string, { up: number; down: number }>();
+  let lastCollectAt: number | null = null;
+  let running: Promise<CollectResult | null> | null = null;
+
+  async function collectOnce(): Promise<CollectResult | null> {
+    const core = getCore();
+    const started = performance.now();
+    const snapshot = await core.readCounters();
+    if (!snapshot) return null;
+    const now = clock.now();
+    const nowMs = now.getTime();
+    const day = utcDay(now);
+
+    const result = sqlite.transaction(() => {
+      const baselines = new Map<string, number>();
+      let uptimeReadAt = 0;
+      for (const row of selectBaselines.iterate(core.id) as Iterable<{
+        name: string;
+        value: number;
+        updated_at: number;
+      }>) {
+        baselines.set(row.name, row.value);
+        if (row.name === UPTIME) uptimeReadAt = row.updated_at;
+      }
+      const coreRestarted = hasRestarted(baselines.get(UPTIME), uptimeReadAt, snapshot.uptimeSeconds);
+      const deltas = new Map<string, { up: number; down: number }>();
+      let bytes = 0;
+      for (const [name, value] of snapshot.counters) {
+        const match = USER_COUNTER.exec(name);
+        if (!match) continue;
+        const base = coreRestarted ? 0 : (baselines.get(name) ?? 0);
+        // A counter that went backwards belongs to a restarted core: it counts from 0.
+        const delta = value >= base ? value - base : value;
+        if (value !== baselines.get(name)) upsertBaseline.run(core.id, name, value, nowMs);
+        if (delta <= 0) continue;
+        const user = match[1]!.toLowerCase();
+        const entry = deltas.get(user) ?? { up: 0, down: 0 };
+        if (match[2] === 'uplink') entry.up += delta;
+        else entry.down += delta;
+        deltas.set(user, entry);
+        bytes += delta;
+      }
+      upsertBaseline.run(core.id, UPTIME, snapshot.uptimeSeconds, Date.now());
+      let updated = 0;
+      for (const [user, { up, down }] of deltas) {
+        const row = addToKey.get(up, down, up + down, nowMs, nowMs, user) as { id: number } | undefined;
+        if (!row) continue; // a deleted key's counter: baseline kept, nothing to charge
+        addToDay.run(row.id, day, up, down);
+        updated++;
+      }
+      for (const name of snapshot.online ?? []) markOnline.run(nowMs, nowMs, name.toLowerCase());
+      return { keys: updated, bytes, coreRestarted, deltas };
+    })();
+
+    const seconds = lastCollectAt === null ? null : (nowMs - lastCollectAt) / 1000;
+    rates = new Map();
+    if (seconds && seconds > 0) {
+      for (const [user, d] of result.deltas) rates.set(user, { up: d.up / seconds, down: d.down / seconds });
+    }
+    lastCollectAt = nowMs;
+    if (result.coreRestarted) logger.info('core restarted since the last collection; counting from zero');
+    return {
+      keys: result.keys,
+      bytes: result.bytes,
+      coreRestarted: result.coreRestarted,
+      durationMs: performance.now() - started,
+    };
+  }
+
+  return {
+    /**
+     * One collection cycle. Concurrent calls share the cycle in flight, so a reset that
+     * collects first and the periodic job never read the same counters twice.
+     */
+    collect(): Promise<CollectResult | null> {
+      running ??= collectOnce().finally(() => {
+        running = null;
+      });
+      return running;
+    },
+
+    /** Deletes per-day rows older than `days`; returns how many went. */
+    pruneDaily(days: number): number {
+      const cutoff = utcDay(new Date(clock.now().getTime() - days * 86_400_000));
+      return sqlite.prepare('DELETE FROM key_usage_daily WHERE day < ?').run(cutoff).changes;
+    },
+
+    /** Current rate of a key, bytes/s over the last interval. */
+    rate(name: string): { up: number; down: number } {
+      return rates.get(name.toLowerCase()) ?? { up: 0, down: 0 };
+    },
+  };
+}
+
+export type TrafficService = ReturnType<typeof createTrafficService>;

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { createServices } from '../../src/services/index.ts';
+import { GB } from '../../src/services/keys.service.ts';
+import { createManualClock } from '../../src/services/clock.ts';
+import { isAppError } from '../../src/services/errors.ts';
+import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
+import { createMemoryCore } from '../helpers/memory-core.ts';
+
+function setup() {
+  const clock = createManualClock('2026-11-01T12:00:00Z');
+  const mem = createMemoryCore();
+  const db = testDb();
+  const services = createServices({ db, config: testConfig(), logger: silentLogger, clock, core: mem.core });
+  return { clock, mem, db, services };
+}
+
+const DAY = 86_400_000;
+
+describe('keys service', () => {
+  it('creates a key, puts it in the core and records the event', async () => {
+    const { services, mem } = setup();
+    const key = await services.keys.create({ name: 'alice', trafficLimitBytes: 2 * GB }, 'tg:1');
+    expect(key).toMatchObject({ name: 'alice', status: 'active', trafficLimitBytes: 2 * GB });
+    expect(mem.users.get('alice')).toBe(key.uuid);
+    expect(services.events.list().items[0]).toMatchObject({
+      type: 'key.created',
+      actor: 'tg:1',
+      subject: 'alice',
+    });
+  });
+
+  it('refuses bad and duplicate names case-insensitively', async () => {
+    const { services } = setup();
+    await services.keys.create({ name: 'Bob' }, 'cli');
+    await expect(services.keys.create({ name: 'bob' }, 'cli')).rejects.toMatchObject({
+      code: 'KEY_NAME_TAKEN',
+    });
+    for (const bad of ['', 'a'.repeat(33), 'has space', 'x>>>y', 'ü']) {
+      await expect(services.keys.create({ name: bad }, 'cli')).rejects.toMatchObject({
+        code: 'INVALID_KEY_NAME',
+      });
+    }
+    expect(services.keys.list().total).toBe(1);
+  });
+
+  it('kick: the old UUID leaves the core before the new one enters', async () => {
+    const { services, mem } = setup();
+    const before = await services.keys.create({ name: 'carol' }, 'cli');
+    const after = await services.keys.kick('CAROL', 'cli', { rotateToken: true });
+    expect(after.uuid).not.toBe(before.uuid);
+    expect(after.subToken).not.toBe(before.subToken);
+    expect(mem.applied.at(-1)).toEqual({ remove: ['carol'], add: [{ name: 'carol', uuid: after.uuid }] });
+    expect(mem.users.get('carol')).toBe(after.uuid);
+  });
+
+  it('renew adds days to what is left, never overwriting it', async () => {
+    const { services, clock } = setup();
+    const expireAt = new Date(clock.now().getTime() + 10 * DAY);
+    await services.keys.create({ name: 'dave', expireAt }, 'cli');
+    const renewed = await services.keys.renew('dave', { extendDays: 30 }, 'cli');
+    expect(renewed.expireAt?.getTime()).toBe(expireAt.getTime() + 30 * DAY);
+  });
+
+  it('renewing an expired key counts from now and brings it back into the core', async () => {
+    const { services, clock, mem } = setup();
+    await services.keys.create({ name: 'erin', expireAt: new Date(clock.now().getTime() + DAY) }, 'cli');
+    clock.advance(2 * DAY);
+    await services.limits.enforce();
+    expect(services.keys.get('erin').status).toBe('expired');
+    expect(mem.users.has('erin')).toBe(false);
+    const renewed = await services.keys.renew('erin', { extendDays: 7 }, 'cli');
+    expect(renewed.status).toBe('active');
+    expect(renewed.expireAt?.getTime()).toBe(clock.now().getTime() + 7 * DAY);
+    expect(mem.users.has('erin')).toBe(true);
+  });
+
+  it('disable takes the key out of the core; enable puts it back', async () => {
+    const { services, mem } = setup();
+    await services.keys.create({ name: 'fay' }, 'cli');
+    await services.keys.disable('fay', 'cli');
+    expect(mem.users.has('fay')).toBe(false);
+    const enabled = await services.keys.enable('fay', 'cli');
+    expect(enabled.status).toBe('active');
+    expect(mem.users.has('fay')).toBe(true);
+  });
+
+  it('keeps the DB change when the core is down', async () => {
+    const { services, mem } = setup();
+    mem.setReachable(false);
+    const key = await services.keys.create({ name: 'gus' }, 'cli');
+    expect(services.keys.get('gus').uuid).toBe(key.uuid);
+    expect(services.keys.desiredUsers()).toEqual([{ name: 'gus', uuid: key.uuid }]);
+  });
+
+  it('delete removes the key from the DB and the core', async () => {
+    const { services, mem } = setup();
+    await services.keys.create({ name: 'hal' }, 'cli');
+    await services.keys.delete('hal', 'cli');
+    expect(mem.users.has('hal')).toBe(false);
+    expect(() => services.keys.get('hal')).toThrow(/no key/);
+    try {
+      services.keys.get('hal');
+    } catch (error) {
+      expect(isAppError(error, 'KEY_NOT_FOUND')).toBe(true);
+    }
+  });
+
+  it('searches by name, owner id and owner @username, with paging', async () => {
+    const { services } = setup();
+    services.admins.touch({ id: 500, username: 'Zed' });
+    await services.keys.create({ name: 'k1', ownerTelegramId: 500 }, 'cli');
+    await services.keys.create({ name: 'k2' }, 'cli');
+    await services.keys.create({ name: 'other' }, 'cli');
+    expect(services.keys.list({ search: 'k' }).total).toBe(2);
+    expect(services.keys.list({ search: '@zed' }).items.map((k) => k.name)).toEqual(['k1']);
+    expect(services.keys.list({ search: '500' }).items.map((k) => k.name)).toEqual(['k1']);
+    expect(services.keys.list({ search: '%' }).total).toBe(0);
+    const page2 = services.keys.list({ perPage: 2, page: 2 });
+    expect(page2).toMatchObject({ total: 3, page: 2, perPage: 2 });
+    expect(page2.items).toHaveLength(1);
+  });
+});
