@@ -14,6 +14,7 @@ import { toUserJson, type UserJson } from './key-view.ts';
 import type { Key } from '../db/schema.ts';
 import { createLimitsService } from './limits.service.ts';
 import { createOutboxService } from './outbox.service.ts';
+import { createReportsService } from './reports.service.ts';
 import { createSettingsService } from './settings.service.ts';
 import { createTrafficService } from './traffic.service.ts';
 
@@ -38,6 +39,7 @@ export function createServices(deps: ServiceDeps) {
   const traffic = createTrafficService({ db, clock, logger, getCore: () => core });
   const keys = createKeysService({ db, core, clock, logger, events, outbox, traffic });
   const limits = createLimitsService({ db, clock, keys, settings });
+  const reports = createReportsService({ db, clock });
   return {
     db,
     clock,
@@ -49,6 +51,7 @@ export function createServices(deps: ServiceDeps) {
     keys,
     traffic,
     limits,
+    reports,
     /** The core in use (swapped by attachCore). */
     get core(): CorePort {
       return core;

@@ -5,6 +5,7 @@
  * loses nor double-counts, and a core crash loses at most one interval.
  */
 import type { Db } from '../db/client.ts';
+import { lazyStatement } from '../db/statements.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import type { CorePort } from './core-port.ts';
@@ -51,25 +52,30 @@ export function createTrafficService(deps: {
   const { db, clock, logger, getCore } = deps;
   const sqlite = db.$client;
   // Hot path: plain prepared statements (see bench/collect.bench.ts).
-  const selectBaselines = sqlite.prepare(
+  const selectBaselines = lazyStatement(
+    sqlite,
     'SELECT name, value, updated_at FROM core_counters WHERE core_id = ?',
   );
-  const upsertBaseline = sqlite.prepare(
+  const upsertBaseline = lazyStatement(
+    sqlite,
     `INSERT INTO core_counters (core_id, name, value, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (core_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   );
-  const addToKey = sqlite.prepare(
+  const addToKey = lazyStatement(
+    sqlite,
     `UPDATE keys SET upload_bytes = upload_bytes + ?, download_bytes = download_bytes + ?,
        lifetime_used_bytes = lifetime_used_bytes + ?, online_at = ?,
        first_connected_at = coalesce(first_connected_at, ?)
      WHERE lower(name) = ? RETURNING id`,
   );
-  const addToDay = sqlite.prepare(
+  const addToDay = lazyStatement(
+    sqlite,
     `INSERT INTO key_usage_daily (key_id, day, upload_bytes, download_bytes) VALUES (?, ?, ?, ?)
      ON CONFLICT (key_id, day) DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,
        download_bytes = download_bytes + excluded.download_bytes`,
   );
-  const markOnline = sqlite.prepare(
+  const markOnline = lazyStatement(
+    sqlite,
     'UPDATE keys SET online_at = ?, first_connected_at = coalesce(first_connected_at, ?) WHERE lower(name) = ?',
   );
 
@@ -90,7 +96,7 @@ export function createTrafficService(deps: {
     const result = sqlite.transaction(() => {
       const baselines = new Map<string, number>();
       let uptimeReadAt = 0;
-      for (const row of selectBaselines.iterate(core.id) as Iterable<{
+      for (const row of selectBaselines().iterate(core.id) as Iterable<{
         name: string;
         value: number;
         updated_at: number;
@@ -107,7 +113,7 @@ export function createTrafficService(deps: {
         const base = coreRestarted ? 0 : (baselines.get(name) ?? 0);
         // A counter that went backwards belongs to a restarted core: it counts from 0.
         const delta = value >= base ? value - base : value;
-        if (value !== baselines.get(name)) upsertBaseline.run(core.id, name, value, nowMs);
+        if (value !== baselines.get(name)) upsertBaseline().run(core.id, name, value, nowMs);
         if (delta <= 0) continue;
         const user = match[1]!.toLowerCase();
         const entry = deltas.get(user) ?? { up: 0, down: 0 };
@@ -116,15 +122,15 @@ export function createTrafficService(deps: {
         deltas.set(user, entry);
         bytes += delta;
       }
-      upsertBaseline.run(core.id, UPTIME, snapshot.uptimeSeconds, Date.now());
+      upsertBaseline().run(core.id, UPTIME, snapshot.uptimeSeconds, Date.now());
       let updated = 0;
       for (const [user, { up, down }] of deltas) {
-        const row = addToKey.get(up, down, up + down, nowMs, nowMs, user) as { id: number } | undefined;
+        const row = addToKey().get(up, down, up + down, nowMs, nowMs, user) as { id: number } | undefined;
         if (!row) continue; // a deleted key's counter: baseline kept, nothing to charge
-        addToDay.run(row.id, day, up, down);
+        addToDay().run(row.id, day, up, down);
         updated++;
       }
-      for (const name of snapshot.online ?? []) markOnline.run(nowMs, nowMs, name.toLowerCase());
+      for (const name of snapshot.online ?? []) markOnline().run(nowMs, nowMs, name.toLowerCase());
       return { keys: updated, bytes, coreRestarted, deltas };
     })();
 

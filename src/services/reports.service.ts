@@ -1,0 +1,188 @@
+/**
+ * Usage reports: per key (today, month, lifetime, daily ranges, a month by day) and
+ * server-wide (daily and monthly totals, top keys, online now). Days are UTC.
+ */
+import type { Db } from '../db/client.ts';
+import { lazyStatement } from '../db/statements.ts';
+import type { KeyStatus } from '../db/schema.ts';
+import type { Clock } from './clock.ts';
+import { AppError } from './errors.ts';
+import { utcDay } from './traffic.service.ts';
+
+export interface Traffic {
+  upload_bytes: number;
+  download_bytes: number;
+}
+
+export interface DayTraffic extends Traffic {
+  day: string;
+}
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** A key counts as online when it moved traffic within this window. */
+const ONLINE_WINDOW_MS = 3 * 60_000;
+
+function assertDay(day: string, what = 'date'): void {
+  if (!DAY_RE.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+    throw new AppError('VALIDATION_FAILED', `${what} must be a date as YYYY-MM-DD`);
+  }
+}
+
+function assertMonth(month: string): void {
+  if (!MONTH_RE.test(month)) throw new AppError('VALIDATION_FAILED', 'year_month must be YYYY-MM');
+}
+
+/** Every day of a month, `YYYY-MM-DD`. */
+function daysOf(month: string): string[] {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const count = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return Array.from({ length: count }, (_, i) => `${month}-${String(i + 1).padStart(2, '0')}`);
+}
+
+/** Fills the days with no row with zeros, so series have no gaps. */
+function fill(days: string[], rows: DayTraffic[]): DayTraffic[] {
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  return days.map((day) => byDay.get(day) ?? { day, upload_bytes: 0, download_bytes: 0 });
+}
+
+function sum(rows: Traffic[]): Traffic {
+  return rows.reduce(
+    (acc, r) => ({
+      upload_bytes: acc.upload_bytes + r.upload_bytes,
+      download_bytes: acc.download_bytes + r.download_bytes,
+    }),
+    { upload_bytes: 0, download_bytes: 0 },
+  );
+}
+
+export function createReportsService(deps: { db: Db; clock: Clock }) {
+  const { clock } = deps;
+  const sqlite = deps.db.$client;
+  const keyRange = lazyStatement(
+    sqlite,
+    `SELECT day, upload_bytes, download_bytes FROM key_usage_daily
+     WHERE key_id = ? AND day BETWEEN ? AND ? ORDER BY day`,
+  );
+  const serverRange = lazyStatement(
+    sqlite,
+    `SELECT day, sum(upload_bytes) AS upload_bytes, sum(download_bytes) AS download_bytes
+     FROM key_usage_daily WHERE day BETWEEN ? AND ? GROUP BY day ORDER BY day`,
+  );
+  const topKeys = lazyStatement(
+    sqlite,
+    `SELECT k.name AS username, sum(d.upload_bytes) AS upload_bytes, sum(d.download_bytes) AS download_bytes
+     FROM key_usage_daily d JOIN keys k ON k.id = d.key_id
+     WHERE d.day BETWEEN ? AND ? GROUP BY d.key_id
+     ORDER BY sum(d.upload_bytes + d.download_bytes) DESC LIMIT ?`,
+  );
+  const lifetime = lazyStatement(sqlite, 'SELECT lifetime_used_bytes AS n FROM keys WHERE id = ?');
+  const byStatus = lazyStatement(sqlite, 'SELECT status, count(*) AS n FROM keys GROUP BY status');
+  const onlineCount = lazyStatement(sqlite, 'SELECT count(*) AS n FROM keys WHERE online_at >= ?');
+
+  const today = () => utcDay(clock.now());
+  const thisMonth = () => today().slice(0, 7);
+
+  function keyDaily(keyId: number, from: string, to: string): DayTraffic[] {
+    assertDay(from, 'from');
+    assertDay(to, 'to');
+    if (from > to) throw new AppError('VALIDATION_FAILED', 'from must not be after to');
+    const span = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+    if (span > 366) throw new AppError('VALIDATION_FAILED', 'a range may span at most 366 days');
+    const days = Array.from({ length: span + 1 }, (_, i) =>
+      utcDay(new Date(Date.parse(from) + i * 86_400_000)),
+    );
+    return fill(days, keyRange().all(keyId, from, to) as DayTraffic[]);
+  }
+
+  function keyMonth(keyId: number, month: string) {
+    assertMonth(month);
+    const days = daysOf(month);
+    const series = fill(days, keyRange().all(keyId, days[0], days.at(-1)) as DayTraffic[]);
+    return { year_month: month, ...sum(series), days: series };
+  }
+
+  function serverMonth(month: string) {
+    assertMonth(month);
+    const days = daysOf(month);
+    const series = fill(days, serverRange().all(days[0], days.at(-1)) as DayTraffic[]);
+    return { year_month: month, ...sum(series), days: series };
+  }
+
+  return {
+    keyDaily,
+    keyMonth,
+    serverMonth,
+
+    /** A key's usage today, this month and over its lifetime. */
+    keyUsage(keyId: number) {
+      const day = today();
+      const month = keyMonth(keyId, thisMonth());
+      const todayRow = month.days.find((d) => d.day === day) ?? { upload_bytes: 0, download_bytes: 0 };
+      const row = lifetime().get(keyId) as { n: number } | undefined;
+      return {
+        today: { upload_bytes: todayRow.upload_bytes, download_bytes: todayRow.download_bytes },
+        month: { upload_bytes: month.upload_bytes, download_bytes: month.download_bytes },
+        lifetime_used_bytes: row?.n ?? 0,
+      };
+    },
+
+    /** The last `days` days of a key, oldest first, ending today. */
+    keyRecent(keyId: number, days = 30): DayTraffic[] {
+      const end = Date.parse(`${today()}T00:00:00Z`);
+      return keyDaily(keyId, utcDay(new Date(end - (days - 1) * 86_400_000)), today());
+    },
+
+    /** One day across the server, with each key's share. */
+    serverDaily(day: string) {
+      assertDay(day);
+      const total = (serverRange().all(day, day) as DayTraffic[])[0] ?? {
+        upload_bytes: 0,
+        download_bytes: 0,
+      };
+      const keys = topKeys().all(day, day, 1_000_000) as Array<Traffic & { username: string }>;
+      return { day, upload_bytes: total.upload_bytes, download_bytes: total.download_bytes, keys };
+    },
+
+    /** Top keys by traffic between two days (inclusive). */
+    topKeys(from: string, to: string, limit = 10) {
+      assertDay(from, 'from');
+      assertDay(to, 'to');
+      return topKeys().all(from, to, limit) as Array<Traffic & { username: string }>;
+    },
+
+    /** Keys that moved traffic in the last few minutes. */
+    onlineNow(): number {
+      return (onlineCount().get(clock.now().getTime() - ONLINE_WINDOW_MS) as { n: number }).n;
+    },
+
+    /** The server at a glance. */
+    stats() {
+      const keysByStatus: Record<KeyStatus, number> = {
+        active: 0,
+        disabled: 0,
+        limited: 0,
+        expired: 0,
+        on_hold: 0,
+      };
+      for (const row of byStatus().all() as Array<{ status: KeyStatus; n: number }>)
+        keysByStatus[row.status] = row.n;
+      const month = serverMonth(thisMonth());
+      const day = today();
+      const todayRow = month.days.find((d) => d.day === day);
+      return {
+        keys_by_status: keysByStatus,
+        total_keys: Object.values(keysByStatus).reduce((a, b) => a + b, 0),
+        online_now: this.onlineNow(),
+        traffic_today: {
+          upload_bytes: todayRow?.upload_bytes ?? 0,
+          download_bytes: todayRow?.download_bytes ?? 0,
+        },
+        traffic_month: { upload_bytes: month.upload_bytes, download_bytes: month.download_bytes },
+        top_keys: this.topKeys(month.days[0]!.day, day, 10),
+      };
+    },
+  };
+}
+
+export type ReportsService = ReturnType<typeof createReportsService>;
