@@ -4,6 +4,7 @@
  * to it over the control socket; otherwise the CLI runs the same operation on the files.
  */
 import { userInfo } from 'node:os';
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { sendControlRequest, toErrorBody } from './control/socket.ts';
@@ -23,10 +24,13 @@ interface GlobalOptions {
 /** A failed operation; arguments that fail validation count as bad usage. */
 class CliFailure extends Error {
   readonly exitCode: number;
-  constructor(readonly body: { code: string; message: string }) {
+  constructor(
+    readonly body: { code: string; message: string },
+    exitCode?: number,
+  ) {
     super(body.message);
     this.name = 'CliFailure';
-    this.exitCode = body.code === 'VALIDATION_FAILED' ? EXIT_USAGE : EXIT_ERROR;
+    this.exitCode = exitCode ?? (body.code === 'VALIDATION_FAILED' ? EXIT_USAGE : EXIT_ERROR);
   }
 }
 
@@ -130,6 +134,23 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
   ] as const) {
     command(key, `${verb} <name>`, description).action(runs(`key.${verb}`, (name: string) => ({ name })));
   }
+
+  command(program, 'backup', 'take a backup (database + core config) now')
+    .option('--out <file>', 'write the archive here instead of DATA_DIR/backups')
+    .action(runs('backup', (o: { out?: string }) => ({ out: o.out && path.resolve(o.out) })));
+  command(program, 'restore <file>', 'restore a backup (the current data is archived first)')
+    .option('--yes', 'really replace the current data')
+    .action(async (file: string, o: GlobalOptions & { yes?: boolean }) => {
+      const args = { file: path.resolve(file) };
+      if (!o.yes) {
+        // Without --yes: check and preview only, and say how to go on.
+        const preview = await execute(getConfig(), 'restore.preview', args);
+        print(preview, o.json);
+        process.stderr.write('nothing changed: add --yes to restore this backup\n');
+        throw new CliFailure({ code: 'CONFIRMATION_REQUIRED', message: 'add --yes to restore' }, EXIT_USAGE);
+      }
+      print(await execute(getConfig(), 'restore', args), o.json);
+    });
 
   return program;
 }

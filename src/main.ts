@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { RunnerHandle } from '@grammyjs/runner';
-import { createBot, startPolling } from './bot/index.ts';
+import { ALLOWED_UPDATES, createBot, startPolling } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
 import { databasePath, openDatabase } from './db/client.ts';
@@ -65,7 +65,7 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
       await bot.init();
       await bot.api.setWebhook(config.WEBHOOK_URL ?? '', {
         secret_token: config.WEBHOOK_SECRET,
-        allowed_updates: ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'],
+        allowed_updates: [...ALLOWED_UPDATES],
       });
       logger.info('bot webhook set');
     } else {

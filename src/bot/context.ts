@@ -1,8 +1,17 @@
-/** The bot's context type: grammY's plus i18n and what the middlewares attach. */
-import type { Context } from 'grammy';
+/** The bot's context types: grammY's plus i18n, session, conversations and what middlewares attach. */
+import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { I18nFlavor } from '@grammyjs/i18n';
-import type { Logger } from '../logger.ts';
+import type { Context, SessionFlavor } from 'grammy';
+import type { Config } from '../config.ts';
 import type { Role, TelegramUser } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { Services } from '../services/index.ts';
+
+/** Per-user state kept in SQLite across restarts. */
+export interface SessionData {
+  /** Reserved for features that need a little memory between updates (menus' paging…). */
+  [key: string]: unknown;
+}
 
 export interface AppContextExtras {
   /** Child logger for this update. */
@@ -12,4 +21,17 @@ export interface AppContextExtras {
   role: Role;
 }
 
-export type BotContext = Context & I18nFlavor & AppContextExtras;
+/** Context inside the bot's middleware. */
+export type BotContext = ConversationFlavor<
+  Context & I18nFlavor & SessionFlavor<SessionData> & AppContextExtras
+>;
+
+/** Context inside a conversation (plugins are installed again there). */
+export type ConversationContext = Context & I18nFlavor & AppContextExtras;
+
+/** What every feature factory receives. */
+export interface FeatureDeps {
+  config: Readonly<Config>;
+  services: Services;
+  logger: Logger;
+}

@@ -1,21 +1,18 @@
 /** createBot: the grammY bot with its middlewares and features. */
 import { autoRetry } from '@grammyjs/auto-retry';
+import { conversations } from '@grammyjs/conversations';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
-import type { BotError } from 'grammy';
-import { Bot, GrammyError, HttpError } from 'grammy';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
-import type { Services } from '../services/index.ts';
-import type { BotContext } from './context.ts';
+import { Bot, GrammyError, HttpError, session, type BotError } from 'grammy';
+import type { BotContext, ConversationContext, FeatureDeps, SessionData } from './context.ts';
 import { startFeature } from './features/start.ts';
 import { createI18n } from './i18n.ts';
 import { personMiddleware } from './middlewares/person.ts';
+import { createSqliteStorage } from './storage.ts';
 
-export interface BotDeps {
-  config: Readonly<Config>;
-  services: Services;
-  logger: Logger;
-}
+export type BotDeps = FeatureDeps;
+
+/** Update types the bot asks Telegram for. */
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'] as const;
 
 /** Updates of one chat are handled in order; different chats in parallel. */
 function chatKey(ctx: BotContext): string | undefined {
@@ -23,20 +20,48 @@ function chatKey(ctx: BotContext): string | undefined {
 }
 
 /** Builds the bot. It does not connect to Telegram until started. */
-export function createBot({ config, services, logger }: BotDeps): Bot<BotContext> {
+export function createBot(deps: BotDeps) {
+  const { config, services, logger } = deps;
   const bot = new Bot<BotContext>(config.BOT_TOKEN, {
     client: { apiRoot: config.TELEGRAM_API_ROOT },
   });
   // Retries 429 and 5xx answers, waiting as long as Telegram asks (capped).
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
 
+  const i18n = createI18n();
   bot.use(sequentialize(chatKey));
   bot.use(async (ctx, next) => {
     ctx.log = logger.child({ update_id: ctx.update.update_id, from: ctx.from?.id });
     await next();
   });
-  bot.use(createI18n());
+  bot.use(i18n);
   bot.use(personMiddleware(services));
+  bot.use(
+    session({
+      initial: (): SessionData => ({}),
+      storage: createSqliteStorage<SessionData>(services.db, 'session'),
+      getSessionKey: (ctx) => ctx.from?.id.toString(),
+    }),
+  );
+  bot.use(
+    conversations<BotContext, ConversationContext>({
+      storage: {
+        type: 'key',
+        adapter: createSqliteStorage(services.db, 'conversation'),
+        getStorageKey: (ctx) => ctx.chatId?.toString(),
+      },
+      // Inside a conversation the context is rebuilt: give it translations and the person again.
+      plugins: [
+        i18n as never,
+        async (ctx, next) => {
+          ctx.log = logger.child({ update_id: ctx.update.update_id, from: ctx.from?.id, conversation: true });
+          ctx.role = ctx.from ? services.admins.roleOf(ctx.from.id) : 'user';
+          ctx.person = ctx.from ? services.admins.get(ctx.from.id) : undefined;
+          await next();
+        },
+      ],
+    }),
+  );
 
   const features = bot.errorBoundary(handleError);
   features.use(startFeature);
@@ -63,9 +88,5 @@ async function handleError(err: BotError<BotContext>): Promise<void> {
 export async function startPolling(bot: Bot<BotContext>): Promise<RunnerHandle> {
   await bot.init();
   await bot.api.deleteWebhook();
-  return run(bot, {
-    runner: {
-      fetch: { allowed_updates: ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'] },
-    },
-  });
+  return run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
 }

@@ -65,6 +65,17 @@ export const operations = {
     await services.keys.delete(a.name, actor);
     return { ...view, deleted: true };
   }),
+  backup: op(z.object({ out: z.string().min(1).optional() }), (services, a, actor) =>
+    services.backups.create({ out: a.out, actor }),
+  ),
+  'restore.preview': op(z.object({ file: z.string().min(1) }), (services, a) =>
+    services.backups.preview(a.file),
+  ),
+  restore: op(z.object({ file: z.string().min(1) }), async (services, a, actor) => {
+    const result = await services.backups.restore(a.file, actor);
+    await services.core.sync?.();
+    return result;
+  }),
 } satisfies Record<string, Operation<z.ZodType>>;
 
 export type OperationName = keyof typeof operations;

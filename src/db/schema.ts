@@ -3,7 +3,7 @@
  * migrations in `drizzle/` from it (`npm run db:generate`), never edited by hand.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Milliseconds since the epoch, read as a Date. */
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
@@ -225,6 +225,64 @@ export const orders = sqliteTable(
   },
   (t) => [uniqueIndex('orders_provider_payment').on(t.provider, t.providerPaymentId)],
 );
+
+export const REQUEST_STATES = ['pending', 'approved', 'rejected', 'cancelled'] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+/** Self-service key requests waiting for (or decided by) an admin. */
+export const keyRequests = sqliteTable(
+  'key_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    telegramId: integer('telegram_id').notNull(),
+    state: text('state', { enum: REQUEST_STATES }).notNull().default('pending'),
+    keyId: integer('key_id').references(() => keys.id, { onDelete: 'set null' }),
+    decidedBy: integer('decided_by'),
+    decidedAt: timestamp('decided_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('key_requests_state').on(t.state, t.telegramId)],
+);
+
+/** Invite codes admins hand out as deep links (`/start CODE`): a key without approval. */
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    code: text('code').notNull(),
+    /** null = unlimited uses. */
+    maxUses: integer('max_uses'),
+    uses: integer('uses').notNull().default(0),
+    trafficGb: real('traffic_gb'),
+    days: real('days'),
+    expireAt: timestamp('expire_at'),
+    active: flag('active').notNull().default(true),
+    createdBy: integer('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('invites_code').on(t.code)],
+);
+
+export const BROADCAST_AUDIENCES = ['all', 'active', 'expired'] as const;
+export type BroadcastAudience = (typeof BROADCAST_AUDIENCES)[number];
+
+/** Broadcasts and their progress, so a restart can tell what was sent. */
+export const broadcasts = sqliteTable('broadcasts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  audience: text('audience', { enum: BROADCAST_AUDIENCES }).notNull(),
+  text: text('text'),
+  photoFileId: text('photo_file_id'),
+  state: text('state', { enum: ['running', 'done', 'cancelled'] })
+    .notNull()
+    .default('running'),
+  total: integer('total').notNull().default(0),
+  sent: integer('sent').notNull().default(0),
+  blocked: integer('blocked').notNull().default(0),
+  failed: integer('failed').notNull().default(0),
+  createdBy: integer('created_by'),
+  createdAt: createdAt(),
+  finishedAt: timestamp('finished_at'),
+});
 
 /** grammY session and conversation storage. */
 export const botSessions = sqliteTable('bot_sessions', {

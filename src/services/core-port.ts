@@ -28,6 +28,8 @@ export interface CorePort {
   readCounters(): Promise<CoreCounters | null>;
   /** The share link of a user for the running inbound; null while it is unknown. */
   shareLink(user: CoreUser): string | null;
+  /** Brings the core in line with the DB's desired users (after a restore, say). */
+  sync?(): Promise<unknown>;
 }
 
 /** Statuses whose keys are present in the core (on_hold keys connect to start their clock). */

@@ -5,7 +5,9 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import path from 'node:path';
 import { createAdminsService } from './admins.service.ts';
+import { createBackupsService } from './backups.service.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { absentCore, type CorePort } from './core-port.ts';
 import { createEventsService } from './events.service.ts';
@@ -27,6 +29,11 @@ export interface ServiceDeps {
   clock?: Clock;
 }
 
+/** Where the rendered core config lives in DATA_DIR. */
+export function coreConfigPath(dataDir: string): string {
+  return path.join(dataDir, 'core', 'config.json');
+}
+
 /** Builds every service on one DB handle and clock. */
 export function createServices(deps: ServiceDeps) {
   const clock = deps.clock ?? systemClock;
@@ -40,6 +47,14 @@ export function createServices(deps: ServiceDeps) {
   const keys = createKeysService({ db, core, clock, logger, events, outbox, traffic });
   const limits = createLimitsService({ db, clock, keys, settings });
   const reports = createReportsService({ db, clock });
+  const backups = createBackupsService({
+    db,
+    clock,
+    logger,
+    events,
+    dataDir: config.dataDir,
+    coreConfigPath: coreConfigPath(config.dataDir),
+  });
   return {
     db,
     clock,
@@ -52,6 +67,7 @@ export function createServices(deps: ServiceDeps) {
     traffic,
     limits,
     reports,
+    backups,
     /** The core in use (swapped by attachCore). */
     get core(): CorePort {
       return core;

@@ -1,0 +1,319 @@
+/**
+ * Backups: a consistent online snapshot of SQLite plus the rendered core config in one
+ * gzip'd tar with a manifest. Restore checks everything first (format, manifest,
+ * integrity_check, schema level), previews, and only then swaps the data in one
+ * transaction on the live connection, keeping the previous data as an archive.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import * as tar from 'tar';
+import { openDatabase, type Db } from '../db/client.ts';
+import { knownMigrations, latestAppliedMigration, runMigrations } from '../db/migrate.ts';
+import type { Logger } from '../logger.ts';
+import { APP_VERSION } from '../version.ts';
+import type { Clock } from './clock.ts';
+import { AppError } from './errors.ts';
+import type { EventsService } from './events.service.ts';
+
+export const BACKUP_FORMAT = 'xkeeper-backup';
+const FORMAT_VERSION = 1;
+const DB_ENTRY = 'xkeeper.db';
+const CONFIG_ENTRY = 'core-config.json';
+const MANIFEST_ENTRY = 'manifest.json';
+const ENTRIES = new Set([DB_ENTRY, CONFIG_ENTRY, MANIFEST_ENTRY]);
+/** Archives larger than this are refused before unpacking. */
+const MAX_ARCHIVE_BYTES = 2 * 2 ** 30;
+const COUNTED_TABLES = ['keys', 'telegram_users', 'api_keys', 'events', 'orders'] as const;
+
+export interface BackupManifest {
+  format: typeof BACKUP_FORMAT;
+  format_version: number;
+  app_version: string;
+  migration: string;
+  created_at: string;
+  counts: Record<string, number>;
+}
+
+export interface BackupResult {
+  file: string;
+  bytes: number;
+  created_at: string;
+  counts: Record<string, number>;
+}
+
+export interface RestorePreview {
+  file: string;
+  manifest: BackupManifest;
+  counts: Record<string, number>;
+  newest_event: { type: string; at: string } | null;
+  has_core_config: boolean;
+}
+
+function invalid(message: string): never {
+  throw new AppError('BACKUP_INVALID', message);
+}
+
+function countRows(sqlite: Database.Database): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const table of COUNTED_TABLES) {
+    counts[table] = (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+  return counts;
+}
+
+/** Tables whose rows a restore replaces: everything but migrations bookkeeping. */
+function dataTables(sqlite: Database.Database): string[] {
+  return (
+    sqlite
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '__drizzle_migrations'",
+      )
+      .all() as { name: string }[]
+  ).map((r) => r.name);
+}
+
+function stamp(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export function createBackupsService(deps: {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  events: EventsService;
+  dataDir: string;
+  /** Where the rendered core config lives (included when present). */
+  coreConfigPath: string;
+}) {
+  const { db, clock, logger, events, dataDir, coreConfigPath } = deps;
+  const backupsDir = path.join(dataDir, 'backups');
+
+  /** Unpacks and checks an archive into a temp dir; the caller removes `dir`. */
+  async function unpack(file: string): Promise<{ dir: string; manifest: BackupManifest }> {
+    if (!existsSync(file) || !statSync(file).isFile()) invalid(`no backup file at ${file}`);
+    if (statSync(file).size > MAX_ARCHIVE_BYTES) invalid('the file is larger than any backup xkeeper makes');
+    const dir = mkdtempSync(path.join(tmpdir(), 'xkeeper-restore-'));
+    try {
+      await tar.extract({
+        file,
+        cwd: dir,
+        strict: true,
+        // Only the known plain files: no paths, links or devices can come out of an archive.
+        filter: (entryPath, entry) => ENTRIES.has(entryPath) && 'type' in entry && entry.type === 'File',
+      });
+      const manifestPath = path.join(dir, MANIFEST_ENTRY);
+      if (!existsSync(manifestPath) || !existsSync(path.join(dir, DB_ENTRY))) {
+        invalid('not an xkeeper backup: the manifest or the database is missing');
+      }
+      let manifest: BackupManifest;
+      try {
+        manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BackupManifest;
+      } catch {
+        invalid('the manifest is not valid JSON');
+      }
+      if (manifest.format !== BACKUP_FORMAT) invalid('not an xkeeper backup (unknown format)');
+      if (manifest.format_version > FORMAT_VERSION) {
+        invalid(`the backup format ${manifest.format_version} is newer than this xkeeper reads`);
+      }
+      return { dir, manifest };
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      if (error instanceof AppError) throw error;
+      invalid(
+        `the file is not a readable backup archive (${error instanceof Error ? error.message : error})`,
+      );
+    }
+  }
+
+  /** Opens the unpacked database, checks integrity and schema level, brings it to ours. */
+  function openUnpacked(dir: string): Db {
+    const file = path.join(dir, DB_ENTRY);
+    let copy: Db;
+    try {
+      copy = openDatabase(file);
+      const check = copy.$client.pragma('integrity_check', { simple: true });
+      if (check !== 'ok') invalid(`the database in the backup is damaged: ${String(check)}`);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      invalid(
+        `the database in the backup cannot be read (${error instanceof Error ? error.message : error})`,
+      );
+    }
+    const level = latestAppliedMigration(copy);
+    const known = knownMigrations();
+    if (!level) invalid('the database in the backup has no schema');
+    if (!known.some((m) => m.when === level.when)) {
+      copy.$client.close();
+      invalid('the backup comes from a newer xkeeper (unknown schema); upgrade xkeeper first');
+    }
+    runMigrations(copy); // an older backup is brought to this build's schema, in the copy
+    return copy;
+  }
+
+  async function snapshot(prefix: string): Promise<BackupResult> {
+    mkdirSync(backupsDir, { recursive: true });
+    const now = clock.now();
+    const staging = mkdtempSync(path.join(tmpdir(), 'xkeeper-backup-'));
+    try {
+      // better-sqlite3's online backup: consistent even while the bot and jobs write.
+      await db.$client.backup(path.join(staging, DB_ENTRY));
+      const entries = [MANIFEST_ENTRY, DB_ENTRY];
+      if (existsSync(coreConfigPath)) {
+        copyFileSync(coreConfigPath, path.join(staging, CONFIG_ENTRY));
+        entries.push(CONFIG_ENTRY);
+      }
+      const counts = countRows(db.$client);
+      const manifest: BackupManifest = {
+        format: BACKUP_FORMAT,
+        format_version: FORMAT_VERSION,
+        app_version: APP_VERSION,
+        migration: latestAppliedMigration(db)?.tag ?? 'none',
+        created_at: now.toISOString(),
+        counts,
+      };
+      writeFileSync(path.join(staging, MANIFEST_ENTRY), JSON.stringify(manifest, null, 2));
+      const file = path.join(backupsDir, `${prefix}-${stamp(now)}.tar.gz`);
+      await tar.create({ gzip: { level: 9 }, file, cwd: staging, portable: true }, entries);
+      return { file, bytes: statSync(file).size, created_at: manifest.created_at, counts };
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    directory: backupsDir,
+
+    /** Takes a backup into DATA_DIR/backups (or moves it to `out`). */
+    async create(options: { out?: string; actor?: string } = {}): Promise<BackupResult> {
+      const result = await snapshot('xkeeper-backup');
+      if (options.out) {
+        const target = path.resolve(options.out);
+        copyFileSync(result.file, target);
+        rmSync(result.file);
+        result.file = target;
+      }
+      events.record({
+        type: 'backup.created',
+        actor: options.actor ?? 'system',
+        data: { file: path.basename(result.file), bytes: result.bytes },
+      });
+      return result;
+    },
+
+    /** Checks an archive and tells what it holds, changing nothing. */
+    async preview(file: string): Promise<RestorePreview> {
+      const { dir, manifest } = await unpack(file);
+      try {
+        const copy = openUnpacked(dir);
+        try {
+          const newest = copy.$client
+            .prepare('SELECT type, created_at AS at FROM events ORDER BY created_at DESC, id DESC LIMIT 1')
+            .get() as { type: string; at: number } | undefined;
+          return {
+            file,
+            manifest,
+            counts: countRows(copy.$client),
+            newest_event: newest ? { type: newest.type, at: new Date(newest.at).toISOString() } : null,
+            has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
+          };
+        } finally {
+          copy.$client.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+
+    /**
+     * Restores an archive: checks it, archives the current data, then replaces every
+     * table's rows in ONE transaction on the live connection (so open handles stay valid
+     * and a failure changes nothing). The caller re-syncs the core afterwards.
+     */
+    async restore(file: string, actor: string): Promise<RestorePreview & { previous: string }> {
+      const { dir, manifest } = await unpack(file);
+      try {
+        const copy = openUnpacked(dir);
+        const counts = countRows(copy.$client);
+        copy.$client.close();
+        const previous = await snapshot('pre-restore');
+        const live = db.$client;
+        const source = path.join(dir, DB_ENTRY);
+        live.prepare('ATTACH DATABASE ? AS restored').run(source);
+        try {
+          live.transaction(() => {
+            live.pragma('defer_foreign_keys = ON');
+            const tables = dataTables(live);
+            for (const table of tables) live.prepare(`DELETE FROM main."${table}"`).run();
+            for (const table of tables) {
+              const columns = (live.prepare(`PRAGMA main.table_info("${table}")`).all() as { name: string }[])
+                .map((c) => `"${c.name}"`)
+                .join(', ');
+              live
+                .prepare(
+                  `INSERT INTO main."${table}" (${columns}) SELECT ${columns} FROM restored."${table}"`,
+                )
+                .run();
+            }
+          })();
+        } finally {
+          live.prepare('DETACH DATABASE restored').run();
+        }
+        events.record({
+          type: 'backup.restored',
+          severity: 'warning',
+          actor,
+          data: {
+            file: path.basename(file),
+            created_at: manifest.created_at,
+            previous: path.basename(previous.file),
+          },
+        });
+        logger.warn({ file, previous: previous.file }, 'backup restored');
+        return {
+          file,
+          manifest,
+          counts,
+          newest_event: null,
+          has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
+          previous: previous.file,
+        };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+
+    /** Archives in DATA_DIR/backups, newest first. */
+    list(): Array<{ file: string; bytes: number; created_at: string }> {
+      if (!existsSync(backupsDir)) return [];
+      return readdirSync(backupsDir)
+        .filter((f) => f.endsWith('.tar.gz'))
+        .map((f) => {
+          const st = statSync(path.join(backupsDir, f));
+          return { file: path.join(backupsDir, f), bytes: st.size, created_at: st.mtime.toISOString() };
+        })
+        .sort((a, b) => b.file.localeCompare(a.file));
+    },
+
+    /** The scheduled backup: take one, keep the newest `keep` scheduled archives. */
+    async scheduled(keep: number): Promise<BackupResult> {
+      const result = await this.create({ actor: 'system' });
+      const scheduled = this.list().filter((b) => path.basename(b.file).startsWith('xkeeper-backup-'));
+      for (const old of scheduled.slice(keep)) rmSync(old.file, { force: true });
+      return result;
+    },
+  };
+}
+
+export type BackupsService = ReturnType<typeof createBackupsService>;

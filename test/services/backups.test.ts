@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tar from 'tar';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.ts';
+import { createManualClock } from '../../src/services/clock.ts';
+import { coreConfigPath, createServices } from '../../src/services/index.ts';
+import { silentLogger, tempDir, testConfig } from '../helpers/db.ts';
+import { createMemoryCore } from '../helpers/memory-core.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+async function setup() {
+  const tmp = tempDir();
+  cleanups.push(tmp.cleanup);
+  const config = testConfig({ DATA_DIR: tmp.dir });
+  const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+  cleanups.push(() => db.$client.close());
+  runMigrations(db);
+  const mem = createMemoryCore();
+  const clock = createManualClock('2026-11-27T10:00:00Z');
+  const services = createServices({ db, config, logger: silentLogger, clock, core: mem.core });
+  await services.keys.create({ name: 'ann', trafficLimitBytes: 1000 }, 'cli');
+  await services.keys.create({ name: 'bob' }, 'cli');
+  services.admins.addAdmin(77, 'cli');
+  mem.traffic('ann', 10, 20);
+  await services.traffic.collect();
+  mkdirSync(path.dirname(coreConfigPath(tmp.dir)), { recursive: true });
+  writeFileSync(coreConfigPath(tmp.dir), '{"inbounds":[]}');
+  return { tmp, services, db, mem };
+}
+
+function snapshotOf(db: ReturnType<typeof openDatabase>) {
+  return {
+    keys: db.$client
+      .prepare('SELECT name, uuid, status, upload_bytes, download_bytes, sub_token FROM keys ORDER BY id')
+      .all(),
+    users: db.$client.prepare('SELECT id, role FROM telegram_users ORDER BY id').all(),
+    usage: db.$client.prepare('SELECT * FROM key_usage_daily').all(),
+  };
+}
+
+describe('backups', () => {
+  it('round-trips: backup, change everything, restore gives the same data back', async () => {
+    const { services, db } = await setup();
+    const before = snapshotOf(db);
+    const backup = await services.backups.create({ actor: 'cli' });
+    expect(backup.counts).toMatchObject({ keys: 2, telegram_users: 1 });
+    expect(path.basename(backup.file)).toMatch(/^xkeeper-backup-\d{8}-\d{6}\.tar\.gz$/);
+
+    await services.keys.delete('ann', 'cli');
+    await services.keys.create({ name: 'carl' }, 'cli');
+    await services.keys.kick('bob', 'cli');
+
+    const preview = await services.backups.preview(backup.file);
+    expect(preview.counts.keys).toBe(2);
+    expect(preview.has_core_config).toBe(true);
+    expect(preview.newest_event?.type).toBeTypeOf('string');
+
+    const restored = await services.backups.restore(backup.file, 'cli');
+    expect(snapshotOf(db)).toEqual(before);
+    expect(path.basename(restored.previous)).toMatch(/^pre-restore-/);
+    // The archived "previous" holds the data as it was just before the restore.
+    expect((await services.backups.preview(restored.previous)).counts.keys).toBe(2);
+  });
+
+  it('refuses a truncated archive, a random file and a foreign archive, changing nothing', async () => {
+    const { tmp, services, db } = await setup();
+    const before = snapshotOf(db);
+    const good = await services.backups.create();
+    const bytes = readFileSync(good.file);
+    const truncated = path.join(tmp.dir, 'truncated.tar.gz');
+    writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const random = path.join(tmp.dir, 'random.bin');
+    writeFileSync(random, randomBytes(4096));
+    const foreignDir = path.join(tmp.dir, 'foreign');
+    mkdirSync(foreignDir);
+    writeFileSync(path.join(foreignDir, 'notes.txt'), 'hello');
+    const foreign = path.join(tmp.dir, 'foreign.tar.gz');
+    await tar.create({ gzip: true, file: foreign, cwd: foreignDir }, ['notes.txt']);
+
+    for (const file of [truncated, random, foreign, path.join(tmp.dir, 'missing.tar.gz')]) {
+      await expect(services.backups.restore(file, 'cli')).rejects.toMatchObject({ code: 'BACKUP_INVALID' });
+    }
+    expect(snapshotOf(db)).toEqual(before);
+  });
+
+  it('refuses an archive from a newer schema', async () => {
+    const { tmp, services, db } = await setup();
+    const before = snapshotOf(db);
+    // Build a backup whose database has a migration this build does not know.
+    const staging = path.join(tmp.dir, 'newer');
+    mkdirSync(staging);
+    await db.$client.backup(path.join(staging, 'xkeeper.db'));
+    const copy = openDatabase(path.join(staging, 'xkeeper.db'));
+    copy.$client
+      .prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)')
+      .run('future', 9e12);
+    copy.$client.close();
+    writeFileSync(
+      path.join(staging, 'manifest.json'),
+      JSON.stringify({
+        format: 'xkeeper-backup',
+        format_version: 1,
+        app_version: '9.9.9',
+        migration: '9999_future',
+        created_at: '2030-01-01T00:00:00Z',
+        counts: {},
+      }),
+    );
+    const file = path.join(tmp.dir, 'newer.tar.gz');
+    await tar.create({ gzip: true, file, cwd: staging }, ['manifest.json', 'xkeeper.db']);
+    await expect(services.backups.restore(file, 'cli')).rejects.toThrow(/newer xkeeper/);
+    expect(snapshotOf(db)).toEqual(before);
+  });
+
+  it('keeps only the newest scheduled archives', async () => {
+    const { services } = await setup();
+    const clock = services.clock as ReturnType<typeof createManualClock>;
+    for (let i = 0; i < 4; i++) {
+      await services.backups.scheduled(2);
+      clock.advance(60_000);
+    }
+    expect(services.backups.list()).toHaveLength(2);
+  });
+});
