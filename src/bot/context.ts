@@ -5,6 +5,7 @@ import type { Context, SessionFlavor } from 'grammy';
 import type { Config } from '../config.ts';
 import type { Role, TelegramUser } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { CoreControl } from '../services/core-port.ts';
 import type { Services } from '../services/index.ts';
 
 /** Per-user state kept in SQLite across restarts. */
@@ -34,4 +35,6 @@ export interface FeatureDeps {
   config: Readonly<Config>;
   services: Services;
   logger: Logger;
+  /** Core controls (status, check, sync, restart); absent in tests that do not need them. */
+  system?: CoreControl;
 }

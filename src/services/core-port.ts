@@ -46,3 +46,15 @@ export const absentCore: CorePort = {
   readCounters: () => Promise.resolve(null),
   shareLink: () => null,
 };
+
+/** Operator controls of the core for the admin bot, the HTTP API and the CLI. */
+export interface CoreControl {
+  /** Flavor, version, running, pid, uptime, restarts, memory, users in core, last error. */
+  status(): Promise<Record<string, unknown>>;
+  /** Drift between the DB and the running core: `{ in_sync, missing, extra, changed, reality }`. */
+  check(): Promise<Record<string, unknown>>;
+  /** Fixes drift over the API, without a restart. */
+  sync(): Promise<Record<string, unknown>>;
+  /** Restarts the core process (drops every connection). */
+  restart(): Promise<void>;
+}
