@@ -1,10 +1,12 @@
 /** `npm run bench`: runs every benchmark and prints its table. */
 import os from 'node:os';
+import { runCoreBench } from './core.bench.ts';
 import { runDbBench } from './db.bench.ts';
 import { formatTable, type Row } from './table.ts';
 
 const suites: Array<{ title: string; run: () => Promise<Row[]> }> = [
   { title: 'Database layer (drizzle vs raw better-sqlite3)', run: runDbBench },
+  { title: 'Core adapter (real V2Fly 4.34)', run: runCoreBench },
 ];
 
 const only = process.argv[2];

@@ -13,6 +13,7 @@ import { databasePath, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services/index.ts';
+import { wireCore } from './core-wiring.ts';
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -47,6 +48,9 @@ async function execute(config: Readonly<Config>, op: OperationName, args: unknow
     if (op !== 'migrate') runMigrations(db);
     const logger = createLogger({ level: 'warn', destination: process.stderr, pretty: false });
     const services = createServices({ db, config, logger });
+    // The same adapter as the running instance; it finds a core left running, if any.
+    const core = wireCore(config, services, logger);
+    await core.findOrphan();
     return await runOperation(services, op, args, actor);
   } catch (error) {
     throw new CliFailure(toErrorBody(error));
@@ -135,6 +139,15 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
     command(key, `${verb} <name>`, description).action(runs(`key.${verb}`, (name: string) => ({ name })));
   }
 
+  const core = program.command('core').description('the VPN core').exitOverride();
+  command(core, 'status', 'flavor, version, running, pid, uptime, restarts, users in core').action(
+    runs('core.status', () => ({})),
+  );
+  command(core, 'check', 'drift between the database and the running core').action(
+    runs('core.check', () => ({})),
+  );
+  command(core, 'sync', 'fix drift over the API, without a restart').action(runs('core.sync', () => ({})));
+
   command(program, 'backup', 'take a backup (database + core config) now')
     .option('--out <file>', 'write the archive here instead of DATA_DIR/backups')
     .action(runs('backup', (o: { out?: string }) => ({ out: o.out && path.resolve(o.out) })));
@@ -151,6 +164,44 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
       }
       print(await execute(getConfig(), 'restore', args), o.json);
     });
+
+  const apikey = program.command('apikey').description('keys of the HTTP API').exitOverride();
+  command(apikey, 'create', 'create an API key; the key is printed this once only')
+    .requiredOption('--name <name>', 'a name to recognise the key by')
+    .requiredOption('--scopes <list>', 'comma-separated scopes, e.g. "users:*,stats:read"')
+    .option('--rate-minute <n>', 'requests a minute (default 120)')
+    .option('--rate-hour <n>', 'requests an hour (default 3600)')
+    .option(
+      '--allow-ip <cidr>',
+      'allowed client address or CIDR; repeat for more',
+      (v, all: string[]) => [...all, v],
+      [],
+    )
+    .option('--expires-days <n>', 'days until the key stops working (default never)')
+    .action(
+      runs(
+        'apikey.create',
+        (o: {
+          name: string;
+          scopes: string;
+          rateMinute?: string;
+          rateHour?: string;
+          allowIp: string[];
+          expiresDays?: string;
+        }) => ({
+          name: o.name,
+          scopes: o.scopes,
+          rateMinute: o.rateMinute,
+          rateHour: o.rateHour,
+          allowIp: o.allowIp,
+          expiresDays: o.expiresDays,
+        }),
+      ),
+    );
+  command(apikey, 'list', 'list API keys (never their secrets)').action(runs('apikey.list', () => ({})));
+  command(apikey, 'revoke <id>', 'revoke an API key for good').action(
+    runs('apikey.revoke', (id: string) => ({ id })),
+  );
 
   return program;
 }

@@ -7,6 +7,7 @@ import type { RunnerHandle } from '@grammyjs/runner';
 import { ALLOWED_UPDATES, createBot, startPolling } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
+import { startCore, wireCore } from './core-wiring.ts';
 import { databasePath, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createServer } from './http/index.ts';
@@ -41,7 +42,10 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
     logger.info({ applied: migrations.applied }, 'database ready');
 
     const services = createServices({ db, config, logger });
-    const bot = createBot({ config, services, logger });
+    const core = wireCore(config, services, logger);
+    await startCore(core, services, logger);
+    stoppers.push({ name: 'core', stop: () => core.stop() });
+    const bot = createBot({ config, services, logger, system: services.system ?? undefined });
 
     const server = createServer({
       config,
@@ -50,8 +54,7 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
       bot,
       health: {
         isReady: () => ready,
-        coreStatus: () =>
-          Promise.resolve({ running: false, available: false, reason: 'core adapter not configured' }),
+        coreStatus: async () => ({ ...(await core.status()) }),
       },
     });
     await server.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

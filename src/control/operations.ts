@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { runMigrations } from '../db/migrate.ts';
 import type { Services } from '../services/index.ts';
 import { GB } from '../services/keys.service.ts';
+import { AppError } from '../services/errors.ts';
 
 const telegramId = z.coerce.number().int().positive();
 const keyName = z.string().min(1);
@@ -76,7 +77,46 @@ export const operations = {
     await services.core.sync?.();
     return result;
   }),
+  'core.status': op(z.object({}), (services) => requireSystem(services).status()),
+  'core.check': op(z.object({}), (services) => requireSystem(services).check()),
+  'core.sync': op(z.object({}), (services) => requireSystem(services).sync()),
+  'apikey.create': op(
+    z.object({
+      name: z.string().min(1),
+      scopes: z.string().transform((list) =>
+        list
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+      rateMinute: z.coerce.number().int().positive().optional(),
+      rateHour: z.coerce.number().int().positive().optional(),
+      allowIp: z.array(z.string()).default([]),
+      expiresDays: positive('--expires-days').optional(),
+    }),
+    (services, a, actor) =>
+      services.apiKeys.create(
+        {
+          name: a.name,
+          scopes: a.scopes,
+          rateLimitPerMinute: a.rateMinute,
+          rateLimitPerHour: a.rateHour,
+          allowedIps: a.allowIp,
+          expireDays: a.expiresDays,
+        },
+        actor,
+      ),
+  ),
+  'apikey.list': op(z.object({}), (services) => services.apiKeys.list()),
+  'apikey.revoke': op(z.object({ id: z.coerce.number().int().positive() }), (services, a, actor) =>
+    services.apiKeys.revoke(a.id, actor),
+  ),
 } satisfies Record<string, Operation<z.ZodType>>;
+
+function requireSystem(services: Services) {
+  if (!services.system) throw new AppError('CORE_UNAVAILABLE', 'no core adapter is attached');
+  return services.system;
+}
 
 export type OperationName = keyof typeof operations;
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createAdminsService } from './admins.service.ts';
 import { createBackupsService } from './backups.service.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { absentCore, type CorePort } from './core-port.ts';
+import { absentCore, type CoreControl, type CorePort } from './core-port.ts';
 import { createEventsService } from './events.service.ts';
 import { createKeysService } from './keys.service.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
@@ -31,7 +31,7 @@ export interface ServiceDeps {
 
 /** Where the rendered core config lives in DATA_DIR. */
 export function coreConfigPath(dataDir: string): string {
-  return path.join(dataDir, 'core', 'config.json');
+  return path.join(dataDir, 'core.json');
 }
 
 /** Builds every service on one DB handle and clock. */
@@ -39,6 +39,7 @@ export function createServices(deps: ServiceDeps) {
   const clock = deps.clock ?? systemClock;
   const { db, config, logger } = deps;
   let core = deps.core ?? absentCore;
+  let system: CoreControl | null = null;
   const events = createEventsService({ db, clock });
   const outbox = createOutboxService({ db, clock, logger });
   const settings = createSettingsService({ db, clock, config });
@@ -76,9 +77,14 @@ export function createServices(deps: ServiceDeps) {
     view(key: Key): UserJson {
       return toUserJson(key, { publicUrl: config.publicUrl, core });
     },
-    /** Connects the services to a started core adapter. */
-    attachCore(next: CorePort) {
+    /** Operator controls of the core; null until a core adapter is attached. */
+    get system(): CoreControl | null {
+      return system;
+    },
+    /** Connects the services to a core adapter and its controls. */
+    attachCore(next: CorePort, controls: CoreControl | null = null) {
       core = next;
+      system = controls;
       keys.attachCore(next);
     },
   };

@@ -28,7 +28,6 @@ async function setup() {
   services.admins.addAdmin(77, 'cli');
   mem.traffic('ann', 10, 20);
   await services.traffic.collect();
-  mkdirSync(path.dirname(coreConfigPath(tmp.dir)), { recursive: true });
   writeFileSync(coreConfigPath(tmp.dir), '{"inbounds":[]}');
   return { tmp, services, db, mem };
 }

@@ -1,0 +1,88 @@
+/**
+ * Connects the core adapter to the services: the DB is the truth the core follows, the
+ * REALITY keys live in settings (so backups carry them), and core incidents become events
+ * and admin alerts. Used by main.ts and, for ops on the files, by the CLI.
+ */
+import type { Config } from './config.ts';
+import {
+  createCore,
+  generateRealityKeyPair,
+  generateShortIds,
+  type Core,
+  type CoreEvent,
+} from './core/index.ts';
+import type { Logger } from './logger.ts';
+import type { Services } from './services/index.ts';
+
+/** Alerts of one type are sent at most once per this window. */
+const ALERT_WINDOW_MS = 10 * 60_000;
+
+/** Generates the REALITY key pair and short ids at first start; later starts keep them. */
+export function ensureRealityKeys(services: Services): void {
+  if (!services.settings.get('realityPrivateKey')) {
+    services.settings.set('realityPrivateKey', generateRealityKeyPair().privateKey);
+  }
+  if (!services.settings.get('realityShortIds')) {
+    services.settings.set('realityShortIds', generateShortIds());
+  }
+}
+
+/** Records a core incident; warnings and worse also alert the admins (throttled). */
+export function recordCoreEvent(services: Services, event: CoreEvent): void {
+  services.db.transaction((tx) => {
+    services.events.record(
+      { type: event.type, severity: event.severity, actor: 'core', data: event.data },
+      tx,
+    );
+    if (event.severity === 'info') return;
+    const bucket = Math.floor(services.clock.now().getTime() / ALERT_WINDOW_MS);
+    services.outbox.enqueue(
+      'admin.alert',
+      { type: event.type, severity: event.severity, data: event.data },
+      tx,
+      `alert:${event.type}:${bucket}`,
+    );
+  });
+}
+
+/** Creates the local core adapter fed by the services, and attaches it to them. */
+export function wireCore(config: Readonly<Config>, services: Services, logger: Logger): Core {
+  ensureRealityKeys(services);
+  const core = createCore({
+    config,
+    logger: logger.child({ component: 'core' }),
+    getDesiredState: () => ({
+      reality: {
+        privateKey: services.settings.require('realityPrivateKey'),
+        shortIds: services.settings.require('realityShortIds'),
+        sni: services.settings.require('realitySni'),
+        target: services.settings.require('realityTarget'),
+      },
+      users: services.keys.desiredUsers(),
+    }),
+    onEvent: (event) => recordCoreEvent(services, event),
+  });
+  services.attachCore(core, {
+    status: () => core.status() as unknown as Promise<Record<string, unknown>>,
+    check: () => core.check() as unknown as Promise<Record<string, unknown>>,
+    sync: () => core.sync() as unknown as Promise<Record<string, unknown>>,
+    restart: () => core.restart(),
+  });
+  return core;
+}
+
+/**
+ * Starts the core. A core orphaned by a crashed xkeeper is read first, so the crash loses
+ * no traffic, then the adapter adopts it (same settings) or replaces it.
+ */
+export async function startCore(core: Core, services: Services, logger: Logger): Promise<void> {
+  const orphan = await core.findOrphan();
+  if (orphan) {
+    logger.info(
+      { pid: orphan.pid, current: orphan.current },
+      'found a core left running; reading its counters first',
+    );
+    await services.traffic.collect();
+  }
+  await core.start();
+}

@@ -1,0 +1,260 @@
+/**
+ * Typed facade over the core's gRPC API (HandlerService, StatsService). Every call has a
+ * deadline; expected refusals ("already exists", "not found", an older core without the
+ * method) come back as values, transport failures as {@link CoreApiError}.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { CoreUser } from './config.ts';
+import { VISION_FLOW, VLESS_TAG } from './config.ts';
+import { type FlavorName, supportsReality } from './flavor.ts';
+import { decode, methodDescriptor, type MethodDescriptor, typedMessage } from './proto/index.ts';
+
+/** Outcome of adding or removing one user. */
+export type AlterResult = { ok: true } | { ok: false; reason: 'exists' | 'not_found'; message: string };
+
+/** A result that older cores cannot give. */
+export type Feature<T> = { available: true; value: T } | { available: false; reason: string };
+
+/** One stats counter, e.g. `user>>>alice>>>traffic>>>downlink`. */
+export interface CoreStat {
+  name: string;
+  value: number;
+}
+
+/** The core's process figures from GetSysStats. */
+export interface SysStats {
+  /** Seconds since the core started; a drop means it restarted. */
+  uptimeSeconds: number;
+  /** Memory obtained from the OS by the Go runtime (bytes). */
+  memoryBytes: number;
+  /** Live heap (bytes). */
+  heapBytes: number;
+  goroutines: number;
+}
+
+/** A gRPC failure the caller did not expect (core down, deadline, internal error). */
+export class CoreApiError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CoreApiError';
+  }
+
+  /** True when the core is not answering at all (stopped, restarting, wrong port). */
+  get unavailable(): boolean {
+    return this.code === grpc.status.UNAVAILABLE || this.code === grpc.status.DEADLINE_EXCEEDED;
+  }
+}
+
+export interface CoreApiOptions {
+  flavor: FlavorName;
+  /** API port on 127.0.0.1. */
+  port: number;
+  /** Deadline of each call (default 5 s). */
+  timeoutMs?: number;
+}
+
+/** A QueryStats answer is ~80 bytes a counter: 64 MiB covers ~400k users. */
+const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 5_000;
+/** The core is local: retry the connection quickly after a restart, not grpc's 1-120 s. */
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+};
+
+interface StatMessage {
+  name: string;
+  value: number;
+}
+interface UserMessage {
+  email: string;
+  account: { type: string; value: Buffer } | null;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; results keep input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** Typed client of one core's API. */
+export class CoreApi {
+  readonly flavor: FlavorName;
+  private readonly address: string;
+  private readonly timeoutMs: number;
+  private client: grpc.Client;
+  private readonly methods = new Map<string, MethodDescriptor>();
+
+  constructor(options: CoreApiOptions) {
+    this.flavor = options.flavor;
+    this.address = `127.0.0.1:${options.port}`;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.client = this.connect();
+  }
+
+  private connect(): grpc.Client {
+    return new grpc.Client(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  }
+
+  /** Drops the channel and opens a fresh one (after a core restart, skipping any backoff). */
+  reconnect(): void {
+    this.client.close();
+    this.client = this.connect();
+  }
+
+  /** Closes the channel for good. */
+  close(): void {
+    this.client.close();
+  }
+
+  private call<T>(
+    service: 'HandlerService' | 'StatsService',
+    method: string,
+    request: Record<string, unknown>,
+  ): Promise<T> {
+    const key = `${service}/${method}`;
+    let descriptor = this.methods.get(key);
+    if (!descriptor) {
+      descriptor = methodDescriptor(this.flavor, service, method);
+      this.methods.set(key, descriptor);
+    }
+    const { path, serialize, deserialize } = descriptor;
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        path,
+        serialize,
+        deserialize,
+        request,
+        { deadline: Date.now() + this.timeoutMs },
+        (error, response) => {
+          if (error) reject(new CoreApiError(error.code, error.details || error.message));
+          else resolve(response as T);
+        },
+      );
+    });
+  }
+
+  private alter(operation: { type: string; value: Buffer }): Promise<AlterResult> {
+    return this.call('HandlerService', 'AlterInbound', { tag: VLESS_TAG, operation }).then(
+      () => ({ ok: true }) as const,
+      (error: unknown) => {
+        if (error instanceof CoreApiError) {
+          if (/\bUser\b.*\balready exists/i.test(error.message)) {
+            return { ok: false, reason: 'exists', message: error.message } as const;
+          }
+          if (/\bUser\b.*\bnot found/i.test(error.message)) {
+            return { ok: false, reason: 'not_found', message: error.message } as const;
+          }
+        }
+        throw error;
+      },
+    );
+  }
+
+  /** Adds a VLESS user to the `vless` inbound. */
+  addUser(name: string, uuid: string): Promise<AlterResult> {
+    const flow = supportsReality(this.flavor) ? VISION_FLOW : '';
+    const account = typedMessage(this.flavor, 'VlessAccount', { id: uuid, flow });
+    const user = { level: 0, email: name, account };
+    return this.alter(typedMessage(this.flavor, 'AddUserOperation', { user }));
+  }
+
+  /** Removes a user by name; its open connections stay open (the core's behaviour). */
+  removeUser(name: string): Promise<AlterResult> {
+    return this.alter(typedMessage(this.flavor, 'RemoveUserOperation', { email: name }));
+  }
+
+  /** Adds many users with at most `concurrency` calls in flight; results in input order. */
+  addUsers(users: readonly CoreUser[], concurrency = 32): Promise<AlterResult[]> {
+    return mapLimit(users, concurrency, (user) => this.addUser(user.name, user.uuid));
+  }
+
+  /** Removes many users with at most `concurrency` calls in flight; results in input order. */
+  removeUsers(names: readonly string[], concurrency = 32): Promise<AlterResult[]> {
+    return mapLimit(names, concurrency, (name) => this.removeUser(name));
+  }
+
+  /** Counters whose name contains `pattern`; `reset` zeroes them atomically. */
+  async queryStats(pattern: string, reset = false): Promise<CoreStat[]> {
+    const response = await this.call<{ stat: StatMessage[] }>('StatsService', 'QueryStats', {
+      pattern,
+      reset,
+    });
+    return response.stat.map(({ name, value }) => ({ name, value }));
+  }
+
+  /** Uptime and memory of the core. */
+  async getSysStats(): Promise<SysStats> {
+    const r = await this.call<Record<string, number>>('StatsService', 'GetSysStats', {});
+    return {
+      uptimeSeconds: r.Uptime ?? 0,
+      memoryBytes: r.Sys ?? 0,
+      heapBytes: r.Alloc ?? 0,
+      goroutines: r.NumGoroutine ?? 0,
+    };
+  }
+
+  /** Maps UNIMPLEMENTED (an older core) to "not available", anything else is thrown. */
+  private async feature<T>(reason: string, run: () => Promise<T>): Promise<Feature<T>> {
+    try {
+      return { available: true, value: await run() };
+    } catch (error) {
+      if (error instanceof CoreApiError && error.code === grpc.status.UNIMPLEMENTED) {
+        return { available: false, reason };
+      }
+      throw error;
+    }
+  }
+
+  /** Users of the `vless` inbound (Xray ≥ 24.11.5). */
+  listUsers(): Promise<Feature<CoreUser[]>> {
+    return this.feature('this core cannot list users (Xray 24.11.5+ can)', async () => {
+      const response = await this.call<{ users: UserMessage[] }>('HandlerService', 'GetInboundUsers', {
+        tag: VLESS_TAG,
+        email: '',
+      });
+      return response.users.map((user) => ({
+        name: user.email,
+        uuid: user.account ? decode<{ id: string }>('VlessAccount', user.account.value).id : '',
+      }));
+    });
+  }
+
+  /** Number of users of the `vless` inbound (Xray ≥ 24.11.5). */
+  countUsers(): Promise<Feature<number>> {
+    return this.feature('this core cannot count users (Xray 24.11.5+ can)', async () => {
+      const response = await this.call<{ count: number }>('HandlerService', 'GetInboundUsersCount', {
+        tag: VLESS_TAG,
+        email: '',
+      });
+      return response.count;
+    });
+  }
+
+  /**
+   * Names of users with a live connection from a non-loopback address (GetAllOnlineUsers,
+   * Xray ≥ 26.1.13). Older cores would need one GetStatsOnline call per user: not worth it.
+   */
+  onlineUsers(): Promise<Feature<string[]>> {
+    return this.feature('this core cannot list online users (Xray 26.1.13+ can)', async () => {
+      const response = await this.call<{ users: string[] }>('StatsService', 'GetAllOnlineUsers', {});
+      return response.users.map((entry) => /^user>>>(.*)>>>online$/.exec(entry)?.[1] ?? entry);
+    });
+  }
+}

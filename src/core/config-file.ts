@@ -1,0 +1,86 @@
+/**
+ * Installs a rendered config on disk: validated by the core itself (`-test`) before it
+ * replaces anything, written atomically (temp file + rename), the previous file kept as `.prev`.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type CoreConfig, serializeCoreConfig } from './config.ts';
+import { type Flavor, testArgs } from './flavor.ts';
+
+/** Outcome of {@link installConfig}. */
+export type InstallResult = { ok: true; changed: boolean } | { ok: false; message: string };
+
+const TEST_TIMEOUT_MS = 30_000;
+
+/** Keeps the lines of core output that explain a failure: no banner, info lines or stack. */
+export function coreErrorMessage(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(
+      (line) =>
+        line !== '' &&
+        !/^(Xray|V2Ray) \d/.test(line) &&
+        !line.startsWith('A unified platform') &&
+        !/\[(Info|Debug)\]/.test(line) &&
+        !line.startsWith('goroutine ') &&
+        !/\.go:\d+/.test(line) &&
+        !/^[\w./-]+\(.*\)$/.test(line),
+    );
+  return lines.join('; ').slice(0, 1000) || 'the core refused the config without a message';
+}
+
+/** Runs the core's config test on `file`; resolves with null when it passes. */
+export function testConfigFile(flavor: Flavor, file: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(
+      flavor.bin,
+      testArgs(flavor.name, file),
+      { timeout: TEST_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (!error) resolve(null);
+        else resolve(coreErrorMessage(`${stdout}\n${stderr}`) || error.message);
+      },
+    );
+  });
+}
+
+/**
+ * Validates `config` with the core and, if it passes, atomically installs it at `file`
+ * (owner-only: it holds the REALITY private key). An unchanged config is not rewritten.
+ * Never throws for a refused config; throws only on I/O errors.
+ */
+export async function installConfig(
+  flavor: Flavor,
+  file: string,
+  config: CoreConfig,
+): Promise<InstallResult> {
+  const text = serializeCoreConfig(config);
+  const current = await readFile(file, 'utf8').catch(() => null);
+  if (current === text) return { ok: true, changed: false };
+
+  await mkdir(path.dirname(file), { recursive: true });
+  // Xray picks the parser by extension, so the temp file keeps `.json`.
+  const temp = `${file.replace(/\.json$/, '')}.${process.pid}.tmp.json`;
+  try {
+    await writeFile(temp, text, { mode: 0o600 });
+    const refusal = await testConfigFile(flavor, temp);
+    if (refusal !== null) return { ok: false, message: refusal };
+    if (current !== null) await copyFile(file, `${file}.prev`);
+    await rename(temp, file);
+    return { ok: true, changed: true };
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Reads an installed config; null when it is missing or not JSON. */
+export async function readInstalledConfig(file: string): Promise<CoreConfig | null> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as CoreConfig) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Renders the core's config.json from settings and users. Pure: the same input gives the same
+ * JSON, so it is snapshot-tested for both flavors and its hash identifies a running core.
+ */
+import { createHash } from 'node:crypto';
+import { type FlavorName, supportsReality } from './flavor.ts';
+
+/** A VPN account as the core sees it: the email is the account name. */
+export interface CoreUser {
+  name: string;
+  uuid: string;
+}
+
+/** The core's own log levels. */
+export type CoreLogLevel = 'debug' | 'info' | 'warning' | 'error' | 'none';
+
+/** REALITY settings of the VLESS inbound (Xray only). */
+export interface RealitySettings {
+  /** X25519 private key, unpadded base64url. */
+  privateKey: string;
+  /** Hex short ids clients may present; the first one goes into share links. */
+  shortIds: string[];
+  /** Server name clients put in their ClientHello. */
+  sni: string;
+  /** "host:port" whose TLS handshake REALITY borrows. */
+  target: string;
+}
+
+/** Everything of the config that is not a user. */
+export interface CoreSettings {
+  flavor: FlavorName;
+  apiPort: number;
+  vlessPort: number;
+  reality: RealitySettings;
+  blockPrivateNetworks: boolean;
+  logLevel: CoreLogLevel;
+}
+
+export interface RenderInput {
+  settings: CoreSettings;
+  users: readonly CoreUser[];
+}
+
+/** The rendered config: plain JSON. */
+export type CoreConfig = Record<string, unknown>;
+
+/** Inbound tag of the VLESS inbound, used by AlterInbound. */
+export const VLESS_TAG = 'vless';
+/** Inbound and outbound tag of the gRPC API. */
+export const API_TAG = 'api';
+export const VISION_FLOW = 'xtls-rprx-vision';
+
+/**
+ * Private, loopback, link-local and reserved ranges. Listed explicitly rather than as
+ * `geoip:private` because a core without geoip.dat (Debian's v2ray, a bare Xray binary)
+ * would refuse the config.
+ */
+export const PRIVATE_CIDRS = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+  '::/128',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+  'ff00::/8',
+];
+
+function vlessClient(flavor: FlavorName, user: CoreUser): Record<string, unknown> {
+  const client: Record<string, unknown> = { id: user.uuid, email: user.name, level: 0 };
+  if (supportsReality(flavor)) client.flow = VISION_FLOW;
+  return client;
+}
+
+function vlessInbound(settings: CoreSettings, users: readonly CoreUser[]): CoreConfig {
+  const inbound: CoreConfig = {
+    tag: VLESS_TAG,
+    port: settings.vlessPort,
+    protocol: 'vless',
+    settings: {
+      clients: users.map((user) => vlessClient(settings.flavor, user)),
+      decryption: 'none',
+    },
+  };
+  if (!supportsReality(settings.flavor)) {
+    inbound.streamSettings = { network: 'tcp', security: 'none' };
+    return inbound;
+  }
+  const { reality } = settings;
+  inbound.streamSettings = {
+    network: 'tcp',
+    security: 'reality',
+    realitySettings: {
+      show: false,
+      // `dest` is understood by every Xray with REALITY; newer ones also call it `target`.
+      dest: reality.target,
+      xver: 0,
+      serverNames: [reality.sni],
+      privateKey: reality.privateKey,
+      shortIds: reality.shortIds,
+      // Since Xray 26.7.11 an empty value means 26.3.27 and locks out sing-box and mihomo.
+      minClientVer: '1.0.0',
+    },
+  };
+  return inbound;
+}
+
+/** Renders the full core config for `input`. */
+export function renderCoreConfig(input: RenderInput): CoreConfig {
+  const { settings, users } = input;
+  const xray = settings.flavor === 'xray';
+  const rules: CoreConfig[] = [{ type: 'field', inboundTag: [API_TAG], outboundTag: API_TAG }];
+  if (settings.blockPrivateNetworks) {
+    rules.push({ type: 'field', ip: PRIVATE_CIDRS, outboundTag: 'block' });
+  }
+  return {
+    log: { loglevel: settings.logLevel, access: 'none' },
+    api: { tag: API_TAG, services: ['HandlerService', 'StatsService'] },
+    stats: {},
+    policy: {
+      levels: {
+        '0': {
+          statsUserUplink: true,
+          statsUserDownlink: true,
+          ...(xray ? { statsUserOnline: true } : {}),
+        },
+      },
+      system: { statsInboundUplink: true, statsInboundDownlink: true },
+    },
+    inbounds: [
+      {
+        tag: API_TAG,
+        listen: '127.0.0.1',
+        port: settings.apiPort,
+        protocol: 'dokodemo-door',
+        settings: { address: '127.0.0.1' },
+      },
+      vlessInbound(settings, users),
+    ],
+    outbounds: [
+      { tag: 'direct', protocol: 'freedom' },
+      { tag: 'block', protocol: 'blackhole' },
+    ],
+    routing: {
+      // Resolve domains when no domain rule matched, so a name pointing at a private
+      // address is blocked too.
+      domainStrategy: settings.blockPrivateNetworks ? 'IPIfNonMatch' : 'AsIs',
+      rules,
+    },
+  };
+}
+
+/** The text written to disk. */
+export function serializeCoreConfig(config: CoreConfig): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+interface VlessInboundShape {
+  tag?: unknown;
+  settings?: { clients?: unknown };
+}
+
+function findVlessInbound(config: CoreConfig): VlessInboundShape | undefined {
+  const inbounds = Array.isArray(config.inbounds) ? (config.inbounds as VlessInboundShape[]) : [];
+  return inbounds.find((inbound) => inbound?.tag === VLESS_TAG);
+}
+
+/** The users written into a config (e.g. the installed file an adopted core started from). */
+export function usersOfConfig(config: CoreConfig): CoreUser[] {
+  const clients = findVlessInbound(config)?.settings?.clients;
+  if (!Array.isArray(clients)) return [];
+  return clients.flatMap((client: unknown) => {
+    const { id, email } = (client ?? {}) as { id?: unknown; email?: unknown };
+    return typeof id === 'string' && typeof email === 'string' ? [{ name: email, uuid: id }] : [];
+  });
+}
+
+/**
+ * SHA-256 of the config without its users. Users change over the API at run time, so only
+ * this part decides whether a running core matches the desired settings.
+ */
+export function settingsHash(config: CoreConfig): string {
+  const copy = structuredClone(config);
+  const inbound = findVlessInbound(copy);
+  if (inbound?.settings) inbound.settings.clients = [];
+  return createHash('sha256').update(JSON.stringify(copy)).digest('hex');
+}

@@ -1,0 +1,598 @@
+/**
+ * The adapter of the local core: config file, child process (when CORE_MANAGED), gRPC API and
+ * the reconciler, behind the {@link Core} interface. All changes run one at a time.
+ */
+import path from 'node:path';
+import type { Logger } from '../logger.ts';
+import { CoreApi, CoreApiError, type AlterResult } from './api.ts';
+import {
+  type CoreConfig,
+  type CoreLogLevel,
+  type CoreUser,
+  renderCoreConfig,
+  settingsHash,
+  usersOfConfig,
+} from './config.ts';
+import { installConfig, readInstalledConfig } from './config-file.ts';
+import type { CoreEvent } from './events.ts';
+import { canListUsers, detectFlavor, type Flavor, type FlavorResult, supportsReality } from './flavor.ts';
+import { vlessShareLink } from './link.ts';
+import { CoreProcess } from './process.ts';
+import { checkRealityTarget, realityPublicKey } from './reality.ts';
+import type {
+  ApplyResult,
+  Core,
+  CoreAdapterConfig,
+  CoreCheck,
+  CoreCounters,
+  CoreStatus,
+  CreateCoreOptions,
+  DesiredCoreState,
+  OrphanCore,
+  RealityCheck,
+  SyncResult,
+} from './types.ts';
+import { diffUsers, invalidUserReason, userKey } from './users.ts';
+
+const READY_TIMEOUT_MS = 10_000;
+
+/** pino level → core log level. The core's "info" logs every connection: one step quieter. */
+function coreLogLevel(level: CoreAdapterConfig['LOG_LEVEL']): CoreLogLevel {
+  switch (level) {
+    case 'trace':
+      return 'debug';
+    case 'debug':
+      return 'info';
+    case 'info':
+    case 'warn':
+      return 'warning';
+    case 'error':
+    case 'fatal':
+      return 'error';
+    case 'silent':
+      return 'none';
+  }
+}
+
+/** The local core (id `local`). */
+export class LocalCore implements Core {
+  readonly id = 'local';
+  private readonly config: CoreAdapterConfig;
+  private readonly logger: Logger;
+  private readonly configPath: string;
+  private readonly pidPath: string;
+  private flavor: FlavorResult | undefined;
+  private api: CoreApi | undefined;
+  private proc: CoreProcess | undefined;
+  /** Users the core holds as far as xkeeper knows (V2Fly cannot list them); null: unknown. */
+  private tracked: Map<string, CoreUser> | null = null;
+  /** Users of the installed config file: what a core (re)started from it holds. */
+  private installedUsers: CoreUser[] = [];
+  /** Settings of the last rendered desired state (for share links). */
+  private reality: DesiredCoreState['reality'] | undefined;
+  private lastUptime: number | undefined;
+  private observedRestarts = 0;
+  private lastError: string | null = null;
+  private bringingUp = false;
+  /** start() was called and stop() was not: the reconciler may (re)start a managed core. */
+  private wanted = false;
+  private detecting: Promise<FlavorResult> | undefined;
+  private unavailableReported: string | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: CreateCoreOptions) {
+    this.config = options.config;
+    this.logger = options.logger.child({ core: 'local' });
+    this.configPath = path.join(this.config.dataDir, 'core.json');
+    this.pidPath = path.join(this.config.dataDir, 'core.pid');
+  }
+
+  /** Runs `task` after every task queued before it: changes to the core never interleave. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private emit(event: CoreEvent): void {
+    const severe = event.severity === 'error' || event.severity === 'critical';
+    const message = event.data.error ?? event.data.message ?? event.data.reason;
+    if (severe && typeof message === 'string') this.lastError = message;
+    const level = severe ? 'error' : event.severity === 'warning' ? 'warn' : 'info';
+    this.logger[level]({ event: event.type, ...event.data }, `core event ${event.type}`);
+    try {
+      this.options.onEvent?.({ ...event, data: { core_id: this.id, ...event.data } });
+    } catch (error) {
+      this.logger.error({ err: error }, 'core event handler failed');
+    }
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────
+
+  start(): Promise<void> {
+    return this.exclusive(async () => {
+      this.wanted = true;
+      if (await this.bringUp()) await this.reconcile();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.exclusive(async () => {
+      this.wanted = false;
+      await this.proc?.stop();
+      this.api?.close();
+      this.api = undefined;
+      this.tracked = null;
+      this.lastUptime = undefined;
+    });
+  }
+
+  restart(): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.config.CORE_MANAGED)
+        throw new Error('the core is not managed by xkeeper (CORE_MANAGED=false)');
+      this.wanted = true;
+      if (this.needsBringUp()) {
+        if (await this.bringUp()) await this.reconcile();
+        return;
+      }
+      const hash = await this.writeConfig();
+      if (hash === null || !this.proc) return; // refused: the running core keeps its valid config
+      this.bringingUp = true;
+      try {
+        await this.proc.restart(hash);
+      } finally {
+        this.bringingUp = false;
+      }
+      if (await this.waitReady()) await this.reconcile();
+    });
+  }
+
+  private isReady(): boolean {
+    return this.flavor?.available === true && this.api !== undefined;
+  }
+
+  /** No usable core yet, or a managed one that is not running and will not restart itself. */
+  private needsBringUp(): boolean {
+    if (!this.isReady()) return true;
+    if (!this.config.CORE_MANAGED) return false;
+    return !this.proc || this.proc.state === 'stopped' || this.proc.state === 'failed';
+  }
+
+  /**
+   * Detects the core, installs the config, then adopts an orphan or starts a core.
+   * Resolves true once the core's API answers.
+   */
+  private async bringUp(): Promise<boolean> {
+    const flavor = await this.ensureFlavor();
+    if (!flavor.available) {
+      // Once per reason: the reconciler retries on every sync.
+      if (this.unavailableReported !== flavor.reason) {
+        this.unavailableReported = flavor.reason;
+        this.emit({
+          type: 'core.not_available',
+          severity: 'warning',
+          data: { reason: flavor.reason, bin: flavor.bin },
+        });
+      }
+      return false;
+    }
+    this.unavailableReported = null;
+    if (!supportsReality(flavor.name)) {
+      this.logger.warn(
+        { version: flavor.version },
+        'V2Fly core: the inbound is plain VLESS over TCP without REALITY (development and tests only)',
+      );
+    }
+    // If the new config is refused, a core starts from the previous (validated) file.
+    const previous = await readInstalledConfig(this.configPath);
+    this.installedUsers = previous ? usersOfConfig(previous) : [];
+    const hash = (await this.writeConfig()) ?? (previous ? settingsHash(previous) : null);
+    if (!this.config.CORE_MANAGED) {
+      this.tracked = null; // an external core: unknown until the first sync
+      return this.waitReady();
+    }
+    if (hash === null) return false; // nothing valid to run; the event says why
+    this.proc ??= this.createProcess(flavor);
+    this.bringingUp = true;
+    try {
+      const orphan = await this.proc.findOrphan();
+      if (orphan && orphan.configHash === hash) {
+        await this.proc.adopt(orphan);
+        // It started from the previous file, kept current by every change since.
+        this.tracked = toMap(previous ? usersOfConfig(previous) : []);
+        this.emit({ type: 'core.adopted', severity: 'info', data: { pid: orphan.pid } });
+      } else {
+        await this.proc.start(hash); // stops a stale orphan first
+      }
+    } finally {
+      this.bringingUp = false;
+    }
+    return this.waitReady();
+  }
+
+  /** Detects the core once it exists (re-checked while it does not) and opens its API. */
+  private async ensureFlavor(): Promise<FlavorResult> {
+    if (!this.flavor?.available) {
+      this.detecting ??= detectFlavor(this.config.CORE_BIN).finally(() => {
+        this.detecting = undefined;
+      });
+      this.flavor = await this.detecting;
+    }
+    if (this.flavor.available && !this.api) {
+      this.api = new CoreApi({ flavor: this.flavor.name, port: this.config.CORE_API_PORT });
+    }
+    return this.flavor;
+  }
+
+  private createProcess(flavor: Flavor): CoreProcess {
+    return new CoreProcess({
+      flavor,
+      configPath: this.configPath,
+      pidPath: this.pidPath,
+      logPath: path.join(this.config.dataDir, 'core.log'),
+      logger: this.logger.child({ component: 'core-process' }),
+      onEvent: (event) => this.emit(event),
+      onStarted: () => this.onCoreStarted(),
+      ...this.options.process,
+    });
+  }
+
+  /**
+   * A core process started. Started by us in order, it holds exactly the installed users.
+   * Restarted after a crash, outside the queue, it may have read the file during a change:
+   * its users count as unknown until the reconciler, queued here, has run.
+   */
+  private onCoreStarted(): void {
+    this.lastUptime = undefined;
+    this.api?.reconnect();
+    if (this.bringingUp) {
+      this.tracked = toMap(this.installedUsers);
+      return;
+    }
+    this.tracked = null;
+    void this.exclusive(async () => {
+      await this.waitReady();
+      if (this.isReady()) await this.reconcile();
+    }).catch((error: unknown) => this.logger.error({ err: error }, 'reconcile after restart failed'));
+  }
+
+  /** Waits until the API answers, giving up early when the managed process is gone. */
+  private async waitReady(): Promise<boolean> {
+    const api = this.api;
+    if (!api) return false;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.proc && this.proc.state !== 'running' && this.proc.state !== 'starting') break;
+      try {
+        this.observeUptime((await api.getSysStats()).uptimeSeconds);
+        return true;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    this.lastError =
+      this.proc?.lastError ?? `core API not answering on 127.0.0.1:${this.config.CORE_API_PORT}`;
+    return false;
+  }
+
+  /** An uptime drop means the core restarted behind our back: its users are unknown. */
+  private observeUptime(uptime: number): void {
+    if (this.lastUptime !== undefined && uptime < this.lastUptime) {
+      this.tracked = null;
+      this.observedRestarts++;
+      this.emit({ type: 'core.restart_detected', severity: 'warning', data: { uptime_seconds: uptime } });
+    }
+    this.lastUptime = uptime;
+  }
+
+  // ── desired state and config file ──────────────────────────────────────────
+
+  /** The desired state with invalid or duplicate users dropped (and reported as events). */
+  private desired(): DesiredCoreState {
+    const state = this.options.getDesiredState();
+    this.reality = state.reality;
+    const seen = new Set<string>();
+    const users: CoreUser[] = [];
+    for (const user of state.users) {
+      const reason = invalidUserReason(user) ?? (seen.has(userKey(user.name)) ? 'duplicate name' : null);
+      if (reason) {
+        this.emit({ type: 'core.user_rejected', severity: 'error', data: { name: user.name, reason } });
+        continue;
+      }
+      seen.add(userKey(user.name));
+      users.push(user);
+    }
+    return { reality: state.reality, users };
+  }
+
+  private render(flavor: Flavor, state: DesiredCoreState): CoreConfig {
+    return renderCoreConfig({
+      settings: {
+        flavor: flavor.name,
+        apiPort: this.config.CORE_API_PORT,
+        vlessPort: this.config.VLESS_PORT,
+        reality: {
+          privateKey: state.reality.privateKey,
+          shortIds: state.reality.shortIds,
+          sni: state.reality.sni ?? this.config.REALITY_SNI,
+          target: state.reality.target ?? this.config.realityTarget,
+        },
+        blockPrivateNetworks: this.config.BLOCK_PRIVATE_NETWORKS,
+        logLevel: coreLogLevel(this.config.LOG_LEVEL),
+      },
+      users: state.users,
+    });
+  }
+
+  /**
+   * Renders the desired state and installs it if the core accepts it. Returns the settings
+   * hash of the installed config, or null when it was refused (the event carries the reason).
+   */
+  private async writeConfig(state = this.desired()): Promise<string | null> {
+    const flavor = this.flavor;
+    if (!flavor?.available) return null;
+    const config = this.render(flavor, state);
+    const result = await installConfig(flavor, this.configPath, config);
+    if (!result.ok) {
+      this.emit({ type: 'core.config_refused', severity: 'error', data: { message: result.message } });
+      return null;
+    }
+    this.installedUsers = state.users;
+    return settingsHash(config);
+  }
+
+  // ── users ──────────────────────────────────────────────────────────────────
+
+  apply(change: { add?: CoreUser[]; remove?: string[] }): Promise<ApplyResult> {
+    return this.exclusive(async () => {
+      const failed: ApplyResult['failed'] = [];
+      const add = (change.add ?? []).filter((user) => {
+        const reason = invalidUserReason(user);
+        if (reason) failed.push({ name: user.name, reason });
+        return reason === null;
+      });
+      if (!this.isReady()) return { status: 'pending', failed };
+      const status = await this.applyToCore(change.remove ?? [], add, failed);
+      await this.writeConfig();
+      return { status, failed };
+    });
+  }
+
+  /**
+   * Removes, then adds. A user the core already holds is replaced, since its UUID may be an
+   * old one (a kicked key must stop working). Returns `pending` when the core is unreachable.
+   */
+  private async applyToCore(
+    remove: readonly string[],
+    add: readonly CoreUser[],
+    failed: ApplyResult['failed'],
+  ): Promise<'applied' | 'pending'> {
+    const api = this.api;
+    if (!api) return 'pending';
+    try {
+      await api.removeUsers(remove);
+      for (const name of remove) this.tracked?.delete(userKey(name));
+      const results = await api.addUsers(add);
+      const replace = add.filter((_, index) => isExists(results[index]));
+      if (replace.length > 0) {
+        await api.removeUsers(replace.map((user) => user.name));
+        const retried = await api.addUsers(replace);
+        replace.forEach((user, index) => {
+          const result = retried[index];
+          if (result && !result.ok) failed.push({ name: user.name, reason: result.message });
+        });
+      }
+      const refused = new Set(failed.map((f) => userKey(f.name)));
+      for (const user of add) {
+        if (!refused.has(userKey(user.name))) this.tracked?.set(userKey(user.name), user);
+      }
+      return 'applied';
+    } catch (error) {
+      if (error instanceof CoreApiError && error.unavailable) return 'pending';
+      throw error;
+    }
+  }
+
+  /** Users in the core: listed by Xray ≥ 24.11.5, else as tracked; null when unknown. */
+  private async usersInCore(api: CoreApi): Promise<CoreUser[] | null> {
+    this.observeUptime((await api.getSysStats()).uptimeSeconds);
+    if (this.flavor?.available && canListUsers(this.flavor)) {
+      const listed = await api.listUsers();
+      if (listed.available) return listed.value;
+    }
+    return this.tracked ? [...this.tracked.values()] : null;
+  }
+
+  sync(): Promise<SyncResult> {
+    return this.exclusive(async () => {
+      const up = this.wanted && this.needsBringUp() ? await this.bringUp() : this.isReady();
+      if (!up) {
+        const names = this.desired().users.map((user) => user.name);
+        return { status: 'pending', missing: names, extra: [], changed: [] };
+      }
+      return this.reconcile();
+    });
+  }
+
+  /** The reconciler: desired users vs the core, then the repair and a fresh config file. */
+  private async reconcile(): Promise<SyncResult> {
+    const api = this.api;
+    const state = this.desired();
+    if (!api) return { status: 'pending', missing: state.users.map((u) => u.name), extra: [], changed: [] };
+    await this.writeConfig(state);
+    let inCore: CoreUser[] | null;
+    try {
+      inCore = await this.usersInCore(api);
+    } catch (error) {
+      if (error instanceof CoreApiError && error.unavailable) {
+        return { status: 'pending', ...diffUsers(state.users, []) };
+      }
+      throw error;
+    }
+    // Unknown contents (an external core restarted): add everyone, replacing what is there.
+    const diff = diffUsers(state.users, inCore ?? []);
+    const byName = new Map(state.users.map((user) => [userKey(user.name), user]));
+    const toAdd = [...diff.missing, ...diff.changed].flatMap((name) => byName.get(userKey(name)) ?? []);
+    const toRemove = [...diff.extra, ...diff.changed];
+    const failed: ApplyResult['failed'] = [];
+    const status = await this.applyToCore(toRemove, toAdd, failed);
+    if (status === 'applied')
+      this.tracked = toMap(state.users.filter((u) => !failed.some((f) => f.name === u.name)));
+    if (inCore !== null && toAdd.length + toRemove.length > 0) {
+      this.emit({ type: 'core.drift_fixed', severity: 'warning', data: { ...diff, failed } });
+    }
+    return { status, ...diff };
+  }
+
+  // ── reading ────────────────────────────────────────────────────────────────
+
+  async readCounters(): Promise<CoreCounters | null> {
+    await this.ensureFlavor();
+    const api = this.api;
+    if (!api) return null;
+    try {
+      const sys = await api.getSysStats();
+      this.observeUptime(sys.uptimeSeconds);
+      const stats = await api.queryStats('user>>>');
+      const online = await api.onlineUsers();
+      return {
+        uptimeSeconds: sys.uptimeSeconds,
+        counters: new Map(stats.map((stat) => [stat.name, stat.value])),
+        online: online.available ? online.value : null,
+      };
+    } catch (error) {
+      if (error instanceof CoreApiError && error.unavailable) return null;
+      throw error;
+    }
+  }
+
+  async status(): Promise<CoreStatus> {
+    const flavor = this.flavor;
+    const base: CoreStatus = {
+      flavor: flavor?.available ? flavor.name : null,
+      version: flavor?.available ? flavor.version : null,
+      running: false,
+      pid: this.proc?.pid ?? null,
+      uptime_seconds: null,
+      restarts: this.proc?.restarts ?? this.observedRestarts,
+      users_in_core: null,
+      memory_bytes: null,
+      last_error: this.lastError,
+      available: flavor?.available ?? false,
+      reason: flavor === undefined ? 'not started' : flavor.available ? null : flavor.reason,
+    };
+    const api = this.api;
+    if (!api) return base;
+    try {
+      const sys = await api.getSysStats();
+      this.observeUptime(sys.uptimeSeconds);
+      const counted = flavor?.available && canListUsers(flavor) ? await api.countUsers() : null;
+      return {
+        ...base,
+        running: true,
+        uptime_seconds: sys.uptimeSeconds,
+        memory_bytes: sys.memoryBytes,
+        users_in_core: counted?.available ? counted.value : (this.tracked?.size ?? null),
+      };
+    } catch (error) {
+      if (error instanceof CoreApiError && error.unavailable) return base;
+      throw error;
+    }
+  }
+
+  async check(): Promise<CoreCheck> {
+    const { diff, reality } = await this.exclusive(async () => {
+      const state = this.desired();
+      let inCore: CoreUser[] | null = null;
+      if (this.api) {
+        try {
+          inCore = await this.usersInCore(this.api);
+        } catch (error) {
+          if (!(error instanceof CoreApiError && error.unavailable)) throw error;
+        }
+      }
+      return { diff: diffUsers(state.users, inCore ?? []), reality: state.reality };
+    });
+    const realityCheck = await this.checkReality(reality);
+    const inSync = diff.missing.length + diff.extra.length + diff.changed.length === 0;
+    return { in_sync: inSync, ...diff, reality: realityCheck };
+  }
+
+  private async checkReality(reality: DesiredCoreState['reality']): Promise<RealityCheck> {
+    const base: RealityCheck = {
+      enabled: false,
+      sni: reality.sni ?? this.config.REALITY_SNI,
+      target: reality.target ?? this.config.realityTarget,
+      public_key: null,
+      short_ids: reality.shortIds,
+      target_check: null,
+      reason: null,
+    };
+    const flavor = this.flavor;
+    if (!flavor?.available) return { ...base, reason: 'no core available' };
+    if (!supportsReality(flavor.name)) return { ...base, reason: 'V2Fly core: plain VLESS, no REALITY' };
+    let publicKey: string;
+    try {
+      publicKey = realityPublicKey(reality.privateKey);
+    } catch (error) {
+      return { ...base, enabled: true, reason: (error as Error).message };
+    }
+    const targetCheck = await checkRealityTarget(base.target, base.sni);
+    return {
+      ...base,
+      enabled: true,
+      public_key: publicKey,
+      target_check: targetCheck,
+      reason: targetCheck.ok ? null : targetCheck.reason,
+    };
+  }
+
+  async findOrphan(): Promise<OrphanCore | null> {
+    const flavor = await this.ensureFlavor();
+    if (!flavor.available || !this.config.CORE_MANAGED) return null;
+    this.proc ??= this.createProcess(flavor);
+    const orphan = await this.proc.findOrphan();
+    if (!orphan) return null;
+    const current = settingsHash(this.render(flavor, this.desired())) === orphan.configHash;
+    return { pid: orphan.pid, startedAt: orphan.startedAt, current };
+  }
+
+  shareLink(user: CoreUser): string | null {
+    const flavor = this.flavor;
+    if (!flavor?.available) return null;
+    const host = this.config.vlessHost;
+    const port = this.config.VLESS_PORT;
+    if (!supportsReality(flavor.name)) return vlessShareLink(user, { host, port });
+    const reality = this.reality ?? this.options.getDesiredState().reality;
+    return vlessShareLink(user, {
+      host,
+      port,
+      reality: {
+        sni: reality.sni ?? this.config.REALITY_SNI,
+        publicKey: publicKeyOf(reality.privateKey),
+        shortId: reality.shortIds[0] ?? '',
+      },
+    });
+  }
+}
+
+function toMap(users: readonly CoreUser[]): Map<string, CoreUser> {
+  return new Map(users.map((user) => [userKey(user.name), user]));
+}
+
+function isExists(result: AlterResult | undefined): boolean {
+  return result !== undefined && !result.ok && result.reason === 'exists';
+}
+
+const publicKeys = new Map<string, string>();
+
+/** Derivation is cheap but links are made in bulk (subscriptions): memoize per key. */
+function publicKeyOf(privateKey: string): string {
+  let key = publicKeys.get(privateKey);
+  if (key === undefined) {
+    key = realityPublicKey(privateKey);
+    publicKeys.set(privateKey, key);
+  }
+  return key;
+}

@@ -1,0 +1,76 @@
+/**
+ * The wire schema of the core's gRPC API, loaded from the .proto files next to this module,
+ * and the per-flavor names that go on the wire: method paths and TypedMessage types.
+ */
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import { type FlavorName, protoName } from '../flavor.ts';
+
+const root = new protobuf.Root().loadSync(
+  ['common.proto', 'handler.proto', 'stats.proto'].map((file) =>
+    fileURLToPath(new URL(file, import.meta.url)),
+  ),
+  { keepCase: true },
+);
+
+/** How decoded messages look: 64-bit integers as numbers, defaults filled in. */
+const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, bytes: Buffer, defaults: true };
+
+/** Encodes a plain object as message `type` (a name inside package xkeeper.core). */
+export function encode(type: string, value: Record<string, unknown>): Buffer {
+  const message = root.lookupType(`xkeeper.core.${type}`);
+  return Buffer.from(message.encode(message.fromObject(value)).finish());
+}
+
+/** Decodes `bytes` as message `type` into a plain object. */
+export function decode<T>(type: string, bytes: Uint8Array): T {
+  const message = root.lookupType(`xkeeper.core.${type}`);
+  return message.toObject(message.decode(bytes), TO_OBJECT) as T;
+}
+
+/** The core's full name of one of its messages, relative to the core root. */
+const CORE_NAMES = {
+  AddUserOperation: 'app.proxyman.command.AddUserOperation',
+  RemoveUserOperation: 'app.proxyman.command.RemoveUserOperation',
+  VlessAccount: 'proxy.vless.Account',
+} as const;
+
+/** A TypedMessage wrapping `type` with the core's full name for this flavor. */
+export function typedMessage(
+  flavor: FlavorName,
+  type: keyof typeof CORE_NAMES,
+  value: Record<string, unknown>,
+): { type: string; value: Buffer } {
+  return { type: protoName(flavor, CORE_NAMES[type]), value: encode(type, value) };
+}
+
+const SERVICES = {
+  HandlerService: 'app.proxyman.command.HandlerService',
+  StatsService: 'app.stats.command.StatsService',
+} as const;
+
+/** One unary method: its path on this flavor's core and its codecs. */
+export interface MethodDescriptor {
+  path: string;
+  serialize: (value: Record<string, unknown>) => Buffer;
+  deserialize: (bytes: Buffer) => unknown;
+}
+
+/** Builds the descriptor of `service.method` for `flavor` (the paths differ by prefix). */
+export function methodDescriptor(
+  flavor: FlavorName,
+  service: keyof typeof SERVICES,
+  method: string,
+): MethodDescriptor {
+  const definition = root.lookupService(`xkeeper.core.${service}`).methods[method];
+  if (!definition) throw new Error(`unknown method ${service}.${method}`);
+  definition.resolve();
+  const requestType = definition.resolvedRequestType;
+  const responseType = definition.resolvedResponseType;
+  if (!requestType || !responseType) throw new Error(`unresolved types of ${service}.${method}`);
+  return {
+    path: `/${protoName(flavor, SERVICES[service])}/${method}`,
+    serialize: (value) => Buffer.from(requestType.encode(requestType.fromObject(value)).finish()),
+    deserialize: (bytes) => responseType.toObject(responseType.decode(bytes), TO_OBJECT),
+  };
+}

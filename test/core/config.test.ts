@@ -1,0 +1,141 @@
+import { readFileSync, statSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type CoreSettings,
+  PRIVATE_CIDRS,
+  renderCoreConfig,
+  settingsHash,
+  usersOfConfig,
+} from '../../src/core/config.ts';
+import {
+  coreErrorMessage,
+  installConfig,
+  readInstalledConfig,
+  testConfigFile,
+} from '../../src/core/config-file.ts';
+import type { Flavor, FlavorName } from '../../src/core/flavor.ts';
+import { makeTempDir, removeDir, uuid, V2RAY } from './fixtures.ts';
+
+const v2fly: Flavor = { available: true, name: 'v2fly', version: '4.34.0', bin: V2RAY };
+
+function settings(flavor: FlavorName, overrides: Partial<CoreSettings> = {}): CoreSettings {
+  return {
+    flavor,
+    apiPort: 10085,
+    vlessPort: 443,
+    reality: {
+      privateKey: 'eCmYp1UhKNPuHOvIzdh7kyRO0BzpTgi4l8Pe8B6Z1U8',
+      shortIds: ['0123456789abcdef', ''],
+      sni: 'www.microsoft.com',
+      target: 'www.microsoft.com:443',
+    },
+    blockPrivateNetworks: true,
+    logLevel: 'warning',
+    ...overrides,
+  };
+}
+
+const users = [
+  { name: 'alice', uuid: uuid(1) },
+  { name: 'Bob Smith', uuid: uuid(2) },
+];
+
+describe('renderCoreConfig', () => {
+  it('renders Xray with REALITY, vision flow and online stats', () => {
+    const config = renderCoreConfig({ settings: settings('xray'), users });
+    expect(config).toMatchSnapshot();
+    const text = JSON.stringify(config);
+    expect(text).toContain('"minClientVer":"1.0.0"');
+    expect(text).toContain('"flow":"xtls-rprx-vision"');
+    expect(text).toContain('"statsUserOnline":true');
+  });
+
+  it('renders V2Fly as plain VLESS without flow, REALITY or online stats', () => {
+    const config = renderCoreConfig({ settings: settings('v2fly'), users });
+    expect(config).toMatchSnapshot();
+    const text = JSON.stringify(config);
+    expect(text).not.toMatch(/reality|flow|statsUserOnline|geoip/);
+  });
+
+  it('blocks private networks with explicit CIDRs only when asked', () => {
+    const blocked = renderCoreConfig({ settings: settings('v2fly'), users: [] });
+    expect((blocked.routing as { rules: unknown[] }).rules).toContainEqual({
+      type: 'field',
+      ip: PRIVATE_CIDRS,
+      outboundTag: 'block',
+    });
+    const open = renderCoreConfig({
+      settings: settings('v2fly', { blockPrivateNetworks: false }),
+      users: [],
+    });
+    expect((open.routing as { rules: unknown[] }).rules).toEqual([
+      { type: 'field', inboundTag: ['api'], outboundTag: 'api' },
+    ]);
+  });
+
+  it('reads users back and hashes settings without users', () => {
+    const config = renderCoreConfig({ settings: settings('xray'), users });
+    expect(usersOfConfig(config)).toEqual(users);
+    const empty = renderCoreConfig({ settings: settings('xray'), users: [] });
+    expect(settingsHash(config)).toBe(settingsHash(empty));
+    const otherPort = renderCoreConfig({ settings: settings('xray', { vlessPort: 8443 }), users });
+    expect(settingsHash(otherPort)).not.toBe(settingsHash(config));
+    expect(usersOfConfig({})).toEqual([]);
+  });
+});
+
+describe('installConfig (real v2ray -test)', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+    file = path.join(dir, 'core.json');
+  });
+  afterEach(() => removeDir(dir));
+
+  it('validates rendered V2Fly configs, blocking on or off', async () => {
+    for (const blockPrivateNetworks of [true, false]) {
+      const config = renderCoreConfig({ settings: settings('v2fly', { blockPrivateNetworks }), users });
+      writeFileSync(file, JSON.stringify(config));
+      expect(await testConfigFile(v2fly, file)).toBeNull();
+    }
+  });
+
+  it('installs atomically, owner-only, keeping the previous file', async () => {
+    const first = renderCoreConfig({ settings: settings('v2fly'), users: [] });
+    expect(await installConfig(v2fly, file, first)).toEqual({ ok: true, changed: true });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await installConfig(v2fly, file, first)).toEqual({ ok: true, changed: false });
+    const second = renderCoreConfig({ settings: settings('v2fly'), users });
+    expect(await installConfig(v2fly, file, second)).toEqual({ ok: true, changed: true });
+    expect(await readInstalledConfig(file)).toEqual(second);
+    expect(JSON.parse(readFileSync(`${file}.prev`, 'utf8'))).toEqual(first);
+    expect(readdirSync(dir).sort()).toEqual(['core.json', 'core.json.prev']);
+  });
+
+  it('refuses a config the core rejects, leaving the installed one alone', async () => {
+    const good = renderCoreConfig({ settings: settings('v2fly'), users });
+    await installConfig(v2fly, file, good);
+    const bad = { ...good, outbounds: [{ protocol: 'no-such-protocol' }] };
+    const result = await installConfig(v2fly, file, bad);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toMatch(/unknown config id: no-such-protocol/);
+    expect(await readInstalledConfig(file)).toEqual(good);
+    expect(readdirSync(dir).sort()).toEqual(['core.json']);
+  });
+
+  it('keeps only the lines that explain a refusal', () => {
+    const output = [
+      'V2Ray 4.34.0 (user) 20230518-074445 (go1.19.8 linux/amd64)',
+      'A unified platform for anti-censorship.',
+      '2026/11/27 15:31:03 [Info] v2ray.com/core/main/jsonem: Reading config: bad.json',
+      'panic: open /x.json: no such file or directory',
+      '',
+      'goroutine 1 [running]:',
+      'v2ray.com/core/common.Must(...)',
+      '\tv2ray.com/core/common/common.go:26',
+    ].join('\n');
+    expect(coreErrorMessage(output)).toBe('panic: open /x.json: no such file or directory');
+  });
+});

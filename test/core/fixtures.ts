@@ -1,0 +1,236 @@
+/**
+ * Fixtures for tests against the real V2Fly core: temp dirs, adapter configs, a local HTTP
+ * origin, a second v2ray process as VLESS client (socks inbound → vless outbound) built from a
+ * share link, a tiny SOCKS5 client, and process bookkeeping so every test cleans up.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CoreAdapterConfig, DesiredCoreState } from '../../src/core/index.ts';
+import { createLogger } from '../../src/logger.ts';
+import { freePort } from '../helpers/ports.ts';
+
+export { freePort };
+
+export const V2RAY = '/usr/bin/v2ray';
+export const MiB = 1024 * 1024;
+export const silent = createLogger({ level: 'silent', pretty: false });
+
+/** A temp directory; remove it with `rmSync(dir, { recursive: true, force: true })`. */
+export function makeTempDir(prefix = 'xk-core-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Adapter config on free ports in `dataDir`, private networks allowed (traffic tests). */
+export async function coreConfig(
+  dataDir: string,
+  overrides: Partial<CoreAdapterConfig> = {},
+): Promise<CoreAdapterConfig> {
+  return {
+    CORE_BIN: V2RAY,
+    CORE_MANAGED: true,
+    CORE_API_PORT: await freePort(),
+    VLESS_PORT: await freePort(),
+    vlessHost: '127.0.0.1',
+    REALITY_SNI: 'www.example.com',
+    realityTarget: 'www.example.com:443',
+    BLOCK_PRIVATE_NETWORKS: false,
+    LOG_LEVEL: 'silent',
+    dataDir,
+    ...overrides,
+  };
+}
+
+/** A mutable desired state, as the services would read it from the DB. */
+export function desiredState(users: DesiredCoreState['users'] = []): DesiredCoreState {
+  return {
+    reality: { privateKey: 'eCmYp1UhKNPuHOvIzdh7kyRO0BzpTgi4l8Pe8B6Z1U8', shortIds: ['0123456789abcdef'] },
+    users,
+  };
+}
+
+export function uuid(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  timeoutMs = 5_000,
+  stepMs = 50,
+): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value as Exclude<T, null | undefined | false | 0 | ''>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`, { cause: last });
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+}
+
+/** Pids of processes whose command line contains `needle` (e.g. a core's config path). */
+export function processesWith(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (/^\d+ \(.*\) Z/.test(stat)) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(needle))
+        pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Kills every process that still runs with `needle` on its command line. */
+export function killAllWith(needle: string): void {
+  for (const pid of processesWith(needle)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** An HTTP origin on 127.0.0.1 answering every request with `bytes` bytes. */
+export async function startOrigin(bytes: number): Promise<{ port: number; close(): Promise<void> }> {
+  const body = Buffer.alloc(bytes, 0x61);
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': body.length, connection: 'close' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A v2ray VLESS client: socks on 127.0.0.1:socksPort, vless outbound from `link`. */
+export async function startVlessClient(
+  link: string,
+  dir: string,
+): Promise<{ socksPort: number; child: ChildProcess; stop(): Promise<void> }> {
+  const url = new URL(link);
+  const socksPort = await freePort();
+  const config = {
+    log: { loglevel: 'warning', access: 'none' },
+    inbounds: [
+      { listen: '127.0.0.1', port: socksPort, protocol: 'socks', settings: { auth: 'noauth', udp: false } },
+    ],
+    outbounds: [
+      {
+        protocol: 'vless',
+        settings: {
+          vnext: [
+            {
+              address: url.hostname.replace(/^\[|\]$/g, ''),
+              port: Number(url.port),
+              users: [{ id: decodeURIComponent(url.username), encryption: 'none', level: 0 }],
+            },
+          ],
+        },
+        streamSettings: { network: url.searchParams.get('type') ?? 'tcp', security: 'none' },
+      },
+    ],
+  };
+  const file = path.join(dir, `client-${socksPort}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn(V2RAY, ['-config', file], { stdio: 'ignore' });
+  await waitFor(() => canConnect(socksPort), 5_000);
+  return {
+    socksPort,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * GET http://127.0.0.1:targetPort/ through a SOCKS5 proxy; resolves with the body size
+ * (0 when the tunnel closed without an HTTP answer, as when the key is refused).
+ */
+export function socksDownload(socksPort: number, targetPort: number, timeoutMs = 10_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socksPort, '127.0.0.1');
+    let stage: 'greeting' | 'connect' | 'http' = 'greeting';
+    let buffered = Buffer.alloc(0);
+    let received = 0;
+    let headerEnd = -1;
+    let expected = Infinity;
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error('socks download timed out'));
+    });
+    socket.once('connect', () => socket.write(Buffer.from([5, 1, 0])));
+    socket.on('data', (chunk: Buffer) => {
+      if (stage === 'http') {
+        received += chunk.length;
+        if (headerEnd < 0) {
+          buffered = Buffer.concat([buffered, chunk]);
+          headerEnd = buffered.indexOf('\r\n\r\n');
+          const length = /content-length: *(\d+)/i.exec(buffered.subarray(0, headerEnd).toString());
+          if (length) expected = Number(length[1]);
+        }
+        // The proxies close the tunnel a while after the origin did: stop at Content-Length.
+        if (headerEnd >= 0 && received - (headerEnd + 4) >= expected) socket.destroy();
+        return;
+      }
+      buffered = Buffer.concat([buffered, chunk]);
+      if (stage === 'greeting' && buffered.length >= 2) {
+        buffered = buffered.subarray(2);
+        stage = 'connect';
+        const request = Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, targetPort >> 8, targetPort & 0xff]);
+        socket.write(request);
+      }
+      if (stage === 'connect' && buffered.length >= 10) {
+        if (buffered[1] !== 0) {
+          socket.destroy();
+          reject(new Error(`socks connect refused (${buffered[1]})`));
+          return;
+        }
+        buffered = Buffer.alloc(0);
+        stage = 'http';
+        socket.write('GET / HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n');
+      }
+    });
+    socket.once('error', () => resolve(0));
+    socket.once('close', () => resolve(headerEnd < 0 ? 0 : received - (headerEnd + 4)));
+  });
+}
