@@ -1,12 +1,18 @@
 /** `npm run bench`: runs every benchmark and prints its table. */
 import os from 'node:os';
 import { runCoreBench } from './core.bench.ts';
+import { runCollectBench } from './collect.bench.ts';
+import { runBotBench } from './bot.bench.ts';
 import { runDbBench } from './db.bench.ts';
+import { runHttpBench } from './http.bench.ts';
 import { formatTable, type Row } from './table.ts';
 
 const suites: Array<{ title: string; run: () => Promise<Row[]> }> = [
   { title: 'Database layer (drizzle vs raw better-sqlite3)', run: runDbBench },
   { title: 'Core adapter (real V2Fly 4.34)', run: runCoreBench },
+  { title: 'Traffic collection (synthetic StatsService)', run: runCollectBench },
+  { title: 'HTTP API (autocannon, 50 connections, in-memory core)', run: runHttpBench },
+  { title: 'User bot (whole stack vs bare grammY, fake Bot API)', run: runBotBench },
 ];
 
 const only = process.argv[2];

@@ -96,6 +96,8 @@ export function createBackupsService(deps: {
   dataDir: string;
   /** Where the rendered core config lives (included when present). */
   coreConfigPath: string;
+  /** Called once restored data is in place (caches built on the old data must go). */
+  onRestored?: () => void;
 }) {
   const { db, clock, logger, events, dataDir, coreConfigPath } = deps;
   const backupsDir = path.join(dataDir, 'backups');
@@ -270,6 +272,7 @@ export function createBackupsService(deps: {
         } finally {
           live.prepare('DETACH DATABASE restored').run();
         }
+        deps.onRestored?.();
         events.record({
           type: 'backup.restored',
           severity: 'warning',

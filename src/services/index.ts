@@ -55,6 +55,7 @@ export function createServices(deps: ServiceDeps) {
     events,
     dataDir: config.dataDir,
     coreConfigPath: coreConfigPath(config.dataDir),
+    onRestored: () => traffic.forgetBaselines(),
   });
   return {
     db,

@@ -3,7 +3,7 @@
  * activation, periodic resets, and the owner's warnings (each once per period, kept so
  * by outbox dedupe keys).
  */
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { keys, type Key, type ResetStrategy } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
@@ -32,6 +32,36 @@ export function nextResetAt(strategy: ResetStrategy, from: Date): Date | null {
     case 'calendar_month':
       return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
   }
+}
+
+/**
+ * Keys the limits job must look at: over a warning threshold, near or past expiry, on hold,
+ * due a reset, or due a never-connected reminder. Everyone else is skipped in SQL, so a
+ * pass over 100k quiet keys reads almost nothing.
+ */
+function mayChange(now: Date, t: { quotaPercents: number[]; expiryDays: number[]; neverHours: number }): SQL {
+  const nowMs = now.getTime();
+  const minPercent = Math.min(100, ...t.quotaPercents);
+  const maxDays = Math.max(0, ...t.expiryDays);
+  const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+  const neverFrom = nowMs - (t.neverHours + 48) * HOUR_MS; // reminders older than 2 days are dropped
+  const neverTo = nowMs - t.neverHours * HOUR_MS;
+  const since = (days: number) => nowMs - days * DAY_MS;
+  return and(
+    inArray(keys.status, ['active', 'limited', 'on_hold']),
+    or(
+      eq(keys.status, 'on_hold'),
+      eq(keys.status, 'limited'),
+      sql`(${keys.trafficLimitBytes} IS NOT NULL AND ${keys.uploadBytes} + ${keys.downloadBytes} >= ${keys.trafficLimitBytes} * ${minPercent} / 100.0)`,
+      sql`(${keys.expireAt} IS NOT NULL AND ${keys.expireAt} <= ${nowMs + maxDays * DAY_MS})`,
+      sql`(coalesce(${keys.lastResetAt}, ${keys.createdAt}) <= CASE ${keys.resetStrategy}
+        WHEN 'day' THEN ${since(1)} WHEN 'week' THEN ${since(7)} WHEN 'month' THEN ${since(28)}
+        WHEN 'year' THEN ${since(365)} WHEN 'calendar_month' THEN ${monthStart - 1} ELSE -1 END)`,
+      t.neverHours > 0
+        ? sql`(${keys.firstConnectedAt} IS NULL AND ${keys.createdAt} BETWEEN ${neverFrom} AND ${neverTo})`
+        : sql`0`,
+    ),
+  )!;
 }
 
 export interface LimitsResult {
@@ -63,7 +93,7 @@ export function createLimitsService(deps: {
       const candidates = db
         .select()
         .from(keys)
-        .where(inArray(keys.status, ['active', 'limited', 'on_hold', 'expired']))
+        .where(mayChange(now, { quotaPercents, expiryDays, neverHours }))
         .all();
 
       for (let key of candidates) {

@@ -5,12 +5,24 @@
  * loses nor double-counts, and a core crash loses at most one interval.
  */
 import type { Db } from '../db/client.ts';
-import { lazyStatement } from '../db/statements.ts';
+import { chunkedStatement, lazyStatement, valuesPlaceholders } from '../db/statements.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import type { CorePort } from './core-port.ts';
 
-const USER_COUNTER = /^user>>>(.+)>>>traffic>>>(uplink|downlink)$/;
+const USER_PREFIX = 'user>>>';
+const UPLINK = '>>>traffic>>>uplink';
+const DOWNLINK = '>>>traffic>>>downlink';
+
+/** `user>>>NAME>>>traffic>>>uplink|downlink` → the lowercased name and direction. */
+export function parseUserCounter(name: string): { user: string; uplink: boolean } | null {
+  if (!name.startsWith(USER_PREFIX)) return null;
+  const uplink = name.endsWith(UPLINK);
+  if (!uplink && !name.endsWith(DOWNLINK)) return null;
+  const end = name.length - (uplink ? UPLINK.length : DOWNLINK.length);
+  if (end <= USER_PREFIX.length) return null;
+  return { user: name.slice(USER_PREFIX.length, end).toLowerCase(), uplink };
+}
 /** Pseudo-counter holding the core's uptime at the last collection (restart detection). */
 const UPTIME = '__uptime_seconds';
 
@@ -56,21 +68,26 @@ export function createTrafficService(deps: {
     sqlite,
     'SELECT name, value, updated_at FROM core_counters WHERE core_id = ?',
   );
-  const upsertBaseline = lazyStatement(
+  // Writes go out in multi-row statements (see bench/collect.bench.ts).
+  const upsertBaselines = chunkedStatement(
     sqlite,
-    `INSERT INTO core_counters (core_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+    (n) => `INSERT INTO core_counters (core_id, name, value, updated_at) VALUES ${valuesPlaceholders(n, 4)}
      ON CONFLICT (core_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   );
-  const addToKey = lazyStatement(
+  const addToKeys = chunkedStatement(
     sqlite,
-    `UPDATE keys SET upload_bytes = upload_bytes + ?, download_bytes = download_bytes + ?,
-       lifetime_used_bytes = lifetime_used_bytes + ?, online_at = ?,
+    (
+      n,
+    ) => `UPDATE keys SET upload_bytes = upload_bytes + d.column2, download_bytes = download_bytes + d.column3,
+       lifetime_used_bytes = lifetime_used_bytes + d.column2 + d.column3, online_at = ?,
        first_connected_at = coalesce(first_connected_at, ?)
-     WHERE lower(name) = ? RETURNING id`,
+     FROM (VALUES ${valuesPlaceholders(n, 3)}) AS d WHERE lower(keys.name) = d.column1`,
   );
-  const addToDay = lazyStatement(
+  const addToDays = chunkedStatement(
     sqlite,
-    `INSERT INTO key_usage_daily (key_id, day, upload_bytes, download_bytes) VALUES (?, ?, ?, ?)
+    (n) => `INSERT INTO key_usage_daily (key_id, day, upload_bytes, download_bytes)
+     SELECT k.id, ?, d.column2, d.column3 FROM (VALUES ${valuesPlaceholders(n, 3)}) AS d
+     JOIN keys k ON lower(k.name) = d.column1 WHERE true
      ON CONFLICT (key_id, day) DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,
        download_bytes = download_bytes + excluded.download_bytes`,
   );
@@ -78,6 +95,29 @@ export function createTrafficService(deps: {
     sqlite,
     'UPDATE keys SET online_at = ?, first_connected_at = coalesce(first_connected_at, ?) WHERE lower(name) = ?',
   );
+
+  /**
+   * Baselines as last committed, per core: loaded from the database once, then kept in step
+   * with every commit, so a cycle does not re-read 2 rows per key. `forgetBaselines` drops
+   * it (after a restore replaced the table).
+   */
+  const baselineCache = new Map<string, { values: Map<string, number>; uptimeReadAt: number }>();
+  function baselinesOf(coreId: string) {
+    let entry = baselineCache.get(coreId);
+    if (!entry) {
+      entry = { values: new Map(), uptimeReadAt: 0 };
+      for (const row of selectBaselines().iterate(coreId) as Iterable<{
+        name: string;
+        value: number;
+        updated_at: number;
+      }>) {
+        entry.values.set(row.name, row.value);
+        if (row.name === UPTIME) entry.uptimeReadAt = row.updated_at;
+      }
+      baselineCache.set(coreId, entry);
+    }
+    return entry;
+  }
 
   /** Bytes per second of each key over the last interval (by lowercased name). */
   let rates = new Map<string, { up: number; down: number }>();
@@ -94,45 +134,41 @@ export function createTrafficService(deps: {
     const day = utcDay(now);
 
     const result = sqlite.transaction(() => {
-      const baselines = new Map<string, number>();
-      let uptimeReadAt = 0;
-      for (const row of selectBaselines().iterate(core.id) as Iterable<{
-        name: string;
-        value: number;
-        updated_at: number;
-      }>) {
-        baselines.set(row.name, row.value);
-        if (row.name === UPTIME) uptimeReadAt = row.updated_at;
-      }
-      const coreRestarted = hasRestarted(baselines.get(UPTIME), uptimeReadAt, snapshot.uptimeSeconds);
+      const stored = baselinesOf(core.id);
+      const baselines = stored.values;
+      const coreRestarted = hasRestarted(baselines.get(UPTIME), stored.uptimeReadAt, snapshot.uptimeSeconds);
       const deltas = new Map<string, { up: number; down: number }>();
+      const moved: unknown[][] = [];
       let bytes = 0;
       for (const [name, value] of snapshot.counters) {
-        const match = USER_COUNTER.exec(name);
-        if (!match) continue;
-        const base = coreRestarted ? 0 : (baselines.get(name) ?? 0);
+        const counter = parseUserCounter(name);
+        if (!counter) continue;
+        const previous = baselines.get(name);
+        const base = coreRestarted ? 0 : (previous ?? 0);
         // A counter that went backwards belongs to a restarted core: it counts from 0.
         const delta = value >= base ? value - base : value;
-        if (value !== baselines.get(name)) upsertBaseline().run(core.id, name, value, nowMs);
+        if (value !== previous) moved.push([core.id, name, value, nowMs]);
         if (delta <= 0) continue;
-        const user = match[1]!.toLowerCase();
-        const entry = deltas.get(user) ?? { up: 0, down: 0 };
-        if (match[2] === 'uplink') entry.up += delta;
+        const entry = deltas.get(counter.user) ?? { up: 0, down: 0 };
+        if (counter.uplink) entry.up += delta;
         else entry.down += delta;
-        deltas.set(user, entry);
+        deltas.set(counter.user, entry);
         bytes += delta;
       }
-      upsertBaseline().run(core.id, UPTIME, snapshot.uptimeSeconds, Date.now());
-      let updated = 0;
-      for (const [user, { up, down }] of deltas) {
-        const row = addToKey().get(up, down, up + down, nowMs, nowMs, user) as { id: number } | undefined;
-        if (!row) continue; // a deleted key's counter: baseline kept, nothing to charge
-        addToDay().run(row.id, day, up, down);
-        updated++;
-      }
+      const uptimeReadAt = Date.now();
+      moved.push([core.id, UPTIME, snapshot.uptimeSeconds, uptimeReadAt]);
+      upsertBaselines.run(moved);
+      const charges = [...deltas].map(([user, d]) => [user, d.up, d.down]);
+      // A deleted key's counter matches no row: its baseline is kept, nobody is charged.
+      const updated = addToKeys.run(charges, [nowMs, nowMs]);
+      addToDays.run(charges, [day]);
       for (const name of snapshot.online ?? []) markOnline().run(nowMs, nowMs, name.toLowerCase());
-      return { keys: updated, bytes, coreRestarted, deltas };
+      return { keys: updated, bytes, coreRestarted, deltas, moved, uptimeReadAt };
     })();
+    // Committed: the cache follows what is now in the database.
+    const cache = baselinesOf(core.id);
+    for (const row of result.moved) cache.values.set(row[1] as string, row[2] as number);
+    cache.uptimeReadAt = result.uptimeReadAt;
 
     const seconds = lastCollectAt === null ? null : (nowMs - lastCollectAt) / 1000;
     rates = new Map();
@@ -159,6 +195,11 @@ export function createTrafficService(deps: {
         running = null;
       });
       return running;
+    },
+
+    /** Drops cached baselines; the next cycle reads them from the database. */
+    forgetBaselines() {
+      baselineCache.clear();
     },
 
     /** Deletes per-day rows older than `days`; returns how many went. */
