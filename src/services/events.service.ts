@@ -46,6 +46,26 @@ export function createEventsService({ db, clock }: { db: Db; clock: Clock }) {
       return db.delete(events).where(lt(events.at, cutoff)).run().changes;
     },
 
+    /** How many events of each type and of each severity, optionally since an instant. */
+    counts(since?: Date) {
+      const filter = since ? gte(events.at, since) : undefined;
+      const byType = db
+        .select({ key: events.type, n: count() })
+        .from(events)
+        .where(filter)
+        .groupBy(events.type)
+        .all();
+      const bySeverity = db
+        .select({ key: events.severity, n: count() })
+        .from(events)
+        .where(filter)
+        .groupBy(events.severity)
+        .all();
+      const toRecord = (rows: { key: string; n: number }[]) =>
+        Object.fromEntries(rows.map((r) => [r.key, r.n]));
+      return { by_type: toRecord(byType), by_severity: toRecord(bySeverity) };
+    },
+
     /** Newest first, with paging. */
     list(query: EventQuery = {}) {
       const where: SQL[] = [];
