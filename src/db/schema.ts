@@ -47,6 +47,8 @@ export const telegramUsers = sqliteTable('telegram_users', {
   banned: flag('banned').notNull().default(false),
   /** False once Telegram answered 403 (the user blocked the bot). */
   reachable: flag('reachable').notNull().default(true),
+  /** When the user took the trial plan (once per person). */
+  trialUsedAt: timestamp('trial_used_at'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -224,6 +226,28 @@ export const orders = sqliteTable(
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('orders_provider_payment').on(t.provider, t.providerPaymentId)],
+);
+
+export const PROMO_KINDS = ['percent', 'fixed', 'days'] as const;
+export type PromoKind = (typeof PROMO_KINDS)[number];
+
+/** Promo codes: a percent or fixed discount, or extra days; limited uses and expiry. */
+export const promoCodes = sqliteTable(
+  'promo_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    code: text('code').notNull(),
+    kind: text('kind', { enum: PROMO_KINDS }).notNull(),
+    /** Percent (1–100), an amount in minor units / Stars, or days. */
+    value: integer('value').notNull(),
+    maxUses: integer('max_uses'),
+    uses: integer('uses').notNull().default(0),
+    expireAt: timestamp('expire_at'),
+    active: flag('active').notNull().default(true),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('promo_codes_code_nocase').on(sql`lower(${t.code})`)],
 );
 
 export const REQUEST_STATES = ['pending', 'approved', 'rejected', 'cancelled'] as const;

@@ -18,10 +18,14 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   KEY_NAME_TAKEN: 409,
   QUOTA_EXCEEDED: 409,
+  PROMO_INVALID: 409,
+  PLAN_UNAVAILABLE: 409,
+  TRIAL_USED: 409,
   LAST_OWNER: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   BACKUP_INVALID: 422,
+  PAYMENT_PROVIDER_FAILED: 502,
   RATE_LIMITED: 429,
   CORE_UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -37,7 +41,7 @@ export class AppError extends Error {
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
-    this.name = 'AppError';
+    this.name = "AppError";
   }
 
   /** The HTTP status this error maps to. */
@@ -47,6 +51,11 @@ export class AppError extends Error {
 }
 
 /** True when `error` is an AppError (optionally with the given code). */
-export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
-  return error instanceof AppError && (code === undefined || error.code === code);
+export function isAppError(
+  error: unknown,
+  code?: ErrorCode,
+): error is AppError {
+  return (
+    error instanceof AppError && (code === undefined || error.code === code)
+  );
 }

@@ -2,23 +2,25 @@
  * The domain, wired together. Services know nothing of Telegram or HTTP: they take
  * plain arguments and return plain data or throw an AppError.
  */
-import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
-import type { Logger } from '../logger.ts';
-import path from 'node:path';
-import { createAdminsService } from './admins.service.ts';
-import { createBackupsService } from './backups.service.ts';
-import { systemClock, type Clock } from './clock.ts';
-import { absentCore, type CoreControl, type CorePort } from './core-port.ts';
-import { createEventsService } from './events.service.ts';
-import { createKeysService } from './keys.service.ts';
-import { toUserJson, type UserJson } from './key-view.ts';
-import type { Key } from '../db/schema.ts';
-import { createLimitsService } from './limits.service.ts';
-import { createOutboxService } from './outbox.service.ts';
-import { createReportsService } from './reports.service.ts';
-import { createSettingsService } from './settings.service.ts';
-import { createTrafficService } from './traffic.service.ts';
+import type { Config } from "../config.ts";
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../logger.ts";
+import path from "node:path";
+import { createAdminsService } from "./admins.service.ts";
+import { createBackupsService } from "./backups.service.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import { absentCore, type CoreControl, type CorePort } from "./core-port.ts";
+import { createEventsService } from "./events.service.ts";
+import { createKeysService } from "./keys.service.ts";
+import { toUserJson, type UserJson } from "./key-view.ts";
+import type { Key } from "../db/schema.ts";
+import { createLimitsService } from "./limits.service.ts";
+import { createOutboxService } from "./outbox.service.ts";
+import { createPaymentsService } from "./payments.service.ts";
+import { createReportsService } from "./reports.service.ts";
+import { createWebhooksService } from "./webhooks.service.ts";
+import { createSettingsService } from "./settings.service.ts";
+import { createTrafficService } from "./traffic.service.ts";
 
 export interface ServiceDeps {
   db: Db;
@@ -31,7 +33,7 @@ export interface ServiceDeps {
 
 /** Where the rendered core config lives in DATA_DIR. */
 export function coreConfigPath(dataDir: string): string {
-  return path.join(dataDir, 'core.json');
+  return path.join(dataDir, "core.json");
 }
 
 /** Builds every service on one DB handle and clock. */
@@ -43,11 +45,39 @@ export function createServices(deps: ServiceDeps) {
   const events = createEventsService({ db, clock });
   const outbox = createOutboxService({ db, clock, logger });
   const settings = createSettingsService({ db, clock, config });
-  const admins = createAdminsService({ db, clock, events, ownerIds: config.ADMIN_IDS });
-  const traffic = createTrafficService({ db, clock, logger, getCore: () => core });
-  const keys = createKeysService({ db, core, clock, logger, events, outbox, traffic });
+  const admins = createAdminsService({
+    db,
+    clock,
+    events,
+    ownerIds: config.ADMIN_IDS,
+  });
+  const traffic = createTrafficService({
+    db,
+    clock,
+    logger,
+    getCore: () => core,
+  });
+  const keys = createKeysService({
+    db,
+    core,
+    clock,
+    logger,
+    events,
+    outbox,
+    traffic,
+    publicUrl: config.publicUrl,
+  });
   const limits = createLimitsService({ db, clock, keys, settings });
   const reports = createReportsService({ db, clock });
+  const payments = createPaymentsService({
+    db,
+    clock,
+    keys,
+    events,
+    outbox,
+    admins,
+  });
+  const webhooks = createWebhooksService({ clock, outbox, settings });
   const backups = createBackupsService({
     db,
     clock,
@@ -69,6 +99,8 @@ export function createServices(deps: ServiceDeps) {
     traffic,
     limits,
     reports,
+    payments,
+    webhooks,
     backups,
     /** The core in use (swapped by attachCore). */
     get core(): CorePort {

@@ -14,6 +14,7 @@ import { AppError } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { TrafficService } from './traffic.service.ts';
+import { toUserJson } from './key-view.ts';
 
 export const GB = 2 ** 30;
 const DAY_MS = 86_400_000;
@@ -50,6 +51,9 @@ export interface KeyListQuery {
   search?: string;
   ownerTelegramId?: number;
 }
+
+/** Outbox kind of outgoing webhook events (`user.created`…), fanned out per URL. */
+export const WEBHOOK_EVENT = 'webhook.event';
 
 /** Notification kinds an owner hears about, queued in the outbox. */
 export const OWNER_NOTICE = 'owner.notice';
@@ -89,6 +93,8 @@ export function createKeysService(deps: {
   events: EventsService;
   outbox: OutboxService;
   traffic: TrafficService;
+  /** Base of subscription URLs, for webhook payloads. */
+  publicUrl: string;
 }) {
   const { db, clock, logger, events, outbox } = deps;
   let core = deps.core;
@@ -125,6 +131,11 @@ export function createKeysService(deps: {
     } catch (err) {
       logger.warn({ err, key: after?.name ?? before?.name }, 'core apply failed; the reconciler will retry');
     }
+  }
+
+  /** Queues an outgoing webhook event with the key as the API shows it at this moment. */
+  function webhook(tx: DbOrTx, event: string, key: Key) {
+    outbox.enqueue(WEBHOOK_EVENT, { event, data: toUserJson(key, { publicUrl: deps.publicUrl, core }) }, tx);
   }
 
   function notifyOwner(
@@ -248,7 +259,12 @@ export function createKeysService(deps: {
     },
 
     /** Creates a key. */
-    async create(input: CreateKeyInput, actor: string): Promise<Key> {
+    async create(
+      input: CreateKeyInput,
+      actor: string,
+      /** Runs inside the creating transaction; throw to undo the creation (payments). */
+      inTransaction?: (key: Key, tx: DbOrTx) => void,
+    ): Promise<Key> {
       assertKeyName(input.name);
       const now = clock.now();
       const limit = nonNegative(input.trafficLimitBytes, 'traffic limit');
@@ -297,7 +313,8 @@ export function createKeysService(deps: {
           },
           tx,
         );
-        outbox.enqueue('webhook.event', { event: 'user.created', key: row.name }, tx);
+        webhook(tx, 'user.created', row);
+        inTransaction?.(row, tx);
         return row;
       });
       await applyToCore(null, key);
@@ -316,7 +333,7 @@ export function createKeysService(deps: {
         () => ({ uuid: randomUUID(), ...(options.rotateToken ? { subToken: newSubToken() } : {}) }),
         (key, tx) => {
           notifyOwner(tx, key, 'kicked');
-          outbox.enqueue('webhook.event', { event: 'user.revoked', key: key.name }, tx);
+          webhook(tx, 'user.revoked', key);
         },
       );
     },
@@ -343,7 +360,7 @@ export function createKeysService(deps: {
           lastResetAt: clock.now(),
           status: key.status === 'limited' ? 'active' : key.status,
         }),
-        (key, tx) => outbox.enqueue('webhook.event', { event: 'user.traffic_reset', key: key.name }, tx),
+        (key, tx) => webhook(tx, 'user.traffic_reset', key),
       );
     },
 
@@ -351,7 +368,13 @@ export function createKeysService(deps: {
      * Adds days to the later of now and the current expiry (what is left is never lost)
      * and traffic to the limit. An expired or limited key that now has room is active again.
      */
-    renew(name: string, input: { extendDays?: number; addTrafficBytes?: number }, actor: string) {
+    renew(
+      name: string,
+      input: { extendDays?: number; addTrafficBytes?: number },
+      actor: string,
+      /** Runs inside the renewing transaction; throw to undo the renewal (payments). */
+      inTransaction?: (key: Key, tx: DbOrTx) => void,
+    ) {
       const days = input.extendDays ?? 0;
       const extra = input.addTrafficBytes ?? 0;
       if (!Number.isFinite(days) || days < 0 || !Number.isFinite(extra) || extra < 0 || days + extra === 0) {
@@ -383,8 +406,39 @@ export function createKeysService(deps: {
         },
         (key, tx) => {
           notifyOwner(tx, key, 'renewed', { expireAt: key.expireAt?.toISOString() ?? null });
-          outbox.enqueue('webhook.event', { event: 'user.modified', key: key.name }, tx);
+          webhook(tx, 'user.modified', key);
+          inTransaction?.(key, tx);
         },
+      );
+    },
+
+    /**
+     * Takes back what a refunded payment granted: days off the expiry, traffic off the limit;
+     * a key the payment created is disabled.
+     */
+    revokeGrant(
+      name: string,
+      grant: { days: number; trafficBytes: number; disable: boolean },
+      actor: string,
+    ) {
+      return mutate(
+        name,
+        actor,
+        'key.grant_revoked',
+        (key) => {
+          if (grant.disable) return { status: 'disabled' as const };
+          const expireAt = key.expireAt
+            ? new Date(key.expireAt.getTime() - grant.days * DAY_MS)
+            : key.expireAt;
+          const trafficLimitBytes =
+            key.trafficLimitBytes !== null ? Math.max(0, key.trafficLimitBytes - grant.trafficBytes) : null;
+          return {
+            expireAt,
+            trafficLimitBytes,
+            status: statusAfterChange(key, { expireAt, trafficLimitBytes }),
+          };
+        },
+        (key, tx) => webhook(tx, 'user.modified', key),
       );
     },
 
@@ -428,7 +482,7 @@ export function createKeysService(deps: {
           }
           return next;
         },
-        (key, tx) => outbox.enqueue('webhook.event', { event: 'user.modified', key: key.name }, tx),
+        (key, tx) => webhook(tx, 'user.modified', key),
       );
     },
 
@@ -441,7 +495,7 @@ export function createKeysService(deps: {
         () => ({ status: 'disabled' }),
         (key, tx) => {
           notifyOwner(tx, key, 'disabled');
-          outbox.enqueue('webhook.event', { event: 'user.disabled', key: key.name }, tx);
+          webhook(tx, 'user.disabled', key);
         },
       );
     },
@@ -458,7 +512,7 @@ export function createKeysService(deps: {
             key.onHoldDurationSeconds !== null && key.firstConnectedAt === null && key.expireAt === null;
           return { status: neverStarted ? 'on_hold' : statusAfterChange({ ...key, status: 'active' }, {}) };
         },
-        (key, tx) => outbox.enqueue('webhook.event', { event: 'user.enabled', key: key.name }, tx),
+        (key, tx) => webhook(tx, 'user.enabled', key),
       );
     },
 
@@ -474,7 +528,7 @@ export function createKeysService(deps: {
         const row = require(name, tx);
         tx.delete(keys).where(eq(keys.id, row.id)).run();
         events.record({ type: 'key.deleted', actor, subject: row.name }, tx);
-        outbox.enqueue('webhook.event', { event: 'user.deleted', key: row.name }, tx);
+        webhook(tx, 'user.deleted', row);
         return row;
       });
       await applyToCore(key, null);
@@ -509,7 +563,7 @@ export function createKeysService(deps: {
         const hook = { limited: 'user.limited', expired: 'user.expired', active: 'user.enabled' }[
           status as string
         ];
-        if (hook) outbox.enqueue('webhook.event', { event: hook, key: row.name }, tx);
+        if (hook) webhook(tx, hook, row);
         return row;
       });
       if (!updated) return key;

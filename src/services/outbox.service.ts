@@ -12,6 +12,9 @@ import type { DbOrTx } from './events.service.ts';
 /** Delivers one row. Throw to retry later; throw {@link PermanentFailure} to give up now. */
 export type OutboxHandler = (payload: Record<string, unknown>, row: OutboxRow) => Promise<void>;
 
+/** Told when a row is dead-lettered (so admins can hear of it). */
+export type GiveUpHandler = (row: OutboxRow, lastError: string) => void;
+
 /** A failure that retrying cannot fix (the recipient blocked the bot, say). */
 export class PermanentFailure extends Error {
   constructor(message: string) {
@@ -33,7 +36,7 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
   const maxAttempts = deps.maxAttempts ?? 8;
   const baseDelayMs = deps.baseDelayMs ?? 30_000;
   const maxDelayMs = deps.maxDelayMs ?? 60 * 60_000;
-  const handlers = new Map<string, OutboxHandler>();
+  const handlers = new Map<string, { deliver: OutboxHandler; onGiveUp?: GiveUpHandler }>();
 
   return {
     /**
@@ -57,8 +60,8 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
     },
 
     /** Plugs in the delivery of one kind (Telegram message, webhook…). */
-    register(kind: string, handler: OutboxHandler) {
-      handlers.set(kind, handler);
+    register(kind: string, deliver: OutboxHandler, options: { onGiveUp?: GiveUpHandler } = {}) {
+      handlers.set(kind, { deliver, onGiveUp: options.onGiveUp });
     },
 
     /** Rows not yet delivered nor given up on, oldest first. */
@@ -101,7 +104,7 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
         const handler = handlers.get(row.kind);
         if (!handler) continue;
         try {
-          await handler(row.payload, row);
+          await handler.deliver(row.payload, row);
           db.update(outbox)
             .set({ deliveredAt: clock.now(), attempts: row.attempts + 1, lastError: null })
             .where(eq(outbox.id, row.id))
@@ -121,8 +124,12 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
             })
             .where(eq(outbox.id, row.id))
             .run();
-          if (giveUp) stats.failed++;
-          else stats.retried++;
+          if (giveUp) {
+            stats.failed++;
+            handler.onGiveUp?.(row, message);
+          } else {
+            stats.retried++;
+          }
           logger.warn({ kind: row.kind, id: row.id, attempts, giveUp, err: error }, 'outbox delivery failed');
         }
       }

@@ -31,6 +31,9 @@ export const SETTING_SCHEMAS = {
   usageRetentionDays: z.number().int().min(30).max(3650),
   /** Archives kept by the scheduled backup. */
   backupsKept: z.number().int().min(1).max(365),
+  /** Outgoing webhooks: where events go, and the secret that signs them. */
+  webhookUrls: z.array(z.url({ protocol: /^https?$/ })).max(10),
+  webhookSecret: z.string().min(16).max(200),
   /** REALITY: generated at first start. */
   realityPrivateKey: z.string(),
   realityShortIds: z.array(z.string().regex(/^[0-9a-f]{0,16}$/)),
@@ -54,6 +57,7 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     supportContact: '',
     usageRetentionDays: 400,
     backupsKept: 7,
+    webhookUrls: [],
     realitySni: config.REALITY_SNI,
     realityTarget: config.realityTarget,
   };

@@ -1,0 +1,512 @@
+/**
+ * Plans, promo codes, orders and payments. A payment is applied exactly once: the order's
+ * claim (unique provider + provider payment id) and the key change happen in ONE
+ * transaction, so concurrent duplicate deliveries apply once and a crash applies nothing
+ * half-way. Provider specifics (signatures, APIs) live in ./payments/.
+ */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { orders, plans, promoCodes, telegramUsers, type Key, type PromoKind } from '../db/schema.ts';
+import type { AdminsService } from './admins.service.ts';
+import type { Clock } from './clock.ts';
+import { AppError } from './errors.ts';
+import type { DbOrTx, EventsService } from './events.service.ts';
+import { GB, type KeysService } from './keys.service.ts';
+import type { OutboxService } from './outbox.service.ts';
+
+export type Plan = typeof plans.$inferSelect;
+export type Order = typeof orders.$inferSelect;
+export type PromoCode = typeof promoCodes.$inferSelect;
+
+export const PROVIDERS = ['stars', 'cryptopay', 'yookassa', 'stripe', 'generic'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export interface PlanInput {
+  name: string;
+  days: number;
+  trafficGb?: number | null;
+  priceStars?: number | null;
+  prices?: Record<string, number>;
+  isTrial?: boolean;
+  active?: boolean;
+}
+
+/** What a payment grants: days and/or traffic, onto a named key (created when absent). */
+export interface Grant {
+  days: number;
+  trafficGb: number;
+}
+
+export interface ApplyInput {
+  provider: Provider;
+  /** The provider's id of the payment: the once-only key. */
+  providerPaymentId: string;
+  amount: number;
+  currency: string;
+  /** The order this pays, when one was created first (bot purchases). */
+  orderId?: number;
+  /** Without an order: whose key, and what it grants. */
+  telegramId?: number | null;
+  keyName?: string | null;
+  grant?: Grant;
+  actor: string;
+}
+
+export type ApplyResult =
+  { status: 'applied'; order: Order; key: Key } | { status: 'duplicate'; order: Order | undefined };
+
+/** Thrown inside the applying transaction when the payment was already claimed. */
+class DuplicatePayment extends Error {}
+
+function assertPlan(input: Partial<PlanInput>): void {
+  if (input.name !== undefined && (input.name.trim().length === 0 || input.name.length > 32)) {
+    throw new AppError('VALIDATION_FAILED', 'plan name must be 1-32 characters');
+  }
+  if (input.days !== undefined && !(Number.isInteger(input.days) && input.days > 0 && input.days <= 3650)) {
+    throw new AppError('VALIDATION_FAILED', 'plan days must be a whole number from 1 to 3650');
+  }
+  if (input.trafficGb != null && !(input.trafficGb >= 0)) {
+    throw new AppError('VALIDATION_FAILED', 'plan traffic must be 0 (unlimited) or more GB');
+  }
+  if (
+    input.priceStars != null &&
+    !(Number.isInteger(input.priceStars) && input.priceStars >= 1 && input.priceStars <= 10_000)
+  ) {
+    throw new AppError('VALIDATION_FAILED', 'a Stars price is a whole number from 1 to 10000');
+  }
+}
+
+export function createPaymentsService(deps: {
+  db: Db;
+  clock: Clock;
+  keys: KeysService;
+  events: EventsService;
+  outbox: OutboxService;
+  admins: AdminsService;
+}) {
+  const { db, clock, keys, events, outbox, admins } = deps;
+
+  function getPlan(id: number): Plan {
+    const plan = db.select().from(plans).where(eq(plans.id, id)).get();
+    if (!plan) throw new AppError('NOT_FOUND', `no plan ${id}`);
+    return plan;
+  }
+
+  function getOrder(id: number): Order {
+    const order = db.select().from(orders).where(eq(orders.id, id)).get();
+    if (!order) throw new AppError('NOT_FOUND', `no order ${id}`);
+    return order;
+  }
+
+  /** A usable promo code, or an error saying why not. */
+  function usablePromo(code: string, tx: DbOrTx = db): PromoCode {
+    const promo = tx
+      .select()
+      .from(promoCodes)
+      .where(sql`lower(${promoCodes.code}) = lower(${code})`)
+      .get();
+    const now = clock.now().getTime();
+    if (!promo || !promo.active) throw new AppError('PROMO_INVALID', 'this promo code does not exist');
+    if (promo.expireAt && promo.expireAt.getTime() <= now)
+      throw new AppError('PROMO_INVALID', 'this promo code has expired');
+    if (promo.maxUses !== null && promo.uses >= promo.maxUses) {
+      throw new AppError('PROMO_INVALID', 'this promo code has been used up');
+    }
+    return promo;
+  }
+
+  /** Price after a promo (never below 1 when the base price is positive). */
+  function discounted(price: number, promo: PromoCode | null): number {
+    if (!promo || price <= 0) return price;
+    if (promo.kind === 'percent') return Math.max(1, Math.round((price * (100 - promo.value)) / 100));
+    if (promo.kind === 'fixed') return Math.max(1, price - promo.value);
+    return price;
+  }
+
+  /** The key a purchase of this person goes to: the named one, else their first key. */
+  function targetKey(
+    telegramId: number | null | undefined,
+    keyName: string | null | undefined,
+  ): Key | undefined {
+    if (keyName) return keys.find(keyName);
+    if (telegramId != null) return keys.ownedBy(telegramId)[0];
+    return undefined;
+  }
+
+  /** A fresh key name for a buyer without a key. */
+  function newKeyName(telegramId: number | null | undefined): string {
+    const username = telegramId != null ? admins.get(telegramId)?.username : null;
+    const base =
+      (username ?? (telegramId != null ? `tg${telegramId}` : 'key'))
+        .replace(/[^A-Za-z0-9_.\-@]/g, '')
+        .slice(0, 28) || 'key';
+    let name = base;
+    for (let i = 2; keys.find(name); i++) name = `${base}-${i}`.slice(0, 32);
+    return name;
+  }
+
+  /** Claims the payment inside the key's transaction; a second claim throws DuplicatePayment. */
+  function claim(tx: DbOrTx, input: ApplyInput, key: Key, grant: Grant, created: boolean): Order {
+    const now = clock.now();
+    const data = { grant, created, keyName: key.name };
+    try {
+      if (input.orderId !== undefined) {
+        const row = tx
+          .update(orders)
+          .set({
+            state: 'applied',
+            providerPaymentId: input.providerPaymentId,
+            keyId: key.id,
+            paidAt: now,
+            appliedAt: now,
+            updatedAt: now,
+            data: sql`json_patch(coalesce(${orders.data}, '{}'), ${JSON.stringify(data)})`,
+          })
+          .where(and(eq(orders.id, input.orderId), eq(orders.state, 'created')))
+          .returning()
+          .get();
+        if (!row) throw new DuplicatePayment();
+        return row;
+      }
+      return tx
+        .insert(orders)
+        .values({
+          telegramId: input.telegramId ?? key.ownerTelegramId,
+          keyId: key.id,
+          provider: input.provider,
+          providerPaymentId: input.providerPaymentId,
+          amount: input.amount,
+          currency: input.currency,
+          state: 'applied',
+          data,
+          createdAt: now,
+          paidAt: now,
+          appliedAt: now,
+          updatedAt: now,
+        })
+        .returning()
+        .get();
+    } catch (error) {
+      if (error instanceof DuplicatePayment) throw error;
+      if (error instanceof Error && /UNIQUE constraint failed/.test(error.message))
+        throw new DuplicatePayment();
+      throw error;
+    }
+  }
+
+  function findPayment(provider: Provider, providerPaymentId: string): Order | undefined {
+    return db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.provider, provider), eq(orders.providerPaymentId, providerPaymentId)))
+      .get();
+  }
+
+  return {
+    getPlan,
+    getOrder,
+    findPayment,
+
+    listPlans(options: { activeOnly?: boolean } = {}): Plan[] {
+      const all = db.select().from(plans).orderBy(asc(plans.id)).all();
+      return options.activeOnly ? all.filter((p) => p.active) : all;
+    },
+
+    createPlan(input: PlanInput, actor: string): Plan {
+      assertPlan(input);
+      const now = clock.now();
+      return db.transaction((tx) => {
+        const plan = tx
+          .insert(plans)
+          .values({
+            name: input.name.trim(),
+            days: input.days,
+            trafficGb: input.trafficGb || null,
+            priceStars: input.priceStars ?? null,
+            prices: input.prices ?? {},
+            isTrial: input.isTrial ?? false,
+            active: input.active ?? true,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning()
+          .get();
+        events.record({ type: 'plan.created', actor, subject: plan.name, data: { id: plan.id } }, tx);
+        return plan;
+      });
+    },
+
+    updatePlan(id: number, patch: Partial<PlanInput>, actor: string): Plan {
+      getPlan(id);
+      assertPlan(patch);
+      return db.transaction((tx) => {
+        const plan = tx
+          .update(plans)
+          .set({ ...patch, ...(patch.trafficGb === 0 ? { trafficGb: null } : {}), updatedAt: clock.now() })
+          .where(eq(plans.id, id))
+          .returning()
+          .get();
+        events.record({ type: 'plan.modified', actor, subject: plan.name, data: { ...patch } }, tx);
+        return plan;
+      });
+    },
+
+    createPromo(
+      input: {
+        code: string;
+        kind: PromoKind;
+        value: number;
+        maxUses?: number | null;
+        expireAt?: Date | null;
+      },
+      actor: string,
+    ): PromoCode {
+      if (!/^[A-Za-z0-9_-]{3,32}$/.test(input.code)) {
+        throw new AppError('VALIDATION_FAILED', 'a promo code is 3-32 letters, digits, _ or -');
+      }
+      const valid =
+        Number.isInteger(input.value) && input.value > 0 && (input.kind !== 'percent' || input.value <= 100);
+      if (!valid)
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'promo value must be a positive whole number (percent ≤ 100)',
+        );
+      try {
+        return db
+          .insert(promoCodes)
+          .values({
+            ...input,
+            maxUses: input.maxUses ?? null,
+            expireAt: input.expireAt ?? null,
+            createdBy: actor,
+            createdAt: clock.now(),
+          })
+          .returning()
+          .get();
+      } catch (error) {
+        if (error instanceof Error && /UNIQUE/.test(error.message)) {
+          throw new AppError('VALIDATION_FAILED', `promo code ${input.code} already exists`);
+        }
+        throw error;
+      }
+    },
+
+    /** Checks a promo code; throws PROMO_INVALID with the reason. */
+    checkPromo: (code: string) => usablePromo(code),
+
+    /**
+     * Creates an order for a plan: the price (after a promo) in Stars or the provider's
+     * currency. A trial plan is refused to anyone who had one.
+     */
+    createOrder(input: {
+      telegramId: number;
+      planId: number;
+      provider: Provider;
+      currency: string;
+      promoCode?: string | null;
+      keyName?: string | null;
+    }): Order {
+      const plan = getPlan(input.planId);
+      if (!plan.active) throw new AppError('PLAN_UNAVAILABLE', 'this plan is no longer sold');
+      if (plan.isTrial && admins.get(input.telegramId)?.trialUsedAt) {
+        throw new AppError('TRIAL_USED', 'the trial can be taken once');
+      }
+      const promo = input.promoCode ? usablePromo(input.promoCode) : null;
+      const base = input.currency === 'XTR' ? plan.priceStars : plan.prices[input.currency];
+      if (base == null && !plan.isTrial) {
+        throw new AppError('PLAN_UNAVAILABLE', `this plan has no price in ${input.currency}`);
+      }
+      const grant: Grant = {
+        days: plan.days + (promo?.kind === 'days' ? promo.value : 0),
+        trafficGb: plan.trafficGb ?? 0,
+      };
+      return db
+        .insert(orders)
+        .values({
+          telegramId: input.telegramId,
+          planId: plan.id,
+          provider: input.provider,
+          amount: discounted(base ?? 0, promo),
+          currency: input.currency,
+          state: 'created',
+          data: { grant, promo: promo?.code ?? null, keyName: input.keyName ?? null, trial: plan.isTrial },
+          createdAt: clock.now(),
+          updatedAt: clock.now(),
+        })
+        .returning()
+        .get();
+    },
+
+    /** Whether an order can still be paid (pre-checkout): the reason when not. */
+    payableReason(orderId: number, amount: number, currency: string): string | null {
+      const order = db.select().from(orders).where(eq(orders.id, orderId)).get();
+      if (!order) return 'order not found';
+      if (order.state !== 'created') return 'order already paid';
+      if (order.amount !== amount || order.currency !== currency) return 'amount changed';
+      if (order.planId !== null) {
+        const plan = db.select().from(plans).where(eq(plans.id, order.planId)).get();
+        if (!plan?.active) return 'plan no longer sold';
+      }
+      return null;
+    },
+
+    /**
+     * Applies a payment exactly once: renews the buyer's key (days added to what is left,
+     * traffic added) or creates one, records the order as applied, queues the notices —
+     * all in one transaction. A repeat answers `duplicate` and changes nothing.
+     */
+    async apply(input: ApplyInput): Promise<ApplyResult> {
+      const existing = findPayment(input.provider, input.providerPaymentId);
+      if (existing) return { status: 'duplicate', order: existing };
+      const order = input.orderId !== undefined ? getOrder(input.orderId) : undefined;
+      if (order && order.state !== 'created') return { status: 'duplicate', order };
+      const orderData = (order?.data ?? {}) as {
+        grant?: Grant;
+        keyName?: string | null;
+        promo?: string | null;
+        trial?: boolean;
+      };
+      const grant = orderData.grant ?? input.grant;
+      if (!grant || grant.days + grant.trafficGb <= 0) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'the payment grants nothing: give a plan, extend_days or add_traffic_gb',
+        );
+      }
+      const telegramId = order?.telegramId ?? input.telegramId ?? null;
+      const keyName = orderData.keyName ?? input.keyName ?? null;
+      const after = (tx: DbOrTx, key: Key, created: boolean) => {
+        const row = claim(tx, { ...input, telegramId }, key, grant, created);
+        if (orderData.promo) {
+          tx.update(promoCodes)
+            .set({ uses: sql`${promoCodes.uses} + 1` })
+            .where(sql`lower(${promoCodes.code}) = lower(${orderData.promo})`)
+            .run();
+        }
+        if (orderData.trial && telegramId !== null) {
+          tx.update(telegramUsers)
+            .set({ trialUsedAt: clock.now() })
+            .where(eq(telegramUsers.id, telegramId))
+            .run();
+        }
+        events.record(
+          {
+            type: 'payment.succeeded',
+            actor: input.actor,
+            subject: key.name,
+            data: { provider: input.provider, amount: input.amount, currency: input.currency, order: row.id },
+          },
+          tx,
+        );
+        outbox.enqueue(
+          'webhook.event',
+          {
+            event: 'payment.succeeded',
+            data: {
+              order_id: row.id,
+              username: key.name,
+              provider: input.provider,
+              amount: input.amount,
+              currency: input.currency,
+            },
+          },
+          tx,
+        );
+        outbox.enqueue(
+          'admin.alert',
+          {
+            type: 'payment.received',
+            severity: 'info',
+            data: { key: key.name, amount: input.amount, currency: input.currency, provider: input.provider },
+          },
+          tx,
+        );
+        appliedOrder = row;
+      };
+      let appliedOrder: Order | undefined;
+      try {
+        const existingKey = targetKey(telegramId, keyName);
+        let key: Key;
+        if (existingKey) {
+          key = await keys.renew(
+            existingKey.name,
+            { extendDays: grant.days, addTrafficBytes: grant.trafficGb * GB },
+            input.actor,
+            (k, tx) => after(tx, k, false),
+          );
+        } else {
+          key = await keys.create(
+            {
+              name: keyName ?? newKeyName(telegramId),
+              ownerTelegramId: telegramId,
+              trafficLimitBytes: grant.trafficGb > 0 ? grant.trafficGb * GB : null,
+              expireAt: new Date(clock.now().getTime() + grant.days * 86_400_000),
+            },
+            input.actor,
+            (k, tx) => after(tx, k, true),
+          );
+        }
+        return { status: 'applied', order: appliedOrder!, key };
+      } catch (error) {
+        if (error instanceof DuplicatePayment) {
+          return {
+            status: 'duplicate',
+            order: findPayment(input.provider, input.providerPaymentId) ?? order,
+          };
+        }
+        throw error;
+      }
+    },
+
+    /**
+     * Marks an applied order refunded and takes back what it granted (the caller has
+     * returned the money, e.g. with refundStarPayment).
+     */
+    async refund(orderId: number, actor: string): Promise<Order> {
+      const order = getOrder(orderId);
+      if (order.state !== 'applied')
+        throw new AppError('VALIDATION_FAILED', `order ${orderId} is ${order.state}, not applied`);
+      const data = (order.data ?? {}) as { grant?: Grant; created?: boolean; keyName?: string };
+      const key = order.keyId !== null ? keys.getById(order.keyId) : undefined;
+      if (key && data.grant) {
+        await keys.revokeGrant(
+          key.name,
+          { days: data.grant.days, trafficBytes: data.grant.trafficGb * GB, disable: data.created === true },
+          actor,
+        );
+      }
+      return db.transaction((tx) => {
+        const row = tx
+          .update(orders)
+          .set({ state: 'refunded', updatedAt: clock.now() })
+          .where(and(eq(orders.id, orderId), eq(orders.state, 'applied')))
+          .returning()
+          .get();
+        if (!row) throw new AppError('VALIDATION_FAILED', `order ${orderId} was changed meanwhile`);
+        events.record(
+          {
+            type: 'payment.refunded',
+            severity: 'warning',
+            actor,
+            subject: key?.name ?? null,
+            data: { order: orderId },
+          },
+          tx,
+        );
+        return row;
+      });
+    },
+
+    /** Orders of one person, newest first. */
+    ordersOf(telegramId: number): Order[] {
+      return db
+        .select()
+        .from(orders)
+        .where(eq(orders.telegramId, telegramId))
+        .orderBy(sql`${orders.id} DESC`)
+        .all();
+    },
+  };
+}
+
+export type PaymentsService = ReturnType<typeof createPaymentsService>;
