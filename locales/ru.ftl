@@ -8,3 +8,530 @@ start-greeting =
     Привет, { $name }! 👋
     Я выдаю ваши VPN-ключи и слежу за ними.
     /keys — ваши ключи, /new — попросить ключ, /help — инструкции по настройке.
+
+## Main menu
+menu-keys = 🔑 Мои ключи
+menu-new = ➕ Новый ключ
+menu-traffic = 📊 Трафик
+menu-buy = 💳 Купить / продлить
+menu-help = ❓ Помощь
+menu-language = 🌐 Язык
+
+## Keys
+keys-none = У вас пока нет ключей. Нажмите «➕ Новый ключ» в меню или отправьте /new.
+keys-list = У вас { $count } { $count ->
+        [one] ключ
+        [few] ключа
+       *[many] ключей
+    }. Выберите:
+key-card =
+    🔑 <b>{ $name }</b> · { $status }
+    { $expiry }
+    { $traffic }
+key-card-no-link = Ссылка появится здесь, как только заработает VPN-сервер. Попробуйте через минуту.
+key-status-active = 🟢 работает
+key-status-disabled = ⛔ отключён
+key-status-limited = 🚫 трафик исчерпан
+key-status-expired = ⌛ срок истёк
+key-status-on-hold = ⏸ ждёт первого подключения
+key-expiry-never = 📅 Бессрочный
+key-expiry-until = 📅 Действует до { $date } (осталось { $days ->
+        [one] { $days } день
+        [few] { $days } дня
+       *[many] { $days } дней
+    })
+key-expiry-past = 📅 Срок истёк { $date }
+key-expiry-on-hold = 📅 Срок { $days ->
+        [one] { $days } день
+        [few] { $days } дня
+       *[many] { $days } дней
+    } с первого подключения
+key-traffic-unlimited = 📶 Использовано { $used } · без лимита трафика
+key-traffic-limited =
+    📶 { $used } из { $limit }
+    { $bar } { $percent }%
+key-btn-page = 🌐 Страница подписки
+key-btn-qr = 📷 QR подписки
+key-btn-sub = 🔗 Ссылка подписки
+key-btn-traffic = 📊 Трафик
+key-btn-regen = 🔄 Новая ссылка
+key-btn-delete = 🗑 Удалить
+key-btn-regen-confirm = ✅ Да, заменить ссылку
+key-btn-delete-confirm = 🗑 Да, удалить ключ
+key-btn-cancel = ↩️ Отмена
+key-regen-ask = Текущая ссылка перестанет работать на всех устройствах. Заменить её? Подтвердите кнопкой под ключом.
+key-regen-done = Готово: у ключа новая ссылка. Импортируйте её в приложение заново.
+key-delete-ask = Ключ будет удалён навсегда. Удалить? Подтвердите кнопкой под ключом.
+key-deleted = 🗑 Ключ <b>{ $name }</b> удалён.
+key-not-available = Этот ключ недоступен.
+key-sub-link =
+    🔗 Ссылка подписки ключа <b>{ $name }</b>:
+    <code>{ $url }</code>
+
+    Добавьте её в VPN-приложение как подписку: приложение само будет обновлять ключ. Как это сделать: /help
+key-sub-qr =
+    📷 Отсканируйте этот код в VPN-приложении, чтобы добавить подписку ключа <b>{ $name }</b>:
+    <code>{ $url }</code>
+
+## New key
+new-key-created = 🎉 Ваш ключ готов!
+new-key-requested = 📨 Запрос отправлен администраторам. Я напишу вам, как только они решат.
+new-key-pending = ⏳ Ваш запрос уже ждёт решения администратора. Я напишу вам, когда он будет рассмотрен.
+new-key-closed = 🙏 Извините, сейчас новые ключи здесь не выдаются.
+new-key-limit = У вас уже { $max ->
+        [one] { $max } ключ
+        [few] { $max } ключа
+       *[many] { $max } ключей
+    }: это максимум для одного человека. Ваши ключи — в /keys.
+
+## Key requests
+request-admin =
+    🆕 <b>Запрос ключа #{ $id }</b>
+    От: { $who }
+request-admin-approved = ✅ Одобрил(а) { $admin }: ключ <code>{ $key }</code>
+request-admin-rejected = ❌ Отклонил(а) { $admin }
+request-admin-cancelled = ↩️ Отозван: человек получил ключ другим путём.
+request-btn-approve = ✅ Одобрить
+request-btn-reject = ❌ Отклонить
+request-done-approved = Одобрено: создан ключ { $key }.
+request-done-rejected = Отклонено.
+request-already-decided = По этому запросу уже принято решение.
+
+## Traffic
+traffic-caption =
+    📊 <b>{ $name }</b> · { $status }
+    Сегодня: { $today }
+    В этом месяце: { $month }
+    За всё время: { $lifetime }
+    { $traffic }
+    { $expiry }
+traffic-chart-title = { $name }: последние 30 дней
+traffic-download = загрузка
+traffic-upload = отдача
+traffic-btn-refresh = 🔄 Обновить
+traffic-updated = Обновлено
+traffic-pick = Какой ключ?
+
+## Help
+help-main =
+    <b>Как подключиться</b>
+    1. Установите VPN-приложение: выберите своё устройство ниже.
+    2. Откройте /keys, нажмите «🔗 Ссылка подписки» и скопируйте ссылку.
+    3. В приложении добавьте подписку из буфера обмена (обычно «+» → «Импорт из буфера обмена»). Приложение само будет обновлять ключ.
+    Можно и просто отсканировать QR-код ключа в приложении.
+help-btn-android = 🤖 Android
+help-btn-ios = 🍏 iPhone / iPad
+help-btn-windows = 🪟 Windows
+help-btn-macos = 💻 macOS
+help-btn-back = ⬅️ Назад
+help-android =
+    <b>Android</b>
+
+    <b>v2rayNG</b>: <a href="https://play.google.com/store/apps/details?id=com.v2ray.ang">Google Play</a> · <a href="https://github.com/2dust/v2rayNG/releases">GitHub</a>
+    Скопируйте ссылку подписки. В v2rayNG откройте ☰ → «Группы подписок» → «+», вставьте ссылку в поле «URL» и сохраните. На главном экране нажмите ⋮ → «Обновить подписку», выберите сервер и нажмите ▶.
+
+    <b>Hiddify</b>: <a href="https://play.google.com/store/apps/details?id=app.hiddify.com">Google Play</a> · <a href="https://github.com/hiddify/hiddify-app/releases">GitHub</a>
+    Скопируйте ссылку подписки, откройте Hiddify, нажмите «+ Новый профиль» → «Добавить из буфера обмена», затем большую кнопку подключения.
+help-ios =
+    <b>iPhone и iPad</b>
+
+    <b>Streisand</b> (бесплатно): <a href="https://apps.apple.com/app/streisand/id6450534064">App Store</a>
+    Скопируйте ссылку подписки, откройте Streisand, нажмите «+» → «Добавить из буфера» и включите подключение.
+
+    <b>FoXray</b> (бесплатно): <a href="https://apps.apple.com/app/foxray/id6448898396">App Store</a>
+    Скопируйте ссылку подписки, откройте FoXray, нажмите кнопку буфера обмена, чтобы добавить её, затем ▶.
+
+    <b>Shadowrocket</b> (платно): <a href="https://apps.apple.com/app/shadowrocket/id932747118">App Store</a>
+    Скопируйте ссылку подписки и откройте Shadowrocket: он сам предложит её добавить. Если нет, нажмите «+», выберите тип «Subscribe», вставьте ссылку в поле URL и сохраните.
+help-windows =
+    <b>Windows</b>
+
+    <b>v2rayN</b>: <a href="https://github.com/2dust/v2rayN/releases">GitHub</a> (скачайте архив «windows-64-desktop»)
+    Скопируйте ссылку подписки. В v2rayN откройте «Группа подписки» → «Настройки группы подписки» → «Добавить», вставьте ссылку в поле «Url» и подтвердите. Затем «Группа подписки» → «Обновить подписки», выберите сервер, нажмите Enter и в «Системный прокси» выберите «Установить системный прокси».
+
+    <b>Hiddify</b>: <a href="https://github.com/hiddify/hiddify-app/releases">GitHub</a>
+    Скопируйте ссылку подписки, откройте Hiddify, нажмите «+ Новый профиль» → «Добавить из буфера обмена», затем кнопку подключения.
+help-macos =
+    <b>macOS</b>
+
+    <b>Hiddify</b>: <a href="https://github.com/hiddify/hiddify-app/releases">GitHub</a>
+    Скопируйте ссылку подписки, откройте Hiddify, нажмите «+ Новый профиль» → «Добавить из буфера обмена», затем кнопку подключения.
+
+    <b>FoXray</b> и <b>Streisand</b> (Mac на Apple silicon): <a href="https://apps.apple.com/app/foxray/id6448898396">FoXray</a> · <a href="https://apps.apple.com/app/streisand/id6450534064">Streisand</a>
+    Работают как на iPhone: скопируйте ссылку подписки и добавьте её из буфера обмена.
+
+## Language
+language-choose = Выберите язык:
+language-set = Готово! Теперь я говорю с вами по-русски.
+language-btn-en = 🇬🇧 English
+language-btn-ru = 🇷🇺 Русский
+
+## Buy
+buy-soon = 💳 Оплата прямо в боте скоро появится. А пока, чтобы продлить ключ, напишите администраторам.
+
+## Support
+support-contact = 💬 Поддержка: { $contact }
+
+## Invites
+invite-accepted = 🎟 Приглашение принято: этот ключ ваш!
+invite-refused-not-found = 🎟 Эта ссылка-приглашение недействительна. Уточните её у того, кто её прислал.
+invite-refused-inactive = 🎟 Это приглашение отключено.
+invite-refused-expired = 🎟 Срок действия приглашения истёк.
+invite-refused-used-up = 🎟 Это приглашение уже использовано.
+invite-refused-already-redeemed = 🎟 Вы уже воспользовались этим приглашением. Ваш ключ — в /keys.
+invite-refused-limit = 🎟 У вас уже максимум ключей для одного человека, поэтому приглашение не может добавить ещё один. Ваши ключи — в /keys.
+
+## Notifications
+notice-quota = ⚠️ Ключ <b>{ $key }</b> израсходовал { $percent }% трафика.
+notice-quota-full = 🚫 Ключ <b>{ $key }</b> израсходовал весь трафик и приостановлен. Продлить: /buy.
+notice-expiring = ⏳ Срок ключа <b>{ $key }</b> истекает через { $days ->
+        [one] { $days } день
+        [few] { $days } дня
+       *[many] { $days } дней
+    } ({ $date }). Продлить: /buy.
+notice-expired = ⌛ Срок ключа <b>{ $key }</b> истёк. Продлить: /buy.
+notice-never-connected = 👋 Ключ <b>{ $key }</b> ещё ни разу не подключался. Нужна помощь с настройкой? Смотрите /help.
+notice-kicked = 🔄 У ключа <b>{ $key }</b> новая ссылка, старая больше не работает. Новая — в /keys.
+notice-disabled = ⛔ Администратор отключил ключ <b>{ $key }</b>.
+notice-renewed = ✅ Ключ <b>{ $key }</b> продлён.
+notice-renewed-until = ✅ Ключ <b>{ $key }</b> продлён: действует до { $date }.
+notice-approved = ✅ Ваш запрос одобрен. Вот ваш ключ!
+notice-rejected = 😔 Ваш запрос на ключ отклонён.
+
+## Admin: common
+admin-refused-not-owner = Это могут только владельцы (ADMIN_IDS).
+admin-button-expired = Эта кнопка больше не работает. Откройте /admin заново.
+admin-cancelled = Отменено.
+admin-press-button = Воспользуйтесь кнопками под сообщением.
+admin-never = никогда
+admin-none = нет
+admin-unlimited = без лимита
+admin-filter-all = Все
+admin-page = Страница { $page } из { $pages }
+admin-core-unavailable = ⚠️ VPN-ядро недоступно.
+admin-btn-back = « Назад
+admin-btn-skip = Пропустить »
+admin-btn-cancel = ✖ Отмена
+admin-btn-confirm = ✅ Да
+admin-btn-menu = « Меню
+admin-btn-refresh = 🔄 Обновить
+admin-btn-create = ✅ Создать
+admin-btn-done = ✅ Готово
+admin-btn-send = 📣 Отправить
+admin-err-key-not-found = Такого ключа нет.
+admin-err-key-name-taken = Ключ с таким именем уже есть.
+admin-err-invalid-key-name = Имя ключа — от 1 до 32 латинских букв, цифр и знаков _ . - @
+admin-err-invalid-telegram-id = Это не id пользователя Telegram.
+admin-err-validation-failed = Такое значение не подходит: <code>{ $detail }</code>
+admin-err-last-owner = Владельцы задаются в ADMIN_IDS, здесь их убрать нельзя.
+admin-err-api-key-not-found = Такого API-ключа нет.
+admin-err-backup-invalid = Эту резервную копию нельзя использовать: <code>{ $detail }</code>
+admin-err-not-found = Не найдено: возможно, уже удалено.
+admin-err-request-decided = По этому запросу уже принято решение.
+admin-err-not-admin = Это только для администраторов.
+admin-err-other = Не получилось (<code>{ $code }</code>).
+
+## Admin: menu
+admin-menu-title = 🛠 <b>Администрирование</b>
+admin-menu-summary = Ключей: { $keys } (активных: { $active }) · сейчас в сети: { $online }
+admin-menu-requests = 📨 Ждут решения запросов: { $count }
+admin-btn-keys = 🔑 Ключи
+admin-btn-create-key = ➕ Создать ключ
+admin-btn-requests = 📨 Запросы ({ $count })
+admin-btn-status = 📊 Состояние
+admin-btn-events = 📜 События
+admin-btn-broadcast = 📣 Рассылка
+admin-btn-backups = 💾 Резервные копии
+admin-btn-apikeys = 🔐 API-ключи
+admin-btn-admins = 👥 Администраторы
+admin-btn-settings = ⚙️ Настройки
+
+## Admin: keys
+admin-keys-title = 🔑 <b>Ключи</b>: { $total }
+admin-keys-filter = Статус: { $status }
+admin-keys-search = Поиск: <code>{ $query }</code>
+admin-keys-none = Ключей не найдено.
+admin-btn-search = 🔍 Поиск
+admin-btn-clear-search = ✖ Сбросить поиск
+admin-key-status-active = активен
+admin-key-status-disabled = отключён
+admin-key-status-limited = трафик исчерпан
+admin-key-status-expired = истёк
+admin-key-status-on_hold = ждёт первого подключения
+admin-reset-no_reset = никогда
+admin-reset-day = каждый день
+admin-reset-week = каждую неделю
+admin-reset-month = каждый месяц
+admin-reset-year = каждый год
+admin-reset-calendar_month = 1-го числа каждого месяца
+admin-card-title = 🔑 <b>{ $name }</b> · { $status }
+admin-card-owner = Владелец: { $owner }
+admin-card-no-owner = Владелец: нет
+admin-card-traffic = Трафик: { $used } из { $limit }{ $percent } (↑ { $up } · ↓ { $down })
+admin-card-usage = Сегодня { $today } · за месяц { $month } · за всё время { $lifetime }
+admin-card-expires = Действует до { $date } (ещё { $days } { $days ->
+        [one] день
+        [few] дня
+       *[many] дней
+    })
+admin-card-expired = Истёк { $date }
+admin-card-no-expiry = Бессрочный
+admin-card-on-hold = Запустится при первом подключении и будет действовать { $days } дн.
+admin-card-reset = Сброс трафика: { $strategy }
+admin-card-online = Последний раз в сети: { $date }
+admin-card-never-online = Ещё ни разу не подключался
+admin-card-created = Создан { $date }, кем: { $by }
+admin-card-note = Заметка: { $note }
+admin-card-subscription = Подписка: { $url }
+admin-card-link =
+    Ссылка:
+    <code>{ $link }</code>
+admin-card-no-link = Ссылки пока нет: ядро ещё не сообщило свои настройки.
+admin-btn-qr = 🖼 QR-код
+admin-btn-send-owner = 📤 Отправить владельцу
+admin-btn-extend = +{ $days } дн.
+admin-btn-extend-custom = +… дн.
+admin-btn-reset = 🔄 Сбросить трафик
+admin-btn-limit = 📏 Задать лимит
+admin-btn-kick = 🚫 Сменить ссылку
+admin-btn-disable = ⏸ Отключить
+admin-btn-enable = ▶️ Включить
+admin-btn-delete = 🗑 Удалить
+admin-confirm-kick = Сменить ссылку ключа <b>{ $name }</b>? Старая ссылка сразу перестанет работать.
+admin-confirm-delete = Удалить <b>{ $name }</b> насовсем? История трафика удалится вместе с ним.
+admin-done-created = ✅ Ключ { $name } создан.
+admin-done-reset = Трафик ключа { $name } сброшен.
+admin-done-kicked = У ключа { $name } новая ссылка.
+admin-done-disabled = Ключ { $name } отключён.
+admin-done-enabled = Ключ { $name } включён.
+admin-done-extended = Ключ { $name } продлён.
+admin-done-limit = Лимит ключа { $name } изменён.
+admin-done-deleted = Ключ { $name } удалён.
+admin-done-sent = Отправлено владельцу.
+admin-key-no-owner = У этого ключа нет владельца.
+admin-owner-blocked = Владелец заблокировал бота, сообщение не доставлено.
+admin-owner-key =
+    🔑 Ваш VPN-ключ <b>{ $name }</b>
+
+    <code>{ $link }</code>
+
+    Подписка: { $url }
+admin-usage-user = Формат: <code>/user ИМЯ</code>
+admin-usage-kick = Формат: <code>/kick ИМЯ</code>
+admin-usage-reset = Формат: <code>/reset ИМЯ</code>
+admin-usage-disable = Формат: <code>/disable ИМЯ</code>
+admin-usage-enable = Формат: <code>/enable ИМЯ</code>
+admin-usage-delete = Формат: <code>/delete ИМЯ</code>
+admin-usage-extend = Формат: <code>/extend ИМЯ ДНЕЙ</code>
+admin-usage-limit = Формат: <code>/limit ИМЯ ГБ</code> (0 — без лимита)
+admin-usage-create = Формат: <code>/create ИМЯ [ГБ] [ДНЕЙ]</code>, 0 — без лимита / бессрочно. Просто <code>/create</code> спросит всё по шагам.
+
+## Admin: key dialogs
+admin-ask-key-name =
+    ➕ <b>Новый ключ</b> (1/5)
+    Имя ключа: от 1 до 32 латинских букв, цифр и знаков _ . - @
+admin-ask-key-gb = (2/5) Лимит трафика для <b>{ $name }</b> в ГБ (0 — без лимита):
+admin-ask-key-days = (3/5) На сколько дней? (0 — бессрочно)
+admin-ask-key-owner = (4/5) Владелец: перешлите любое его сообщение или пришлите его id в Telegram. Если владельца нет, нажмите «Пропустить».
+admin-create-summary =
+    (5/5) Создать такой ключ?
+    Имя: <b>{ $name }</b>
+    Трафик: { $traffic }
+    Дней: { $days }
+    Владелец: { $owner }
+admin-bad-key-name = <code>{ $name }</code> не подходит: используйте от 1 до 32 латинских букв, цифр и знаков _ . - @
+admin-key-name-taken = Ключ <code>{ $name }</code> уже есть. Придумайте другое имя.
+admin-bad-gb = Пришлите число гигабайт, 0 или больше (например, 50 или 0,5).
+admin-bad-days = Пришлите число дней, 0 или больше.
+admin-bad-owner = Перешлите сообщение от этого человека (если его настройки приватности это позволяют) или пришлите его числовой id в Telegram.
+admin-ask-extend = На сколько дней продлить <b>{ $name }</b>?
+admin-bad-extend = Пришлите число дней от 1 до 3650.
+admin-ask-limit = Новый лимит трафика для <b>{ $name }</b> в ГБ (0 — без лимита):
+admin-ask-search = 🔍 Пришлите имя ключа (или его часть), id в Telegram или @username.
+admin-bad-search = Пришлите текст длиной до 64 символов.
+
+## Admin: status
+admin-status-title = 📊 <b>Состояние сервера</b>
+admin-status-core = Ядро: { $flavor } { $version } · { $state } · работает { $uptime } · перезапусков: { $restarts } · память { $memory } · пользователей: { $users }
+admin-status-running = ✅ запущено
+admin-status-stopped = ❌ остановлено
+admin-status-last-error = Последняя ошибка: <code>{ $error }</code>
+admin-status-core-error = Ядро: не удалось опросить (<code>{ $error }</code>)
+admin-status-core-missing = Ядро: недоступно ({ $reason })
+admin-status-host = Сервер: { $cpus } CPU · нагрузка { $load } · ОЗУ { $ramUsed } из { $ramTotal } · на диске свободно { $diskFree } из { $diskTotal }
+admin-status-keys = Ключи: { $counts } · сейчас в сети: { $online }
+admin-status-traffic = Трафик: сегодня { $today } · за месяц { $month }
+admin-status-top = Больше всего трафика за месяц:
+admin-btn-sync = 🔁 Синхронизировать
+admin-btn-check = 🩺 Проверить
+admin-btn-restart = ♻️ Перезапустить ядро
+admin-confirm-restart = Перезапустить VPN-ядро? Все соединения оборвутся на несколько секунд.
+admin-done-restarted = Ядро перезапущено.
+admin-sync-title = 🔁 <b>Ядро синхронизировано.</b> Что расходилось:
+admin-check-title = 🩺 <b>База и ядро</b>
+admin-drift-none = ✅ В ядре ровно те ключи, что должны быть.
+admin-drift-missing = Нет в ядре: { $names }
+admin-drift-extra = Лишние в ядре: { $names }
+admin-drift-changed = Изменились: { $names }
+admin-drift-reality = REALITY: SNI <code>{ $sni }</code>, цель <code>{ $target }</code>
+admin-drift-target-ok = ✅ Цель REALITY отвечает как надо.
+admin-drift-target-bad = ⚠️ Цель REALITY не работает: { $reason }
+
+## Admin: events
+admin-events-title = 📜 <b>События</b>: { $total }
+admin-events-filter = Важность: { $severity } · тип: { $type }
+admin-events-none = Событий нет.
+admin-btn-all-types = Все типы
+
+## Admin: broadcast
+admin-ask-broadcast =
+    📣 <b>Рассылка</b>
+    Пришлите сообщение для рассылки: текст или фото с подписью. Оформление сохранится.
+admin-bad-broadcast = Пришлите текст или фото.
+admin-ask-audience = Кому отправить?
+admin-audience-all = Всем ({ $count })
+admin-audience-active = С активным ключом ({ $count })
+admin-audience-expired = У кого ключ истёк ({ $count })
+admin-broadcast-preview = 👇 Так это будет выглядеть:
+admin-broadcast-confirm = Отправить: { $audience }?
+admin-broadcast-progress =
+    📣 Отправляю… { $done } из { $total }
+    Доставлено: { $sent } · заблокировали бота: { $blocked } · ошибок: { $failed }
+admin-broadcast-done =
+    ✅ <b>Рассылка завершена</b>: { $done } из { $total }
+    Доставлено: { $sent } · заблокировали бота: { $blocked } · ошибок: { $failed }
+admin-broadcast-cancelled =
+    ⏹ <b>Рассылка остановлена</b> после { $done } из { $total }
+    Доставлено: { $sent } · заблокировали бота: { $blocked } · ошибок: { $failed }
+admin-btn-stop-broadcast = ⏹ Остановить
+admin-broadcast-stopping = Останавливаю…
+admin-broadcast-not-running = Эта рассылка уже не идёт.
+
+## Admin: backups
+admin-backups-title = 💾 <b>Резервные копии</b> на сервере, сначала новые:
+admin-backups-none = Архивов пока нет.
+admin-backups-hint = Чтобы восстановить копию, пришлите архив в этот чат файлом с подписью <code>/restore</code>.
+admin-btn-backup-now = 💾 Сделать копию
+admin-backup-running = 💾 Делаю резервную копию…
+admin-backup-caption = 💾 Резервная копия от { $date }, { $size }
+admin-backup-counts = Ключей: { $keys } · людей: { $users } · API-ключей: { $apiKeys } · событий: { $events }
+admin-backup-too-large = Копия весит { $size } — больше { $limit }, которые бот может отправить. Она лежит на сервере: <code>{ $file }</code>
+admin-restore-usage = Пришлите архив резервной копии файлом с подписью <code>/restore</code>.
+admin-restore-too-large = Файл больше { $limit } — бот не может его скачать. Восстановите копию на сервере: <code>xkeeper restore FILE --yes</code>
+admin-restore-checking = 🔎 Скачиваю и проверяю архив…
+admin-restore-invalid =
+    ❌ Этот файл нельзя восстановить: <code>{ $reason }</code>
+    Ничего не изменилось.
+admin-restore-preview =
+    ♻️ <b>Восстановить эту копию?</b>
+    Сделана { $date }, xkeeper { $version }.
+admin-restore-newest-event = Последнее событие: { $type }, { $date }
+admin-restore-warning = ⚠️ Всё, что сейчас в базе, будет заменено (перед этим сохранится копия).
+admin-btn-restore = ♻️ Восстановить
+admin-restore-cancelled = Восстановление отменено, ничего не изменилось.
+admin-restore-expired = Этого файла больше нет. Пришлите архив ещё раз с подписью /restore.
+admin-restore-running = ♻️ Восстанавливаю…
+admin-restore-syncing = 🔁 Восстановлено. Привожу ядро в соответствие…
+admin-restore-done =
+    ✅ <b>Восстановлена</b> копия от { $date }.
+    Прежние данные сохранены в <code>{ $previous }</code>.
+admin-restore-not-synced = ⚠️ Ядро сейчас не удалось синхронизировать; оно догонит, как только станет доступно.
+
+## Admin: API keys
+admin-apikeys-title = 🔐 <b>API-ключи</b>: { $total }
+admin-apikeys-none = API-ключей пока нет.
+admin-apikey-line =
+    #{ $id } <b>{ $name }</b> · <code>{ $prefix }…</code> · { $status }
+    { $scopes } · { $terms } · последний запрос: { $used }
+admin-apikey-terms = { $minute }/мин, { $hour }/ч, истекает: { $expires }
+admin-apikey-status-active = активен
+admin-apikey-status-disabled = выключен
+admin-apikey-status-revoked = отозван
+admin-apikey-status-expired = истёк
+admin-btn-revoke = ⛔ Отозвать #{ $id } { $name }
+admin-btn-create-apikey = ➕ Новый API-ключ
+admin-confirm-revoke = Отозвать API-ключ #{ $id } <b>{ $name }</b>? Приложения с ним начнут получать 401.
+admin-done-revoked = API-ключ отозван.
+admin-ask-apikey-name =
+    🔐 <b>Новый API-ключ</b>
+    Назовите его по тому, что будет им пользоваться (например, «billing»):
+admin-bad-apikey-name = Пришлите название длиной от 1 до 64 символов.
+admin-ask-scopes = Что ему можно? Отметьте права и нажмите «Готово».
+admin-bad-scopes = Выберите хотя бы одно право.
+admin-ask-rate-minute = Не больше скольких запросов в минуту? (Пропустить — { $default })
+admin-ask-rate-hour = Не больше скольких запросов в час? (Пропустить — { $default })
+admin-bad-rate = Пришлите целое число от { $min } до { $max }.
+admin-ask-apikey-days = На сколько дней? (0 — бессрочно)
+admin-apikey-summary =
+    Создать такой API-ключ?
+    Название: <b>{ $name }</b>
+    Права: { $scopes }
+    Лимиты: { $minute }/мин, { $hour }/ч
+    Дней: { $days }
+admin-apikey-created =
+    🔐 API-ключ #{ $id } <b>{ $name }</b> создан.
+
+    <code>{ $key }</code>
+
+    Скопируйте его сейчас: он показывается один раз.
+    Права: { $scopes } · { $terms }
+admin-btn-delete-message = 🗑 Сохранил, удалить сообщение
+
+## Admin: admins
+admin-admins-title = 👥 <b>Администраторы</b>
+admin-admins-owner = 👑 { $person }, владелец
+admin-admins-admin = 🛡 { $person }, администратор
+admin-admins-hint = Владельцы задаются в ADMIN_IDS. Администраторам доступно всё, кроме управления администраторами.
+admin-btn-add-admin = ➕ Добавить администратора
+admin-btn-remove = ✖ Убрать { $person }
+admin-confirm-remove-admin = Лишить { $person } прав администратора?
+admin-done-admin-removed = Администратор убран.
+admin-done-admin-added = ✅ Администратор добавлен.
+admin-ask-admin-id = Перешлите любое сообщение нового администратора или пришлите его id в Telegram.
+
+## Admin: settings
+admin-settings-title = ⚙️ <b>Настройки</b>
+admin-setting-line = { $label }: <b>{ $value }</b>
+admin-setting-keyRequestPolicy = Запросы ключей
+admin-setting-maxKeysPerUser = Ключей на человека
+admin-setting-defaultKeyDays = Дней у нового ключа
+admin-setting-defaultKeyTrafficGb = ГБ у нового ключа
+admin-setting-quotaNoticePercents = Уведомления о трафике, %
+admin-setting-expiryNoticeDays = Уведомления об окончании, за сколько дней
+admin-setting-supportContact = Контакт поддержки
+admin-setting-realitySni = REALITY SNI
+admin-policy-open = открыты
+admin-policy-approval = с одобрением
+admin-policy-closed = закрыты
+admin-ask-maxKeysPerUser = Сколько ключей один человек может получить через бота? Сейчас: { $current }. (0 — ни одного)
+admin-ask-defaultKeyDays = Сколько дней действует ключ, выданный через бота? Сейчас: { $current }. (0 — бессрочно)
+admin-ask-defaultKeyTrafficGb = Сколько ГБ может израсходовать ключ, выданный через бота? Сейчас: { $current }. (0 — без лимита)
+admin-ask-quotaNoticePercents = При скольких процентах лимита предупреждать владельца? Сейчас: { $current }. Пришлите до 5 чисел, например <code>80, 100</code>
+admin-ask-expiryNoticeDays = За сколько дней до окончания предупреждать владельца? Сейчас: { $current }. Пришлите до 5 чисел, например <code>3, 1</code>
+admin-ask-supportContact = Контакт поддержки для пользователей (например, @support или ссылка). Сейчас: { $current }. Пришлите <code>-</code>, чтобы убрать.
+admin-ask-realitySni = Новое имя сервера REALITY — сайт с TLS 1.3, например <code>www.microsoft.com</code>. Сейчас: { $current }.
+admin-bad-setting = Такое значение не подходит, посмотрите пример выше.
+admin-confirm-sni = Сменить REALITY SNI на <code>{ $sni }</code>? Ядро перезапустится: все соединения оборвутся, и всем понадобятся новые ссылки.
+
+## Admin: requests
+admin-requests-title = 📨 <b>Запросы ключей</b>, ждут решения: { $total }
+admin-requests-none = Ничего не ждёт.
+admin-btn-approve = ✅ #{ $id }
+admin-btn-reject = ❌ #{ $id }
+admin-done-approved = Одобрено: ключ { $name } создан.
+admin-done-rejected = Запрос отклонён.
+
+## Admin: alerts
+admin-alert-core-exited = <b>VPN-ядро остановилось.</b> { $details }
+admin-alert-core-restarted = VPN-ядро перезапущено. { $details }
+admin-alert-core-config-refused = <b>VPN-ядро не приняло конфигурацию.</b> { $details }
+admin-alert-core-not-available = <b>Нет рабочего VPN-ядра.</b> { $details }
+admin-alert-core-restart-detected = VPN-ядро перезапустилось само. { $details }
+admin-alert-core-user-rejected = <b>VPN-ядро не приняло ключ.</b> { $details }
+admin-alert-core-drift-fixed = VPN-ядро разошлось с базой, расхождение исправлено. { $details }
+admin-alert-webhook-dead-letter = <b>Исходящий вебхук не доставлен</b> после всех попыток: { $url } (<code>{ $error }</code>)
+admin-alert-payment-received = 💰 Получен платёж: { $amount } за <code>{ $key }</code> ({ $provider })
+admin-alert-backup-failed = <b>Плановая резервная копия не сделана:</b> <code>{ $error }</code>
+admin-alert-job-failed = <b>Задача { $job } завершилась с ошибкой:</b> <code>{ $error }</code>
+admin-alert-error = <b>Ошибка в боте:</b> <code>{ $error }</code> (подробности в логах)
+admin-alert-generic = <b>{ $type }</b> { $details }

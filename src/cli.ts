@@ -45,7 +45,9 @@ async function execute(config: Readonly<Config>, op: OperationName, args: unknow
   }
   const db = openDatabase(databasePath(config.dataDir));
   try {
-    if (op !== 'migrate') runMigrations(db);
+    // Migrations first: everything after reads the schema. `migrate` itself stops here.
+    const migrated = runMigrations(db);
+    if (op === 'migrate') return migrated;
     const logger = createLogger({ level: 'warn', destination: process.stderr, pretty: false });
     const services = createServices({ db, config, logger });
     // The same adapter as the running instance; it finds a core left running, if any.

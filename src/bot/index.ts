@@ -3,13 +3,26 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations } from '@grammyjs/conversations';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Bot, GrammyError, HttpError, session, type BotError } from 'grammy';
+import { registerAdminAlerts } from './alerts.ts';
 import type { BotContext, ConversationContext, FeatureDeps, SessionData } from './context.ts';
-import { startFeature } from './features/start.ts';
+import { adminFeature } from './features/admin/index.ts';
+import { createBuyFeature } from './features/buy.ts';
+import { createHelpFeature } from './features/help.ts';
+import { createKeysFeature } from './features/keys.ts';
+import { createLanguageFeature } from './features/language.ts';
+import { createNewKeyFeature } from './features/new-key.ts';
+import { createStartFeature } from './features/start.ts';
+import { createTrafficFeature } from './features/traffic.ts';
 import { createI18n } from './i18n.ts';
 import { personMiddleware } from './middlewares/person.ts';
+import { createNotifier, type SendLimits } from './notifications.ts';
+import { createQrPhotos } from './render/qr-photo.ts';
 import { createSqliteStorage } from './storage.ts';
 
-export type BotDeps = FeatureDeps;
+export type BotDeps = FeatureDeps & {
+  /** Pace of outbox messages (tests shorten the per-chat gap). */
+  sendLimits?: SendLimits;
+};
 
 /** Update types the bot asks Telegram for. */
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'] as const;
@@ -34,8 +47,9 @@ export function createBot(deps: BotDeps) {
     ctx.log = logger.child({ update_id: ctx.update.update_id, from: ctx.from?.id });
     await next();
   });
-  bot.use(i18n);
   bot.use(personMiddleware(services));
+  // After the person is loaded: the negotiator reads the language they picked with /lang.
+  bot.use(i18n);
   bot.use(
     session({
       initial: (): SessionData => ({}),
@@ -63,19 +77,36 @@ export function createBot(deps: BotDeps) {
     }),
   );
 
-  const features = bot.errorBoundary(handleError);
-  features.use(startFeature);
+  const features = bot.errorBoundary((err) => handleError(err, services));
+  // Admin first: its dialogs must see an admin's answers before any user feature does.
+  const adminDeps = { ...deps, i18n };
+  features.use(adminFeature(adminDeps));
+  registerAdminAlerts(adminDeps, bot.api);
+  // User features; the main menu lives in start, so it is installed before the rest.
+  const userDeps = { ...deps, qr: createQrPhotos() };
+  features.use(createStartFeature(userDeps));
+  features.use(createKeysFeature(userDeps));
+  features.use(createNewKeyFeature(userDeps));
+  features.use(createTrafficFeature(userDeps));
+  features.use(createHelpFeature(userDeps));
+  features.use(createLanguageFeature(userDeps));
+  features.use(createBuyFeature(userDeps));
+  createNotifier(bot, { ...userDeps, i18n }, deps.sendLimits);
 
   bot.catch((err) => logger.error({ err: err.error }, 'unhandled bot error'));
   return bot;
 }
 
-/** Logs the failure and answers the person politely; never rethrows. */
-async function handleError(err: BotError<BotContext>): Promise<void> {
+/** Logs the failure, alerts the admins of bugs (throttled), answers the person politely; never rethrows. */
+async function handleError(err: BotError<BotContext>, services: BotDeps['services']): Promise<void> {
   const ctx = err.ctx;
   const error = err.error;
   const level = error instanceof GrammyError || error instanceof HttpError ? 'warn' : 'error';
   ctx.log[level]({ err: error }, 'update failed');
+  if (level === 'error') {
+    const message = error instanceof Error ? error.message : String(error);
+    services.admins.alert({ type: 'error', severity: 'error', vars: { error: message.slice(0, 200) } });
+  }
   try {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t('error-generic') });
     else if (ctx.chat) await ctx.reply(ctx.t('error-generic'));

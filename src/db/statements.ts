@@ -1,6 +1,12 @@
 /** Prepared statements made on first use, so services can be built before migrations run. */
 import type Database from 'better-sqlite3';
 
+/** A value made on first use (drizzle prepared statements, say). */
+export function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 /** Returns a function that prepares `sql` once, on its first call. */
 export function lazyStatement(sqlite: Database.Database, sql: string): () => Database.Statement {
   let statement: Database.Statement | undefined;

@@ -1,5 +1,5 @@
 /** Every HTTP error is `{ error: { code, message } }` with the right status; never a stack. */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import type { Logger } from '../logger.ts';
 import { isAppError } from '../services/errors.ts';
@@ -16,6 +16,19 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
 };
 
+/** Errors the router raises before any route runs (bad URL encoding, overlong path parameter). */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply
+    .status(tooLong ? 414 : 400)
+    .send(
+      errorBody(
+        tooLong ? 'URI_TOO_LONG' : 'VALIDATION_FAILED',
+        tooLong ? 'path parameter too long' : 'malformed URL',
+      ),
+    );
+}
+
 export function installErrorHandlers(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isAppError(error)) {
@@ -23,18 +36,20 @@ export function installErrorHandlers(app: FastifyInstance, logger: Logger): void
     }
     if (error instanceof ZodError) {
       const fields = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      return reply
-        .status(400)
-        .send(
-          errorBody(
-            'VALIDATION_FAILED',
-            fields.map((f) => `${f.path || 'body'}: ${f.message}`).join('; '),
-            fields,
-          ),
-        );
+      return reply.status(400).send(
+        errorBody('VALIDATION_FAILED', fields.map((f) => `${f.path || 'body'}: ${f.message}`).join('; '), {
+          fields,
+        }),
+      );
     }
     if (error.validation) {
-      return reply.status(400).send(errorBody('VALIDATION_FAILED', error.message));
+      // Zod issues arrive as instancePath `/a/0/b`: report them as `body.a.0.b`.
+      const fields = error.validation.map((v) => ({
+        path: [error.validationContext, ...(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+        message: v.message ?? 'is invalid',
+      }));
+      const message = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+      return reply.status(400).send(errorBody('VALIDATION_FAILED', message, { fields }));
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {

@@ -1,12 +1,24 @@
-/** The HTTP server: health, API, webhooks, subscriptions (Fastify). */
+/** The HTTP server: health, API, subscriptions, docs, metrics, Telegram webhook (Fastify). */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { webhookCallback, type Bot } from 'grammy';
 import type { BotContext } from '../bot/context.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services/index.ts';
-import { installErrorHandlers } from './errors.ts';
+import { installAuth } from './auth.ts';
+import { frameworkErrors, installErrorHandlers } from './errors.ts';
+import { installMetrics } from './metrics.ts';
+import { installOpenApi } from './openapi.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes, type HealthSource } from './routes/health.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { subscriptionRoutes } from './routes/subscription.ts';
+import { systemRoutes } from './routes/system.ts';
+import { userRoutes } from './routes/users.ts';
+
+/** API keys' last use and request counts are written this often (and on close). */
+const USAGE_FLUSH_MS = 5000;
 
 export interface ServerDeps {
   config: Readonly<Config>;
@@ -17,21 +29,70 @@ export interface ServerDeps {
   bot?: Bot<BotContext>;
 }
 
+/** JSON only; an empty JSON body counts as no body (action routes take an optional one). */
+function installJsonBodies(api: FastifyInstance): void {
+  const parseJson = api.getDefaultJsonParser('error', 'error');
+  api.removeAllContentTypeParsers();
+  api.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
+}
+
 /** Builds the server; call `listen()` on it (or `inject()` in tests). */
 export function createServer(deps: ServerDeps): FastifyInstance {
+  const { services, logger } = deps;
   const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Request lines would log API keys' prefixes and tokens in URLs; routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    trustProxy: deps.config.TRUST_PROXY,
+    frameworkErrors,
+    // Trust one hop (the reverse proxy that connects to us): the client is the address it
+    // appended to X-Forwarded-For, not whatever the client wrote there itself.
+    trustProxy: deps.config.TRUST_PROXY ? (_address: string, hop: number) => hop === 0 : false,
   });
-  installErrorHandlers(app, deps.logger);
-  healthRoutes(app, deps.health, Date.now());
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app, logger);
+  installOpenApi(app);
+  installMetrics(app, services, deps.health);
+
+  const startedAt = Date.now();
+  void app.register(
+    async (api) => {
+      installJsonBodies(api);
+      installAuth(api, services);
+      healthRoutes(api, deps.health, startedAt);
+      userRoutes(api, services);
+      statsRoutes(api, services);
+      systemRoutes(api, services);
+      apiKeyRoutes(api, services);
+    },
+    { prefix: '/api/v1' },
+  );
+  void app.register(async (sub) => subscriptionRoutes(sub, services));
+
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushUsage = () => {
+    try {
+      services.apiKeys.flushUsage();
+    } catch (err) {
+      logger.error({ err }, 'could not write API key usage');
+    }
+  };
+  app.addHook('onReady', async () => {
+    flushTimer = setInterval(flushUsage, USAGE_FLUSH_MS).unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(flushTimer);
+    flushUsage();
+  });
+
   if (deps.bot && deps.config.BOT_MODE === 'webhook') {
     // grammY checks X-Telegram-Bot-Api-Secret-Token against the secret (401 otherwise).
     const handle = webhookCallback(deps.bot, 'fastify', { secretToken: deps.config.WEBHOOK_SECRET });
-    app.post('/telegram/webhook', handle);
+    app.post('/telegram/webhook', { schema: { hide: true } }, handle);
   }
   return app;
 }

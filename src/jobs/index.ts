@@ -1,12 +1,15 @@
 /** Registers the cron jobs; each calls one service method. */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logger.ts';
+import { OWNER_BACKUP } from '../services/admins.service.ts';
 import type { Services } from '../services/index.ts';
 
 interface JobSpec {
   name: string;
   schedule: string;
   run(): unknown;
+  /** Admin alert type of a failed run (default `job.failed`). */
+  alert?: string;
 }
 
 /** Seconds-field cron for "every N seconds" (N ≤ 59), else whole minutes. */
@@ -32,6 +35,16 @@ export function jobSpecs(services: Services): JobSpec[] {
       run: () => services.traffic.pruneDaily(services.settings.require('usageRetentionDays')),
     },
     { name: 'events-retention', schedule: '17 3 * * *', run: () => services.events.prune() },
+    {
+      // The daily archive also goes to the owners in Telegram (delivered by the bot's outbox handler).
+      name: 'scheduled-backup',
+      schedule: '41 3 * * *',
+      run: async () => {
+        const backup = await services.backups.scheduled(services.settings.require('backupsKept'));
+        services.outbox.enqueue(OWNER_BACKUP, { ...backup });
+      },
+      alert: 'backup.failed',
+    },
   ];
 }
 
@@ -45,6 +58,19 @@ export function startJobs({ services, logger }: { services: Services; logger: Lo
           await spec.run();
         } catch (err) {
           logger.error({ err, job: spec.name }, 'job failed');
+          const error = err instanceof Error ? err.message : String(err);
+          try {
+            services.admins.alert(
+              {
+                type: spec.alert ?? 'job.failed',
+                severity: 'error',
+                vars: { job: spec.name, error: error.slice(0, 200) },
+              },
+              { key: spec.name, throttleMinutes: 60 },
+            );
+          } catch (alertError) {
+            logger.error({ err: alertError, job: spec.name }, 'could not queue the admin alert');
+          }
         }
       },
       { name: spec.name, noOverlap: true },

@@ -15,17 +15,21 @@ export const ERROR_CODES = {
   KEY_NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
+  SUBSCRIPTION_NOT_FOUND: 404,
   NOT_FOUND: 404,
   KEY_NAME_TAKEN: 409,
   QUOTA_EXCEEDED: 409,
   PROMO_INVALID: 409,
   PLAN_UNAVAILABLE: 409,
   TRIAL_USED: 409,
+  PAYMENT_PROVIDER_FAILED: 502,
   LAST_OWNER: 409,
+  REQUEST_DECIDED: 409,
+  API_KEY_REVOKED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  URI_TOO_LONG: 414,
   BACKUP_INVALID: 422,
-  PAYMENT_PROVIDER_FAILED: 502,
   RATE_LIMITED: 429,
   CORE_UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -41,7 +45,7 @@ export class AppError extends Error {
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
-    this.name = "AppError";
+    this.name = 'AppError';
   }
 
   /** The HTTP status this error maps to. */
@@ -51,11 +55,6 @@ export class AppError extends Error {
 }
 
 /** True when `error` is an AppError (optionally with the given code). */
-export function isAppError(
-  error: unknown,
-  code?: ErrorCode,
-): error is AppError {
-  return (
-    error instanceof AppError && (code === undefined || error.code === code)
-  );
+export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
+  return error instanceof AppError && (code === undefined || error.code === code);
 }

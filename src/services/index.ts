@@ -2,25 +2,30 @@
  * The domain, wired together. Services know nothing of Telegram or HTTP: they take
  * plain arguments and return plain data or throw an AppError.
  */
-import type { Config } from "../config.ts";
-import type { Db } from "../db/client.ts";
-import type { Logger } from "../logger.ts";
-import path from "node:path";
-import { createAdminsService } from "./admins.service.ts";
-import { createBackupsService } from "./backups.service.ts";
-import { systemClock, type Clock } from "./clock.ts";
-import { absentCore, type CoreControl, type CorePort } from "./core-port.ts";
-import { createEventsService } from "./events.service.ts";
-import { createKeysService } from "./keys.service.ts";
-import { toUserJson, type UserJson } from "./key-view.ts";
-import type { Key } from "../db/schema.ts";
-import { createLimitsService } from "./limits.service.ts";
-import { createOutboxService } from "./outbox.service.ts";
-import { createPaymentsService } from "./payments.service.ts";
-import { createReportsService } from "./reports.service.ts";
-import { createWebhooksService } from "./webhooks.service.ts";
-import { createSettingsService } from "./settings.service.ts";
-import { createTrafficService } from "./traffic.service.ts";
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import path from 'node:path';
+import { createAdminsService } from './admins.service.ts';
+import { createApiKeysService } from './api-keys.service.ts';
+import { createBackupsService } from './backups.service.ts';
+import { createBroadcastsService } from './broadcast.service.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { absentCore, type CoreControl, type CorePort } from './core-port.ts';
+import { createEventsService } from './events.service.ts';
+import { createKeysService } from './keys.service.ts';
+import { toUserJson, type UserJson } from './key-view.ts';
+import type { Key } from '../db/schema.ts';
+import { createLimitsService } from './limits.service.ts';
+import { createOutboxService } from './outbox.service.ts';
+import { createPaymentsService } from './payments.service.ts';
+import { createReportsService } from './reports.service.ts';
+import { createWebhooksService } from './webhooks.service.ts';
+import { createRequestsService } from './requests.service.ts';
+import { createInvitesService } from './invites.service.ts';
+import { createSettingsService } from './settings.service.ts';
+import { createSubscriptionService } from './subscription.service.ts';
+import { createTrafficService } from './traffic.service.ts';
 
 export interface ServiceDeps {
   db: Db;
@@ -33,7 +38,7 @@ export interface ServiceDeps {
 
 /** Where the rendered core config lives in DATA_DIR. */
 export function coreConfigPath(dataDir: string): string {
-  return path.join(dataDir, "core.json");
+  return path.join(dataDir, 'core.json');
 }
 
 /** Builds every service on one DB handle and clock. */
@@ -45,18 +50,8 @@ export function createServices(deps: ServiceDeps) {
   const events = createEventsService({ db, clock });
   const outbox = createOutboxService({ db, clock, logger });
   const settings = createSettingsService({ db, clock, config });
-  const admins = createAdminsService({
-    db,
-    clock,
-    events,
-    ownerIds: config.ADMIN_IDS,
-  });
-  const traffic = createTrafficService({
-    db,
-    clock,
-    logger,
-    getCore: () => core,
-  });
+  const admins = createAdminsService({ db, clock, events, outbox, ownerIds: config.ADMIN_IDS });
+  const traffic = createTrafficService({ db, clock, logger, getCore: () => core });
   const keys = createKeysService({
     db,
     core,
@@ -68,16 +63,14 @@ export function createServices(deps: ServiceDeps) {
     publicUrl: config.publicUrl,
   });
   const limits = createLimitsService({ db, clock, keys, settings });
+  const apiKeys = createApiKeysService({ db, clock, events });
+  const subscription = createSubscriptionService({ db, config, settings, getCore: () => core });
   const reports = createReportsService({ db, clock });
-  const payments = createPaymentsService({
-    db,
-    clock,
-    keys,
-    events,
-    outbox,
-    admins,
-  });
+  const payments = createPaymentsService({ db, clock, keys, events, outbox, admins });
   const webhooks = createWebhooksService({ clock, outbox, settings });
+  const broadcasts = createBroadcastsService({ db, clock, events });
+  const requests = createRequestsService({ db, clock, keys, settings, outbox, events, admins });
+  const invites = createInvitesService({ db, clock, keys, requests, settings, events });
   const backups = createBackupsService({
     db,
     clock,
@@ -85,7 +78,10 @@ export function createServices(deps: ServiceDeps) {
     events,
     dataDir: config.dataDir,
     coreConfigPath: coreConfigPath(config.dataDir),
-    onRestored: () => traffic.forgetBaselines(),
+    onRestored: () => {
+      traffic.forgetBaselines();
+      settings.forget();
+    },
   });
   return {
     db,
@@ -98,10 +94,15 @@ export function createServices(deps: ServiceDeps) {
     keys,
     traffic,
     limits,
+    apiKeys,
+    subscription,
     reports,
     payments,
     webhooks,
+    requests,
+    invites,
     backups,
+    broadcasts,
     /** The core in use (swapped by attachCore). */
     get core(): CorePort {
       return core;

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import { isInCore, type CorePort, type CoreUser } from './core-port.ts';
 import { AppError } from './errors.ts';
+import { lazy } from '../db/statements.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { TrafficService } from './traffic.service.ts';
@@ -19,6 +20,8 @@ import { toUserJson } from './key-view.ts';
 export const GB = 2 ** 30;
 const DAY_MS = 86_400_000;
 const NAME_RE = /^[A-Za-z0-9_.\-@]{1,32}$/;
+/** Names the HTTP API uses as path words (`PATCH /users/batch`). */
+const RESERVED_NAMES = new Set(['batch']);
 
 export interface CreateKeyInput {
   name: string;
@@ -60,7 +63,7 @@ export const OWNER_NOTICE = 'owner.notice';
 
 /** Validates a key name (the core's email): 1–32 of letters, digits, `_ . - @`. */
 export function assertKeyName(name: string): void {
-  if (!NAME_RE.test(name)) {
+  if (!NAME_RE.test(name) || RESERVED_NAMES.has(name.toLowerCase())) {
     throw new AppError(
       'INVALID_KEY_NAME',
       `"${name.slice(0, 40)}" is not a valid key name: use 1-32 letters, digits, _ . - @`,
@@ -99,16 +102,36 @@ export function createKeysService(deps: {
   const { db, clock, logger, events, outbox } = deps;
   let core = deps.core;
 
-  function find(name: string, tx: DbOrTx = db): Key | undefined {
-    return tx
+  // Hot lookups (API reads, every VPN client's subscription poll) use statements prepared once.
+  // One SQLite connection serves every transaction too, so these fit inside them as well.
+  const byName = lazy(() =>
+    db
       .select()
       .from(keys)
-      .where(sql`lower(${keys.name}) = lower(${name})`)
-      .get();
+      .where(sql`lower(${keys.name}) = lower(${sql.placeholder('name')})`)
+      .prepare(),
+  );
+  const byToken = lazy(() =>
+    db
+      .select()
+      .from(keys)
+      .where(eq(keys.subToken, sql.placeholder('token')))
+      .prepare(),
+  );
+  const byId = lazy(() =>
+    db
+      .select()
+      .from(keys)
+      .where(eq(keys.id, sql.placeholder('id')))
+      .prepare(),
+  );
+
+  function find(name: string): Key | undefined {
+    return byName().get({ name });
   }
 
-  function require(name: string, tx: DbOrTx = db): Key {
-    const key = find(name, tx);
+  function require(name: string): Key {
+    const key = find(name);
     if (!key) throw new AppError('KEY_NOT_FOUND', `no key named "${name}"`);
     return key;
   }
@@ -166,7 +189,7 @@ export function createKeysService(deps: {
     after?: (key: Key, tx: DbOrTx) => void,
   ): Promise<Key> {
     const [before, updated] = db.transaction((tx) => {
-      const key = require(name, tx);
+      const key = require(name);
       const patch = change(key, tx);
       const row = tx
         .update(keys)
@@ -192,11 +215,11 @@ export function createKeysService(deps: {
     },
 
     getById(id: number): Key | undefined {
-      return db.select().from(keys).where(eq(keys.id, id)).get();
+      return byId().get({ id });
     },
 
     bySubToken(token: string): Key | undefined {
-      return db.select().from(keys).where(eq(keys.subToken, token)).get();
+      return byToken().get({ token });
     },
 
     /** Keys of one Telegram user, oldest first. */
@@ -280,7 +303,7 @@ export function createKeysService(deps: {
       }
       const status: KeyStatus = input.status === 'disabled' ? 'disabled' : onHold ? 'on_hold' : 'active';
       const key = db.transaction((tx) => {
-        if (find(input.name, tx)) {
+        if (find(input.name)) {
           throw new AppError('KEY_NAME_TAKEN', `a key named "${input.name}" already exists`);
         }
         const row = tx
@@ -525,7 +548,7 @@ export function createKeysService(deps: {
     /** Deletes a key (its usage history goes with it). */
     async delete(name: string, actor: string): Promise<void> {
       const key = db.transaction((tx) => {
-        const row = require(name, tx);
+        const row = require(name);
         tx.delete(keys).where(eq(keys.id, row.id)).run();
         events.record({ type: 'key.deleted', actor, subject: row.name }, tx);
         webhook(tx, 'user.deleted', row);

@@ -62,7 +62,17 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     realityTarget: config.realityTarget,
   };
 
+  // Read on every subscription poll: kept in memory, refreshed on set (and after a restore).
+  const cache = new Map<SettingName, unknown>();
+
   function read<K extends SettingName>(name: K): SettingValue<K> | undefined {
+    if (cache.has(name)) return cache.get(name) as SettingValue<K> | undefined;
+    const value = load(name);
+    cache.set(name, value);
+    return value;
+  }
+
+  function load<K extends SettingName>(name: K): SettingValue<K> | undefined {
     const row = db.select().from(settings).where(eq(settings.key, name)).get();
     if (!row) return defaults[name] as SettingValue<K> | undefined;
     const parsed = SETTING_SCHEMAS[name].safeParse(row.value);
@@ -95,6 +105,12 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
         .values({ key: name, value: parsed.data, updatedAt: clock.now() })
         .onConflictDoUpdate({ target: settings.key, set: { value: parsed.data, updatedAt: clock.now() } })
         .run();
+      cache.set(name, parsed.data);
+    },
+
+    /** Drops the cache (after a restore replaced the table). */
+    forget() {
+      cache.clear();
     },
   };
 }

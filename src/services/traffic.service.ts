@@ -123,6 +123,7 @@ export function createTrafficService(deps: {
   let rates = new Map<string, { up: number; down: number }>();
   let lastCollectAt: number | null = null;
   let running: Promise<CollectResult | null> | null = null;
+  let last: CollectResult | null = null;
 
   async function collectOnce(): Promise<CollectResult | null> {
     const core = getCore();
@@ -191,10 +192,20 @@ export function createTrafficService(deps: {
      * collects first and the periodic job never read the same counters twice.
      */
     collect(): Promise<CollectResult | null> {
-      running ??= collectOnce().finally(() => {
-        running = null;
-      });
+      running ??= collectOnce()
+        .then((result) => {
+          if (result) last = result;
+          return result;
+        })
+        .finally(() => {
+          running = null;
+        });
       return running;
+    },
+
+    /** The last completed cycle (for metrics), or null before the first. */
+    lastCollect(): CollectResult | null {
+      return last;
     },
 
     /** Drops cached baselines; the next cycle reads them from the database. */

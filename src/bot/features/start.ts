@@ -1,9 +1,30 @@
-/** `/start`: the greeting. */
+/** `/start [invite code]`: the greeting with the main menu; a deep-link invite gives a key at once. */
 import { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
+import { createMainMenu } from '../menus/main.ts';
+import { sendKeyCard } from '../render/key-card.ts';
+import { escapeHtml, HTML, trOf } from '../render/text.ts';
+import type { UserDeps } from './keys.ts';
 
-export const startFeature = new Composer<BotContext>();
+/** The `/start` command and the main menu's buttons. */
+export function createStartFeature(deps: UserDeps) {
+  const feature = new Composer<BotContext>();
+  const menu = createMainMenu(deps);
+  const privateChats = feature.chatType('private');
+  privateChats.use(menu);
 
-startFeature.chatType('private').command('start', async (ctx) => {
-  await ctx.reply(ctx.t('start-greeting', { name: ctx.from.first_name }));
-});
+  privateChats.command('start', async (ctx) => {
+    const tr = await trOf(ctx);
+    await ctx.reply(tr.t('start-greeting', { name: escapeHtml(ctx.from.first_name) }), {
+      ...HTML,
+      reply_markup: menu,
+    });
+    const code = ctx.match.trim();
+    if (!code) return;
+    const result = await deps.services.invites.redeem(code, ctx.from.id);
+    if (result.ok) await sendKeyCard(ctx.api, ctx.chat.id, result.key, tr, deps, tr.t('invite-accepted'));
+    else await ctx.reply(tr.t(`invite-refused-${result.reason.replace(/_/g, '-')}`), HTML);
+  });
+
+  return feature;
+}

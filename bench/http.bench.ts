@@ -1,0 +1,184 @@
+/**
+ * The HTTP API under load (autocannon, 50 connections): GET /api/v1/users/{username}
+ * (API key auth + scope + rate limit + DB read + zod serialization) and GET /sub/{token},
+ * each against a bare Fastify route answering the same body from memory in the same run;
+ * and POST /api/v1/users (create + core apply). The core is an in-memory stand-in, so the
+ * figures are xkeeper's own cost. autocannon runs in the same process as the servers.
+ *
+ * Run alone: `npx tsx bench/http.bench.ts` (BENCH_HTTP_SECONDS sets each run's length, default 5).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { runMigrations } from '../src/db/migrate.ts';
+import { createServer } from '../src/http/index.ts';
+import { createLogger } from '../src/logger.ts';
+import type { CorePort } from '../src/services/core-port.ts';
+import { createServices } from '../src/services/index.ts';
+import { formatTable, type Row } from './table.ts';
+
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const CONNECTIONS = 50;
+
+/** A core that holds users in a map: apply and share links cost what a Map costs. */
+function memoryCore(): CorePort {
+  const users = new Map<string, string>();
+  return {
+    id: 'local',
+    apply: async ({ add = [], remove = [] }) => {
+      for (const name of remove) users.delete(name);
+      for (const u of add) users.set(u.name, u.uuid);
+      return 'applied';
+    },
+    readCounters: async () => null,
+    shareLink: (u) =>
+      `vless://${u.uuid}@vpn.example.com:443?type=tcp&encryption=none&security=reality&sni=www.microsoft.com` +
+      `&fp=chrome&pbk=Pk3yQ&sid=ab12&spx=%2F&flow=xtls-rprx-vision#${encodeURIComponent(u.name)}`,
+  };
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+interface Load {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Body of each request (called per request). */
+  body?: () => string;
+}
+
+/** Requests per second and p99 latency (ms) after a one-second warm-up. */
+async function measure(load: Load): Promise<{ rps: number; p99: number }> {
+  const run = (duration: number) =>
+    autocannon({
+      url: load.url,
+      connections: CONNECTIONS,
+      duration,
+      method: load.method ?? 'GET',
+      headers: load.headers,
+      requests: load.body ? [{ setupRequest: (req) => ({ ...req, body: load.body!() }) }] : undefined,
+    });
+  await run(1);
+  const result = await run(SECONDS);
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${load.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+export async function runHttpBench(): Promise<Row[]> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'xk-http-bench-'));
+  const logger = createLogger({ level: 'silent', pretty: false });
+  const config = loadConfig(
+    {
+      BOT_TOKEN: '1:bench-token-bench-token-bench',
+      DATA_DIR: dataDir,
+      PUBLIC_URL: 'https://vpn.example.com',
+    },
+    { dotenv: false },
+  );
+  const db = openDatabase(path.join(dataDir, 'xkeeper.db'));
+  runMigrations(db);
+  const services = createServices({ db, config, logger, core: memoryCore() });
+  const app = createServer({
+    config,
+    services,
+    logger,
+    health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
+  });
+  const bare = Fastify();
+  try {
+    for (let i = 0; i < 1000; i++)
+      await services.keys.create({ name: `user${i}`, trafficLimitBytes: 2 ** 30 }, 'bench');
+    const key = services.keys.get('user500');
+    const apiKey = services.apiKeys.create(
+      {
+        name: 'bench',
+        scopes: ['users:*', 'api-keys:read'],
+        rateLimitPerMinute: 1_000_000,
+        rateLimitPerHour: 60_000_000,
+      },
+      'bench',
+    ).key;
+    const userJson = services.view(key);
+    const subBody = services.subscription.render(key, 'base64').body;
+    bare.get('/users/:username', async () => userJson);
+    bare.get('/sub/:token', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(subBody));
+
+    const base = await listen(app);
+    const bareBase = await listen(bare);
+    const auth = { 'x-api-key': apiKey };
+
+    const user = await measure({ url: `${base}/api/v1/users/${key.name}`, headers: auth });
+    const authOnly = await measure({ url: `${base}/api/v1/api-keys/scopes`, headers: auth });
+    const userBare = await measure({ url: `${bareBase}/users/${key.name}` });
+    const sub = await measure({
+      url: `${base}/sub/${key.subToken}`,
+      headers: { 'user-agent': 'v2rayNG/1.9' },
+    });
+    const subBare = await measure({ url: `${bareBase}/sub/${key.subToken}` });
+    let n = 0;
+    const create = await measure({
+      url: `${base}/api/v1/users`,
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: () => JSON.stringify({ username: `new${n++}`, traffic_limit_gb: 10, expire_days: 30 }),
+    });
+
+    const pair = (name: string, ours: { rps: number; p99: number }, base: { rps: number; p99: number }) => [
+      {
+        name: `${name} (1,000 users)`,
+        value: ours.rps,
+        unit: 'req/s',
+        baseline: base.rps,
+        ratio: ours.rps / base.rps,
+        target: '≥ 0.25×',
+        note: 'baseline: bare Fastify route, same body from memory',
+      },
+      {
+        name: `${name} p99 at ${CONNECTIONS} connections`,
+        value: ours.p99,
+        unit: 'ms',
+        baseline: base.p99,
+        ratio: base.p99 / Math.max(ours.p99, 1),
+        note: 'ratio = baseline p99 / p99',
+      },
+    ];
+    return [
+      ...pair('GET /api/v1/users/{username}', user, userBare),
+      {
+        name: 'GET /api/v1/api-keys/scopes (auth + rate limit + scope, no lookup)',
+        value: authOnly.rps,
+        unit: 'req/s',
+        baseline: userBare.rps,
+        ratio: authOnly.rps / userBare.rps,
+        note: 'the API layers alone, for comparison with the row above',
+      },
+      ...pair('GET /sub/{token}', sub, subBare),
+      {
+        name: 'POST /api/v1/users (create + core apply)',
+        value: create.rps,
+        unit: 'users/s',
+        note: `in-memory core; p99 ${create.p99} ms`,
+      },
+    ];
+  } finally {
+    await app.close();
+    await bare.close();
+    db.$client.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.stdout.write(`${formatTable('HTTP API (autocannon, 50 connections)', await runHttpBench())}\n`);
+}

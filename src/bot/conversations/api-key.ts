@@ -1,0 +1,191 @@
+/**
+ * The API key dialog: name → scopes (toggled with buttons) → requests a minute → a hour →
+ * expiry → confirm. The new key is shown once, in a message with a button that deletes it.
+ */
+import { InlineKeyboard } from 'grammy';
+import {
+  DEFAULT_RATE_PER_HOUR,
+  DEFAULT_RATE_PER_MINUTE,
+  MAX_RATE_PER_HOUR,
+  MAX_RATE_PER_MINUTE,
+  SCOPES,
+} from '../../services/api-keys.service.ts';
+import type { ConversationContext } from '../context.ts';
+import { apiKeyTerms } from '../features/admin/api-keys.ts';
+import { actorOf, HTML, parseNumber, type AdminDeps } from '../features/admin/common.ts';
+import { esc, type View } from '../menus/admin/view.ts';
+import {
+  ask,
+  cancelled,
+  commit,
+  runSteps,
+  stepKeyboard,
+  waitAnswer,
+  type AdminConversation,
+  type Answer,
+  type Nav,
+  type Parsed,
+} from './common.ts';
+
+type Input = Extract<Answer, { ctx: unknown }>;
+
+/** Scopes offered: each known one, and full access. */
+const CHOICES = [...SCOPES, '*:*'];
+
+export function apiKeyConversation(deps: AdminDeps) {
+  const { services } = deps;
+
+  return async function apiKeyDialog(conversation: AdminConversation, ctx: ConversationContext) {
+    const draft = {
+      name: '',
+      scopes: [] as string[],
+      perMinute: DEFAULT_RATE_PER_MINUTE,
+      perHour: DEFAULT_RATE_PER_HOUR,
+      days: 0,
+    };
+    const number =
+      (range: { min: number; max: number }, error: string) =>
+      (a: Input): Parsed<number> => {
+        const value = parseNumber(a.kind === 'input' ? a.text : undefined, { ...range, integer: true });
+        return value === undefined ? { ok: false, error: ctx.t(error, range) } : { ok: true, value };
+      };
+
+    /** Scopes are toggled on one message; OK goes on once at least one is chosen. */
+    async function chooseScopes(): Promise<'next' | Nav> {
+      const keyboard = () =>
+        stepKeyboard(ctx, {
+          back: true,
+          ok: ctx.t('admin-btn-done'),
+          choices: CHOICES.map((s) => [[`${draft.scopes.includes(s) ? '☑' : '☐'} ${s}`, s]]),
+        });
+      await ctx.reply(ctx.t('admin-ask-scopes'), { ...HTML, reply_markup: keyboard() });
+      for (;;) {
+        const answer = await waitAnswer(conversation, ctx.from?.id);
+        if (answer.kind === 'nav') return answer.nav;
+        if (answer.kind === 'ok') {
+          if (draft.scopes.length > 0) return 'next';
+          await answer.ctx.reply(ctx.t('admin-bad-scopes'));
+          continue;
+        }
+        const scope = CHOICES.find((s) => s === answer.text);
+        if (!scope || !answer.ctx.callbackQuery) {
+          await answer.ctx.reply(ctx.t('admin-press-button'));
+          continue;
+        }
+        draft.scopes = draft.scopes.includes(scope)
+          ? draft.scopes.filter((s) => s !== scope)
+          : [...draft.scopes, scope];
+        await answer.ctx.editMessageReplyMarkup({ reply_markup: keyboard() });
+      }
+    }
+
+    const completed = await runSteps([
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-apikey-name'),
+          {},
+          (a): Parsed<string> => {
+            const name = a.kind === 'input' ? a.text?.trim() : undefined;
+            return name && name.length <= 64
+              ? { ok: true, value: name }
+              : { ok: false, error: ctx.t('admin-bad-apikey-name') };
+          },
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.name = answer.value;
+        return 'next';
+      },
+      chooseScopes,
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-rate-minute', { default: DEFAULT_RATE_PER_MINUTE }),
+          { back: true, skip: true },
+          number({ min: 1, max: MAX_RATE_PER_MINUTE }, 'admin-bad-rate'),
+        );
+        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
+        draft.perMinute = 'value' in answer ? answer.value : DEFAULT_RATE_PER_MINUTE;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-rate-hour', { default: DEFAULT_RATE_PER_HOUR }),
+          { back: true, skip: true },
+          number({ min: 1, max: MAX_RATE_PER_HOUR }, 'admin-bad-rate'),
+        );
+        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
+        draft.perHour = 'value' in answer ? answer.value : DEFAULT_RATE_PER_HOUR;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-apikey-days'),
+          {
+            back: true,
+            choices: [
+              [
+                ['30', '30'],
+                ['90', '90'],
+                ['365', '365'],
+                [ctx.t('admin-never'), '0'],
+              ],
+            ],
+          },
+          number({ min: 0, max: 36_500 }, 'admin-bad-days'),
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.days = answer.value;
+        return 'next';
+      },
+      async () => {
+        const summary = ctx.t('admin-apikey-summary', {
+          name: esc(draft.name),
+          scopes: esc(draft.scopes.join(', ')),
+          minute: draft.perMinute,
+          hour: draft.perHour,
+          days: draft.days > 0 ? draft.days : ctx.t('admin-never'),
+        });
+        const answer = await ask(
+          conversation,
+          ctx,
+          summary,
+          { back: true, ok: ctx.t('admin-btn-create') },
+          (a): Parsed<true> =>
+            a.kind === 'ok' ? { ok: true, value: true } : { ok: false, error: ctx.t('admin-press-button') },
+        );
+        if ('nav' in answer) return answer.nav;
+        const outcome = await commit(conversation, ctx, deps, (): View => {
+          const created = services.apiKeys.create(
+            {
+              name: draft.name,
+              scopes: draft.scopes,
+              rateLimitPerMinute: draft.perMinute,
+              rateLimitPerHour: draft.perHour,
+              expireDays: draft.days,
+            },
+            actorOf(ctx),
+          );
+          return {
+            text: ctx.t('admin-apikey-created', {
+              id: String(created.id),
+              name: esc(created.name),
+              key: esc(created.key),
+              scopes: esc(created.scopes.join(', ')),
+              terms: apiKeyTerms(ctx, created),
+            }),
+            keyboard: new InlineKeyboard().text(ctx.t('admin-btn-delete-message'), 'a:del'),
+          };
+        });
+        return outcome === 'refused' ? 'cancel' : outcome === 'failed' ? 'back' : 'next';
+      },
+    ]);
+    if (!completed) await cancelled(ctx);
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * The building blocks of admin dialogs: a question with Back / Skip / Cancel buttons and
+ * quick choices, and a wait that understands them. A command typed mid-dialog ends the
+ * dialog and runs as usual; buttons of other screens keep working.
+ */
+import type { Conversation } from '@grammyjs/conversations';
+import { InlineKeyboard } from 'grammy';
+import type { BotContext, ConversationContext } from '../context.ts';
+import { HTML, type AdminDeps } from '../features/admin/common.ts';
+import { errorText, type View } from '../menus/admin/view.ts';
+
+export type AdminConversation = Conversation<BotContext, ConversationContext>;
+
+/** Callback data of dialog buttons: `a:cv:back`, `a:cv:v:<choice>`… (admin-guarded like all `a:`). */
+export const DIALOG_PREFIX = 'a:cv:';
+
+export interface AskOptions {
+  /** Offer « Back (every step but the first). */
+  back?: boolean;
+  /** Offer Skip (optional steps). */
+  skip?: boolean;
+  /** Label of an OK button (confirm steps). */
+  ok?: string;
+  /** Quick answers: [label, value] pairs, one row each inner array. */
+  choices?: Array<Array<[label: string, value: string]>>;
+}
+
+/** What the admin did at a step. */
+export type Answer =
+  | { kind: 'nav'; nav: Nav }
+  | { kind: 'ok'; ctx: ConversationContext }
+  /** A message (its text or caption in `text`) or a quick choice (its value in `text`). */
+  | { kind: 'input'; ctx: ConversationContext; text: string | undefined };
+
+export type Nav = 'back' | 'cancel' | 'skip';
+
+/** A parsed answer, or the text explaining why it is not acceptable. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** The buttons under a question. */
+export function stepKeyboard(ctx: ConversationContext, options: AskOptions): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const row of options.choices ?? []) {
+    for (const [label, value] of row) keyboard.text(label, `${DIALOG_PREFIX}v:${value}`);
+    keyboard.row();
+  }
+  if (options.ok) keyboard.text(options.ok, `${DIALOG_PREFIX}ok`).row();
+  if (options.back) keyboard.text(ctx.t('admin-btn-back'), `${DIALOG_PREFIX}back`);
+  if (options.skip) keyboard.text(ctx.t('admin-btn-skip'), `${DIALOG_PREFIX}skip`);
+  keyboard.text(ctx.t('admin-btn-cancel'), `${DIALOG_PREFIX}cancel`);
+  return keyboard;
+}
+
+/**
+ * Waits for the next answer of `userId` (the admin in the dialog); hands every other update
+ * back to the bot, including other people's messages in a group.
+ */
+export async function waitAnswer(
+  conversation: AdminConversation,
+  userId: number | undefined,
+): Promise<Answer> {
+  for (;;) {
+    const ctx = await conversation.wait();
+    if (ctx.from?.id !== userId) await conversation.skip({ next: true });
+    const data = ctx.callbackQuery?.data;
+    if (data !== undefined) {
+      if (!data.startsWith(DIALOG_PREFIX)) await conversation.skip({ next: true });
+      await ctx.answerCallbackQuery();
+      const action = data.slice(DIALOG_PREFIX.length);
+      if (action === 'back' || action === 'cancel' || action === 'skip') return { kind: 'nav', nav: action };
+      if (action === 'ok') return { kind: 'ok', ctx };
+      if (action.startsWith('v:')) return { kind: 'input', ctx, text: action.slice(2) };
+      continue;
+    }
+    const message = ctx.message;
+    if (!message) await conversation.skip({ next: true });
+    const text = message?.text ?? message?.caption;
+    // A command leaves the dialog: the admin changed their mind.
+    if (message?.text?.startsWith('/')) await conversation.halt({ next: true });
+    return { kind: 'input', ctx, text };
+  }
+}
+
+/**
+ * Asks a question and waits until the answer parses (each bad answer is told why) or the
+ * admin navigates away.
+ */
+export async function ask<T>(
+  conversation: AdminConversation,
+  ctx: ConversationContext,
+  question: string,
+  options: AskOptions,
+  parse: (answer: Extract<Answer, { ctx: ConversationContext }>) => Parsed<T> | Promise<Parsed<T>>,
+): Promise<{ nav: Nav } | { value: T }> {
+  await ctx.reply(question, { ...HTML, reply_markup: stepKeyboard(ctx, options) });
+  for (;;) {
+    const answer = await waitAnswer(conversation, ctx.from?.id);
+    if (answer.kind === 'nav') return { nav: answer.nav };
+    const parsed = await parse(answer);
+    if (parsed.ok) return { value: parsed.value };
+    await answer.ctx.reply(parsed.error, HTML);
+  }
+}
+
+/**
+ * Runs steps in order; a step answers where to go: on, back, cancel or the index of a step
+ * (to ask again for a value that turned out wrong). Back from the first step stays there.
+ * @returns false when the admin cancelled.
+ */
+export async function runSteps(steps: Array<() => Promise<'next' | Nav | number>>): Promise<boolean> {
+  let i = 0;
+  while (i < steps.length) {
+    const go = await steps[i]!();
+    if (go === 'cancel') return false;
+    i = typeof go === 'number' ? go : go === 'back' ? Math.max(0, i - 1) : i + 1;
+  }
+  return true;
+}
+
+/** A Telegram user id from a forwarded message (forward_origin user) or a typed number. */
+export function telegramIdOf(ctx: ConversationContext, text: string | undefined): number | undefined {
+  const origin = ctx.message?.forward_origin;
+  if (origin?.type === 'user') return origin.sender_user.id;
+  const typed = text?.trim();
+  if (typed && /^\d{1,15}$/.test(typed) && Number(typed) > 0) return Number(typed);
+  return undefined;
+}
+
+/** Ends a dialog the admin cancelled. */
+export async function cancelled(ctx: ConversationContext): Promise<void> {
+  await ctx.reply(ctx.t('admin-cancelled'));
+}
+
+/**
+ * Makes the change a dialog collected, inside `conversation.external`, after checking the
+ * role again (it may have been taken away while the dialog ran), then shows `done` and the
+ * screen the change returns. A service error is told to the admin.
+ */
+export async function commit(
+  conversation: AdminConversation,
+  ctx: ConversationContext,
+  deps: AdminDeps,
+  change: () => View | Promise<View>,
+  options: { role?: 'admin' | 'owner'; done?: string } = {},
+): Promise<'done' | 'refused' | 'failed'> {
+  const id = ctx.from?.id ?? 0;
+  const needed = options.role ?? 'admin';
+  type Outcome = { view: View } | { error: string; refused: boolean };
+  const result = await conversation.external(async (): Promise<Outcome> => {
+    const role = deps.services.admins.roleOf(id);
+    if (role === 'user' || (needed === 'owner' && role !== 'owner')) {
+      return {
+        error: ctx.t(needed === 'owner' ? 'admin-refused-not-owner' : 'refused-not-admin'),
+        refused: true,
+      };
+    }
+    try {
+      return { view: await change() };
+    } catch (error) {
+      const text = errorText(ctx, error);
+      if (text === undefined) throw error;
+      return { error: text, refused: false };
+    }
+  });
+  if ('error' in result) {
+    await ctx.reply(result.error, HTML);
+    return result.refused ? 'refused' : 'failed';
+  }
+  if (options.done) await ctx.reply(options.done, HTML);
+  await ctx.reply(result.view.text, { ...HTML, reply_markup: result.view.keyboard });
+  return 'done';
+}

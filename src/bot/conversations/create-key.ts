@@ -1,0 +1,147 @@
+/**
+ * The create-key dialog: name → traffic (GB) → days → owner (a forwarded message, an id,
+ * or none) → confirm. Every step checks its answer, offers Back and Cancel, and every
+ * database call runs in `conversation.external`.
+ */
+import { assertKeyName } from '../../services/keys.service.ts';
+import type { ConversationContext } from '../context.ts';
+import { actorOf, KEY_LIMITS, parseNumber, type AdminDeps } from '../features/admin/common.ts';
+import { createKey, keyCard } from '../features/admin/keys.ts';
+import { keyCardView, personLabel } from '../menus/admin/keys.ts';
+import { esc, formatNumber } from '../menus/admin/view.ts';
+import {
+  ask,
+  cancelled,
+  commit,
+  runSteps,
+  telegramIdOf,
+  type AdminConversation,
+  type Answer,
+  type Parsed,
+} from './common.ts';
+
+const GB_CHOICES = ['10', '50', '100'];
+const DAY_CHOICES = ['7', '30', '90', '365'];
+
+export function createKeyConversation(deps: AdminDeps) {
+  const { services } = deps;
+
+  /** Why a name cannot be used (a locale key), or null. */
+  function nameProblem(name: string): string | null {
+    try {
+      assertKeyName(name);
+    } catch {
+      return 'admin-bad-key-name';
+    }
+    return services.keys.find(name) ? 'admin-key-name-taken' : null;
+  }
+
+  return async function createKeyDialog(conversation: AdminConversation, ctx: ConversationContext) {
+    const draft = { name: '', gb: 0, days: 0, owner: null as number | null };
+    const number =
+      (range: { min: number; max: number }, error: string) =>
+      (a: Extract<Answer, { ctx: unknown }>): Parsed<number> => {
+        const value = parseNumber(a.kind === 'input' ? a.text : undefined, range);
+        return value === undefined ? { ok: false, error: ctx.t(error) } : { ok: true, value };
+      };
+
+    const completed = await runSteps([
+      async () => {
+        const answer = await ask(conversation, ctx, ctx.t('admin-ask-key-name'), {}, async (a) => {
+          const name = (a.kind === 'input' ? a.text : undefined)?.trim() ?? '';
+          const problem = await conversation.external(() => nameProblem(name));
+          return problem
+            ? { ok: false, error: ctx.t(problem, { name: esc(name) }) }
+            : { ok: true, value: name };
+        });
+        if ('nav' in answer) return answer.nav;
+        draft.name = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-key-gb', { name: esc(draft.name) }),
+          {
+            back: true,
+            choices: [
+              [
+                ...GB_CHOICES.map((gb) => [`${gb} GB`, gb] as [string, string]),
+                [ctx.t('admin-unlimited'), '0'],
+              ],
+            ],
+          },
+          number(KEY_LIMITS.gb, 'admin-bad-gb'),
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.gb = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-key-days'),
+          {
+            back: true,
+            choices: [[...DAY_CHOICES.map((d) => [d, d] as [string, string]), [ctx.t('admin-never'), '0']]],
+          },
+          number(KEY_LIMITS.days, 'admin-bad-days'),
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.days = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-key-owner'),
+          { back: true, skip: true },
+          (a): Parsed<number> => {
+            const id = a.kind === 'input' ? telegramIdOf(a.ctx, a.text) : undefined;
+            return id === undefined
+              ? { ok: false, error: ctx.t('admin-bad-owner') }
+              : { ok: true, value: id };
+          },
+        );
+        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
+        draft.owner = 'value' in answer ? answer.value : null;
+        return 'next';
+      },
+      async () => {
+        const owner =
+          draft.owner === null
+            ? ctx.t('admin-none')
+            : await conversation.external(() => personLabel(draft.owner!, services.admins.get(draft.owner!)));
+        const summary = ctx.t('admin-create-summary', {
+          name: esc(draft.name),
+          traffic: draft.gb > 0 ? `${formatNumber(draft.gb)} GB` : ctx.t('admin-unlimited'),
+          days: draft.days > 0 ? formatNumber(draft.days) : ctx.t('admin-never'),
+          owner,
+        });
+        const answer = await ask(
+          conversation,
+          ctx,
+          summary,
+          { back: true, ok: ctx.t('admin-btn-create') },
+          (a): Parsed<true> =>
+            a.kind === 'ok' ? { ok: true, value: true } : { ok: false, error: ctx.t('admin-press-button') },
+        );
+        if ('nav' in answer) return answer.nav;
+        const outcome = await commit(
+          conversation,
+          ctx,
+          deps,
+          async () => keyCardView(ctx, keyCard(deps, await createKey(deps, draft, actorOf(ctx)))),
+          { done: ctx.t('admin-done-created', { name: esc(draft.name) }) },
+        );
+        // A failure here is most likely the name taken meanwhile: ask for another.
+        if (outcome === 'failed') return 0;
+        return outcome === 'refused' ? 'cancel' : 'next';
+      },
+    ]);
+    if (!completed) await cancelled(ctx);
+  };
+}

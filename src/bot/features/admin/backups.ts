@@ -1,0 +1,220 @@
+/**
+ * Backups in Telegram: `/backup` sends a fresh archive as a document; an archive sent with
+ * the caption `/restore` is downloaded, checked and previewed, and restored only on
+ * confirmation (then the core is re-synced). A bad file is refused and nothing changes.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
+import { Composer, InlineKeyboard, InputFile, type Api } from 'grammy';
+import type { Config } from '../../../config.ts';
+import type { BackupResult, RestorePreview } from '../../../services/backups.service.ts';
+import { isAppError } from '../../../services/errors.ts';
+import type { BotContext } from '../../context.ts';
+import { commandOf } from '../../middlewares/admin.ts';
+import { esc, formatBytes, formatDate, type Translator, type View } from '../../menus/admin/view.ts';
+import { actorOf, HTML, show, type AdminDeps } from './common.ts';
+
+const MB = 1024 * 1024;
+/** Uploads nobody confirmed are removed after this long. */
+const STALE_UPLOAD_MS = 24 * 3600_000;
+
+/**
+ * What the Bot API lets a bot upload and download. Telegram's cloud: 50 MB up, 20 MB down;
+ * a self-hosted Bot API server (`TELEGRAM_API_ROOT`) allows 2000 MB both ways.
+ */
+export function fileLimits(config: Pick<Config, 'TELEGRAM_API_ROOT'>): { upload: number; download: number } {
+  const cloud = new URL(config.TELEGRAM_API_ROOT).hostname === 'api.telegram.org';
+  return cloud ? { upload: 50 * MB, download: 20 * MB } : { upload: 2000 * MB, download: 2000 * MB };
+}
+
+function countsText(ctx: Translator, counts: Record<string, number>): string {
+  return ctx.t('admin-backup-counts', {
+    keys: counts.keys ?? 0,
+    users: counts.telegram_users ?? 0,
+    apiKeys: counts.api_keys ?? 0,
+    events: counts.events ?? 0,
+  });
+}
+
+/**
+ * Sends a backup archive as a document, or — when it is over the upload limit — says so
+ * and where the archive is kept on the server.
+ */
+export async function sendBackup(
+  api: Api,
+  chatId: number,
+  backup: BackupResult,
+  ctx: Translator,
+  config: Pick<Config, 'TELEGRAM_API_ROOT'>,
+): Promise<void> {
+  const limit = fileLimits(config).upload;
+  if (backup.bytes > limit) {
+    const text = ctx.t('admin-backup-too-large', {
+      size: formatBytes(backup.bytes),
+      limit: formatBytes(limit),
+      file: esc(backup.file),
+    });
+    await api.sendMessage(chatId, text, HTML);
+    return;
+  }
+  const caption = [
+    ctx.t('admin-backup-caption', { date: formatDate(backup.created_at), size: formatBytes(backup.bytes) }),
+    countsText(ctx, backup.counts),
+  ].join('\n');
+  await api.sendDocument(chatId, new InputFile(backup.file, path.basename(backup.file)), {
+    caption,
+    parse_mode: 'HTML',
+  });
+}
+
+function previewView(ctx: Translator, preview: RestorePreview, token: string): View {
+  const lines = [
+    ctx.t('admin-restore-preview', {
+      date: formatDate(preview.manifest.created_at),
+      version: esc(preview.manifest.app_version),
+    }),
+    countsText(ctx, preview.counts),
+  ];
+  if (preview.newest_event) {
+    lines.push(
+      ctx.t('admin-restore-newest-event', {
+        type: esc(preview.newest_event.type),
+        date: formatDate(preview.newest_event.at),
+      }),
+    );
+  }
+  lines.push(ctx.t('admin-restore-warning'));
+  const keyboard = new InlineKeyboard()
+    .text(ctx.t('admin-btn-restore'), `a:rs:${token}`)
+    .text(ctx.t('admin-btn-cancel'), `a:rs:no:${token}`);
+  return { text: lines.join('\n'), keyboard };
+}
+
+export function backupsFeature(deps: AdminDeps): Composer<BotContext> {
+  const { services, config } = deps;
+  const feature = new Composer<BotContext>();
+  const incoming = path.join(config.dataDir, 'backups', 'incoming');
+  const uploadOf = (token: string) => path.join(incoming, `${token}.tar.gz`);
+
+  async function backupNow(ctx: BotContext): Promise<void> {
+    const progress = await ctx.reply(ctx.t('admin-backup-running'));
+    const backup = await services.backups.create({ actor: actorOf(ctx) });
+    await sendBackup(ctx.api, ctx.chat!.id, backup, ctx, config);
+    await ctx.api.deleteMessage(progress.chat.id, progress.message_id).catch(() => undefined);
+  }
+
+  function backupsView(ctx: BotContext): View {
+    const archives = services.backups.list().slice(0, 5);
+    const lines = [ctx.t('admin-backups-title')];
+    for (const archive of archives) {
+      lines.push(`• <code>${esc(path.basename(archive.file))}</code> — ${formatBytes(archive.bytes)}`);
+    }
+    if (archives.length === 0) lines.push(ctx.t('admin-backups-none'));
+    lines.push(ctx.t('admin-backups-hint'));
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t('admin-btn-backup-now'), 'a:bk:new')
+      .row()
+      .text(ctx.t('admin-btn-menu'), 'a:m');
+    return { text: lines.join('\n'), keyboard };
+  }
+
+  /** Downloads a document into DATA_DIR/backups/incoming; returns its token. */
+  async function download(ctx: BotContext, fileId: string): Promise<string> {
+    const file = await ctx.api.getFile(fileId);
+    if (!file.file_path) throw new Error('Telegram gave no file path for the upload');
+    await mkdir(incoming, { recursive: true });
+    await removeStaleUploads();
+    const token = randomBytes(8).toString('hex');
+    // The URL holds the bot token: it is never logged.
+    const response = await fetch(`${config.TELEGRAM_API_ROOT}/file/bot${config.BOT_TOKEN}/${file.file_path}`);
+    if (!response.ok || !response.body)
+      throw new Error(`downloading the upload failed: HTTP ${response.status}`);
+    await pipeline(Readable.fromWeb(response.body as ReadableStream), createWriteStream(uploadOf(token)));
+    return token;
+  }
+
+  async function removeStaleUploads(): Promise<void> {
+    const now = Date.now();
+    for (const name of await readdir(incoming)) {
+      const file = path.join(incoming, name);
+      if (now - (await stat(file)).mtimeMs > STALE_UPLOAD_MS) await rm(file, { force: true });
+    }
+  }
+
+  feature.command('backup', backupNow);
+  feature.callbackQuery('a:bk:new', backupNow);
+  feature.callbackQuery('a:bk', (ctx) => show(ctx, backupsView(ctx)));
+
+  // `/restore` comes as the caption of a document, which bot.command() does not see.
+  feature.on('message', async (ctx, next) => {
+    if (commandOf(ctx.message.text ?? ctx.message.caption) !== 'restore') return next();
+    const document = ctx.message.document;
+    if (!document) return void (await ctx.reply(ctx.t('admin-restore-usage'), HTML));
+    const limit = fileLimits(config).download;
+    if ((document.file_size ?? 0) > limit) {
+      return void (await ctx.reply(ctx.t('admin-restore-too-large', { limit: formatBytes(limit) }), HTML));
+    }
+    const progress = await ctx.reply(ctx.t('admin-restore-checking'));
+    const edit = (view: View) =>
+      ctx.api.editMessageText(progress.chat.id, progress.message_id, view.text, {
+        ...HTML,
+        reply_markup: view.keyboard,
+      });
+    let token: string | undefined;
+    try {
+      token = await download(ctx, document.file_id);
+      const preview = await services.backups.preview(uploadOf(token));
+      await edit(previewView(ctx, preview, token));
+    } catch (error) {
+      if (token) await rm(uploadOf(token), { force: true });
+      if (!isAppError(error, 'BACKUP_INVALID')) throw error;
+      await edit({ text: ctx.t('admin-restore-invalid', { reason: esc(error.message) }) });
+    }
+  });
+
+  feature.callbackQuery(/^a:rs:no:([0-9a-f]{16})$/, async (ctx) => {
+    await rm(uploadOf(ctx.match[1]!), { force: true });
+    await show(ctx, { text: ctx.t('admin-restore-cancelled') });
+  });
+
+  feature.callbackQuery(/^a:rs:([0-9a-f]{16})$/, async (ctx) => {
+    const token = ctx.match[1]!;
+    const file = uploadOf(token);
+    if (!existsSync(file)) {
+      return void (await show(ctx, { text: ctx.t('admin-restore-expired') }));
+    }
+    try {
+      await show(ctx, { text: ctx.t('admin-restore-running') });
+      const result = await services.backups.restore(file, actorOf(ctx));
+      await show(ctx, { text: ctx.t('admin-restore-syncing') });
+      let synced = false;
+      if (deps.system) {
+        synced = await deps.system.sync().then(
+          () => true,
+          (err: unknown) => (ctx.log.warn({ err }, 'core sync after restore failed'), false),
+        );
+      }
+      const lines = [
+        ctx.t('admin-restore-done', {
+          date: formatDate(result.manifest.created_at),
+          previous: esc(path.basename(result.previous)),
+        }),
+        countsText(ctx, result.counts),
+      ];
+      if (!synced) lines.push(ctx.t('admin-restore-not-synced'));
+      await show(ctx, { text: lines.join('\n') });
+    } catch (error) {
+      if (!isAppError(error, 'BACKUP_INVALID')) throw error;
+      await show(ctx, { text: ctx.t('admin-restore-invalid', { reason: esc(error.message) }) });
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
+  return feature;
+}

@@ -1,0 +1,118 @@
+/**
+ * Broadcasts: `/broadcast` opens the dialog (content → audience → preview → confirm); the
+ * confirmed broadcast runs in the background under the shared rate limit, editing one
+ * progress message (with a cancel button) and ending with the counts.
+ */
+import { Composer, GrammyError, InlineKeyboard, type Api } from 'grammy';
+import type { MessageEntity } from 'grammy/types';
+import type { BroadcastAudience } from '../../../db/schema.ts';
+import type { Broadcast, SendOutcome } from '../../../services/broadcast.service.ts';
+import { BROADCAST } from '../../conversations/ids.ts';
+import type { BotContext } from '../../context.ts';
+import type { Translator } from '../../menus/admin/view.ts';
+import { actorOf, enterDialog, languageOf, type AdminDeps } from './common.ts';
+
+/** What a broadcast sends: a text, or a photo with an optional caption, with their entities. */
+export interface BroadcastContent {
+  text?: string;
+  entities?: MessageEntity[];
+  /** file_id of the photo. */
+  photo?: string;
+}
+
+/** How often the progress message is edited at most. */
+const PROGRESS_EVERY_MS = 2000;
+
+function progressText(ctx: Translator, row: Broadcast): string {
+  const counts = {
+    done: row.sent + row.blocked + row.failed,
+    total: row.total,
+    sent: row.sent,
+    blocked: row.blocked,
+    failed: row.failed,
+  };
+  if (row.state === 'running') return ctx.t('admin-broadcast-progress', counts);
+  return ctx.t(row.state === 'cancelled' ? 'admin-broadcast-cancelled' : 'admin-broadcast-done', counts);
+}
+
+/** Sends the content to one person; a 403 means they blocked the bot. */
+function sender(api: Api, content: BroadcastContent) {
+  return async (chatId: number): Promise<SendOutcome> => {
+    try {
+      if (content.photo) {
+        await api.sendPhoto(chatId, content.photo, {
+          caption: content.text,
+          caption_entities: content.entities,
+        });
+      } else {
+        await api.sendMessage(chatId, content.text ?? '', { entities: content.entities });
+      }
+      return 'sent';
+    } catch (error) {
+      return error instanceof GrammyError && error.error_code === 403 ? 'blocked' : 'failed';
+    }
+  };
+}
+
+/**
+ * Records a broadcast and starts sending it in the background. The message `messageId`
+ * in the admin's chat becomes the progress message.
+ * @returns the broadcast id.
+ */
+export async function launchBroadcast(
+  deps: AdminDeps,
+  api: Api,
+  input: {
+    adminId: number;
+    /** The progress message: chat and message id. */
+    chatId: number;
+    messageId: number;
+    audience: BroadcastAudience;
+    content: BroadcastContent;
+  },
+): Promise<number> {
+  const { services } = deps;
+  const { adminId, chatId, messageId } = input;
+  const row = services.broadcasts.create({
+    audience: input.audience,
+    text: input.content.text ?? null,
+    photoFileId: input.content.photo ?? null,
+    createdBy: adminId,
+  });
+  const lang = languageOf(deps, adminId);
+  const tr: Translator = { t: (key, vars) => deps.i18n.t(lang, key, vars) };
+  const cancel = new InlineKeyboard().text(tr.t('admin-btn-stop-broadcast'), `a:bc:x:${row.id}`);
+  const edit = (current: Broadcast) =>
+    api
+      .editMessageText(chatId, messageId, progressText(tr, current), {
+        parse_mode: 'HTML',
+        reply_markup: current.state === 'running' ? cancel : undefined,
+      })
+      .catch((err: unknown) => deps.logger.debug({ err }, 'broadcast progress not edited'));
+  await edit(row);
+
+  let lastEdit = Date.now();
+  const run = async () => {
+    const done = await services.broadcasts.run(row.id, sender(api, input.content), async (current) => {
+      if (Date.now() - lastEdit < PROGRESS_EVERY_MS) return;
+      lastEdit = Date.now();
+      await edit(current);
+    });
+    await edit(done);
+  };
+  void run().catch((err: unknown) => deps.logger.error({ err, broadcast: row.id }, 'broadcast failed'));
+  return row.id;
+}
+
+export function broadcastFeature(deps: AdminDeps): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  feature.command('broadcast', (ctx) => enterDialog(ctx, BROADCAST));
+  feature.callbackQuery('a:bc', (ctx) => enterDialog(ctx, BROADCAST));
+  feature.callbackQuery(/^a:bc:x:(\d{1,9})$/, async (ctx) => {
+    const stopped = deps.services.broadcasts.cancel(Number(ctx.match[1]), actorOf(ctx));
+    await ctx.answerCallbackQuery({
+      text: ctx.t(stopped ? 'admin-broadcast-stopping' : 'admin-broadcast-not-running'),
+    });
+  });
+  return feature;
+}

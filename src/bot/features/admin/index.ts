@@ -1,0 +1,64 @@
+/**
+ * The admin side of the bot. Admin dialogs come first (in a chat where one runs, it takes
+ * the update); then every admin update — admin commands, `/restore` captions and `a:`
+ * buttons — passes the role guard before any feature sees it. Everything else goes on to
+ * the user features.
+ */
+import { createConversation, type ConversationBuilder } from '@grammyjs/conversations';
+import { Composer } from 'grammy';
+import { apiKeyConversation } from '../../conversations/api-key.ts';
+import { broadcastConversation } from '../../conversations/broadcast.ts';
+import { createKeyConversation } from '../../conversations/create-key.ts';
+import { API_KEY, BROADCAST, CREATE_KEY, INPUT } from '../../conversations/ids.ts';
+import { inputConversation } from '../../conversations/input.ts';
+import type { BotContext, ConversationContext } from '../../context.ts';
+import { createAdminGuard, isAdminUpdate } from '../../middlewares/admin.ts';
+import { adminsFeature } from './admins.ts';
+import { apiKeysFeature } from './api-keys.ts';
+import { backupsFeature } from './backups.ts';
+import { broadcastFeature } from './broadcast.ts';
+import { answerCallbacks, explainErrors, type AdminDeps } from './common.ts';
+import { eventsFeature } from './events.ts';
+import { keysFeature } from './keys.ts';
+import { menuFeature } from './menu.ts';
+import { requestsFeature } from './requests.ts';
+import { settingsFeature } from './settings.ts';
+import { statusFeature } from './status.ts';
+
+export type { AdminDeps } from './common.ts';
+
+/** A dialog left unanswered this long ends; the next message is handled as usual. */
+const DIALOG_TIMEOUT_MS = 30 * 60_000;
+
+export function adminFeature(deps: AdminDeps): Composer<BotContext> {
+  const root = new Composer<BotContext>();
+  const dialog = (builder: ConversationBuilder<BotContext, ConversationContext>, id: string) =>
+    createConversation<BotContext, ConversationContext>(builder, {
+      id,
+      maxMillisecondsToWait: DIALOG_TIMEOUT_MS,
+    });
+  root.use(
+    dialog(createKeyConversation(deps), CREATE_KEY),
+    dialog(broadcastConversation(deps), BROADCAST),
+    dialog(apiKeyConversation(deps), API_KEY),
+    dialog(inputConversation(deps), INPUT),
+  );
+
+  const guard = createAdminGuard(deps.services);
+  const admin = root.filter(isAdminUpdate, guard.requireAdmin, answerCallbacks, explainErrors);
+  admin.use(
+    menuFeature(deps),
+    keysFeature(deps),
+    requestsFeature(deps),
+    statusFeature(deps),
+    eventsFeature(deps),
+    broadcastFeature(deps),
+    backupsFeature(deps),
+    apiKeysFeature(deps),
+    adminsFeature(deps, guard.requireOwner),
+    settingsFeature(deps),
+  );
+  // A button of a dialog that is over, or of a screen that no longer applies.
+  admin.on('callback_query:data', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('admin-button-expired') }));
+  return root;
+}

@@ -1,0 +1,142 @@
+/**
+ * Admin settings: key request policy (buttons), and dialogs for max keys per user, the
+ * default limits of self-service keys, notice thresholds, the support contact and the
+ * REALITY SNI (which restarts the core, after a confirmation).
+ */
+import { Composer, InlineKeyboard } from 'grammy';
+import type { SettingName, SettingValue } from '../../../services/settings.service.ts';
+import { INPUT } from '../../conversations/ids.ts';
+import type { BotContext } from '../../context.ts';
+import { esc, formatNumber, type Translator, type View } from '../../menus/admin/view.ts';
+import { actorOf, enterDialog, parseNumber, show, type AdminDeps } from './common.ts';
+
+const POLICIES = ['open', 'approval', 'closed'] as const;
+const HOSTNAME_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** A list of whole numbers (`80, 100`) of at most `count` items in [min, max]. */
+function numberList(min: number, max: number, count: number) {
+  return (text: string): number[] | undefined => {
+    const parts = text.split(/[\s,;]+/).filter(Boolean);
+    if (parts.length === 0 || parts.length > count) return undefined;
+    const values = parts.map((p) => parseNumber(p, { min, max, integer: true }));
+    return values.every((v) => v !== undefined) ? [...new Set(values as number[])] : undefined;
+  };
+}
+
+interface SettingSpec<K extends SettingName> {
+  /** The typed value, or undefined when it is not acceptable. */
+  parse(text: string): SettingValue<K> | undefined;
+  /** The value as the settings screen shows it (escaped). */
+  format(value: SettingValue<K> | undefined, ctx: Translator): string;
+}
+
+const list = (value: number[] | undefined) => (value?.length ? value.join(', ') : '—');
+
+/** Settings edited by typing a value, with their parsing and display. */
+export const EDITABLE = {
+  maxKeysPerUser: {
+    parse: (text) => parseNumber(text, { min: 0, max: 1000, integer: true }),
+    format: (value) => String(value ?? 0),
+  },
+  defaultKeyDays: {
+    parse: (text) => parseNumber(text, { min: 0, max: 36_500 }),
+    format: (value, ctx) => (value ? formatNumber(value) : ctx.t('admin-never')),
+  },
+  defaultKeyTrafficGb: {
+    parse: (text) => parseNumber(text, { min: 0, max: 1_000_000 }),
+    format: (value, ctx) => (value ? `${formatNumber(value)} GB` : ctx.t('admin-unlimited')),
+  },
+  quotaNoticePercents: { parse: numberList(1, 100, 5), format: (value) => list(value) },
+  expiryNoticeDays: { parse: numberList(1, 60, 5), format: (value) => list(value) },
+  supportContact: {
+    // "-" clears the contact.
+    parse: (text) => (text.trim() === '-' ? '' : text.trim().length <= 200 ? text.trim() : undefined),
+    format: (value) => (value ? esc(value) : '—'),
+  },
+  realitySni: {
+    parse: (text) => (HOSTNAME_RE.test(text.trim()) ? text.trim().toLowerCase() : undefined),
+    format: (value) => esc(value ?? '—'),
+  },
+} satisfies { [K in SettingName]?: SettingSpec<K> };
+
+export type EditableSetting = keyof typeof EDITABLE;
+
+/** The current value of an editable setting as the screen shows it. */
+export function formatSetting(deps: AdminDeps, ctx: Translator, name: EditableSetting): string {
+  const spec = EDITABLE[name] as SettingSpec<typeof name>;
+  return spec.format(deps.services.settings.get(name), ctx);
+}
+
+/** The settings screen. */
+export function settingsView(deps: AdminDeps, ctx: Translator): View {
+  const policy = deps.services.settings.require('keyRequestPolicy');
+  const names = Object.keys(EDITABLE) as EditableSetting[];
+  const lines = [
+    ctx.t('admin-settings-title'),
+    ctx.t('admin-setting-line', {
+      label: ctx.t('admin-setting-keyRequestPolicy'),
+      value: ctx.t(`admin-policy-${policy}`),
+    }),
+    ...names.map((name) =>
+      ctx.t('admin-setting-line', {
+        label: ctx.t(`admin-setting-${name}`),
+        value: formatSetting(deps, ctx, name),
+      }),
+    ),
+  ];
+  const keyboard = new InlineKeyboard();
+  for (const p of POLICIES) {
+    const label = ctx.t(`admin-policy-${p}`);
+    keyboard.text(p === policy ? `• ${label}` : label, `a:se:pol:${p}`);
+  }
+  keyboard.row();
+  names.forEach((name, i) => {
+    keyboard.text(ctx.t(`admin-setting-${name}`), `a:se:ed:${name}`);
+    if (i % 2 === 1) keyboard.row();
+  });
+  keyboard.row().text(ctx.t('admin-btn-menu'), 'a:m');
+  return { text: lines.join('\n'), keyboard };
+}
+
+/**
+ * Stores a setting with an event. A new REALITY SNI also points the REALITY target at it
+ * (unless REALITY_TARGET pins one) and restarts the core: inbound settings need a restart.
+ * @returns false when the core could not be restarted (absent).
+ */
+export async function applySetting<K extends EditableSetting>(
+  deps: AdminDeps,
+  name: K,
+  value: SettingValue<K>,
+  actor: string,
+): Promise<boolean> {
+  const { services } = deps;
+  services.settings.set(name, value);
+  services.events.record({ type: 'settings.changed', actor, subject: name, data: { value } });
+  if (name !== 'realitySni') return true;
+  if (!deps.config.REALITY_TARGET) services.settings.set('realityTarget', `${String(value)}:443`);
+  if (!deps.system) return false;
+  await deps.system.restart();
+  return true;
+}
+
+export function settingsFeature(deps: AdminDeps): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  feature.callbackQuery('a:se', (ctx) => show(ctx, settingsView(deps, ctx)));
+  feature.callbackQuery(/^a:se:pol:(open|approval|closed)$/, async (ctx) => {
+    const policy = ctx.match[1] as (typeof POLICIES)[number];
+    deps.services.settings.set('keyRequestPolicy', policy);
+    deps.services.events.record({
+      type: 'settings.changed',
+      actor: actorOf(ctx),
+      subject: 'keyRequestPolicy',
+      data: { value: policy },
+    });
+    await show(ctx, settingsView(deps, ctx));
+  });
+  feature.callbackQuery(/^a:se:ed:(\w+)$/, async (ctx, next) => {
+    const setting = ctx.match[1]!;
+    if (!Object.hasOwn(EDITABLE, setting)) return next();
+    await enterDialog(ctx, INPUT, { kind: 'setting', setting });
+  });
+  return feature;
+}

@@ -1,0 +1,111 @@
+/**
+ * What every admin screen is made of: a text in HTML parse mode plus an inline keyboard,
+ * and the small formatters the screens share. Every value that comes from people or the
+ * database is escaped with {@link esc} before it goes into a text.
+ */
+import { InlineKeyboard } from 'grammy';
+import type { TranslationVariables } from '@grammyjs/i18n';
+import { isAppError } from '../../../services/errors.ts';
+
+/** One screen: HTML text and its buttons. */
+export interface View {
+  text: string;
+  keyboard?: InlineKeyboard;
+}
+
+/** The translation function of a context (outside or inside a conversation). */
+export interface Translator {
+  t(key: string, variables?: TranslationVariables): string;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/** Escapes text for Telegram's HTML parse mode. */
+export function esc(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]!);
+}
+
+const MAX_CALLBACK_BYTES = 64;
+
+/**
+ * Callback data from parts joined by `:`. The last part is cut to keep within Telegram's
+ * 64 bytes (only free text, such as a search, ever is that long).
+ */
+export function cb(...parts: Array<string | number>): string {
+  const head = parts.slice(0, -1).join(':');
+  const prefix = head ? `${head}:` : '';
+  let tail = String(parts.at(-1) ?? '');
+  while (Buffer.byteLength(prefix + tail) > MAX_CALLBACK_BYTES) tail = tail.slice(0, -1);
+  return prefix + tail;
+}
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+/** Bytes in binary units (GB = 2^30, as everywhere in xkeeper). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+/** `2026-11-01 12:00 UTC`. */
+export function formatDate(date: Date | string): string {
+  return `${new Date(date).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A number without float noise (`0.5`, `12`, `1.25`). */
+export function formatNumber(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
+/** Seconds as `3d 4h`, `5h 10m` or `42s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
+
+/** Error codes with their own text; others get the generic one with the code. */
+const EXPLAINED = new Set([
+  'KEY_NOT_FOUND',
+  'KEY_NAME_TAKEN',
+  'INVALID_KEY_NAME',
+  'INVALID_TELEGRAM_ID',
+  'VALIDATION_FAILED',
+  'LAST_OWNER',
+  'API_KEY_NOT_FOUND',
+  'BACKUP_INVALID',
+  'NOT_FOUND',
+  'REQUEST_DECIDED',
+  'NOT_ADMIN',
+]);
+
+/**
+ * A service error as an admin reads it. Validation and backup errors carry the service's
+ * technical detail, shown verbatim in a code entity.
+ */
+export function errorText(ctx: Translator, error: unknown): string | undefined {
+  if (!isAppError(error)) return undefined;
+  const code: string = error.code;
+  if (!EXPLAINED.has(code)) return ctx.t('admin-err-other', { code });
+  const key = `admin-err-${code.toLowerCase().replaceAll('_', '-')}`;
+  return ctx.t(key, { detail: esc(error.message) });
+}
+
+/** A yes/no question. */
+export function confirmView(ctx: Translator, text: string, yes: string, no: string): View {
+  return {
+    text,
+    keyboard: new InlineKeyboard().text(ctx.t('admin-btn-confirm'), yes).text(ctx.t('admin-btn-cancel'), no),
+  };
+}

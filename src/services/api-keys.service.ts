@@ -1,0 +1,374 @@
+/**
+ * Keys of the HTTP API. A key is `xk_` + 32 random bytes (base64url), shown once; only its
+ * SHA-256 is stored, with its first 12 characters as a prefix to recognise it by. Scopes
+ * (with wildcards), rate limits, an IP allowlist, expiry and revocation live here; usage
+ * (last use, request count) is counted in memory and written in batches by `flushUsage`.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import ipaddr from 'ipaddr.js';
+import type { Db } from '../db/client.ts';
+import { apiKeys, type ApiKey } from '../db/schema.ts';
+import type { Clock } from './clock.ts';
+import { AppError } from './errors.ts';
+import type { EventsService } from './events.service.ts';
+
+/** Every scope a key can hold (CONTRACT.md). */
+export const SCOPES = [
+  'users:read',
+  'users:write',
+  'users:delete',
+  'subscriptions:read',
+  'stats:read',
+  'system:write',
+  'api-keys:read',
+  'api-keys:write',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const KEY_PREFIX = 'xk_';
+const KEY_RE = /^xk_[A-Za-z0-9_-]{43}$/;
+const PREFIX_LENGTH = 12;
+const DAY_MS = 86_400_000;
+export const DEFAULT_RATE_PER_MINUTE = 120;
+export const DEFAULT_RATE_PER_HOUR = 3600;
+export const MAX_RATE_PER_MINUTE = 1_000_000;
+export const MAX_RATE_PER_HOUR = 60_000_000;
+
+/** Whether one granted scope (`users:*`, `*:read`, `*:*` or exact) covers `needed`. */
+export function scopeCovers(granted: string, needed: Scope): boolean {
+  const [resource, action] = granted.split(':');
+  const [needResource, needAction] = needed.split(':');
+  return (resource === '*' || resource === needResource) && (action === '*' || action === needAction);
+}
+
+/** Whether a key holding `granted` may use a route that needs `needed`. */
+export function hasScope(granted: readonly string[], needed: Scope): boolean {
+  return granted.some((g) => scopeCovers(g, needed));
+}
+
+/** The known scopes a list of granted scopes covers. */
+export function expandScopes(granted: readonly string[]): Scope[] {
+  return SCOPES.filter((s) => hasScope(granted, s));
+}
+
+/**
+ * Validates scopes: each must be a known scope or a wildcard covering at least one.
+ * Returns them without duplicates.
+ * @throws AppError VALIDATION_FAILED naming the unknown ones.
+ */
+export function validateScopes(scopes: readonly string[]): string[] {
+  const unique = [...new Set(scopes.map((s) => s.trim()).filter(Boolean))];
+  const bad = unique.filter((s) => !/^[a-z*-]+:[a-z*]+$/.test(s) || expandScopes([s]).length === 0);
+  if (bad.length > 0 || unique.length === 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      unique.length === 0
+        ? 'scopes: at least one scope is required'
+        : `scopes: unknown ${bad.map((s) => `"${s.slice(0, 40)}"`).join(', ')}; known: ${SCOPES.join(' ')} (wildcards users:*, *:read, *:*)`,
+      { fields: ['scopes'] },
+    );
+  }
+  return unique;
+}
+
+/**
+ * Validates an allowlist of CIDRs (IPv4 or IPv6; a bare address means that one host)
+ * and returns them normalised (`10.0.0.0/8`, `2001:db8::/32`).
+ */
+export function validateCidrs(list: readonly string[]): string[] {
+  return list.map((entry) => {
+    const text = entry.trim();
+    const [address = '', bits, ...rest] = text.split('/');
+    // Only dotted quads for IPv4: ipaddr.js would also read legacy forms such as `1.2.3`.
+    const v4 = ipaddr.IPv4.isValidFourPartDecimal(address);
+    const max = v4 ? 32 : 128;
+    if (
+      (!v4 && !ipaddr.IPv6.isValid(address)) ||
+      rest.length > 0 ||
+      (bits !== undefined && !/^\d{1,3}$/.test(bits))
+    ) {
+      throw new AppError('VALIDATION_FAILED', `allowed_ips: "${text.slice(0, 60)}" is not an IP or CIDR`, {
+        fields: ['allowed_ips'],
+      });
+    }
+    const prefix = bits === undefined ? max : Number(bits);
+    if (prefix > max) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `allowed_ips: "${text.slice(0, 60)}" has a prefix over /${max}`,
+        {
+          fields: ['allowed_ips'],
+        },
+      );
+    }
+    return `${ipaddr.parse(address).toString()}/${prefix}`;
+  });
+}
+
+/** Whether `ip` falls in the allowlist; an empty list allows every address. */
+export function isIpAllowed(allowed: readonly string[], ip: string): boolean {
+  if (allowed.length === 0) return true;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    // process() turns IPv4-mapped IPv6 (::ffff:10.0.0.1, as dual-stack sockets report) into IPv4.
+    addr = ipaddr.process(ip);
+  } catch {
+    return false;
+  }
+  return allowed.some((cidr) => {
+    const range = ipaddr.parseCIDR(cidr);
+    return addr.kind() === range[0].kind() && addr.match(range);
+  });
+}
+
+/** SHA-256 hex of a key: what the DB stores. */
+export function hashApiKey(raw: string): string {
+  return createHash('sha256').update(raw).digest('hex');
+}
+
+/** An API key as the API and the CLI show it (never its secret or hash). */
+export interface ApiKeyJson {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  rate_limit_per_minute: number;
+  rate_limit_per_hour: number;
+  allowed_ips: string[];
+  active: boolean;
+  status: 'active' | 'disabled' | 'revoked' | 'expired';
+  expire_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  total_requests: number;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface ApiKeyInput {
+  name: string;
+  scopes: readonly string[];
+  rateLimitPerMinute?: number;
+  rateLimitPerHour?: number;
+  allowedIps?: readonly string[];
+  /** Days until the key stops working; 0 or absent = never. */
+  expireDays?: number | null;
+}
+
+export interface ApiKeyPatch {
+  name?: string;
+  scopes?: readonly string[];
+  rateLimitPerMinute?: number;
+  rateLimitPerHour?: number;
+  allowedIps?: readonly string[];
+  active?: boolean;
+  expireAt?: Date | null;
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || trimmed.length > 64) {
+    throw new AppError('VALIDATION_FAILED', 'name: 1-64 characters', { fields: ['name'] });
+  }
+  return trimmed;
+}
+
+function checkRate(value: number | undefined, max: number, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new AppError('VALIDATION_FAILED', `${field}: a whole number from 1 to ${max}`, { fields: [field] });
+  }
+  return value;
+}
+
+export function createApiKeysService(deps: { db: Db; clock: Clock; events: EventsService }) {
+  const { db, clock, events } = deps;
+  /** Usage not yet written: key id → requests since the last flush and the last use. */
+  const pending = new Map<number, { requests: number; lastUsedAt: Date }>();
+  // Prepared on first use (services are built before migrations run); the auth hot path.
+  let byHashQuery: { get(params: { hash: string }): ApiKey | undefined } | undefined;
+  const byHash = () =>
+    (byHashQuery ??= db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.keyHash, sql.placeholder('hash')))
+      .prepare());
+
+  function find(id: number): ApiKey {
+    const row = db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+    if (!row) throw new AppError('API_KEY_NOT_FOUND', `no API key with id ${id}`);
+    return row;
+  }
+
+  function statusOf(row: ApiKey): ApiKeyJson['status'] {
+    if (row.revokedAt) return 'revoked';
+    if (row.expireAt && row.expireAt.getTime() <= clock.now().getTime()) return 'expired';
+    return row.active ? 'active' : 'disabled';
+  }
+
+  function view(row: ApiKey): ApiKeyJson {
+    const usage = pending.get(row.id);
+    const lastUsedAt = usage?.lastUsedAt ?? row.lastUsedAt;
+    return {
+      id: row.id,
+      name: row.name,
+      prefix: row.prefix,
+      scopes: row.scopes,
+      rate_limit_per_minute: row.rateLimitPerMinute,
+      rate_limit_per_hour: row.rateLimitPerHour,
+      allowed_ips: row.allowedIps,
+      active: row.active,
+      status: statusOf(row),
+      expire_at: row.expireAt?.toISOString() ?? null,
+      revoked_at: row.revokedAt?.toISOString() ?? null,
+      last_used_at: lastUsedAt?.toISOString() ?? null,
+      total_requests: row.totalRequests + (usage?.requests ?? 0),
+      created_by: row.createdBy,
+      created_at: row.createdAt.toISOString(),
+    };
+  }
+
+  function record(type: string, actor: string, row: ApiKey, data?: Record<string, unknown>) {
+    events.record({ type, actor, subject: `api-key:${row.id}`, data: { name: row.name, ...data } });
+  }
+
+  return {
+    view,
+
+    /** Creates a key; the returned `key` is the only time the secret exists in clear. */
+    create(input: ApiKeyInput, actor: string): ApiKeyJson & { key: string } {
+      const name = checkName(input.name);
+      const scopes = validateScopes(input.scopes);
+      const allowedIps = validateCidrs(input.allowedIps ?? []);
+      const perMinute = checkRate(input.rateLimitPerMinute, MAX_RATE_PER_MINUTE, 'rate_limit_per_minute');
+      const perHour = checkRate(input.rateLimitPerHour, MAX_RATE_PER_HOUR, 'rate_limit_per_hour');
+      const days = input.expireDays ?? 0;
+      if (!Number.isFinite(days) || days < 0 || days > 36_500) {
+        throw new AppError('VALIDATION_FAILED', 'expire_days: 0 (never) to 36500', {
+          fields: ['expire_days'],
+        });
+      }
+      const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+      const now = clock.now();
+      const row = db
+        .insert(apiKeys)
+        .values({
+          name,
+          keyHash: hashApiKey(key),
+          prefix: key.slice(0, PREFIX_LENGTH),
+          scopes,
+          rateLimitPerMinute: perMinute ?? DEFAULT_RATE_PER_MINUTE,
+          rateLimitPerHour: perHour ?? DEFAULT_RATE_PER_HOUR,
+          allowedIps,
+          expireAt: days > 0 ? new Date(now.getTime() + days * DAY_MS) : null,
+          createdBy: actor,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning()
+        .get();
+      record('apikey.created', actor, row, { scopes });
+      return { ...view(row), key };
+    },
+
+    /** Every key, oldest first. */
+    list(): ApiKeyJson[] {
+      return db.select().from(apiKeys).orderBy(apiKeys.id).all().map(view);
+    },
+
+    get(id: number): ApiKeyJson {
+      return view(find(id));
+    },
+
+    /** Changes the given fields. A revoked key stays revoked. */
+    update(id: number, patch: ApiKeyPatch, actor: string): ApiKeyJson {
+      const row = find(id);
+      if (row.revokedAt) throw new AppError('API_KEY_REVOKED', `API key ${id} is revoked`);
+      const next: Partial<ApiKey> = { updatedAt: clock.now() };
+      if (patch.name !== undefined) next.name = checkName(patch.name);
+      if (patch.scopes !== undefined) next.scopes = validateScopes(patch.scopes);
+      if (patch.allowedIps !== undefined) next.allowedIps = validateCidrs(patch.allowedIps);
+      if (patch.active !== undefined) next.active = patch.active;
+      if (patch.expireAt !== undefined) next.expireAt = patch.expireAt;
+      const perMinute = checkRate(patch.rateLimitPerMinute, MAX_RATE_PER_MINUTE, 'rate_limit_per_minute');
+      if (perMinute !== undefined) next.rateLimitPerMinute = perMinute;
+      const perHour = checkRate(patch.rateLimitPerHour, MAX_RATE_PER_HOUR, 'rate_limit_per_hour');
+      if (perHour !== undefined) next.rateLimitPerHour = perHour;
+      const updated = db.update(apiKeys).set(next).where(eq(apiKeys.id, id)).returning().get()!;
+      record('apikey.modified', actor, updated, { fields: Object.keys(patch) });
+      return view(updated);
+    },
+
+    /** Revokes a key for good (it answers 401 from now on). */
+    revoke(id: number, actor: string): ApiKeyJson {
+      const row = find(id);
+      if (row.revokedAt) return view(row);
+      const now = clock.now();
+      const updated = db
+        .update(apiKeys)
+        .set({ revokedAt: now, updatedAt: now })
+        .where(eq(apiKeys.id, id))
+        .returning()
+        .get()!;
+      record('apikey.revoked', actor, updated);
+      return view(updated);
+    },
+
+    delete(id: number, actor: string): void {
+      const row = find(id);
+      db.delete(apiKeys).where(eq(apiKeys.id, id)).run();
+      pending.delete(id);
+      record('apikey.deleted', actor, row);
+    },
+
+    /**
+     * The key a request presents, if it may be used at all.
+     * @throws AppError UNAUTHORIZED for an unknown, revoked, expired or disabled key.
+     */
+    authenticate(raw: string): ApiKey {
+      if (!KEY_RE.test(raw)) throw new AppError('UNAUTHORIZED', 'unknown API key');
+      const hash = hashApiKey(raw);
+      const row = byHash().get({ hash });
+      // The lookup is by hash; the comparison of what was found stays constant-time.
+      if (!row || !timingSafeEqual(Buffer.from(row.keyHash, 'hex'), Buffer.from(hash, 'hex'))) {
+        throw new AppError('UNAUTHORIZED', 'unknown API key');
+      }
+      const status = statusOf(row);
+      if (status !== 'active') throw new AppError('UNAUTHORIZED', `API key is ${status}`);
+      return row;
+    },
+
+    /** Counts one request of a key, in memory (see flushUsage). */
+    recordUse(id: number): void {
+      const entry = pending.get(id);
+      if (entry) {
+        entry.requests++;
+        entry.lastUsedAt = clock.now();
+      } else {
+        pending.set(id, { requests: 1, lastUsedAt: clock.now() });
+      }
+    },
+
+    /** Writes counted usage in one transaction; returns how many keys were updated. */
+    flushUsage(): number {
+      if (pending.size === 0) return 0;
+      const batch = [...pending];
+      pending.clear();
+      db.transaction((tx) => {
+        for (const [id, usage] of batch) {
+          tx.update(apiKeys)
+            .set({
+              totalRequests: sql`${apiKeys.totalRequests} + ${usage.requests}`,
+              lastUsedAt: usage.lastUsedAt,
+            })
+            .where(eq(apiKeys.id, id))
+            .run();
+        }
+      });
+      return batch.length;
+    },
+  };
+}
+
+export type ApiKeysService = ReturnType<typeof createApiKeysService>;

@@ -1,0 +1,234 @@
+/**
+ * Broadcasts: one message to many Telegram users, sent at a rate Telegram accepts, with
+ * progress kept in the `broadcasts` table so a restart can tell what was sent. The
+ * service knows nothing of Telegram: the caller passes the function that sends to one user.
+ */
+import { and, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { broadcasts, keys, telegramUsers, type BroadcastAudience, type KeyStatus } from '../db/schema.ts';
+import type { Clock } from './clock.ts';
+import { AppError } from './errors.ts';
+import type { EventsService } from './events.service.ts';
+
+export type Broadcast = typeof broadcasts.$inferSelect;
+
+/** What sending to one recipient came to. `blocked`: Telegram answered 403. */
+export type SendOutcome = 'sent' | 'blocked' | 'failed';
+
+export interface BroadcastInput {
+  audience: BroadcastAudience;
+  text?: string | null;
+  photoFileId?: string | null;
+  /** Telegram id of the admin who started it. */
+  createdBy: number;
+}
+
+export interface TokenBucketOptions {
+  /** Tokens added per second. */
+  ratePerSecond: number;
+  /** Tokens the bucket holds (the largest burst). */
+  burst: number;
+  /** Monotonic milliseconds (tests pass a fake). */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface TokenBucket {
+  /** Resolves once a token is available and takes it. */
+  take(): Promise<void>;
+}
+
+/** Classic token bucket; callers take one token per message. */
+export function createTokenBucket(options: TokenBucketOptions): TokenBucket {
+  const { ratePerSecond, burst } = options;
+  const now = options.now ?? (() => performance.now());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let tokens = burst;
+  let last = now();
+  // Takers queue up so concurrent callers never share a token.
+  let queue: Promise<void> = Promise.resolve();
+
+  async function takeOne(): Promise<void> {
+    for (;;) {
+      const t = now();
+      tokens = Math.min(burst, tokens + ((t - last) / 1000) * ratePerSecond);
+      last = t;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return;
+      }
+      await sleep(Math.ceil(((1 - tokens) / ratePerSecond) * 1000));
+    }
+  }
+
+  return {
+    take() {
+      const turn = queue.then(takeOne);
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+  };
+}
+
+/**
+ * Telegram allows about 30 messages a second overall. 20/s with bursts of 5 keeps any
+ * one-second window at 25 messages or fewer.
+ */
+export const BROADCAST_RATE = { ratePerSecond: 20, burst: 5 } as const;
+
+export function createBroadcastsService(deps: {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  rate?: TokenBucketOptions;
+}) {
+  const { db, clock, events } = deps;
+  // One bucket for every broadcast: the limit is the bot's, not each broadcast's.
+  const bucket = createTokenBucket(deps.rate ?? BROADCAST_RATE);
+
+  function get(id: number): Broadcast {
+    const row = db.select().from(broadcasts).where(eq(broadcasts.id, id)).get();
+    if (!row) throw new AppError('NOT_FOUND', `no broadcast ${id}`);
+    return row;
+  }
+
+  /** Owners of keys in `statuses` (never NULL: `NOT IN` a list holding NULL matches nothing). */
+  function ownersWith(statuses: KeyStatus[]) {
+    return db
+      .selectDistinct({ id: keys.ownerTelegramId })
+      .from(keys)
+      .where(and(inArray(keys.status, statuses), isNotNull(keys.ownerTelegramId)));
+  }
+
+  /** Telegram ids an audience reaches: reachable, not banned, in id order. */
+  function recipients(audience: BroadcastAudience): number[] {
+    const where = [eq(telegramUsers.reachable, true), eq(telegramUsers.banned, false)];
+    if (audience === 'active') where.push(inArray(telegramUsers.id, ownersWith(['active', 'on_hold'])));
+    if (audience === 'expired') {
+      // Whose keys ran out and who has nothing running: the people a renewal offer is for.
+      where.push(inArray(telegramUsers.id, ownersWith(['expired'])));
+      where.push(notInArray(telegramUsers.id, ownersWith(['active', 'on_hold'])));
+    }
+    return db
+      .select({ id: telegramUsers.id })
+      .from(telegramUsers)
+      .where(and(...where))
+      .orderBy(telegramUsers.id)
+      .all()
+      .map((r) => r.id);
+  }
+
+  function bump(id: number, outcome: SendOutcome): Broadcast {
+    const column = broadcasts[outcome];
+    return db
+      .update(broadcasts)
+      .set({ [outcome]: sql`${column} + 1` })
+      .where(eq(broadcasts.id, id))
+      .returning()
+      .get()!;
+  }
+
+  return {
+    get,
+    recipients,
+
+    /** How many people an audience reaches right now. */
+    count(audience: BroadcastAudience): number {
+      return recipients(audience).length;
+    },
+
+    /** Records a broadcast (state `running`, nothing sent yet); {@link run} sends it. */
+    create(input: BroadcastInput): Broadcast {
+      if (!input.text?.trim() && !input.photoFileId) {
+        throw new AppError('VALIDATION_FAILED', 'a broadcast needs a text or a photo');
+      }
+      const row = db
+        .insert(broadcasts)
+        .values({
+          audience: input.audience,
+          text: input.text ?? null,
+          photoFileId: input.photoFileId ?? null,
+          total: recipients(input.audience).length,
+          createdBy: input.createdBy,
+          createdAt: clock.now(),
+        })
+        .returning()
+        .get();
+      events.record({
+        type: 'broadcast.started',
+        actor: `tg:${input.createdBy}`,
+        subject: `broadcast:${row.id}`,
+        data: { audience: row.audience, total: row.total },
+      });
+      return row;
+    },
+
+    /** Stops a running broadcast before its next message. False when it was not running. */
+    cancel(id: number, actor: string): boolean {
+      const changed = db
+        .update(broadcasts)
+        .set({ state: 'cancelled', finishedAt: clock.now() })
+        .where(and(eq(broadcasts.id, id), eq(broadcasts.state, 'running')))
+        .run().changes;
+      if (changed) events.record({ type: 'broadcast.cancelled', actor, subject: `broadcast:${id}` });
+      return changed > 0;
+    },
+
+    /** Remembers that a person blocked the bot; the next message from them clears it. */
+    markUnreachable(telegramId: number): void {
+      db.update(telegramUsers)
+        .set({ reachable: false, updatedAt: clock.now() })
+        .where(eq(telegramUsers.id, telegramId))
+        .run();
+    },
+
+    /**
+     * Sends a broadcast to its audience, one recipient at a time under the shared rate
+     * limit, counting each outcome in the table. Blocked recipients are marked unreachable.
+     * Stops early once cancelled. `onProgress` sees the row after every message.
+     */
+    async run(
+      id: number,
+      send: (telegramId: number) => Promise<SendOutcome>,
+      onProgress?: (row: Broadcast) => void | Promise<void>,
+    ): Promise<Broadcast> {
+      const start = get(id);
+      if (start.state !== 'running') return start;
+      const ids = recipients(start.audience);
+      db.update(broadcasts).set({ total: ids.length }).where(eq(broadcasts.id, id)).run();
+      for (const telegramId of ids) {
+        await bucket.take();
+        if (get(id).state !== 'running') break;
+        let outcome: SendOutcome;
+        try {
+          outcome = await send(telegramId);
+        } catch {
+          outcome = 'failed';
+        }
+        if (outcome === 'blocked') this.markUnreachable(telegramId);
+        const row = bump(id, outcome);
+        await onProgress?.(row);
+      }
+      db.update(broadcasts)
+        .set({ state: 'done', finishedAt: clock.now() })
+        .where(and(eq(broadcasts.id, id), eq(broadcasts.state, 'running')))
+        .run();
+      const done = get(id);
+      events.record({
+        type: 'broadcast.finished',
+        actor: `tg:${done.createdBy}`,
+        subject: `broadcast:${id}`,
+        data: {
+          state: done.state,
+          total: done.total,
+          sent: done.sent,
+          blocked: done.blocked,
+          failed: done.failed,
+        },
+      });
+      return done;
+    },
+  };
+}
+
+export type BroadcastsService = ReturnType<typeof createBroadcastsService>;
