@@ -12,6 +12,7 @@ import { installMetrics } from './metrics.ts';
 import { installOpenApi } from './openapi.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes, type HealthSource } from './routes/health.ts';
+import { paymentWebhookRoutes } from './routes/payment-webhooks.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { subscriptionRoutes } from './routes/subscription.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -72,6 +73,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     { prefix: '/api/v1' },
   );
   void app.register(async (sub) => subscriptionRoutes(sub, services));
+  void app.register(async (hooks) => paymentWebhookRoutes(hooks, services, deps.config));
 
   let flushTimer: NodeJS.Timeout | undefined;
   const flushUsage = () => {
