@@ -76,6 +76,15 @@ export function installMetrics(app: FastifyInstance, services: Services, health:
     },
   });
   new Gauge({
+    name: 'xkeeper_traffic_collect_duration_seconds',
+    help: 'Duration of the last traffic collection cycle',
+    registers,
+    collect() {
+      const last = services.traffic.lastCollect();
+      if (last) this.set(last.durationMs / 1000);
+    },
+  });
+  new Gauge({
     name: 'xkeeper_core_up',
     help: '1 when the VPN core runs',
     registers,

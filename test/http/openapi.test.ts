@@ -68,6 +68,7 @@ describe('OpenAPI document, docs and metrics', () => {
 
   it('serves Prometheus metrics: requests by route and status, keys, traffic, core', async () => {
     await f.services.keys.create({ name: 'm1' }, 'test');
+    await f.services.traffic.collect();
     const key = f.apiKey(['users:read']);
     await f.app.inject({ method: 'GET', url: '/api/v1/users/m1', headers: withKey(key) });
     await f.app.inject({ method: 'GET', url: '/api/v1/users/secret-name', headers: withKey(key) });
@@ -84,6 +85,7 @@ describe('OpenAPI document, docs and metrics', () => {
     expect(body).toContain('xkeeper_keys{status="active"} 1');
     expect(body).toContain('xkeeper_traffic_bytes{period="today",direction="upload"} 0');
     expect(body).toContain('xkeeper_core_up 1');
+    expect(body).toMatch(/xkeeper_traffic_collect_duration_seconds \d/);
     expect(body).toContain('process_cpu_user_seconds_total');
   });
 });
