@@ -38,7 +38,7 @@ const KNOWN_ALERTS: Record<string, string[]> = {
 };
 
 /** An amount in minor units (Telegram Stars: whole stars) with its currency. */
-export function formatAmount(amount: unknown, currency: unknown): string {
+function formatAmount(amount: unknown, currency: unknown): string {
   const code = String(currency ?? '');
   const value = Number(amount);
   if (!Number.isFinite(value)) return `${String(amount)} ${code}`.trim();
@@ -73,7 +73,7 @@ function alertVars(alert: AlertPayload): Record<string, string> {
 }
 
 /** An alert as one admin reads it. */
-export function alertText(tr: Translator, alert: AlertPayload): string {
+function alertText(tr: Translator, alert: AlertPayload): string {
   const vars = alertVars(alert);
   const expected = Object.hasOwn(KNOWN_ALERTS, alert.type) ? KNOWN_ALERTS[alert.type] : undefined;
   const body = expected

@@ -2,8 +2,9 @@
  * People in Telegram and their roles. Owners come from ADMIN_IDS; owners add and
  * remove admins (bot or CLI). Every role check in the bot goes through `roleOf`.
  */
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { lazy } from '../db/statements.ts';
 import { telegramUsers, type Role, type Severity, type TelegramUser } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
@@ -57,8 +58,22 @@ export function createAdminsService(deps: {
   const { db, clock, events, ownerIds } = deps;
   const owners = new Set(ownerIds);
 
+  // Read on every update the bot receives: prepared once.
+  const byId = lazy(() =>
+    db
+      .select()
+      .from(telegramUsers)
+      .where(eq(telegramUsers.id, sql.placeholder('id')))
+      .prepare(),
+  );
+
   function get(id: number): TelegramUser | undefined {
-    return db.select().from(telegramUsers).where(eq(telegramUsers.id, id)).get();
+    return byId().get({ id });
+  }
+
+  function roleFrom(id: number, person: TelegramUser | undefined): Role {
+    if (owners.has(id)) return 'owner';
+    return person?.role === 'admin' ? 'admin' : 'user';
   }
 
   function ensureUser(tx: DbOrTx, id: number): void {
@@ -71,7 +86,10 @@ export function createAdminsService(deps: {
   return {
     get,
 
-    /** Creates or refreshes a person from what Telegram tells about them. */
+    /**
+     * Creates or refreshes a person from what Telegram tells about them. Written only when
+     * something changed (or the person was marked unreachable): most updates only read.
+     */
     touch(profile: TelegramProfile): TelegramUser {
       const now = clock.now();
       const fields = {
@@ -81,6 +99,17 @@ export function createAdminsService(deps: {
         languageCode: profile.languageCode ?? null,
         updatedAt: now,
       };
+      const known = get(profile.id);
+      if (
+        known &&
+        known.reachable &&
+        known.username === fields.username &&
+        known.firstName === fields.firstName &&
+        known.lastName === fields.lastName &&
+        known.languageCode === fields.languageCode
+      ) {
+        return known;
+      }
       return db
         .insert(telegramUsers)
         .values({
@@ -96,8 +125,12 @@ export function createAdminsService(deps: {
 
     /** Owner (ADMIN_IDS), admin (added by an owner) or user. */
     roleOf(id: number): Role {
-      if (owners.has(id)) return 'owner';
-      return get(id)?.role === 'admin' ? 'admin' : 'user';
+      return roleFrom(id, owners.has(id) ? undefined : get(id));
+    },
+
+    /** The role of a person already read (saves a query per update). */
+    roleOfPerson(person: TelegramUser): Role {
+      return roleFrom(person.id, person);
     },
 
     isAdmin(id: number): boolean {

@@ -74,7 +74,7 @@ export function createTokenBucket(options: TokenBucketOptions): TokenBucket {
  * Telegram allows about 30 messages a second overall. 20/s with bursts of 5 keeps any
  * one-second window at 25 messages or fewer.
  */
-export const BROADCAST_RATE = { ratePerSecond: 20, burst: 5 } as const;
+const BROADCAST_RATE = { ratePerSecond: 20, burst: 5 } as const;
 
 export function createBroadcastsService(deps: {
   db: Db;

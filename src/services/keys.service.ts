@@ -126,6 +126,15 @@ export function createKeysService(deps: {
       .prepare(),
   );
 
+  const byOwner = lazy(() =>
+    db
+      .select()
+      .from(keys)
+      .where(eq(keys.ownerTelegramId, sql.placeholder('owner')))
+      .orderBy(keys.id)
+      .prepare(),
+  );
+
   function find(name: string): Key | undefined {
     return byName().get({ name });
   }
@@ -224,7 +233,7 @@ export function createKeysService(deps: {
 
     /** Keys of one Telegram user, oldest first. */
     ownedBy(telegramId: number): Key[] {
-      return db.select().from(keys).where(eq(keys.ownerTelegramId, telegramId)).orderBy(keys.id).all();
+      return byOwner().all({ owner: telegramId });
     },
 
     /** Paged list, newest first. */

@@ -1,7 +1,18 @@
 /** QR codes of share links and subscription URLs. */
 import QRCode from 'qrcode';
 
-/** A PNG of a QR code that encodes exactly `text`. */
-export function qrPng(text: string, width = 512): Promise<Buffer> {
-  return QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width });
+/**
+ * A PNG of a QR code that encodes exactly `text`. Grayscale: a quarter of the pixel data of
+ * the default RGBA, so about half the time and size, and scanners read it the same.
+ */
+export async function qrPng(text: string, width = 512): Promise<Buffer> {
+  const options = {
+    type: 'png',
+    errorCorrectionLevel: 'M',
+    margin: 2,
+    width,
+    rendererOpts: { colorType: 0 },
+  };
+  // colorType goes through to pngjs; @types/qrcode does not list it.
+  return QRCode.toBuffer(text, options as QRCode.QRCodeToBufferOptions);
 }

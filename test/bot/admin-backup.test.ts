@@ -73,7 +73,7 @@ describe('backups in the bot', () => {
     expect(keyNames()).not.toContain('bob'); // nothing happens before the confirmation
 
     expect(await h.press(OWNER, '♻️ Restore')).toBe('♻️ Restoring…');
-    await until(() => /Restored/.test(h.lastText(OWNER)));
+    await until(() => /The previous data is kept/.test(h.lastText(OWNER)));
     expect(h.lastText(OWNER)).toMatch(/The previous data is kept as pre-restore-/);
     expect(keyNames().sort()).toEqual(['ann', 'bob']);
     expect(h.systemCalls).toContain('sync');

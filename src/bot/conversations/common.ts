@@ -12,7 +12,7 @@ import { errorText, type View } from '../menus/admin/view.ts';
 export type AdminConversation = Conversation<BotContext, ConversationContext>;
 
 /** Callback data of dialog buttons: `a:cv:back`, `a:cv:v:<choice>`… (admin-guarded like all `a:`). */
-export const DIALOG_PREFIX = 'a:cv:';
+const DIALOG_PREFIX = 'a:cv:';
 
 export interface AskOptions {
   /** Offer « Back (every step but the first). */

@@ -32,7 +32,7 @@ export const ADMIN_COMMANDS = [
 ] as const;
 
 /** Prefix of every admin button's callback data. */
-export const ADMIN_CALLBACK_PREFIX = 'a:';
+const ADMIN_CALLBACK_PREFIX = 'a:';
 
 const COMMAND_RE = /^\/([A-Za-z0-9_]+)(?:@\w+)?(?:\s|$)/;
 const REFUSAL_EVENT_INTERVAL_MS = 60_000;

@@ -15,7 +15,7 @@ export function personMiddleware(services: Services) {
         lastName: from.last_name,
         languageCode: from.language_code,
       });
-      ctx.role = services.admins.roleOf(from.id);
+      ctx.role = services.admins.roleOfPerson(ctx.person);
       if (ctx.person.banned && ctx.role === 'user') return; // banned people get nothing
     }
     await next();

@@ -22,7 +22,7 @@ export function apiKeyTerms(
 }
 
 /** The API keys screen. */
-export function apiKeysView(ctx: Translator, keys: ApiKeyJson[]): View {
+function apiKeysView(ctx: Translator, keys: ApiKeyJson[]): View {
   const lines = [ctx.t('admin-apikeys-title', { total: keys.length })];
   const keyboard = new InlineKeyboard();
   for (const key of keys) {

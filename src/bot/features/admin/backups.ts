@@ -191,6 +191,7 @@ export function backupsFeature(deps: AdminDeps): Composer<BotContext> {
     try {
       await show(ctx, { text: ctx.t('admin-restore-running') });
       const result = await services.backups.restore(file, actorOf(ctx));
+      await rm(file, { force: true }); // done with the upload before anyone is told
       await show(ctx, { text: ctx.t('admin-restore-syncing') });
       let synced = false;
       if (deps.system) {

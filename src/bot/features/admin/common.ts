@@ -24,7 +24,7 @@ export function actorOf(ctx: { from?: { id: number } | undefined }): string {
 export const HTML = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
 
 /** True for Telegram's "message is not modified" (pressing a button that changes nothing). */
-export function isNotModified(error: unknown): boolean {
+function isNotModified(error: unknown): boolean {
   return error instanceof GrammyError && error.description.includes('message is not modified');
 }
 

@@ -18,7 +18,7 @@ export function requestDecisionData(decision: 'ok' | 'no', id: number): string {
 }
 
 /** The pending requests screen, oldest first. */
-export function requestsView(ctx: Translator, pending: PendingRequest[]): View {
+function requestsView(ctx: Translator, pending: PendingRequest[]): View {
   const lines = [ctx.t('admin-requests-title', { total: pending.length })];
   const keyboard = new InlineKeyboard();
   for (const request of pending.slice(0, SHOWN)) {

@@ -13,7 +13,7 @@ import { confirmView } from '../../menus/admin/view.ts';
 import { actorOf, show, type AdminDeps } from './common.ts';
 
 /** CPU count, load, memory, and the disk DATA_DIR lives on. */
-export async function hostStats(dataDir: string): Promise<HostStats> {
+async function hostStats(dataDir: string): Promise<HostStats> {
   const disk = await statfs(dataDir).catch(() => undefined);
   return {
     cpus: os.availableParallelism(),

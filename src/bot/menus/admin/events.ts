@@ -18,7 +18,7 @@ export interface EventFilter {
 }
 
 /** Callback data of an events page. */
-export function eventsData(filter: EventFilter, page = 1): string {
+function eventsData(filter: EventFilter, page = 1): string {
   return cb('a:ev', page, filter.severity, filter.type);
 }
 

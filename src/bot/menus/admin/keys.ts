@@ -20,7 +20,7 @@ export interface KeyFilter {
 }
 
 /** Callback data of a key list page. */
-export function keyListData(filter: KeyFilter, page = 1): string {
+function keyListData(filter: KeyFilter, page = 1): string {
   return cb('a:kl', filter.status, page, filter.search);
 }
 
@@ -30,7 +30,7 @@ export function keyData(action: string, name: string): string {
 }
 
 /** Days offered as one-tap extensions. */
-export const EXTEND_PRESETS = [7, 30, 90] as const;
+const EXTEND_PRESETS = [7, 30, 90] as const;
 
 /** A person as admins see them: `@username (123)` or `First Last (123)`. */
 export function personLabel(
@@ -135,10 +135,17 @@ export function keyCardView(ctx: Translator, card: KeyCard): View {
       lifetime: formatBytes(usage.lifetime_used_bytes),
     }),
     expiryLine(ctx, key, card.now),
-    ctx.t('admin-card-reset', { strategy: ctx.t(`admin-reset-${key.resetStrategy}`) }),
+    ctx.t('admin-card-reset', {
+      strategy: ctx.t(`admin-reset-${key.resetStrategy}`),
+      last: key.lastResetAt ? formatDate(key.lastResetAt) : '—',
+    }),
     key.onlineAt
-      ? ctx.t('admin-card-online', { date: formatDate(key.onlineAt) })
+      ? ctx.t('admin-card-online', {
+          date: formatDate(key.onlineAt),
+          first: key.firstConnectedAt ? formatDate(key.firstConnectedAt) : '—',
+        })
       : ctx.t('admin-card-never-online'),
+    ctx.t('admin-card-uuid', { uuid: esc(key.uuid) }),
     ctx.t('admin-card-created', { date: formatDate(key.createdAt), by: esc(key.createdBy ?? '—') }),
   ];
   if (key.note) lines.push(ctx.t('admin-card-note', { note: esc(key.note) }));
