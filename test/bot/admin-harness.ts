@@ -5,6 +5,7 @@
  */
 import type { RunnerHandle } from '@grammyjs/runner';
 import type { Message, Update } from 'grammy/types';
+import { stripTags } from '../../src/bot/features/admin/common.ts';
 import { createBot, startPolling } from '../../src/bot/index.ts';
 import type { CoreControl } from '../../src/services/core-port.ts';
 import {
@@ -154,13 +155,7 @@ export async function startAdminBot(
 /** The text of a reply call as a person reads it: tags removed, entities decoded. */
 export function plain(call: FakeCall): string {
   const html = String(call.params.text ?? call.params.caption ?? '');
-  if (call.params.parse_mode !== 'HTML') return html;
-  return html
-    .replace(/<[^>]+>/g, '')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&amp;', '&');
+  return call.params.parse_mode === 'HTML' ? stripTags(html) : html;
 }
 
 export type AdminHarness = Awaited<ReturnType<typeof startAdminBot>>;

@@ -18,6 +18,7 @@ import {
   ask,
   cancelled,
   commit,
+  askConfirm,
   runSteps,
   stepKeyboard,
   waitAnswer,
@@ -152,14 +153,7 @@ export function apiKeyConversation(deps: AdminDeps) {
           hour: draft.perHour,
           days: draft.days > 0 ? draft.days : ctx.t('admin-never'),
         });
-        const answer = await ask(
-          conversation,
-          ctx,
-          summary,
-          { back: true, ok: ctx.t('admin-btn-create') },
-          (a): Parsed<true> =>
-            a.kind === 'ok' ? { ok: true, value: true } : { ok: false, error: ctx.t('admin-press-button') },
-        );
+        const answer = await askConfirm(conversation, ctx, summary, ctx.t('admin-btn-create'));
         if ('nav' in answer) return answer.nav;
         const outcome = await commit(conversation, ctx, deps, (): View => {
           const created = services.apiKeys.create(

@@ -102,6 +102,18 @@ export async function ask<T>(
   }
 }
 
+/** Shows a summary with Back and a confirm button; only the button moves on. */
+export function askConfirm(
+  conversation: AdminConversation,
+  ctx: ConversationContext,
+  summary: string,
+  okLabel: string,
+): Promise<{ nav: Nav } | { value: true }> {
+  return ask(conversation, ctx, summary, { back: true, ok: okLabel }, (a): Parsed<true> =>
+    a.kind === 'ok' ? { ok: true, value: true } : { ok: false, error: ctx.t('admin-press-button') },
+  );
+}
+
 /**
  * Runs steps in order; a step answers where to go: on, back, cancel or the index of a step
  * (to ask again for a value that turned out wrong). Back from the first step stays there.

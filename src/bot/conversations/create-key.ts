@@ -13,6 +13,7 @@ import {
   ask,
   cancelled,
   commit,
+  askConfirm,
   runSteps,
   telegramIdOf,
   type AdminConversation,
@@ -121,14 +122,7 @@ export function createKeyConversation(deps: AdminDeps) {
           days: draft.days > 0 ? formatNumber(draft.days) : ctx.t('admin-never'),
           owner,
         });
-        const answer = await ask(
-          conversation,
-          ctx,
-          summary,
-          { back: true, ok: ctx.t('admin-btn-create') },
-          (a): Parsed<true> =>
-            a.kind === 'ok' ? { ok: true, value: true } : { ok: false, error: ctx.t('admin-press-button') },
-        );
+        const answer = await askConfirm(conversation, ctx, summary, ctx.t('admin-btn-create'));
         if ('nav' in answer) return answer.nav;
         const outcome = await commit(
           conversation,
