@@ -141,7 +141,7 @@ export async function runHttpBench(): Promise<Row[]> {
         unit: 'req/s',
         baseline: base.rps,
         ratio: ours.rps / base.rps,
-        target: '≥ 0.25×',
+        target: '≥ 0.5×',
         note: 'baseline: bare Fastify route, same body from memory',
       },
       {
@@ -150,6 +150,7 @@ export async function runHttpBench(): Promise<Row[]> {
         unit: 'ms',
         baseline: base.p99,
         ratio: base.p99 / Math.max(ours.p99, 1),
+        target: '≤ 20 ms',
         note: 'ratio = baseline p99 / p99',
       },
     ];
@@ -168,6 +169,7 @@ export async function runHttpBench(): Promise<Row[]> {
         name: 'POST /api/v1/users (create + core apply)',
         value: create.rps,
         unit: 'users/s',
+        target: '≥ 1,000/s',
         note: `in-memory core; p99 ${create.p99} ms`,
       },
     ];
