@@ -116,5 +116,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
 }
 
-// Run only as the entry point, so tests can import startApp.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+// Run only as the entry point (`npm start`, or pm2, which sets pm_id and loads the script
+// from its own container), so tests can import startApp.
+const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isEntry || process.env.pm_id !== undefined) await main();
