@@ -159,9 +159,6 @@ language-set = Done! I will speak English with you from now on.
 language-btn-en = 🇬🇧 English
 language-btn-ru = 🇷🇺 Русский
 
-## Buy
-buy-soon = 💳 Payments inside the bot are coming soon. Until then, please ask the administrators to renew or extend your key.
-
 ## Support
 support-contact = 💬 Support: { $contact }
 
@@ -527,3 +524,137 @@ admin-alert-backup-failed = <b>The scheduled backup failed:</b> <code>{ $error }
 admin-alert-job-failed = <b>Job { $job } failed:</b> <code>{ $error }</code>
 admin-alert-error = <b>Bot error:</b> <code>{ $error }</code> (details in the logs)
 admin-alert-generic = <b>{ $type }</b> { $details }
+
+## Payments
+buy-title = 💳 <b>Buy or renew</b>
+buy-renews = Days are added to what is left on your key <b>{ $key }</b>.
+buy-makes-key = Once paid, you get a new key.
+buy-plan-line = • <b>{ $name }</b>: { $terms } — { $price }
+buy-pick-plan = Pick a plan:
+buy-none = 💳 Nothing is on sale right now. Please ask the administrators to renew or extend your key.
+buy-terms = { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }, { $traffic }
+buy-traffic-gb = { $gb } GB
+buy-traffic-unlimited = unlimited traffic
+buy-free = free
+buy-btn-trial = 🎁 { $name }
+buy-plan =
+    <b>{ $name }</b>: { $terms }
+    Price: { $price }
+buy-promo-line = 🎟 Promo code <b>{ $code }</b>: { $effect }
+buy-promo-percent = −{ $value }%
+buy-promo-fixed = −{ $value } ⭐
+buy-promo-days = +{ $value ->
+        [one] { $value } day
+       *[other] { $value } days
+    }
+buy-choose-method = How would you like to pay?
+buy-no-method = This plan cannot be paid for right now. Please ask the administrators.
+buy-btn-stars = ⭐ Telegram Stars
+buy-btn-cryptopay = 💎 Crypto Pay
+buy-btn-yookassa = 💳 YooKassa
+buy-btn-stripe = 💳 Card (Stripe)
+buy-btn-promo = 🎟 I have a promo code
+buy-btn-plans = « Plans
+buy-ask-promo = 🎟 Send your promo code in a message.
+buy-promo-unknown = 🎟 There is no such promo code. Check the spelling and try again.
+buy-promo-expired = 🎟 This promo code has expired.
+buy-promo-used-up = 🎟 This promo code has been used up.
+buy-invoice-description = VPN access: { $terms }.
+buy-link = 🧾 Order #{ $order }: <b>{ $name }</b> for { $price }. Pay with the button below; your key is updated as soon as the payment is confirmed.
+buy-btn-pay = 💳 Pay { $price }
+buy-provider-failed = 😔 The payment service is not answering right now. Please try again later or pay with Telegram Stars.
+buy-plan-unavailable = This plan is no longer sold. Please pick another one: /buy
+buy-trial-used = 🎁 You have had your trial already. Please pick a paid plan.
+buy-trial-started = 🎁 Your trial has started! The details come in the next message.
+pay-refused-not-found = This order no longer exists. Please start again with /buy.
+pay-refused-paid = This order has been paid already.
+pay-refused-amount = The price has changed. Please start again with /buy.
+pay-refused-plan = This plan is no longer sold. Please pick another one with /buy.
+pay-refused-not-yours = This invoice was made for someone else. Please use /buy.
+notice-purchased = ✅ Payment received, thank you! Here is your new key.
+notice-trial = 🎁 Your trial key is ready. Enjoy!
+notice-refunded = ↩️ Your payment of { $amount } (order #{ $order }) was refunded. What it added to key <b>{ $key }</b> was taken back.
+
+## Admin payments
+admin-btn-payments = 💳 Plans & payments
+admin-plans-title = 💳 <b>Plans</b>: { $total }
+admin-plans-none = No plans yet: /buy tells people nothing is on sale.
+admin-plan-line = #{ $id } <b>{ $name }</b> · { $days } d · { $traffic } · { $price } · { $state }
+admin-plan-on = on sale
+admin-plan-off = ⏸ not sold
+admin-plan-trial = free trial, once per person
+admin-btn-plan = #{ $id } { $name }
+admin-btn-new-plan = ➕ New plan
+admin-btn-promos = 🎟 Promo codes
+admin-btn-orders = 🧾 Orders
+admin-btn-plans = « Plans
+admin-plan-card =
+    💳 Plan #{ $id } <b>{ $name }</b> · { $state }
+    Days: { $days } · traffic: { $traffic }
+    Price: { $price }
+admin-btn-plan-off = ⏸ Stop selling
+admin-btn-plan-on = ▶️ Sell again
+admin-btn-plan-price = 💰 Edit price
+admin-ask-plan-name =
+    💳 <b>New plan</b> (1/5)
+    Its name, as buyers will see it (for example "Month"):
+admin-bad-plan-name = Send a name of 1–32 characters.
+admin-ask-plan-days = (2/5) How many days does it give?
+admin-bad-plan-days = Send a whole number of days from 1 to 3650.
+admin-ask-plan-gb = (3/5) How many GB of traffic does it add? (0 = unlimited)
+admin-bad-plan-gb = Send a whole number of GB, 0 or more.
+admin-ask-plan-price = (4/5) Price in Telegram Stars, then other currencies if you sell through Crypto Pay, YooKassa or Stripe: for example <code>100</code> or <code>100, RUB 199.00, USD 2.99</code>. 0 makes the plan a free trial, given once per person.
+admin-ask-plan-new-price = New price of <b>{ $name }</b> (now: { $price }). Stars first, then other currencies: for example <code>100, RUB 199.00</code>. 0 makes it a free trial.
+admin-bad-plan-price = Send a whole number of Stars from 0 to 10000, then optionally prices like <code>RUB 199.00</code>, separated by commas.
+admin-plan-summary =
+    (5/5) Create this plan?
+    Name: <b>{ $name }</b>
+    Days: { $days }
+    Traffic: { $traffic }
+    Price: { $price }
+admin-done-plan-created = ✅ Plan created.
+admin-done-plan-price = ✅ Price changed.
+admin-promos-title = 🎟 <b>Promo codes</b>: { $total }
+admin-promos-none = No promo codes yet.
+admin-promo-line = <code>{ $code }</code> · { $effect } · used { $uses } of { $max } · expires: { $expires }
+admin-promo-percent = −{ $value }%
+admin-promo-fixed = −{ $value } ⭐
+admin-promo-days = +{ $value } d
+admin-btn-new-promo = ➕ New promo code
+admin-ask-promo-code =
+    🎟 <b>New promo code</b> (1/6)
+    The code people type: 3–32 letters, digits, _ or -
+admin-bad-promo-code = A code is 3–32 letters, digits, _ or -
+admin-ask-promo-kind = (2/6) What does it give?
+admin-promo-kind-percent = % off
+admin-promo-kind-fixed = Stars off
+admin-promo-kind-days = Extra days
+admin-ask-promo-percent = (3/6) How many percent off? (1–100)
+admin-ask-promo-fixed = (3/6) How many Stars off? (Card and crypto payments get the same number off in cents or kopecks.)
+admin-ask-promo-days = (3/6) How many extra days?
+admin-bad-promo-number = Send a whole number from { $min } to { $max }.
+admin-ask-promo-uses = (4/6) How many times may it be used? (Skip: no limit)
+admin-ask-promo-valid = (5/6) Valid for how many days? (Skip: no expiry)
+admin-promo-summary =
+    (6/6) Create this promo code?
+    Code: <code>{ $code }</code>
+    Gives: { $effect }
+    Uses: { $max }
+    Days: { $days }
+admin-done-promo-created = ✅ Promo code created.
+admin-orders-title = 🧾 <b>Latest orders</b>
+admin-orders-none = No orders yet.
+admin-order-line = #{ $id } · { $date } · { $person } · { $plan } · { $amount } · { $provider } · { $state }
+admin-order-created = not paid
+admin-order-paid = paid
+admin-order-applied = ✅ paid
+admin-order-failed = failed
+admin-order-refunded = ↩️ refunded
+admin-btn-refund = ↩️ Refund #{ $id }
+admin-confirm-refund = Refund order #{ $id }: { $amount } to { $person }? The Stars go back to them, and what the order added to key <b>{ $key }</b> is taken back.
+admin-refund-not-refundable = Only paid Telegram Stars orders can be refunded here.
+admin-refund-failed = Telegram refused the refund: { $error }
+admin-done-refunded = Refunded.

@@ -166,9 +166,6 @@ language-set = Готово! Теперь я говорю с вами по-ру�
 language-btn-en = 🇬🇧 English
 language-btn-ru = 🇷🇺 Русский
 
-## Buy
-buy-soon = 💳 Оплата прямо в боте скоро появится. А пока, чтобы продлить ключ, напишите администраторам.
-
 ## Support
 support-contact = 💬 Поддержка: { $contact }
 
@@ -536,3 +533,139 @@ admin-alert-backup-failed = <b>Плановая резервная копия н
 admin-alert-job-failed = <b>Задача { $job } завершилась с ошибкой:</b> <code>{ $error }</code>
 admin-alert-error = <b>Ошибка в боте:</b> <code>{ $error }</code> (подробности в логах)
 admin-alert-generic = <b>{ $type }</b> { $details }
+
+## Payments
+buy-title = 💳 <b>Покупка и продление</b>
+buy-renews = Дни добавятся к оставшемуся сроку ключа <b>{ $key }</b>.
+buy-makes-key = После оплаты вы получите новый ключ.
+buy-plan-line = • <b>{ $name }</b>: { $terms } — { $price }
+buy-pick-plan = Выберите тариф:
+buy-none = 💳 Сейчас ничего не продаётся. Чтобы продлить ключ, напишите администраторам.
+buy-terms = { $days ->
+        [one] { $days } день
+        [few] { $days } дня
+       *[many] { $days } дней
+    }, { $traffic }
+buy-traffic-gb = { $gb } ГБ
+buy-traffic-unlimited = трафик без ограничений
+buy-free = бесплатно
+buy-btn-trial = 🎁 { $name }
+buy-plan =
+    <b>{ $name }</b>: { $terms }
+    Цена: { $price }
+buy-promo-line = 🎟 Промокод <b>{ $code }</b>: { $effect }
+buy-promo-percent = −{ $value }%
+buy-promo-fixed = −{ $value } ⭐
+buy-promo-days = +{ $value ->
+        [one] { $value } день
+        [few] { $value } дня
+       *[many] { $value } дней
+    }
+buy-choose-method = Как хотите оплатить?
+buy-no-method = Этот тариф сейчас нельзя оплатить. Напишите, пожалуйста, администраторам.
+buy-btn-stars = ⭐ Telegram Stars
+buy-btn-cryptopay = 💎 Crypto Pay
+buy-btn-yookassa = 💳 ЮKassa
+buy-btn-stripe = 💳 Карта (Stripe)
+buy-btn-promo = 🎟 У меня есть промокод
+buy-btn-plans = « Тарифы
+buy-ask-promo = 🎟 Пришлите промокод сообщением.
+buy-promo-unknown = 🎟 Такого промокода нет. Проверьте написание и попробуйте ещё раз.
+buy-promo-expired = 🎟 Срок действия этого промокода истёк.
+buy-promo-used-up = 🎟 Этот промокод уже исчерпан.
+buy-invoice-description = Доступ к VPN: { $terms }.
+buy-link = 🧾 Заказ №{ $order }: <b>{ $name }</b> за { $price }. Оплатите по кнопке ниже — ключ обновится, как только платёж подтвердится.
+buy-btn-pay = 💳 Оплатить { $price }
+buy-provider-failed = 😔 Платёжный сервис сейчас не отвечает. Попробуйте позже или оплатите через Telegram Stars.
+buy-plan-unavailable = Этот тариф больше не продаётся. Выберите другой: /buy
+buy-trial-used = 🎁 Пробный период у вас уже был. Выберите, пожалуйста, платный тариф.
+buy-trial-started = 🎁 Пробный период начался! Подробности — в следующем сообщении.
+pay-refused-not-found = Этого заказа больше нет. Начните заново: /buy.
+pay-refused-paid = Этот заказ уже оплачен.
+pay-refused-amount = Цена изменилась. Начните заново: /buy.
+pay-refused-plan = Этот тариф больше не продаётся. Выберите другой: /buy.
+pay-refused-not-yours = Этот счёт выставлен другому человеку. Воспользуйтесь /buy.
+notice-purchased = ✅ Оплата получена, спасибо! Вот ваш новый ключ.
+notice-trial = 🎁 Ваш пробный ключ готов. Пользуйтесь на здоровье!
+notice-refunded = ↩️ Ваш платёж на { $amount } (заказ №{ $order }) возвращён. То, что он добавил ключу <b>{ $key }</b>, снято.
+
+## Admin payments
+admin-btn-payments = 💳 Тарифы и оплата
+admin-plans-title = 💳 <b>Тарифы</b>: { $total }
+admin-plans-none = Тарифов пока нет: /buy отвечает, что ничего не продаётся.
+admin-plan-line = #{ $id } <b>{ $name }</b> · { $days } дн. · { $traffic } · { $price } · { $state }
+admin-plan-on = продаётся
+admin-plan-off = ⏸ не продаётся
+admin-plan-trial = бесплатный пробный, один раз на человека
+admin-btn-plan = #{ $id } { $name }
+admin-btn-new-plan = ➕ Новый тариф
+admin-btn-promos = 🎟 Промокоды
+admin-btn-orders = 🧾 Заказы
+admin-btn-plans = « Тарифы
+admin-plan-card =
+    💳 Тариф #{ $id } <b>{ $name }</b> · { $state }
+    Дней: { $days } · трафик: { $traffic }
+    Цена: { $price }
+admin-btn-plan-off = ⏸ Снять с продажи
+admin-btn-plan-on = ▶️ Вернуть в продажу
+admin-btn-plan-price = 💰 Изменить цену
+admin-ask-plan-name =
+    💳 <b>Новый тариф</b> (1/5)
+    Название, которое увидят покупатели (например, «Месяц»):
+admin-bad-plan-name = Пришлите название длиной от 1 до 32 символов.
+admin-ask-plan-days = (2/5) Сколько дней даёт тариф?
+admin-bad-plan-days = Пришлите целое число дней от 1 до 3650.
+admin-ask-plan-gb = (3/5) Сколько ГБ трафика он добавляет? (0 — без ограничений)
+admin-bad-plan-gb = Пришлите целое число ГБ, 0 или больше.
+admin-ask-plan-price = (4/5) Цена в Telegram Stars, а за ней — в других валютах, если продаёте через Crypto Pay, ЮKassa или Stripe: например, <code>100</code> или <code>100, RUB 199.00, USD 2.99</code>. 0 делает тариф бесплатным пробным — один раз на человека.
+admin-ask-plan-new-price = Новая цена тарифа <b>{ $name }</b> (сейчас: { $price }). Сначала Stars, затем другие валюты: например, <code>100, RUB 199.00</code>. 0 — бесплатный пробный.
+admin-bad-plan-price = Пришлите целое число Stars от 0 до 10000, а за ним, если нужно, цены вроде <code>RUB 199.00</code> через запятую.
+admin-plan-summary =
+    (5/5) Создать такой тариф?
+    Название: <b>{ $name }</b>
+    Дней: { $days }
+    Трафик: { $traffic }
+    Цена: { $price }
+admin-done-plan-created = ✅ Тариф создан.
+admin-done-plan-price = ✅ Цена изменена.
+admin-promos-title = 🎟 <b>Промокоды</b>: { $total }
+admin-promos-none = Промокодов пока нет.
+admin-promo-line = <code>{ $code }</code> · { $effect } · использован { $uses } из { $max } · действует до: { $expires }
+admin-promo-percent = −{ $value }%
+admin-promo-fixed = −{ $value } ⭐
+admin-promo-days = +{ $value } дн.
+admin-btn-new-promo = ➕ Новый промокод
+admin-ask-promo-code =
+    🎟 <b>Новый промокод</b> (1/6)
+    Код, который будут вводить: 3–32 латинские буквы, цифры, _ или -
+admin-bad-promo-code = Код — это 3–32 латинские буквы, цифры, _ или -
+admin-ask-promo-kind = (2/6) Что он даёт?
+admin-promo-kind-percent = Скидку в %
+admin-promo-kind-fixed = Скидку в Stars
+admin-promo-kind-days = Дополнительные дни
+admin-ask-promo-percent = (3/6) Скидка в процентах? (1–100)
+admin-ask-promo-fixed = (3/6) Сколько Stars скинуть? (При оплате картой или криптовалютой скидка — то же число копеек или центов.)
+admin-ask-promo-days = (3/6) Сколько дней добавить?
+admin-bad-promo-number = Пришлите целое число от { $min } до { $max }.
+admin-ask-promo-uses = (4/6) Сколько раз его можно использовать? (Пропустить — без ограничений)
+admin-ask-promo-valid = (5/6) Сколько дней он действует? (Пропустить — бессрочно)
+admin-promo-summary =
+    (6/6) Создать такой промокод?
+    Код: <code>{ $code }</code>
+    Даёт: { $effect }
+    Использований: { $max }
+    Дней: { $days }
+admin-done-promo-created = ✅ Промокод создан.
+admin-orders-title = 🧾 <b>Последние заказы</b>
+admin-orders-none = Заказов пока нет.
+admin-order-line = #{ $id } · { $date } · { $person } · { $plan } · { $amount } · { $provider } · { $state }
+admin-order-created = не оплачен
+admin-order-paid = оплачен
+admin-order-applied = ✅ оплачен
+admin-order-failed = ошибка
+admin-order-refunded = ↩️ возвращён
+admin-btn-refund = ↩️ Вернуть #{ $id }
+admin-confirm-refund = Вернуть заказ #{ $id }: { $amount } — { $person }? Stars вернутся покупателю, а то, что заказ добавил ключу <b>{ $key }</b>, будет снято.
+admin-refund-not-refundable = Здесь можно вернуть только оплаченные заказы в Telegram Stars.
+admin-refund-failed = Telegram не принял возврат: { $error }
+admin-done-refunded = Возвращено.

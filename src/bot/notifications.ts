@@ -14,6 +14,7 @@ import { ADMIN_KEY_REQUEST } from '../services/requests.service.ts';
 import type { BotContext } from './context.ts';
 import { pickLanguage } from './i18n.ts';
 import { sendKeyCard } from './render/key-card.ts';
+import { formatAmount } from './render/money.ts';
 import type { QrPhotos } from './render/qr-photo.ts';
 import { requestKeyboard, requestText } from './render/request.ts';
 import { escapeHtml, formatDate, HTML, supportLine, trFor, type Tr } from './render/text.ts';
@@ -123,6 +124,14 @@ export function createNotifier(bot: Bot<BotContext>, deps: NotifierDeps, limits?
           : tr.t('notice-renewed', { key });
       case 'approved':
         return tr.t('notice-approved');
+      case 'purchased':
+        return tr.t(payload.trial ? 'notice-trial' : 'notice-purchased');
+      case 'refunded':
+        return tr.t('notice-refunded', {
+          key,
+          order: Number(payload.order),
+          amount: formatAmount(Number(payload.amount), String(payload.currency)),
+        });
       case 'rejected':
         return [tr.t('notice-rejected'), ...supportLine(tr, services)].join('\n');
       default:
@@ -141,8 +150,9 @@ export function createNotifier(bot: Bot<BotContext>, deps: NotifierDeps, limits?
       deps.logger.warn({ notice: payload.notice }, 'owner notice of an unknown kind dropped');
       return;
     }
-    // An approved request arrives as the key card itself, with the news on top.
-    const key = payload.notice === 'approved' ? services.keys.find(String(payload.key)) : undefined;
+    // An approved request or a bought key arrives as the key card itself, with the news on top.
+    const withCard = payload.notice === 'approved' || payload.notice === 'purchased';
+    const key = withCard ? services.keys.find(String(payload.key)) : undefined;
     await send(chatId, () =>
       key && key.ownerTelegramId === chatId
         ? sendKeyCard(bot.api, chatId, key, tr, deps, text)

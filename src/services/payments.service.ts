@@ -11,7 +11,7 @@ import type { AdminsService } from './admins.service.ts';
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
-import { GB, type KeysService } from './keys.service.ts';
+import { GB, OWNER_NOTICE, type KeysService } from './keys.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 
 export type Plan = typeof plans.$inferSelect;
@@ -389,6 +389,14 @@ export function createPaymentsService(deps: {
             .where(eq(telegramUsers.id, telegramId))
             .run();
         }
+        // A renewal is told to the owner by keys.renew; a key this payment made is told here.
+        if (created && telegramId !== null) {
+          outbox.enqueue(
+            OWNER_NOTICE,
+            { telegramId, notice: 'purchased', key: key.name, trial: orderData.trial === true },
+            tx,
+          );
+        }
         events.record(
           {
             type: 'payment.succeeded',
@@ -493,8 +501,41 @@ export function createPaymentsService(deps: {
           },
           tx,
         );
+        if (row.telegramId !== null) {
+          outbox.enqueue(
+            OWNER_NOTICE,
+            {
+              telegramId: row.telegramId,
+              notice: 'refunded',
+              key: key?.name ?? null,
+              order: row.id,
+              amount: row.amount,
+              currency: row.currency,
+            },
+            tx,
+          );
+        }
         return row;
       });
+    },
+
+    /** The newest orders of everyone (the admins' list). */
+    recentOrders(limit = 10): Order[] {
+      return db
+        .select()
+        .from(orders)
+        .orderBy(sql`${orders.id} DESC`)
+        .limit(limit)
+        .all();
+    },
+
+    /** Every promo code, newest first. */
+    listPromos(): PromoCode[] {
+      return db
+        .select()
+        .from(promoCodes)
+        .orderBy(sql`${promoCodes.id} DESC`)
+        .all();
     },
 
     /** Orders of one person, newest first. */

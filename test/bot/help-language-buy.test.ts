@@ -48,9 +48,7 @@ describe('/help, /lang and /buy', () => {
 
     t.fake.sendCommand(ann, '/buy');
     const buy = await t.fake.waitForReply(ann.id);
-    expect(buy.params.text).toMatch(
-      /^💳 Оплата прямо в боте скоро появится[\s\S]*Поддержка: @xkeeper_support/,
-    );
+    expect(buy.params.text).toMatch(/^💳 Сейчас ничего не продаётся[\s\S]*Поддержка: @xkeeper_support/);
 
     t.fake.sendCommand(ann, '/lang');
     await t.fake.waitForReply(ann.id);

@@ -76,7 +76,7 @@ describe('the main menu and invite links', () => {
     expect(t.services.keys.ownedBy(eve.id).map((k) => k.name)).toEqual(['eve']);
     expect((await menuPress('🔑 My keys')).caption).toMatch(/^🔑 eve · 🟢 active/);
     expect((await menuPress('📊 Traffic')).caption).toMatch(/^📊 eve[\s\S]*Today: 0 kB/);
-    expect((await menuPress('💳 Buy / renew')).text).toMatch(/Payments inside the bot are coming soon/);
+    expect((await menuPress('💳 Buy / renew')).text).toMatch(/^💳 Nothing is on sale right now/);
     expect((await menuPress('❓ Help')).text).toMatch(/^How to connect/);
     expect((await menuPress('🌐 Language')).text).toBe('Choose your language:');
     expect((await menuPress('🇷🇺 Русский')).text).toBe('Готово! Теперь я говорю с вами по-русски.');

@@ -73,7 +73,8 @@ export async function waitAnswer(
       continue;
     }
     const message = ctx.message;
-    if (!message) await conversation.skip({ next: true });
+    // A payment is never an answer: it goes on to be applied.
+    if (!message || message.successful_payment) await conversation.skip({ next: true });
     const text = message?.text ?? message?.caption;
     // A command leaves the dialog: the admin changed their mind.
     if (message?.text?.startsWith('/')) await conversation.halt({ next: true });

@@ -5,6 +5,8 @@ export const CREATE_KEY = 'admin-create-key';
 export const BROADCAST = 'admin-broadcast';
 export const API_KEY = 'admin-api-key';
 export const INPUT = 'admin-input';
+export const PLAN = 'admin-plan';
+export const PROMO = 'admin-promo';
 
 /** What the one-value dialog ({@link INPUT}) asks for. */
 export type InputRequest =

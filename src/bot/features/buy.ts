@@ -1,17 +1,360 @@
-/** `/buy`: payments are not in the bot yet; says so and how to renew meanwhile. */
-import { Composer } from 'grammy';
-import type { BotContext, FeatureDeps } from '../context.ts';
-import { HTML, supportLine, trOf } from '../render/text.ts';
+/**
+ * `/buy` and the main menu's Buy / renew: plans → payment method → optional promo code →
+ * a Telegram Stars invoice or a provider's payment link; a trial plan is given at once.
+ * Stars payments are settled here: the pre-checkout query is checked against the order and
+ * a successful payment is applied exactly once. What a payment did reaches the buyer through
+ * the outbox, queued with the change (a new key's card, or "renewed until …"), so a repeated
+ * delivery changes nothing and says nothing.
+ */
+import { Composer, InlineKeyboard } from 'grammy';
+import { AppError, isAppError } from '../../services/errors.ts';
+import type { Plan, PromoCode } from '../../services/payments.service.ts';
+import {
+  configuredProviders,
+  createCryptoPayInvoice,
+  createStripeCheckout,
+  createYooKassaPayment,
+} from '../../services/payments/providers.ts';
+import type { BotContext } from '../context.ts';
+import { formatAmount, formatPrices, STARS } from '../render/money.ts';
+import { escapeHtml, HTML, ignoreNotModified, supportLine, trOf, type Tr } from '../render/text.ts';
+import type { UserDeps } from './keys.ts';
 
-/** The answer to "Buy / renew". */
-export async function sendBuy(ctx: BotContext, deps: FeatureDeps): Promise<void> {
-  const tr = await trOf(ctx);
-  await ctx.reply([tr.t('buy-soon'), ...supportLine(tr, deps.services)].join('\n\n'), HTML);
+/** Providers that pay through a link, in the order their buttons appear. */
+const LINK_PROVIDERS = {
+  cryptopay: createCryptoPayInvoice,
+  yookassa: createYooKassaPayment,
+  stripe: createStripeCheckout,
+} as const;
+type LinkProvider = keyof typeof LINK_PROVIDERS;
+type Method = 'stars' | LinkProvider;
+
+/** How long "send your promo code" waits for the code. */
+const PROMO_WAIT_MS = 10 * 60_000;
+/** The session's note that the next message is a promo code for a plan. */
+interface PromoWait {
+  plan: number;
+  until: number;
 }
 
-/** `/buy`. */
-export function createBuyFeature(deps: FeatureDeps) {
+const PROMO_RE = '([A-Za-z0-9_-]{3,32})';
+/** Invoice payloads name the order: `order:<id>`. */
+const PAYLOAD_RE = /^order:(\d{1,15})$/;
+
+/** Why a pre-checkout is refused (payableReason's words) → the buyer's message. */
+const PRE_CHECKOUT_REFUSALS: Record<string, string> = {
+  'order not found': 'pay-refused-not-found',
+  'order already paid': 'pay-refused-paid',
+  'amount changed': 'pay-refused-amount',
+  'plan no longer sold': 'pay-refused-plan',
+};
+
+/** A screen of this feature: HTML text and its buttons. */
+interface Screen {
+  text: string;
+  keyboard?: InlineKeyboard;
+}
+
+/** The first currency of a plan's fiat prices, which the link providers charge in. */
+function fiatPrice(plan: Plan): [currency: string, amount: number] | undefined {
+  return Object.entries(plan.prices)[0];
+}
+
+/** "30 days, 50 GB". */
+function planTerms(plan: Plan, tr: Tr): string {
+  const traffic = plan.trafficGb
+    ? tr.t('buy-traffic-gb', { gb: plan.trafficGb })
+    : tr.t('buy-traffic-unlimited');
+  return tr.t('buy-terms', { days: plan.days, traffic });
+}
+
+/** "100 ⭐ · 199.00 RUB", or "free" for a trial. */
+function planPrice(plan: Plan, tr: Tr): string {
+  return plan.isTrial ? tr.t('buy-free') : formatPrices(plan);
+}
+
+/** What a promo code does, e.g. "−20%". */
+function promoEffect(promo: PromoCode, tr: Tr): string {
+  return tr.t(`buy-promo-${promo.kind}`, { value: promo.value });
+}
+
+/** A promo code the service refused (PROMO_INVALID) → the reason, localized. */
+function promoRefusal(error: AppError, tr: Tr): string {
+  if (error.message.includes('expired')) return tr.t('buy-promo-expired');
+  if (error.message.includes('used up')) return tr.t('buy-promo-used-up');
+  return tr.t('buy-promo-unknown');
+}
+
+/** Known refusals of a purchase as plain text (it may go into a button's alert). */
+function refusalText(error: unknown, tr: Tr): string | undefined {
+  if (isAppError(error, 'PLAN_UNAVAILABLE') || isAppError(error, 'NOT_FOUND')) {
+    return tr.t('buy-plan-unavailable');
+  }
+  if (isAppError(error, 'TRIAL_USED')) return tr.t('buy-trial-used');
+  if (isAppError(error, 'PROMO_INVALID')) return promoRefusal(error, tr);
+  if (isAppError(error, 'PAYMENT_PROVIDER_FAILED')) return tr.t('buy-provider-failed');
+  return undefined;
+}
+
+/** Runs a step of the purchase; a known refusal is told (alert under a button, else a reply). */
+async function attempt(ctx: BotContext, tr: Tr, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    const text = refusalText(error, tr);
+    if (text === undefined) throw error;
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: true });
+    else await ctx.reply(text, HTML);
+  }
+}
+
+/** The order id an invoice payload names, or undefined. */
+function orderIdOf(payload: string): number | undefined {
+  const match = PAYLOAD_RE.exec(payload);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The answer to "Buy / renew": the plans this person may buy. */
+export async function sendBuy(ctx: BotContext, deps: UserDeps): Promise<void> {
+  const screen = plansScreen(ctx, deps, await trOf(ctx));
+  await ctx.reply(screen.text, { ...HTML, reply_markup: screen.keyboard });
+}
+
+/** Active plans, the trial only to people who never had it. */
+function plansScreen(ctx: BotContext, deps: UserDeps, tr: Tr): Screen {
+  const { services } = deps;
+  const trialUsed = Boolean(ctx.person?.trialUsedAt);
+  const plans = services.payments.listPlans({ activeOnly: true }).filter((p) => !(p.isTrial && trialUsed));
+  if (plans.length === 0) return { text: [tr.t('buy-none'), ...supportLine(tr, services)].join('\n\n') };
+  const key = services.keys.ownedBy(ctx.from!.id)[0];
+  const keyboard = new InlineKeyboard();
+  for (const plan of plans) {
+    keyboard
+      .text(plan.isTrial ? tr.t('buy-btn-trial', { name: plan.name }) : plan.name, `buy:p:${plan.id}`)
+      .row();
+  }
+  const lines = plans.map((plan) =>
+    tr.t('buy-plan-line', {
+      name: escapeHtml(plan.name),
+      terms: planTerms(plan, tr),
+      price: planPrice(plan, tr),
+    }),
+  );
+  return {
+    text: [
+      tr.t('buy-title'),
+      key ? tr.t('buy-renews', { key: escapeHtml(key.name) }) : tr.t('buy-makes-key'),
+      '',
+      ...lines,
+      '',
+      tr.t('buy-pick-plan'),
+    ].join('\n'),
+    keyboard,
+  };
+}
+
+/** The ways this plan can be paid: Stars, and each configured provider when it has a fiat price. */
+function methodsOf(plan: Plan, deps: UserDeps): Method[] {
+  const configured = configuredProviders(deps.config);
+  const links = fiatPrice(plan)
+    ? (Object.keys(LINK_PROVIDERS) as LinkProvider[]).filter((p) => configured[p])
+    : [];
+  return [...(plan.priceStars != null ? (['stars'] as const) : []), ...links];
+}
+
+/** A plan with its price, the promo code given, and a button per payment method. */
+function planScreen(
+  plan: Plan,
+  promo: PromoCode | undefined,
+  deps: UserDeps,
+  tr: Tr,
+  notice?: string,
+): Screen {
+  const methods = methodsOf(plan, deps);
+  const suffix = promo ? `:${promo.code}` : '';
+  const keyboard = new InlineKeyboard();
+  for (const method of methods)
+    keyboard.text(tr.t(`buy-btn-${method}`), `buy:pay:${plan.id}:${method}${suffix}`).row();
+  if (methods.length > 0) keyboard.text(tr.t('buy-btn-promo'), `buy:promo:${plan.id}`).row();
+  keyboard.text(tr.t('buy-btn-plans'), 'buy:list');
+  const text = [
+    ...(notice ? [notice, ''] : []),
+    tr.t('buy-plan', { name: escapeHtml(plan.name), terms: planTerms(plan, tr), price: planPrice(plan, tr) }),
+    ...(promo
+      ? [tr.t('buy-promo-line', { code: escapeHtml(promo.code), effect: promoEffect(promo, tr) })]
+      : []),
+    '',
+    tr.t(methods.length > 0 ? 'buy-choose-method' : 'buy-no-method'),
+  ].join('\n');
+  return { text, keyboard };
+}
+
+/** `/buy`, the purchase buttons (`buy:…`), the promo code message, and Stars settlement. */
+export function createBuyFeature(deps: UserDeps) {
+  const { services, config } = deps;
+  const { payments } = services;
   const feature = new Composer<BotContext>();
-  feature.chatType('private').command('buy', (ctx) => sendBuy(ctx, deps));
+  const privateChats = feature.chatType('private');
+
+  /** A plan on sale, or PLAN_UNAVAILABLE. */
+  function planOnSale(id: number): Plan {
+    const plan = payments.getPlan(id);
+    if (!plan.active) throw new AppError('PLAN_UNAVAILABLE', 'this plan is no longer sold');
+    return plan;
+  }
+
+  /** Shows a screen in place of the message whose button was pressed. */
+  const edit = (ctx: BotContext, screen: Screen) =>
+    ignoreNotModified(ctx.editMessageText(screen.text, { ...HTML, reply_markup: screen.keyboard }));
+
+  privateChats.command('buy', (ctx) => sendBuy(ctx, deps));
+
+  privateChats.callbackQuery('buy:list', async (ctx) => {
+    await edit(ctx, plansScreen(ctx, deps, await trOf(ctx)));
+    await ctx.answerCallbackQuery();
+  });
+
+  privateChats.callbackQuery(new RegExp(`^buy:p:(\\d{1,9})(?::${PROMO_RE})?$`), async (ctx) => {
+    const tr = await trOf(ctx);
+    await attempt(ctx, tr, async () => {
+      const plan = planOnSale(Number(ctx.match[1]));
+      if (!plan.isTrial) {
+        const promo = ctx.match[2] ? payments.checkPromo(ctx.match[2]) : undefined;
+        await edit(ctx, planScreen(plan, promo, deps, tr));
+        await ctx.answerCallbackQuery();
+        return;
+      }
+      // A trial is free: given at once; its key card (or "renewed") comes through the outbox.
+      const order = payments.createOrder({
+        telegramId: ctx.from.id,
+        planId: plan.id,
+        provider: 'stars',
+        currency: STARS,
+      });
+      await payments.apply({
+        provider: 'stars',
+        providerPaymentId: `trial:${order.id}`,
+        orderId: order.id,
+        amount: order.amount,
+        currency: STARS,
+        actor: `tg:${ctx.from.id}`,
+      });
+      await edit(ctx, { text: tr.t('buy-trial-started') });
+      await ctx.answerCallbackQuery();
+    });
+  });
+
+  privateChats.callbackQuery(/^buy:promo:(\d{1,9})$/, async (ctx) => {
+    const wait: PromoWait = {
+      plan: Number(ctx.match[1]),
+      until: services.clock.now().getTime() + PROMO_WAIT_MS,
+    };
+    ctx.session.buyPromo = wait;
+    await ctx.reply(ctx.t('buy-ask-promo'), HTML);
+    await ctx.answerCallbackQuery();
+  });
+
+  // The message after "I have a promo code": the plan again, with the code or the reason it fails.
+  privateChats.on('message:text', async (ctx, next) => {
+    const wait = ctx.session.buyPromo as PromoWait | undefined;
+    if (!wait || ctx.message.text.startsWith('/')) return next();
+    delete ctx.session.buyPromo;
+    if (wait.until < services.clock.now().getTime()) return next();
+    const tr = await trOf(ctx);
+    await attempt(ctx, tr, async () => {
+      const plan = planOnSale(wait.plan);
+      let promo: PromoCode | undefined;
+      let notice: string | undefined;
+      try {
+        promo = payments.checkPromo(ctx.message.text.trim());
+      } catch (error) {
+        if (!isAppError(error, 'PROMO_INVALID')) throw error;
+        notice = promoRefusal(error, tr);
+      }
+      const screen = planScreen(plan, promo, deps, tr, notice);
+      await ctx.reply(screen.text, { ...HTML, reply_markup: screen.keyboard });
+    });
+  });
+
+  privateChats.callbackQuery(
+    new RegExp(`^buy:pay:(\\d{1,9}):(stars|cryptopay|yookassa|stripe)(?::${PROMO_RE})?$`),
+    async (ctx) => {
+      const tr = await trOf(ctx);
+      const method = ctx.match[2] as Method;
+      await attempt(ctx, tr, async () => {
+        const plan = planOnSale(Number(ctx.match[1]));
+        const description = tr.t('buy-invoice-description', { terms: planTerms(plan, tr) });
+        const fiat = fiatPrice(plan);
+        if (method !== 'stars' && (!fiat || !configuredProviders(config)[method])) {
+          throw new AppError('PLAN_UNAVAILABLE', `${method} cannot take this plan`);
+        }
+        const order = payments.createOrder({
+          telegramId: ctx.from.id,
+          planId: plan.id,
+          provider: method,
+          currency: method === 'stars' ? STARS : fiat![0],
+          promoCode: ctx.match[3] ?? null,
+        });
+        if (method === 'stars') {
+          await ctx.replyWithInvoice(
+            plan.name,
+            description,
+            `order:${order.id}`,
+            STARS,
+            [{ label: plan.name, amount: order.amount }],
+            { provider_token: '' },
+          );
+        } else {
+          const link = await LINK_PROVIDERS[method](config, {
+            orderId: order.id,
+            amount: order.amount,
+            currency: order.currency,
+            description: `${plan.name}: ${description}`,
+            returnUrl: `https://t.me/${ctx.me.username}`,
+          });
+          const price = formatAmount(order.amount, order.currency);
+          await ctx.reply(tr.t('buy-link', { order: order.id, name: escapeHtml(plan.name), price }), {
+            ...HTML,
+            reply_markup: new InlineKeyboard().url(tr.t('buy-btn-pay', { price }), link.url),
+          });
+        }
+        await ctx.answerCallbackQuery();
+      });
+    },
+  );
+
+  // Telegram waits 10 s for this answer: only local reads happen before it.
+  feature.on('pre_checkout_query', async (ctx) => {
+    const query = ctx.preCheckoutQuery;
+    const orderId = orderIdOf(query.invoice_payload);
+    let refusal: string | undefined;
+    if (orderId === undefined) refusal = 'pay-refused-not-found';
+    else {
+      const reason = payments.payableReason(orderId, query.total_amount, query.currency);
+      if (reason !== null) refusal = PRE_CHECKOUT_REFUSALS[reason] ?? 'pay-refused-not-found';
+      else if (payments.getOrder(orderId).telegramId !== query.from.id) refusal = 'pay-refused-not-yours';
+    }
+    if (refusal === undefined) await ctx.answerPreCheckoutQuery(true);
+    else await ctx.answerPreCheckoutQuery(false, { error_message: ctx.t(refusal) });
+  });
+
+  feature.on('message:successful_payment', async (ctx) => {
+    const payment = ctx.message.successful_payment;
+    const orderId = orderIdOf(payment.invoice_payload);
+    if (orderId === undefined || payment.currency !== STARS) {
+      // The money is taken but names no order of ours: the error boundary alerts the admins.
+      throw new Error(`a payment with an unknown payload: ${payment.invoice_payload.slice(0, 64)}`);
+    }
+    const result = await payments.apply({
+      provider: 'stars',
+      providerPaymentId: payment.telegram_payment_charge_id,
+      orderId,
+      amount: payment.total_amount,
+      currency: STARS,
+      actor: `tg:${ctx.from.id}`,
+    });
+    ctx.log.info({ order: orderId, status: result.status }, 'Stars payment');
+  });
+
   return feature;
 }

@@ -9,8 +9,9 @@ import { Composer } from 'grammy';
 import { apiKeyConversation } from '../../conversations/api-key.ts';
 import { broadcastConversation } from '../../conversations/broadcast.ts';
 import { createKeyConversation } from '../../conversations/create-key.ts';
-import { API_KEY, BROADCAST, CREATE_KEY, INPUT } from '../../conversations/ids.ts';
+import { API_KEY, BROADCAST, CREATE_KEY, INPUT, PLAN, PROMO } from '../../conversations/ids.ts';
 import { inputConversation } from '../../conversations/input.ts';
+import { planConversation, promoConversation } from '../../conversations/payments.ts';
 import type { BotContext, ConversationContext } from '../../context.ts';
 import { createAdminGuard, isAdminUpdate } from '../../middlewares/admin.ts';
 import { adminsFeature } from './admins.ts';
@@ -21,6 +22,7 @@ import { answerCallbacks, explainErrors, type AdminDeps } from './common.ts';
 import { eventsFeature } from './events.ts';
 import { keysFeature } from './keys.ts';
 import { menuFeature } from './menu.ts';
+import { paymentsFeature } from './payments.ts';
 import { requestsFeature } from './requests.ts';
 import { settingsFeature } from './settings.ts';
 import { statusFeature } from './status.ts';
@@ -42,6 +44,8 @@ export function adminFeature(deps: AdminDeps): Composer<BotContext> {
     dialog(broadcastConversation(deps), BROADCAST),
     dialog(apiKeyConversation(deps), API_KEY),
     dialog(inputConversation(deps), INPUT),
+    dialog(planConversation(deps), PLAN),
+    dialog(promoConversation(deps), PROMO),
   );
 
   const guard = createAdminGuard(deps.services);
@@ -57,6 +61,7 @@ export function adminFeature(deps: AdminDeps): Composer<BotContext> {
     apiKeysFeature(deps),
     adminsFeature(deps, guard.requireOwner),
     settingsFeature(deps),
+    paymentsFeature(deps),
   );
   // A button of a dialog that is over, or of a screen that no longer applies.
   admin.on('callback_query:data', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('admin-button-expired') }));

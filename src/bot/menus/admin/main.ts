@@ -31,6 +31,8 @@ export function mainMenuView(ctx: Translator, data: MainMenuData): View {
     .row()
     .text(ctx.t('admin-btn-backups'), 'a:bk')
     .text(ctx.t('admin-btn-apikeys'), 'a:ak')
+    .row()
+    .text(ctx.t('admin-btn-payments'), 'a:pp')
     .row();
   if (data.role === 'owner') keyboard.text(ctx.t('admin-btn-admins'), 'a:ad');
   keyboard.text(ctx.t('admin-btn-settings'), 'a:se');

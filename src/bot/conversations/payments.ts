@@ -1,0 +1,313 @@
+/**
+ * The plan dialogs — a new plan (name → days → GB → price → confirm) or a new price for
+ * one — and the promo code dialog (code → kind → value → uses → days → confirm). Prices are
+ * typed as Stars, then other currencies: `100, RUB 199.00`; 0 Stars makes a free trial.
+ */
+import { PROMO_KINDS, type PromoKind } from '../../db/schema.ts';
+import type { ConversationContext } from '../context.ts';
+import { actorOf, parseNumber, type AdminDeps } from '../features/admin/common.ts';
+import {
+  adminPlanPrice,
+  adminPlanTraffic,
+  planCardView,
+  promoEffect,
+  promosView,
+} from '../features/admin/payments.ts';
+import { esc } from '../menus/admin/view.ts';
+import {
+  ask,
+  askConfirm,
+  cancelled,
+  commit,
+  runSteps,
+  type AdminConversation,
+  type Answer,
+  type Parsed,
+} from './common.ts';
+
+/** What the plan dialog is for: a new plan, or a new price for one. */
+export type PlanRequest = { kind: 'create' } | { kind: 'price'; planId: number };
+
+/** A plan's price as typed: Stars (null for a trial), other currencies in minor units. */
+interface Price {
+  priceStars: number | null;
+  prices: Record<string, number>;
+  isTrial: boolean;
+}
+type Input = Extract<Answer, { ctx: unknown }>;
+
+const textOf = (a: Input) => (a.kind === 'input' ? a.text?.trim() : undefined);
+
+const CURRENCY_PRICE_RE = /^([A-Za-z]{3,5})\s+(\d{1,9}(?:\.\d{1,2})?)$/;
+
+/**
+ * A typed price: whole Stars (0–10000), then `CUR 12.34` items, comma-separated; 0 Stars
+ * (alone) is a free trial. Undefined when it is not one.
+ */
+function parsePrice(text: string | undefined): Price | undefined {
+  const [first, ...rest] = (text ?? '').split(',').map((part) => part.trim());
+  const stars = parseNumber(first, { min: 0, max: 10_000, integer: true });
+  if (stars === undefined || (stars === 0 && rest.length > 0)) return undefined;
+  const prices: Record<string, number> = {};
+  for (const part of rest) {
+    const match = CURRENCY_PRICE_RE.exec(part);
+    const minor = match ? Math.round(Number(match[2]) * 100) : 0;
+    if (!match || minor <= 0) return undefined;
+    prices[match[1]!.toUpperCase()] = minor;
+  }
+  return { priceStars: stars || null, prices, isTrial: stars === 0 };
+}
+
+const VALUE_LIMITS: Record<PromoKind, { min: number; max: number }> = {
+  percent: { min: 1, max: 100 },
+  fixed: { min: 1, max: 1_000_000 },
+  days: { min: 1, max: 3650 },
+};
+
+export function planConversation(deps: AdminDeps) {
+  const { payments } = deps.services;
+
+  return async function planDialog(
+    conversation: AdminConversation,
+    ctx: ConversationContext,
+    request: PlanRequest,
+  ) {
+    const whole =
+      (range: { min: number; max: number }, error: string) =>
+      (a: Input): Parsed<number> => {
+        const value = parseNumber(textOf(a), { ...range, integer: true });
+        return value === undefined ? { ok: false, error: ctx.t(error) } : { ok: true, value };
+      };
+    const price = (a: Input): Parsed<Price> => {
+      const value = parsePrice(textOf(a));
+      return value ? { ok: true, value } : { ok: false, error: ctx.t('admin-bad-plan-price') };
+    };
+
+    if (request.kind === 'price') {
+      const plan = await conversation.external(() => {
+        const { id, name, isTrial, priceStars, prices } = payments.getPlan(request.planId);
+        return { id, name, isTrial, priceStars, prices };
+      });
+      const question = ctx.t('admin-ask-plan-new-price', {
+        name: esc(plan.name),
+        price: adminPlanPrice(ctx, plan),
+      });
+      const answer = await ask(conversation, ctx, question, {}, price);
+      if ('nav' in answer) return cancelled(ctx);
+      await commit(
+        conversation,
+        ctx,
+        deps,
+        () => planCardView(ctx, payments.updatePlan(plan.id, answer.value, actorOf(ctx))),
+        { done: ctx.t('admin-done-plan-price') },
+      );
+      return;
+    }
+
+    const draft = {
+      name: '',
+      days: 0,
+      trafficGb: 0,
+      price: { priceStars: null, prices: {}, isTrial: false } as Price,
+    };
+    const completed = await runSteps([
+      async () => {
+        const answer = await ask(conversation, ctx, ctx.t('admin-ask-plan-name'), {}, (a): Parsed<string> => {
+          const name = textOf(a);
+          return name && name.length <= 32
+            ? { ok: true, value: name }
+            : { ok: false, error: ctx.t('admin-bad-plan-name') };
+        });
+        if ('nav' in answer) return answer.nav;
+        draft.name = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-plan-days'),
+          { back: true, choices: [['7', '30', '90', '365'].map((d) => [d, d] as [string, string])] },
+          whole({ min: 1, max: 3650 }, 'admin-bad-plan-days'),
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.days = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-plan-gb'),
+          {
+            back: true,
+            choices: [
+              [
+                ...['50', '100', '500'].map((g) => [`${g} GB`, g] as [string, string]),
+                [ctx.t('admin-unlimited'), '0'],
+              ],
+            ],
+          },
+          whole({ min: 0, max: 1_000_000 }, 'admin-bad-plan-gb'),
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.trafficGb = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(conversation, ctx, ctx.t('admin-ask-plan-price'), { back: true }, price);
+        if ('nav' in answer) return answer.nav;
+        draft.price = answer.value;
+        return 'next';
+      },
+      async () => {
+        const summary = ctx.t('admin-plan-summary', {
+          name: esc(draft.name),
+          days: draft.days,
+          traffic: adminPlanTraffic(ctx, draft.trafficGb),
+          price: adminPlanPrice(ctx, draft.price),
+        });
+        const answer = await askConfirm(conversation, ctx, summary, ctx.t('admin-btn-create'));
+        if ('nav' in answer) return answer.nav;
+        const outcome = await commit(
+          conversation,
+          ctx,
+          deps,
+          () =>
+            planCardView(
+              ctx,
+              payments.createPlan(
+                { name: draft.name, days: draft.days, trafficGb: draft.trafficGb, ...draft.price },
+                actorOf(ctx),
+              ),
+            ),
+          { done: ctx.t('admin-done-plan-created') },
+        );
+        return outcome === 'failed' ? 'back' : outcome === 'refused' ? 'cancel' : 'next';
+      },
+    ]);
+    if (!completed) await cancelled(ctx);
+  };
+}
+
+export function promoConversation(deps: AdminDeps) {
+  const { payments, clock } = deps.services;
+
+  return async function promoDialog(conversation: AdminConversation, ctx: ConversationContext) {
+    const draft = {
+      code: '',
+      kind: 'percent' as PromoKind,
+      value: 0,
+      maxUses: null as number | null,
+      days: null as number | null,
+    };
+    const whole =
+      (range: { min: number; max: number }) =>
+      (a: Input): Parsed<number> => {
+        const value = parseNumber(textOf(a), { ...range, integer: true });
+        return value === undefined
+          ? { ok: false, error: ctx.t('admin-bad-promo-number', range) }
+          : { ok: true, value };
+      };
+
+    const completed = await runSteps([
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-promo-code'),
+          {},
+          (a): Parsed<string> => {
+            const code = textOf(a);
+            return code && /^[A-Za-z0-9_-]{3,32}$/.test(code)
+              ? { ok: true, value: code }
+              : { ok: false, error: ctx.t('admin-bad-promo-code') };
+          },
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.code = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-promo-kind'),
+          { back: true, choices: PROMO_KINDS.map((k) => [[ctx.t(`admin-promo-kind-${k}`), k]]) },
+          (a): Parsed<PromoKind> => {
+            const kind = PROMO_KINDS.find((k) => k === textOf(a));
+            return kind ? { ok: true, value: kind } : { ok: false, error: ctx.t('admin-press-button') };
+          },
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.kind = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t(`admin-ask-promo-${draft.kind}`),
+          { back: true },
+          whole(VALUE_LIMITS[draft.kind]),
+        );
+        if ('nav' in answer) return answer.nav;
+        draft.value = answer.value;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-promo-uses'),
+          { back: true, skip: true, choices: [['1', '10', '100'].map((n) => [n, n] as [string, string])] },
+          whole({ min: 1, max: 1_000_000 }),
+        );
+        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
+        draft.maxUses = 'value' in answer ? answer.value : null;
+        return 'next';
+      },
+      async () => {
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-promo-valid'),
+          { back: true, skip: true, choices: [['7', '30', '90'].map((d) => [d, d] as [string, string])] },
+          whole({ min: 1, max: 3650 }),
+        );
+        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
+        draft.days = 'value' in answer ? answer.value : null;
+        return 'next';
+      },
+      async () => {
+        const summary = ctx.t('admin-promo-summary', {
+          code: esc(draft.code),
+          effect: promoEffect(ctx, draft),
+          max: draft.maxUses ?? '∞',
+          days: draft.days ?? ctx.t('admin-never'),
+        });
+        const answer = await askConfirm(conversation, ctx, summary, ctx.t('admin-btn-create'));
+        if ('nav' in answer) return answer.nav;
+        const outcome = await commit(
+          conversation,
+          ctx,
+          deps,
+          () => {
+            const expireAt =
+              draft.days === null ? null : new Date(clock.now().getTime() + draft.days * 86_400_000);
+            payments.createPromo(
+              { code: draft.code, kind: draft.kind, value: draft.value, maxUses: draft.maxUses, expireAt },
+              actorOf(ctx),
+            );
+            return promosView(deps, ctx);
+          },
+          { done: ctx.t('admin-done-promo-created') },
+        );
+        // A failure here is most likely the code taken: ask for another.
+        if (outcome === 'failed') return 0;
+        return outcome === 'refused' ? 'cancel' : 'next';
+      },
+    ]);
+    if (!completed) await cancelled(ctx);
+  };
+}
