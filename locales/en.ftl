@@ -658,3 +658,21 @@ admin-confirm-refund = Refund order #{ $id }: { $amount } to { $person }? The St
 admin-refund-not-refundable = Only paid Telegram Stars orders can be refunded here.
 admin-refund-failed = Telegram refused the refund: { $error }
 admin-done-refunded = Refunded.
+
+## Commands
+command-start = Main menu
+command-keys = My keys
+command-new = Ask for a new key
+command-traffic = My traffic
+command-buy = Buy or renew
+command-lang = Language
+command-help = How to connect
+command-admin = Admin menu
+command-users = Find keys
+command-user = Show a key
+command-create = Create a key
+command-status = Server status
+command-events = Event log
+command-broadcast = Message everyone
+command-backup = Back up now
+command-apikeys = API keys

@@ -669,3 +669,21 @@ admin-confirm-refund = Вернуть заказ #{ $id }: { $amount } — { $pe
 admin-refund-not-refundable = Здесь можно вернуть только оплаченные заказы в Telegram Stars.
 admin-refund-failed = Telegram не принял возврат: { $error }
 admin-done-refunded = Возвращено.
+
+## Commands
+command-start = Главное меню
+command-keys = Мои ключи
+command-new = Запросить новый ключ
+command-traffic = Мой трафик
+command-buy = Купить или продлить
+command-lang = Язык
+command-help = Как подключиться
+command-admin = Меню администратора
+command-users = Найти ключи
+command-user = Показать ключ
+command-create = Создать ключ
+command-status = Состояние сервера
+command-events = Журнал событий
+command-broadcast = Рассылка всем
+command-backup = Резервная копия
+command-apikeys = API-ключи

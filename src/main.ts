@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { RunnerHandle } from '@grammyjs/runner';
+import { publishCommands } from './bot/commands.ts';
 import { ALLOWED_UPDATES, createBot, startPolling } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
@@ -77,6 +78,7 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
       logger.info({ username: bot.botInfo.username }, 'bot polling');
     }
 
+    await publishCommands(bot.api, services, logger);
     const jobs = startJobs({ services, logger });
     stoppers.push({ name: 'jobs', stop: () => jobs.stop() });
 
