@@ -21,7 +21,10 @@ function method(name: string, request: string, response: string): grpc.MethodDef
   };
 }
 
-/** A StatsService with two counters per user that grow on every read. */
+/**
+ * A StatsService with two counters per user that grow on every read. As in the cores, a
+ * query's pattern matches any part of a counter name.
+ */
 async function startSyntheticCore(users: number) {
   let tick = 0;
   const names = Array.from({ length: users }, (_, i) => `u${i}`);
@@ -33,12 +36,15 @@ async function startSyntheticCore(users: number) {
       GetSysStats: method('GetSysStats', 'SysStatsRequest', 'SysStatsResponse'),
     },
     {
-      QueryStats: (_call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) => {
+      QueryStats: (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) => {
         tick++;
+        const pattern = String(call.request.pattern ?? '');
         const stat: Array<{ name: string; value: number }> = [];
         for (const name of names) {
-          stat.push({ name: `user>>>${name}>>>traffic>>>uplink`, value: tick * 1000 });
-          stat.push({ name: `user>>>${name}>>>traffic>>>downlink`, value: tick * 5000 });
+          const uplink = `user>>>${name}>>>traffic>>>uplink`;
+          const downlink = `user>>>${name}>>>traffic>>>downlink`;
+          if (uplink.includes(pattern)) stat.push({ name: uplink, value: tick * 1000 });
+          if (downlink.includes(pattern)) stat.push({ name: downlink, value: tick * 5000 });
         }
         callback(null, { stat });
       },

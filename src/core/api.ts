@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { CoreUser } from './config.ts';
 import { VISION_FLOW, VLESS_TAG } from './config.ts';
 import { type FlavorName, supportsReality } from './flavor.ts';
-import { decode, methodDescriptor, type MethodDescriptor, typedMessage } from './proto/index.ts';
+import { decode, forEachStat, methodDescriptor, type MethodDescriptor, typedMessage } from './proto/index.ts';
 
 /** Outcome of adding or removing one user. */
 export type AlterResult = { ok: true } | { ok: false; reason: 'exists' | 'not_found'; message: string };
@@ -66,10 +66,6 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1_000,
 };
 
-interface StatMessage {
-  name: string;
-  value: number;
-}
 interface UserMessage {
   email: string;
   account: { type: string; value: Buffer } | null;
@@ -123,10 +119,12 @@ export class CoreApi {
     this.client.close();
   }
 
+  /** One unary call; `raw` leaves the answer as its bytes, for the caller to decode. */
   private call<T>(
     service: 'HandlerService' | 'StatsService',
     method: string,
     request: Record<string, unknown>,
+    raw = false,
   ): Promise<T> {
     const key = `${service}/${method}`;
     let descriptor = this.methods.get(key);
@@ -139,7 +137,7 @@ export class CoreApi {
       this.client.makeUnaryRequest(
         path,
         serialize,
-        deserialize,
+        raw ? (bytes: Buffer) => bytes : deserialize,
         request,
         { deadline: Date.now() + this.timeoutMs },
         (error, response) => {
@@ -192,11 +190,22 @@ export class CoreApi {
 
   /** Counters whose name contains `pattern`; `reset` zeroes them atomically. */
   async queryStats(pattern: string, reset = false): Promise<CoreStat[]> {
-    const response = await this.call<{ stat: StatMessage[] }>('StatsService', 'QueryStats', {
-      pattern,
-      reset,
-    });
-    return response.stat.map(({ name, value }) => ({ name, value }));
+    const stats: CoreStat[] = [];
+    await this.forEachStat(pattern, (name, value) => stats.push({ name, value }), reset);
+    return stats;
+  }
+
+  /**
+   * Like {@link queryStats}, but hands each counter to `visit` instead of building a list:
+   * at 100k users the answer holds 200k counters, and the collector keeps only a map of them.
+   */
+  async forEachStat(
+    pattern: string,
+    visit: (name: string, value: number) => void,
+    reset = false,
+  ): Promise<void> {
+    const bytes = await this.call<Buffer>('StatsService', 'QueryStats', { pattern, reset }, true);
+    forEachStat(bytes, visit);
   }
 
   /** Uptime and memory of the core. */

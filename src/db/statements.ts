@@ -29,14 +29,32 @@ export function chunkedStatement(sqlite: Database.Database, build: (rows: number
     return statement;
   };
   return {
-    /** Runs over `rows` (each a list of parameters), after `leading` parameters; returns changes. */
-    run(rows: readonly unknown[][], leading: unknown[] = []): number {
+    /**
+     * Rows streamed into the statement, `leading` parameters first in every run. Values go
+     * straight into one flat parameter array that runs each time it holds `chunk` rows, so
+     * a 100k-row write never holds 100k row arrays at once. `end()` runs the rest and
+     * returns the total of changes.
+     */
+    batch(leading: readonly unknown[] = []) {
+      const params: unknown[] = [...leading];
+      let rows = 0;
       let changes = 0;
-      for (let i = 0; i < rows.length; i += chunk) {
-        const part = rows.slice(i, i + chunk);
-        changes += statementFor(part.length).run(...leading, ...part.flat()).changes;
-      }
-      return changes;
+      const flush = () => {
+        if (rows > 0) changes += statementFor(rows).run(params).changes;
+        params.length = leading.length;
+        rows = 0;
+      };
+      return {
+        /** Adds one row: its values in column order. */
+        add(...values: unknown[]): void {
+          for (const value of values) params.push(value);
+          if (++rows === chunk) flush();
+        },
+        end(): number {
+          flush();
+          return changes;
+        },
+      };
     },
   };
 }

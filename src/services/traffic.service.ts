@@ -14,14 +14,18 @@ const USER_PREFIX = 'user>>>';
 const UPLINK = '>>>traffic>>>uplink';
 const DOWNLINK = '>>>traffic>>>downlink';
 
-/** `user>>>NAME>>>traffic>>>uplink|downlink` → the lowercased name and direction. */
-export function parseUserCounter(name: string): { user: string; uplink: boolean } | null {
+/**
+ * NAME of `user>>>NAME>>>traffic>>>uplink|downlink` as the core spells it, or null for any
+ * other counter. Just the string, no object: it runs for every counter of every cycle.
+ */
+function counterUser(name: string): string | null {
   if (!name.startsWith(USER_PREFIX)) return null;
-  const uplink = name.endsWith(UPLINK);
-  if (!uplink && !name.endsWith(DOWNLINK)) return null;
-  const end = name.length - (uplink ? UPLINK.length : DOWNLINK.length);
-  if (end <= USER_PREFIX.length) return null;
-  return { user: name.slice(USER_PREFIX.length, end).toLowerCase(), uplink };
+  const suffix = name.endsWith(UPLINK) ? UPLINK : name.endsWith(DOWNLINK) ? DOWNLINK : null;
+  if (!suffix || name.length - suffix.length <= USER_PREFIX.length) return null;
+  return name.slice(USER_PREFIX.length, name.length - suffix.length);
+}
+function counterName(user: string, uplink: boolean): string {
+  return `${USER_PREFIX}${user}${uplink ? UPLINK : DOWNLINK}`;
 }
 /** Pseudo-counter holding the core's uptime at the last collection (restart detection). */
 const UPTIME = '__uptime_seconds';
@@ -53,6 +57,79 @@ export function hasRestarted(
   const elapsed = Math.max(0, (Date.now() - lastReadAtMs) / 1000);
   const slack = 5;
   return uptimeNow < lastUptime || uptimeNow + slack < lastUptime + elapsed;
+}
+
+/**
+ * What the collector keeps of one core between cycles: the committed baseline of every user
+ * counter and what each key was charged by the last cycle, in flat arrays indexed by slot,
+ * filled once and reused by every cycle. A user's two counters are 2 × its slot (downlink)
+ * and 2 × its slot + 1 (uplink). At 100k keys the per-cycle alternative, a map entry or an
+ * object per counter and per key, is tens of MB that V8 frees only in a full GC, seldom more
+ * than once every few cycles: resident memory grew with each cycle in between. Keying by user
+ * rather than by counter name also halves what stays: 100k short names, not 200k long ones.
+ */
+function createCounterTable() {
+  /** User name as the core spells it → slot. */
+  const slotOf = new Map<string, number>();
+  const users: string[] = [];
+  /** Per counter: the value last committed as its baseline; NaN while it has none. */
+  const committed: number[] = [];
+  /** Per counter: the value read this cycle; NaN when the core did not report it. */
+  const read: number[] = [];
+  /** Per user slot: its key slot. Names differing only in case are one key, two users. */
+  const keyOf: number[] = [];
+  /** Lowercased name → key slot. */
+  const keySlotOf = new Map<string, number>();
+  const keyNames: string[] = [];
+  /** Per key: bytes charged by the last cycle. */
+  const up: number[] = [];
+  const down: number[] = [];
+
+  return {
+    users,
+    committed,
+    read,
+    keyOf,
+    keySlotOf,
+    keyNames,
+    up,
+    down,
+    /** The core's uptime at the last collection, and when it was read (real time, ms). */
+    uptime: undefined as number | undefined,
+    uptimeReadAt: 0,
+
+    /** The index of a user counter, its user made on first sight; -1 for any other counter. */
+    counter(name: string): number {
+      const user = counterUser(name);
+      if (user === null) return -1;
+      let slot = slotOf.get(user);
+      if (slot === undefined) {
+        const keyName = user.toLowerCase();
+        let key = keySlotOf.get(keyName);
+        if (key === undefined) {
+          key = keyNames.push(keyName) - 1;
+          keySlotOf.set(keyName, key);
+          up.push(0);
+          down.push(0);
+        }
+        slot = users.push(user) - 1;
+        slotOf.set(user, slot);
+        keyOf.push(key);
+        committed.push(NaN, NaN);
+        read.push(NaN, NaN);
+      }
+      return slot * 2 + (name.endsWith(UPLINK) ? 1 : 0);
+    },
+  };
+}
+type CounterTable = ReturnType<typeof createCounterTable>;
+
+/** What a cycle read: the values, in `table.read`, and the core's uptime and online users. */
+interface CycleRead {
+  table: CounterTable;
+  uptimeSeconds: number;
+  online: string[] | null;
+  at: Date;
 }
 
 export function createTrafficService(deps: {
@@ -97,85 +174,126 @@ export function createTrafficService(deps: {
   );
 
   /**
-   * Baselines as last committed, per core: loaded from the database once, then kept in step
-   * with every commit, so a cycle does not re-read 2 rows per key. `forgetBaselines` drops
-   * it (after a restore replaced the table).
+   * Counter tables per core: loaded from the database once, then kept in step with every
+   * commit, so a cycle does not re-read 2 rows per key. `forgetBaselines` drops them (after
+   * a restore replaced the table).
    */
-  const baselineCache = new Map<string, { values: Map<string, number>; uptimeReadAt: number }>();
-  function baselinesOf(coreId: string) {
-    let entry = baselineCache.get(coreId);
-    if (!entry) {
-      entry = { values: new Map(), uptimeReadAt: 0 };
+  const tables = new Map<string, CounterTable>();
+  function tableOf(coreId: string): CounterTable {
+    let table = tables.get(coreId);
+    if (!table) {
+      table = createCounterTable();
       for (const row of selectBaselines().iterate(coreId) as Iterable<{
         name: string;
         value: number;
         updated_at: number;
       }>) {
-        entry.values.set(row.name, row.value);
-        if (row.name === UPTIME) entry.uptimeReadAt = row.updated_at;
+        if (row.name === UPTIME) {
+          table.uptime = row.value;
+          table.uptimeReadAt = row.updated_at;
+        } else {
+          const counter = table.counter(row.name);
+          if (counter >= 0) table.committed[counter] = row.value;
+        }
       }
-      baselineCache.set(coreId, entry);
+      tables.set(coreId, table);
     }
-    return entry;
+    return table;
   }
 
-  /** Bytes per second of each key over the last interval (by lowercased name). */
-  let rates = new Map<string, { up: number; down: number }>();
+  /** The table charged by the last cycle, and that cycle's length in seconds (0: no rate yet). */
+  let rates: { table: CounterTable | null; seconds: number } = { table: null, seconds: 0 };
   let lastCollectAt: number | null = null;
   let running: Promise<CollectResult | null> | null = null;
   let last: CollectResult | null = null;
 
+  /** Computes and writes one cycle from what it read; runs in a transaction. */
+  function charge(coreId: string, read: CycleRead) {
+    const { table } = read;
+    const nowMs = read.at.getTime();
+    const coreRestarted = hasRestarted(table.uptime, table.uptimeReadAt, read.uptimeSeconds);
+    const { users, committed, keyOf, up, down } = table;
+    up.fill(0);
+    down.fill(0);
+    // Rows go out as they are found, a chunk at a time: no list of rows is ever built.
+    const baselineRows = upsertBaselines.batch();
+    let bytes = 0;
+    for (let counter = 0; counter < committed.length; counter++) {
+      const value = table.read[counter]!;
+      if (Number.isNaN(value)) continue;
+      table.read[counter] = NaN;
+      const uplink = (counter & 1) === 1;
+      const user = counter >> 1;
+      const previous = committed[counter]!;
+      const base = coreRestarted || Number.isNaN(previous) ? 0 : previous;
+      // A counter that went backwards belongs to a restarted core: it counts from 0.
+      const delta = value >= base ? value - base : value;
+      if (value !== previous) {
+        baselineRows.add(coreId, counterName(users[user]!, uplink), value, nowMs);
+        // Ahead of the commit: a failed transaction drops the whole table (see collectOnce).
+        committed[counter] = value;
+      }
+      if (delta <= 0) continue;
+      if (uplink) up[keyOf[user]!]! += delta;
+      else down[keyOf[user]!]! += delta;
+      bytes += delta;
+    }
+    table.uptime = read.uptimeSeconds;
+    table.uptimeReadAt = Date.now();
+    baselineRows.add(coreId, UPTIME, read.uptimeSeconds, table.uptimeReadAt);
+    baselineRows.end();
+
+    // A deleted key's counter matches no row: its baseline is kept, nobody is charged.
+    const keyRows = addToKeys.batch([nowMs, nowMs]);
+    const dayRows = addToDays.batch([utcDay(read.at)]);
+    for (let key = 0; key < up.length; key++) {
+      if (up[key] === 0 && down[key] === 0) continue;
+      keyRows.add(table.keyNames[key], up[key], down[key]);
+      dayRows.add(table.keyNames[key], up[key], down[key]);
+    }
+    const keys = keyRows.end();
+    dayRows.end();
+    for (const name of read.online ?? []) markOnline().run(nowMs, nowMs, name.toLowerCase());
+    return { keys, bytes, coreRestarted };
+  }
+
+  /**
+   * Reads the core's counters into its table's `read`. A function of its own so that nothing
+   * refers to the snapshot (at 100k keys, 200k names and a map) once it returns: kept alive
+   * through the writes, V8 would move it to the old generation, to linger until a full GC.
+   */
+  async function readCycle(core: CorePort): Promise<CycleRead | null> {
+    const snapshot = await core.readCounters();
+    if (!snapshot) return null;
+    const table = tableOf(core.id);
+    // forEach rather than for…of: no [name, value] array per counter.
+    snapshot.counters.forEach((value, name) => {
+      const counter = table.counter(name);
+      if (counter >= 0) table.read[counter] = value;
+    });
+    return { table, uptimeSeconds: snapshot.uptimeSeconds, online: snapshot.online ?? null, at: clock.now() };
+  }
+
   async function collectOnce(): Promise<CollectResult | null> {
     const core = getCore();
     const started = performance.now();
-    const snapshot = await core.readCounters();
-    if (!snapshot) return null;
-    const now = clock.now();
-    const nowMs = now.getTime();
-    const day = utcDay(now);
+    const read = await readCycle(core);
+    if (!read) return null;
 
-    const result = sqlite.transaction(() => {
-      const stored = baselinesOf(core.id);
-      const baselines = stored.values;
-      const coreRestarted = hasRestarted(baselines.get(UPTIME), stored.uptimeReadAt, snapshot.uptimeSeconds);
-      const deltas = new Map<string, { up: number; down: number }>();
-      const moved: unknown[][] = [];
-      let bytes = 0;
-      for (const [name, value] of snapshot.counters) {
-        const counter = parseUserCounter(name);
-        if (!counter) continue;
-        const previous = baselines.get(name);
-        const base = coreRestarted ? 0 : (previous ?? 0);
-        // A counter that went backwards belongs to a restarted core: it counts from 0.
-        const delta = value >= base ? value - base : value;
-        if (value !== previous) moved.push([core.id, name, value, nowMs]);
-        if (delta <= 0) continue;
-        const entry = deltas.get(counter.user) ?? { up: 0, down: 0 };
-        if (counter.uplink) entry.up += delta;
-        else entry.down += delta;
-        deltas.set(counter.user, entry);
-        bytes += delta;
-      }
-      const uptimeReadAt = Date.now();
-      moved.push([core.id, UPTIME, snapshot.uptimeSeconds, uptimeReadAt]);
-      upsertBaselines.run(moved);
-      const charges = [...deltas].map(([user, d]) => [user, d.up, d.down]);
-      // A deleted key's counter matches no row: its baseline is kept, nobody is charged.
-      const updated = addToKeys.run(charges, [nowMs, nowMs]);
-      addToDays.run(charges, [day]);
-      for (const name of snapshot.online ?? []) markOnline().run(nowMs, nowMs, name.toLowerCase());
-      return { keys: updated, bytes, coreRestarted, deltas, moved, uptimeReadAt };
-    })();
-    // Committed: the cache follows what is now in the database.
-    const cache = baselinesOf(core.id);
-    for (const row of result.moved) cache.values.set(row[1] as string, row[2] as number);
-    cache.uptimeReadAt = result.uptimeReadAt;
-
-    const seconds = lastCollectAt === null ? null : (nowMs - lastCollectAt) / 1000;
-    rates = new Map();
-    if (seconds && seconds > 0) {
-      for (const [user, d] of result.deltas) rates.set(user, { up: d.up / seconds, down: d.down / seconds });
+    let result: ReturnType<typeof charge>;
+    try {
+      result = sqlite.transaction(charge)(core.id, read);
+    } catch (error) {
+      // Rolled back: the table already holds some of this cycle's baselines and charges;
+      // reload what committed, and show no rate until a cycle succeeds.
+      tables.delete(core.id);
+      rates = { table: null, seconds: 0 };
+      throw error;
     }
+
+    const nowMs = read.at.getTime();
+    const seconds = lastCollectAt === null ? 0 : (nowMs - lastCollectAt) / 1000;
+    rates = { table: read.table, seconds: Math.max(0, seconds) };
     lastCollectAt = nowMs;
     if (result.coreRestarted) logger.info('core restarted since the last collection; counting from zero');
     return {
@@ -210,7 +328,7 @@ export function createTrafficService(deps: {
 
     /** Drops cached baselines; the next cycle reads them from the database. */
     forgetBaselines() {
-      baselineCache.clear();
+      tables.clear();
     },
 
     /** Deletes per-day rows older than `days`; returns how many went. */
@@ -221,7 +339,10 @@ export function createTrafficService(deps: {
 
     /** Current rate of a key, bytes/s over the last interval. */
     rate(name: string): { up: number; down: number } {
-      return rates.get(name.toLowerCase()) ?? { up: 0, down: 0 };
+      const { table, seconds } = rates;
+      const key = table?.keySlotOf.get(name.toLowerCase());
+      if (!table || key === undefined || seconds === 0) return { up: 0, down: 0 };
+      return { up: table.up[key]! / seconds, down: table.down[key]! / seconds };
     },
   };
 }
