@@ -89,6 +89,7 @@ export const keys = sqliteTable(
     uniqueIndex('keys_sub_token').on(t.subToken),
     index('keys_owner').on(t.ownerTelegramId),
     index('keys_status').on(t.status),
+    index('keys_first_connected').on(t.firstConnectedAt),
   ],
 );
 

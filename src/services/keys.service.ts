@@ -4,7 +4,7 @@
  * the core. If the core is down the DB change stands and the reconciler applies it later.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, count, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { keys, telegramUsers, type Key, type KeyStatus, type ResetStrategy } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -472,6 +472,24 @@ export function createKeysService(deps: {
         },
         (key, tx) => webhook(tx, 'user.modified', key),
       );
+    },
+
+    /**
+     * Queues `user.first_connected` for keys whose first connection came after `afterMs`
+     * (the traffic collector sets it); returns the newest such instant as the next watermark.
+     */
+    announceFirstConnections(afterMs: number): { count: number; watermark: number } {
+      return db.transaction((tx) => {
+        const fresh = tx
+          .select()
+          .from(keys)
+          .where(gt(keys.firstConnectedAt, new Date(afterMs)))
+          .orderBy(asc(keys.firstConnectedAt))
+          .all();
+        for (const key of fresh) webhook(tx, 'user.first_connected', key);
+        const last = fresh.at(-1)?.firstConnectedAt?.getTime() ?? afterMs;
+        return { count: fresh.length, watermark: last };
+      });
     },
 
     /** Sets the traffic limit (null/0 = unlimited). */

@@ -157,6 +157,8 @@ export function createLimitsService(deps: {
           neverHours,
         });
       }
+      const first = keyService.announceFirstConnections(settings.require('firstConnectedWatermark'));
+      if (first.count > 0) settings.set('firstConnectedWatermark', first.watermark);
       return result;
     },
   };

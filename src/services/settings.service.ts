@@ -34,6 +34,8 @@ export const SETTING_SCHEMAS = {
   /** Outgoing webhooks: where events go, and the secret that signs them. */
   webhookUrls: z.array(z.url({ protocol: /^https?$/ })).max(10),
   webhookSecret: z.string().min(16).max(200),
+  /** Keys first connected up to this instant (ms) have had their `user.first_connected` event. */
+  firstConnectedWatermark: z.number().min(0),
   /** REALITY: generated at first start. */
   realityPrivateKey: z.string(),
   realityShortIds: z.array(z.string().regex(/^[0-9a-f]{0,16}$/)),
@@ -58,6 +60,7 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     usageRetentionDays: 400,
     backupsKept: 7,
     webhookUrls: [],
+    firstConnectedWatermark: 0,
     realitySni: config.REALITY_SNI,
     realityTarget: config.realityTarget,
   };

@@ -124,3 +124,29 @@ describe('outgoing webhooks', () => {
     ).toBe(true);
   });
 });
+
+describe('user.first_connected', () => {
+  it('is queued once, after the first traffic of a key', async () => {
+    const { services, db } = testServices();
+    const mem = createMemoryCore();
+    services.attachCore(mem.core);
+    await services.keys.create({ name: 'fresh' }, 'test');
+    const firstConnected = () =>
+      db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.kind === 'webhook.event' && r.payload.event === 'user.first_connected');
+    await services.limits.enforce();
+    expect(firstConnected()).toHaveLength(0);
+    mem.traffic('fresh', 10, 10);
+    await services.traffic.collect();
+    await services.limits.enforce();
+    mem.traffic('fresh', 10, 10);
+    await services.traffic.collect();
+    await services.limits.enforce();
+    const rows = firstConnected();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.payload.data).toMatchObject({ username: 'fresh' });
+  });
+});

@@ -1,0 +1,1 @@
+CREATE INDEX `keys_first_connected` ON `keys` (`first_connected_at`);
