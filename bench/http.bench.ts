@@ -1,11 +1,19 @@
 /**
  * The HTTP API under load (autocannon, 50 connections): GET /api/v1/users/{username}
- * (API key auth + scope + rate limit + DB read + zod serialization) and GET /sub/{token},
- * each against a bare Fastify route answering the same body from memory in the same run;
- * and POST /api/v1/users (create + core apply). The core is an in-memory stand-in, so the
- * figures are xkeeper's own cost. autocannon runs in the same process as the servers.
+ * (API key auth + scope + rate limit + DB read + serialization from the zod schema) and
+ * GET /sub/{token}, each against a bare Fastify route answering the same body from memory
+ * in the same run; and POST /api/v1/users (create + core apply). The core is an in-memory
+ * stand-in, so the figures are xkeeper's own cost. autocannon runs in the same process as
+ * the servers.
  *
- * Run alone: `npx tsx bench/http.bench.ts` (BENCH_HTTP_SECONDS sets each run's length, default 5).
+ * A route and its baseline are measured in alternating rounds (ours, bare, ours, bare…,
+ * after a warm-up of each), so load from elsewhere on the machine falls on both alike
+ * instead of on whichever ran during it; each figure (requests per second, p99) is the
+ * median of its rounds, so a burst of load in one round does not tilt it. POST
+ * /api/v1/users, without a baseline, runs once.
+ *
+ * Run alone: `npx tsx bench/http.bench.ts` (BENCH_HTTP_SECONDS sets each route's measured
+ * time, default 5; BENCH_HTTP_ROUNDS the rounds it is split into, default 5).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +32,7 @@ import { createServices } from '../src/services/index.ts';
 import { formatTable, type Row } from './table.ts';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_HTTP_ROUNDS ?? 5));
 const CONNECTIONS = 50;
 
 /** A core that holds users in a map: apply and share links cost what a Map costs. */
@@ -56,23 +65,58 @@ interface Load {
   body?: () => string;
 }
 
-/** Requests per second and p99 latency (ms) after a one-second warm-up. */
-async function measure(load: Load): Promise<{ rps: number; p99: number }> {
-  const run = (duration: number) =>
-    autocannon({
-      url: load.url,
-      connections: CONNECTIONS,
-      duration,
-      method: load.method ?? 'GET',
-      headers: load.headers,
-      requests: load.body ? [{ setupRequest: (req) => ({ ...req, body: load.body!() }) }] : undefined,
-    });
-  await run(1);
-  const result = await run(SECONDS);
+interface Measured {
+  rps: number;
+  p99: number;
+}
+
+/** One autocannon run of `load`. */
+async function run(load: Load, seconds: number) {
+  const result = await autocannon({
+    url: load.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: load.method ?? 'GET',
+    headers: load.headers,
+    requests: load.body ? [{ setupRequest: (req) => ({ ...req, body: load.body!() }) }] : undefined,
+  });
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${load.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   }
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  return result;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * Requests per second and p99 latency (ms) of each load, measured together: a one-second
+ * warm-up of each, then ROUNDS rounds in which each runs in turn for SECONDS / ROUNDS;
+ * each figure is the median of the rounds.
+ */
+async function measure<T extends Load[]>(...loads: T): Promise<{ [K in keyof T]: Measured }> {
+  for (const load of loads) await run(load, 1);
+  const rounds = loads.map(() => ({ rps: [] as number[], p99: [] as number[] }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, load] of loads.entries()) {
+      const result = await run(load, SECONDS / ROUNDS);
+      rounds[i]!.rps.push(result.requests.total / result.duration);
+      rounds[i]!.p99.push(result.latency.p99);
+    }
+  }
+  return rounds.map((r) => ({ rps: median(r.rps), p99: median(r.p99) })) as {
+    [K in keyof T]: Measured;
+  };
+}
+
+/** A load without a baseline: a one-second warm-up, then one run of SECONDS. */
+async function measureAlone(load: Load): Promise<Measured> {
+  await run(load, 1);
+  const result = await run(load, SECONDS);
+  return { rps: result.requests.total / result.duration, p99: result.latency.p99 };
 }
 
 export async function runHttpBench(): Promise<Row[]> {
@@ -118,23 +162,24 @@ export async function runHttpBench(): Promise<Row[]> {
     const bareBase = await listen(bare);
     const auth = { 'x-api-key': apiKey };
 
-    const user = await measure({ url: `${base}/api/v1/users/${key.name}`, headers: auth });
-    const authOnly = await measure({ url: `${base}/api/v1/api-keys/scopes`, headers: auth });
-    const userBare = await measure({ url: `${bareBase}/users/${key.name}` });
-    const sub = await measure({
-      url: `${base}/sub/${key.subToken}`,
-      headers: { 'user-agent': 'v2rayNG/1.9' },
-    });
-    const subBare = await measure({ url: `${bareBase}/sub/${key.subToken}` });
+    const [user, authOnly, userBare] = await measure(
+      { url: `${base}/api/v1/users/${key.name}`, headers: auth },
+      { url: `${base}/api/v1/api-keys/scopes`, headers: auth },
+      { url: `${bareBase}/users/${key.name}` },
+    );
+    const [sub, subBare] = await measure(
+      { url: `${base}/sub/${key.subToken}`, headers: { 'user-agent': 'v2rayNG/1.9' } },
+      { url: `${bareBase}/sub/${key.subToken}` },
+    );
     let n = 0;
-    const create = await measure({
+    const create = await measureAlone({
       url: `${base}/api/v1/users`,
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
       body: () => JSON.stringify({ username: `new${n++}`, traffic_limit_gb: 10, expire_days: 30 }),
     });
 
-    const pair = (name: string, ours: { rps: number; p99: number }, base: { rps: number; p99: number }) => [
+    const pair = (name: string, ours: Measured, base: Measured) => [
       {
         name: `${name} (1,000 users)`,
         value: ours.rps,

@@ -1,6 +1,6 @@
 /** The HTTP server: health, API, subscriptions, docs, metrics, Telegram webhook (Fastify). */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { webhookCallback, type Bot } from 'grammy';
 import type { BotContext } from '../bot/context.ts';
 import type { Config } from '../config.ts';
@@ -17,6 +17,8 @@ import { statsRoutes } from './routes/stats.ts';
 import { subscriptionRoutes } from './routes/subscription.ts';
 import { systemRoutes } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
+import { lazyChildLogger } from './request-logger.ts';
+import { createSerializerCompiler } from './serializer.ts';
 
 /** API keys' last use and request counts are written this often (and on close). */
 const USAGE_FLUSH_MS = 5000;
@@ -28,6 +30,8 @@ export interface ServerDeps {
   health: HealthSource;
   /** Served at POST /telegram/webhook when BOT_MODE=webhook. */
   bot?: Bot<BotContext>;
+  /** Also check every JSON answer against its zod schema before writing it (the tests do). */
+  checkResponses?: boolean;
 }
 
 /** JSON only; an empty JSON body counts as no body (action routes take an optional one). */
@@ -47,14 +51,16 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Request lines would log API keys' prefixes and tokens in URLs; routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: 1024 * 1024,
     frameworkErrors,
     // Trust one hop (the reverse proxy that connects to us): the client is the address it
     // appended to X-Forwarded-For, not whatever the client wrote there itself.
     trustProxy: deps.config.TRUST_PROXY ? (_address: string, hop: number) => hop === 0 : false,
   });
+  // Requests are parsed with zod; answers are written by fast-json-stringify from the same schemas.
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(createSerializerCompiler({ check: deps.checkResponses }));
   installErrorHandlers(app, logger);
   installOpenApi(app);
   installMetrics(app, services, deps.health);

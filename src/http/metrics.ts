@@ -4,7 +4,7 @@
  * the process metrics. Domain figures are read from the services when scraped.
  */
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import type { Services } from '../services/index.ts';
 import { publicSchema } from './openapi.ts';
 import type { HealthSource } from './routes/health.ts';
@@ -22,6 +22,126 @@ function cached<T>(fn: () => T, ms: number): () => T {
   };
 }
 
+/** Upper bounds (seconds) of the request latency buckets. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+
+type RequestLabels = { method: string; route: string; status: string };
+
+/** One sample of a histogram as prom-client's registry reads it. */
+interface Sample {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName: string;
+  /** Buckets carry one (none: exemplars are off), as in prom-client's Histogram. */
+  exemplar?: null;
+}
+
+/** The requests of one method, route pattern and status. */
+interface RequestSeries {
+  labels: RequestLabels;
+  /** Requests per latency bucket, not cumulative; the last one is above every bound. */
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * Counts and latencies of requests in plain numbers, one series per method, route and
+ * status. Each response adds to its series in a few steps; prom-client's inc()/observe()
+ * validate and hash the labels on every call, which cost the busiest routes several per
+ * cent. The counter and the histogram are written from these at scrape time.
+ */
+export function createRequestSeries(bounds: readonly number[] = LATENCY_BUCKETS) {
+  /** route → method → status → series */
+  const byRoute = new Map<string, Map<string, Map<number, RequestSeries>>>();
+  /** Every series, in the order they first occurred (prom-client's order). */
+  const all: RequestSeries[] = [];
+
+  return {
+    all,
+    clear(): void {
+      byRoute.clear();
+      all.length = 0;
+    },
+    record(method: string, route: string, status: number, seconds: number): void {
+      let byMethod = byRoute.get(route);
+      if (!byMethod) byRoute.set(route, (byMethod = new Map()));
+      let byStatus = byMethod.get(method);
+      if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+      let series = byStatus.get(status);
+      if (!series) {
+        const labels = { method, route, status: String(status) };
+        series = { labels, buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 };
+        byStatus.set(status, series);
+        all.push(series);
+      }
+      let i = 0;
+      while (i < bounds.length && seconds > bounds[i]!) i++;
+      series.buckets[i]!++;
+      series.sum += seconds;
+      series.count++;
+    },
+    /** The histogram's samples as prom-client's Histogram gives them (cumulative buckets, +Inf, sum, count). */
+    samples(name: string): Sample[] {
+      const out: Sample[] = [];
+      for (const s of all) {
+        let cumulative = 0;
+        bounds.forEach((le, i) => {
+          cumulative += s.buckets[i]!;
+          out.push({
+            labels: { le, ...s.labels },
+            value: cumulative,
+            metricName: `${name}_bucket`,
+            exemplar: null,
+          });
+        });
+        out.push(
+          {
+            labels: { le: '+Inf', ...s.labels },
+            value: s.count,
+            metricName: `${name}_bucket`,
+            exemplar: null,
+          },
+          { labels: { ...s.labels }, value: s.sum, metricName: `${name}_sum` },
+          { labels: { ...s.labels }, value: s.count, metricName: `${name}_count` },
+        );
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * `xkeeper_http_requests_total` and `xkeeper_http_request_duration_seconds` on `registry`,
+ * written from the series it returns (record each response there).
+ */
+export function registerRequestMetrics(registry: Registry) {
+  const series = createRequestSeries();
+  new Counter({
+    name: 'xkeeper_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of series.all) this.inc(s.labels, s.count);
+    },
+  });
+  // A histogram prom-client writes out like its own (type, aggregation and samples alike).
+  const name = 'xkeeper_http_request_duration_seconds';
+  const help = 'HTTP request latency by method, route and status';
+  const latency = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => ({ name, help, type: 'histogram', aggregator: 'sum', values: series.samples(name) }),
+    reset: () => series.clear(),
+  };
+  registry.registerMetric(latency as unknown as Histogram);
+  return series;
+}
+
 /** Registers the metrics, the request hook and the `/metrics` route. */
 export function installMetrics(app: FastifyInstance, services: Services, health: HealthSource): void {
   const registry = new Registry();
@@ -29,19 +149,7 @@ export function installMetrics(app: FastifyInstance, services: Services, health:
   const registers = [registry];
   const stats = cached(() => services.reports.stats(), 1000);
 
-  const requests = new Counter({
-    name: 'xkeeper_http_requests_total',
-    help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers,
-  });
-  const latency = new Histogram({
-    name: 'xkeeper_http_request_duration_seconds',
-    help: 'HTTP request latency by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers,
-  });
+  const series = registerRequestMetrics(registry);
   new Gauge({
     name: 'xkeeper_keys',
     help: 'VPN keys by status',
@@ -93,15 +201,16 @@ export function installMetrics(app: FastifyInstance, services: Services, health:
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Not async: a callback hook costs the request no promise.
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: tokens and usernames stay out of label values.
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    };
-    requests.inc(labels);
-    latency.observe(labels, reply.elapsedTime / 1000);
+    series.record(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    done();
   });
 
   void app.register(async (scope) => {

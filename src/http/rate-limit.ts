@@ -19,39 +19,75 @@ export interface RateLimited {
   rateLimitPerHour: number;
 }
 
-const WINDOWS = [60_000, 3_600_000] as const;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/** Requests counted in the current minute and hour of one key. */
+interface Counters {
+  minute: number;
+  usedInMinute: number;
+  hour: number;
+  usedInHour: number;
+}
 
 /** A limiter reading time from `now` (the services' clock, so tests can move it). */
 export function createRateLimiter(now: () => number) {
-  /** Key id → [window index, requests] per window size. */
-  const state = new Map<number, Array<{ window: number; used: number }>>();
+  /** Key id → its counters (per window: the window's index since the epoch, requests in it). */
+  const state = new Map<number, Counters>();
 
   return {
     /** Counts one request of `key` unless a window is full. */
     take(key: RateLimited): RateVerdict {
       const t = now();
-      const limits = [key.rateLimitPerMinute, key.rateLimitPerHour];
-      const counters = state.get(key.id) ?? WINDOWS.map(() => ({ window: -1, used: 0 }));
-      state.set(key.id, counters);
-      const windows = WINDOWS.map((size, i) => {
-        const counter = counters[i]!;
-        const window = Math.floor(t / size);
-        if (counter.window !== window) Object.assign(counter, { window, used: 0 });
-        return { counter, limit: limits[i]!, resetMs: (window + 1) * size - t };
-      });
-      const full = windows.filter((w) => w.counter.used >= w.limit);
-      if (full.length > 0) {
-        const longest = Math.max(...full.map((w) => w.resetMs));
-        return { ok: false, limit: full[0]!.limit, remaining: 0, resetSeconds: Math.ceil(longest / 1000) };
+      const minute = Math.floor(t / MINUTE_MS);
+      const hour = Math.floor(t / HOUR_MS);
+      let c = state.get(key.id);
+      if (!c) {
+        c = { minute, usedInMinute: 0, hour, usedInHour: 0 };
+        state.set(key.id, c);
       }
-      for (const w of windows) w.counter.used++;
-      const binding = windows.reduce((a, b) => (b.limit - b.counter.used < a.limit - a.counter.used ? b : a));
-      return {
-        ok: true,
-        limit: binding.limit,
-        remaining: binding.limit - binding.counter.used,
-        resetSeconds: Math.ceil(binding.resetMs / 1000),
-      };
+      if (c.minute !== minute) {
+        c.minute = minute;
+        c.usedInMinute = 0;
+      }
+      if (c.hour !== hour) {
+        c.hour = hour;
+        c.usedInHour = 0;
+      }
+      const perMinute = key.rateLimitPerMinute;
+      const perHour = key.rateLimitPerHour;
+      const minuteResetMs = (minute + 1) * MINUTE_MS - t;
+      const hourResetMs = (hour + 1) * HOUR_MS - t;
+      const minuteFull = c.usedInMinute >= perMinute;
+      const hourFull = c.usedInHour >= perHour;
+      if (minuteFull || hourFull) {
+        // The limit of the first full window; the wait until the last full one starts over.
+        const waitMs =
+          minuteFull && hourFull
+            ? Math.max(minuteResetMs, hourResetMs)
+            : minuteFull
+              ? minuteResetMs
+              : hourResetMs;
+        return {
+          ok: false,
+          limit: minuteFull ? perMinute : perHour,
+          remaining: 0,
+          resetSeconds: Math.ceil(waitMs / 1000),
+        };
+      }
+      c.usedInMinute++;
+      c.usedInHour++;
+      // The window with the fewest requests left binds (the minute on a tie).
+      const minuteLeft = perMinute - c.usedInMinute;
+      const hourLeft = perHour - c.usedInHour;
+      return hourLeft < minuteLeft
+        ? { ok: true, limit: perHour, remaining: hourLeft, resetSeconds: Math.ceil(hourResetMs / 1000) }
+        : {
+            ok: true,
+            limit: perMinute,
+            remaining: minuteLeft,
+            resetSeconds: Math.ceil(minuteResetMs / 1000),
+          };
     },
   };
 }

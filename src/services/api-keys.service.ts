@@ -4,6 +4,7 @@
  * (with wildcards), rate limits, an IP allowlist, expiry and revocation live here; usage
  * (last use, request count) is counted in memory and written in batches by `flushUsage`.
  */
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import ipaddr from 'ipaddr.js';
@@ -34,9 +35,17 @@ export const DEFAULT_RATE_PER_MINUTE = 120;
 export const DEFAULT_RATE_PER_HOUR = 3600;
 export const MAX_RATE_PER_MINUTE = 1_000_000;
 export const MAX_RATE_PER_HOUR = 60_000_000;
+/**
+ * How long `authenticate` reuses a key it read, at most. Any write through this process's
+ * connection drops every cached key at once (see `authenticate`), so this only bounds how
+ * long a change made by another process (which goes through the control socket anyway)
+ * takes to be seen.
+ */
+export const AUTH_CACHE_MS = 1000;
 
 /** Whether one granted scope (`users:*`, `*:read`, `*:*` or exact) covers `needed`. */
 export function scopeCovers(granted: string, needed: Scope): boolean {
+  if (granted === needed) return true;
   const [resource, action] = granted.split(':');
   const [needResource, needAction] = needed.split(':');
   return (resource === '*' || resource === needResource) && (action === '*' || action === needAction);
@@ -122,9 +131,15 @@ export function isIpAllowed(allowed: readonly string[], ip: string): boolean {
   });
 }
 
+/** One-shot hashing (Node 20.12+) skips the Hash object; older versions take the long way. */
+const sha256Hex: (data: string) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => createHash('sha256').update(data).digest('hex');
+
 /** SHA-256 hex of a key: what the DB stores. */
 export function hashApiKey(raw: string): string {
-  return createHash('sha256').update(raw).digest('hex');
+  return sha256Hex(raw);
 }
 
 /** An API key as the API and the CLI show it (never its secret or hash). */
@@ -182,6 +197,13 @@ function checkRate(value: number | undefined, max: number, field: string): numbe
   return value;
 }
 
+/** A key `authenticate` read: its row, its hash as bytes, when it was read. */
+interface CachedKey {
+  row: ApiKey;
+  hash: Buffer;
+  readAt: number;
+}
+
 export function createApiKeysService(deps: { db: Db; clock: Clock; events: EventsService }) {
   const { db, clock, events } = deps;
   /** Usage not yet written: key id → requests since the last flush and the last use. */
@@ -194,6 +216,22 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
       .from(apiKeys)
       .where(eq(apiKeys.keyHash, sql.placeholder('hash')))
       .prepare());
+
+  /**
+   * Keys read by `authenticate`, by hash (only keys that exist: unknown hashes are not kept).
+   * Valid while this connection has written nothing since (`total_changes()`, which counts
+   * every row any statement of this connection changed — the service's own writes, a restore,
+   * anything) and for AUTH_CACHE_MS at most; update, revoke and delete also drop their key
+   * explicitly. (A created key needs nothing: no entry is ever made for a hash not found.)
+   */
+  const authCache = new Map<string, CachedKey>();
+  let cachedAtChanges = -1;
+  let changesQuery: { get(): unknown } | undefined;
+  const totalChanges = () =>
+    (changesQuery ??= db.$client.prepare('SELECT total_changes()').pluck()).get() as number;
+  const forget = (id: number) => {
+    for (const [hash, entry] of authCache) if (entry.row.id === id) authCache.delete(hash);
+  };
 
   function find(id: number): ApiKey {
     const row = db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
@@ -296,6 +334,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
       const perHour = checkRate(patch.rateLimitPerHour, MAX_RATE_PER_HOUR, 'rate_limit_per_hour');
       if (perHour !== undefined) next.rateLimitPerHour = perHour;
       const updated = db.update(apiKeys).set(next).where(eq(apiKeys.id, id)).returning().get()!;
+      forget(id);
       record('apikey.modified', actor, updated, { fields: Object.keys(patch) });
       return view(updated);
     },
@@ -311,6 +350,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
         .where(eq(apiKeys.id, id))
         .returning()
         .get()!;
+      forget(id);
       record('apikey.revoked', actor, updated);
       return view(updated);
     },
@@ -318,6 +358,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
     delete(id: number, actor: string): void {
       const row = find(id);
       db.delete(apiKeys).where(eq(apiKeys.id, id)).run();
+      forget(id);
       pending.delete(id);
       record('apikey.deleted', actor, row);
     },
@@ -329,11 +370,25 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
     authenticate(raw: string): ApiKey {
       if (!KEY_RE.test(raw)) throw new AppError('UNAUTHORIZED', 'unknown API key');
       const hash = hashApiKey(raw);
-      const row = byHash().get({ hash });
+      const changes = totalChanges();
+      if (changes !== cachedAtChanges) {
+        authCache.clear();
+        cachedAtChanges = changes;
+      }
+      const t = performance.now();
+      let entry = authCache.get(hash);
+      if (!entry || t - entry.readAt >= AUTH_CACHE_MS) {
+        authCache.delete(hash);
+        const row = byHash().get({ hash });
+        if (!row) throw new AppError('UNAUTHORIZED', 'unknown API key');
+        entry = { row, hash: Buffer.from(row.keyHash, 'hex'), readAt: t };
+        authCache.set(hash, entry);
+      }
       // The lookup is by hash; the comparison of what was found stays constant-time.
-      if (!row || !timingSafeEqual(Buffer.from(row.keyHash, 'hex'), Buffer.from(hash, 'hex'))) {
+      if (!timingSafeEqual(entry.hash, Buffer.from(hash, 'hex'))) {
         throw new AppError('UNAUTHORIZED', 'unknown API key');
       }
+      const row = entry.row;
       const status = statusOf(row);
       if (status !== 'active') throw new AppError('UNAUTHORIZED', `API key is ${status}`);
       return row;

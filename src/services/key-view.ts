@@ -32,9 +32,14 @@ export function subscriptionUrl(publicUrl: string, key: Pick<Key, 'subToken'>): 
   return `${publicUrl}/sub/${key.subToken}`;
 }
 
+/** Share links of a key (one per core once there are several; none while the core has none). */
+export function shareLinks(key: Pick<Key, 'name' | 'uuid'>, core: CorePort): string[] {
+  const link = core.shareLink({ name: key.name, uuid: key.uuid });
+  return link ? [link] : [];
+}
+
 /** Renders a key for the outside world. */
 export function toUserJson(key: Key, ctx: { publicUrl: string; core: CorePort }): UserJson {
-  const link = ctx.core.shareLink({ name: key.name, uuid: key.uuid });
   return {
     username: key.name,
     uuid: key.uuid,
@@ -55,6 +60,6 @@ export function toUserJson(key: Key, ctx: { publicUrl: string; core: CorePort })
     online_at: iso(key.onlineAt),
     first_connected_at: iso(key.firstConnectedAt),
     subscription_url: subscriptionUrl(ctx.publicUrl, key),
-    links: link ? [link] : [],
+    links: shareLinks(key, ctx.core),
   };
 }

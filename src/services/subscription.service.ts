@@ -12,7 +12,7 @@ import type { Db } from '../db/client.ts';
 import { keys, type Key } from '../db/schema.ts';
 import type { CorePort } from './core-port.ts';
 import { AppError } from './errors.ts';
-import { toUserJson, type UserJson } from './key-view.ts';
+import { shareLinks, subscriptionUrl, toUserJson, type UserJson } from './key-view.ts';
 import type { SettingsService } from './settings.service.ts';
 
 export type SubscriptionFormat = 'base64' | 'clash' | 'singbox';
@@ -216,6 +216,21 @@ export type SubscriptionInfo = Pick<
   | 'links'
 > & { support_url: string | null };
 
+/** What answering a client's fetch of its subscription reads of the key. */
+export type SubscriptionKey = Pick<
+  Key,
+  'name' | 'uuid' | 'subToken' | 'uploadBytes' | 'downloadBytes' | 'trafficLimitBytes' | 'expireAt'
+>;
+
+/** The key of `token`, compared in constant time. @throws AppError SUBSCRIPTION_NOT_FOUND */
+function checkToken<K extends { subToken: string }>(token: string, key: K | undefined): K {
+  const a = Buffer.from(token);
+  if (!key || a.length !== key.subToken.length || !timingSafeEqual(a, Buffer.from(key.subToken))) {
+    throw new AppError('SUBSCRIPTION_NOT_FOUND', 'no such subscription');
+  }
+  return key;
+}
+
 export function createSubscriptionService(deps: {
   db: Db;
   config: Readonly<Config>;
@@ -224,11 +239,27 @@ export function createSubscriptionService(deps: {
 }) {
   const { db, config, settings, getCore } = deps;
   const view = (key: Key) => toUserJson(key, { publicUrl: config.publicUrl, core: getCore() });
-  // Every client polls its subscription: the lookup is prepared once (on first use, after migrations).
+  // Every client polls its subscription: the lookups are prepared once (on first use, after migrations).
   let byTokenQuery: { get(params: { token: string }): Key | undefined } | undefined;
   const byToken = (token: string) =>
     (byTokenQuery ??= db
       .select()
+      .from(keys)
+      .where(eq(keys.subToken, sql.placeholder('token')))
+      .prepare()).get({ token });
+  // The polls themselves read only what the body and its headers show (half the cost of a whole row).
+  let forClientQuery: { get(params: { token: string }): SubscriptionKey | undefined } | undefined;
+  const forClient = (token: string) =>
+    (forClientQuery ??= db
+      .select({
+        name: keys.name,
+        uuid: keys.uuid,
+        subToken: keys.subToken,
+        uploadBytes: keys.uploadBytes,
+        downloadBytes: keys.downloadBytes,
+        trafficLimitBytes: keys.trafficLimitBytes,
+        expireAt: keys.expireAt,
+      })
       .from(keys)
       .where(eq(keys.subToken, sql.placeholder('token')))
       .prepare()).get({ token });
@@ -239,20 +270,25 @@ export function createSubscriptionService(deps: {
      * @throws AppError SUBSCRIPTION_NOT_FOUND for an unknown token.
      */
     resolve(token: string): Key {
-      const key = token.length <= 64 ? byToken(token) : undefined;
-      const a = Buffer.from(token);
-      if (!key || a.length !== key.subToken.length || !timingSafeEqual(a, Buffer.from(key.subToken))) {
-        throw new AppError('SUBSCRIPTION_NOT_FOUND', 'no such subscription');
-      }
-      return key;
+      return checkToken(token, token.length <= 64 ? byToken(token) : undefined);
+    },
+
+    /**
+     * What a VPN client's fetch needs of the key of a token (see `render`, `usage`, `profile`).
+     * @throws AppError SUBSCRIPTION_NOT_FOUND for an unknown token.
+     */
+    resolveForClient(token: string): SubscriptionKey {
+      return checkToken(token, token.length <= 64 ? forClient(token) : undefined);
     },
 
     /** The key's share links (one per core once there are several). */
-    links(key: Key): string[] {
-      return view(key).links;
+    links(key: Pick<Key, 'name' | 'uuid'>): string[] {
+      return shareLinks(key, getCore());
     },
 
-    usage(key: Key): SubscriptionUsage {
+    usage(
+      key: Pick<Key, 'uploadBytes' | 'downloadBytes' | 'trafficLimitBytes' | 'expireAt'>,
+    ): SubscriptionUsage {
       return {
         upload: key.uploadBytes,
         download: key.downloadBytes,
@@ -262,17 +298,20 @@ export function createSubscriptionService(deps: {
     },
 
     /** Profile metadata clients show: title, refresh interval, support and web page links. */
-    profile(key: Key) {
+    profile(key: Pick<Key, 'name' | 'subToken'>) {
       return {
         title: `${key.name} · ${config.vlessHost}`,
         updateIntervalHours: UPDATE_INTERVAL_HOURS,
         supportUrl: supportUrl(settings.get('supportContact')),
-        webPageUrl: view(key).subscription_url,
+        webPageUrl: subscriptionUrl(config.publicUrl, key),
       };
     },
 
     /** The body of one format with its content type. */
-    render(key: Key, format: SubscriptionFormat): { body: string; contentType: string } {
+    render(
+      key: Pick<Key, 'name' | 'uuid'>,
+      format: SubscriptionFormat,
+    ): { body: string; contentType: string } {
       const links = this.links(key);
       if (format === 'base64') return { body: toBase64(links), contentType: 'text/plain; charset=utf-8' };
       const servers = links.map(parseVlessLink).filter((s): s is VlessServer => s !== null);

@@ -37,6 +37,8 @@ export function httpFixture(env: Record<string, string> = {}, options: { withSys
     services,
     logger: silentLogger,
     health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
+    // Every answer of the tests is also checked against its schema.
+    checkResponses: true,
   });
 
   /** Creates an API key and returns its secret. */

@@ -13,6 +13,7 @@ import {
   formatForUserAgent,
   userinfoHeader,
   type SubscriptionFormat,
+  type SubscriptionKey,
 } from '../../services/subscription.service.ts';
 import { publicSchema } from '../openapi.ts';
 import { renderSubscriptionPage } from '../sub-page.ts';
@@ -45,7 +46,7 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { subscription } = services;
 
-  function sendBody(reply: FastifyReply, key: Key, format: SubscriptionFormat) {
+  function sendBody(reply: FastifyReply, key: SubscriptionKey, format: SubscriptionFormat): void {
     const { body, contentType } = subscription.render(key, format);
     const profile = subscription.profile(key);
     reply
@@ -58,7 +59,7 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
       .header('cache-control', 'no-store')
       .header('vary', 'accept, user-agent');
     if (profile.supportUrl) reply.header('support-url', profile.supportUrl);
-    return reply.send(body);
+    reply.send(body);
   }
 
   async function sendPage(request: FastifyRequest, reply: FastifyReply, key: Key) {
@@ -105,13 +106,15 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
         },
       }),
     },
-    async (request, reply) => {
-      const key = subscription.resolve(request.params.token);
+    // Not async: the answer to a client goes out without a promise (the page awaits its rendering).
+    (request, reply) => {
+      const { token } = request.params;
       const format = formatForUserAgent(request.headers['user-agent']);
       if (format === 'base64' && request.headers.accept?.includes('text/html')) {
-        return sendPage(request, reply, key);
+        return sendPage(request, reply, subscription.resolve(token));
       }
-      return sendBody(reply, key, format);
+      sendBody(reply, subscription.resolveForClient(token), format);
+      return undefined;
     },
   );
 
@@ -139,7 +142,9 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
           produces,
         }),
       },
-      async (request, reply) => sendBody(reply, subscription.resolve(request.params.token), format),
+      (request, reply) => {
+        sendBody(reply, subscription.resolveForClient(request.params.token), format);
+      },
     );
   }
 

@@ -282,7 +282,8 @@ export function userRoutes(app: FastifyInstance, services: Services): void {
         response: { 200: UserSchema },
       }),
     },
-    async (request) => services.view(keys.get(request.params.username)),
+    // Not async: the read is synchronous, and the answer goes out without a promise.
+    (request) => services.view(keys.get(request.params.username)),
   );
 
   r.patch(
