@@ -19,6 +19,7 @@ import {
   cancelled,
   commit,
   askConfirm,
+  field,
   runSteps,
   stepKeyboard,
   waitAnswer,
@@ -81,23 +82,16 @@ export function apiKeyConversation(deps: AdminDeps) {
     }
 
     const completed = await runSteps([
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-apikey-name'),
-          {},
-          (a): Parsed<string> => {
+      field(
+        () =>
+          ask(conversation, ctx, ctx.t('admin-ask-apikey-name'), {}, (a): Parsed<string> => {
             const name = a.kind === 'input' ? a.text?.trim() : undefined;
             return name && name.length <= 64
               ? { ok: true, value: name }
               : { ok: false, error: ctx.t('admin-bad-apikey-name') };
-          },
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.name = answer.value;
-        return 'next';
-      },
+          }),
+        (value) => (draft.name = value),
+      ),
       chooseScopes,
       async () => {
         const answer = await ask(
@@ -123,28 +117,27 @@ export function apiKeyConversation(deps: AdminDeps) {
         draft.perHour = 'value' in answer ? answer.value : DEFAULT_RATE_PER_HOUR;
         return 'next';
       },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-apikey-days'),
-          {
-            back: true,
-            choices: [
-              [
-                ['30', '30'],
-                ['90', '90'],
-                ['365', '365'],
-                [ctx.t('admin-never'), '0'],
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-apikey-days'),
+            {
+              back: true,
+              choices: [
+                [
+                  ['30', '30'],
+                  ['90', '90'],
+                  ['365', '365'],
+                  [ctx.t('admin-never'), '0'],
+                ],
               ],
-            ],
-          },
-          number({ min: 0, max: 36_500 }, 'admin-bad-days'),
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.days = answer.value;
-        return 'next';
-      },
+            },
+            number({ min: 0, max: 36_500 }, 'admin-bad-days'),
+          ),
+        (value) => (draft.days = value),
+      ),
       async () => {
         const summary = ctx.t('admin-apikey-summary', {
           name: esc(draft.name),

@@ -103,6 +103,19 @@ export async function ask<T>(
   }
 }
 
+/** One step of a dialog: ask, keep the value, go on (or wherever the admin navigated). */
+export function field<T>(
+  question: () => Promise<{ nav: Nav } | { value: T }>,
+  keep: (value: T) => void,
+): () => Promise<'next' | Nav> {
+  return async () => {
+    const answer = await question();
+    if ('nav' in answer) return answer.nav;
+    keep(answer.value);
+    return 'next';
+  };
+}
+
 /** Shows a summary with Back and a confirm button; only the button moves on. */
 export function askConfirm(
   conversation: AdminConversation,

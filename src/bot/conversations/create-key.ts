@@ -14,6 +14,7 @@ import {
   cancelled,
   commit,
   askConfirm,
+  field,
   runSteps,
   telegramIdOf,
   type AdminConversation,
@@ -47,53 +48,50 @@ export function createKeyConversation(deps: AdminDeps) {
       };
 
     const completed = await runSteps([
-      async () => {
-        const answer = await ask(conversation, ctx, ctx.t('admin-ask-key-name'), {}, async (a) => {
-          const name = (a.kind === 'input' ? a.text : undefined)?.trim() ?? '';
-          const problem = await conversation.external(() => nameProblem(name));
-          return problem
-            ? { ok: false, error: ctx.t(problem, { name: esc(name) }) }
-            : { ok: true, value: name };
-        });
-        if ('nav' in answer) return answer.nav;
-        draft.name = answer.value;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-key-gb', { name: esc(draft.name) }),
-          {
-            back: true,
-            choices: [
-              [
-                ...GB_CHOICES.map((gb) => [`${gb} GB`, gb] as [string, string]),
-                [ctx.t('admin-unlimited'), '0'],
+      field(
+        () =>
+          ask(conversation, ctx, ctx.t('admin-ask-key-name'), {}, async (a) => {
+            const name = (a.kind === 'input' ? a.text : undefined)?.trim() ?? '';
+            const problem = await conversation.external(() => nameProblem(name));
+            return problem
+              ? { ok: false, error: ctx.t(problem, { name: esc(name) }) }
+              : { ok: true, value: name };
+          }),
+        (value) => (draft.name = value),
+      ),
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-key-gb', { name: esc(draft.name) }),
+            {
+              back: true,
+              choices: [
+                [
+                  ...GB_CHOICES.map((gb) => [`${gb} GB`, gb] as [string, string]),
+                  [ctx.t('admin-unlimited'), '0'],
+                ],
               ],
-            ],
-          },
-          number(KEY_LIMITS.gb, 'admin-bad-gb'),
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.gb = answer.value;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-key-days'),
-          {
-            back: true,
-            choices: [[...DAY_CHOICES.map((d) => [d, d] as [string, string]), [ctx.t('admin-never'), '0']]],
-          },
-          number(KEY_LIMITS.days, 'admin-bad-days'),
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.days = answer.value;
-        return 'next';
-      },
+            },
+            number(KEY_LIMITS.gb, 'admin-bad-gb'),
+          ),
+        (value) => (draft.gb = value),
+      ),
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-key-days'),
+            {
+              back: true,
+              choices: [[...DAY_CHOICES.map((d) => [d, d] as [string, string]), [ctx.t('admin-never'), '0']]],
+            },
+            number(KEY_LIMITS.days, 'admin-bad-days'),
+          ),
+        (value) => (draft.days = value),
+      ),
       async () => {
         const answer = await ask(
           conversation,

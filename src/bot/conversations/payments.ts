@@ -17,6 +17,7 @@ import { esc } from '../menus/admin/view.ts';
 import {
   ask,
   askConfirm,
+  field,
   cancelled,
   commit,
   runSteps,
@@ -111,55 +112,50 @@ export function planConversation(deps: AdminDeps) {
       price: { priceStars: null, prices: {}, isTrial: false } as Price,
     };
     const completed = await runSteps([
-      async () => {
-        const answer = await ask(conversation, ctx, ctx.t('admin-ask-plan-name'), {}, (a): Parsed<string> => {
-          const name = textOf(a);
-          return name && name.length <= 32
-            ? { ok: true, value: name }
-            : { ok: false, error: ctx.t('admin-bad-plan-name') };
-        });
-        if ('nav' in answer) return answer.nav;
-        draft.name = answer.value;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-plan-days'),
-          { back: true, choices: [['7', '30', '90', '365'].map((d) => [d, d] as [string, string])] },
-          whole({ min: 1, max: 3650 }, 'admin-bad-plan-days'),
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.days = answer.value;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-plan-gb'),
-          {
-            back: true,
-            choices: [
-              [
-                ...['50', '100', '500'].map((g) => [`${g} GB`, g] as [string, string]),
-                [ctx.t('admin-unlimited'), '0'],
+      field(
+        () =>
+          ask(conversation, ctx, ctx.t('admin-ask-plan-name'), {}, (a): Parsed<string> => {
+            const name = textOf(a);
+            return name && name.length <= 32
+              ? { ok: true, value: name }
+              : { ok: false, error: ctx.t('admin-bad-plan-name') };
+          }),
+        (value) => (draft.name = value),
+      ),
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-plan-days'),
+            { back: true, choices: [['7', '30', '90', '365'].map((d) => [d, d] as [string, string])] },
+            whole({ min: 1, max: 3650 }, 'admin-bad-plan-days'),
+          ),
+        (value) => (draft.days = value),
+      ),
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-plan-gb'),
+            {
+              back: true,
+              choices: [
+                [
+                  ...['50', '100', '500'].map((g) => [`${g} GB`, g] as [string, string]),
+                  [ctx.t('admin-unlimited'), '0'],
+                ],
               ],
-            ],
-          },
-          whole({ min: 0, max: 1_000_000 }, 'admin-bad-plan-gb'),
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.trafficGb = answer.value;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(conversation, ctx, ctx.t('admin-ask-plan-price'), { back: true }, price);
-        if ('nav' in answer) return answer.nav;
-        draft.price = answer.value;
-        return 'next';
-      },
+            },
+            whole({ min: 0, max: 1_000_000 }, 'admin-bad-plan-gb'),
+          ),
+        (value) => (draft.trafficGb = value),
+      ),
+      field(
+        () => ask(conversation, ctx, ctx.t('admin-ask-plan-price'), { back: true }, price),
+        (value) => (draft.price = value),
+      ),
       async () => {
         const summary = ctx.t('admin-plan-summary', {
           name: esc(draft.name),
@@ -211,50 +207,41 @@ export function promoConversation(deps: AdminDeps) {
       };
 
     const completed = await runSteps([
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-promo-code'),
-          {},
-          (a): Parsed<string> => {
+      field(
+        () =>
+          ask(conversation, ctx, ctx.t('admin-ask-promo-code'), {}, (a): Parsed<string> => {
             const code = textOf(a);
             return code && /^[A-Za-z0-9_-]{3,32}$/.test(code)
               ? { ok: true, value: code }
               : { ok: false, error: ctx.t('admin-bad-promo-code') };
-          },
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.code = answer.value;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-promo-kind'),
-          { back: true, choices: PROMO_KINDS.map((k) => [[ctx.t(`admin-promo-kind-${k}`), k]]) },
-          (a): Parsed<PromoKind> => {
-            const kind = PROMO_KINDS.find((k) => k === textOf(a));
-            return kind ? { ok: true, value: kind } : { ok: false, error: ctx.t('admin-press-button') };
-          },
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.kind = answer.value;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t(`admin-ask-promo-${draft.kind}`),
-          { back: true },
-          whole(VALUE_LIMITS[draft.kind]),
-        );
-        if ('nav' in answer) return answer.nav;
-        draft.value = answer.value;
-        return 'next';
-      },
+          }),
+        (value) => (draft.code = value),
+      ),
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-promo-kind'),
+            { back: true, choices: PROMO_KINDS.map((k) => [[ctx.t(`admin-promo-kind-${k}`), k]]) },
+            (a): Parsed<PromoKind> => {
+              const kind = PROMO_KINDS.find((k) => k === textOf(a));
+              return kind ? { ok: true, value: kind } : { ok: false, error: ctx.t('admin-press-button') };
+            },
+          ),
+        (value) => (draft.kind = value),
+      ),
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t(`admin-ask-promo-${draft.kind}`),
+            { back: true },
+            whole(VALUE_LIMITS[draft.kind]),
+          ),
+        (value) => (draft.value = value),
+      ),
       async () => {
         const answer = await ask(
           conversation,
