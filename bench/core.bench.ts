@@ -23,21 +23,11 @@ import {
 } from '../src/core/index.ts';
 import { methodDescriptor, typedMessage } from '../src/core/proto/index.ts';
 import { createLogger } from '../src/logger.ts';
+import { coreConfig } from '../test/core/fixtures.ts';
 import { formatTable, timeMs, type Row } from './table.ts';
 
 const N = 10_000;
 const BIN = process.env.CORE_BIN ?? '/usr/bin/v2ray';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function users(prefix: string): CoreUser[] {
   return Array.from({ length: N }, (_, i) => ({
@@ -101,18 +91,7 @@ export async function runCoreBench(): Promise<Row[]> {
   const origin = http.createServer((_req, res) => res.end('ok'));
   await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
   const originPort = (origin.address() as net.AddressInfo).port;
-  const config: CoreAdapterConfig = {
-    CORE_BIN: BIN,
-    CORE_MANAGED: true,
-    CORE_API_PORT: await freePort(),
-    VLESS_PORT: await freePort(),
-    vlessHost: '127.0.0.1',
-    REALITY_SNI: 'www.example.com',
-    realityTarget: 'www.example.com:443',
-    BLOCK_PRIVATE_NETWORKS: false,
-    LOG_LEVEL: 'error',
-    dataDir,
-  };
+  const config: CoreAdapterConfig = await coreConfig(dataDir, { CORE_BIN: BIN, LOG_LEVEL: 'error' });
   const state: DesiredCoreState = { reality: { privateKey: '', shortIds: [] }, users: [] };
   const core = createCore({
     config,

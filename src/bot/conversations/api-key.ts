@@ -93,30 +93,30 @@ export function apiKeyConversation(deps: AdminDeps) {
         (value) => (draft.name = value),
       ),
       chooseScopes,
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-rate-minute', { default: DEFAULT_RATE_PER_MINUTE }),
-          { back: true, skip: true },
-          number({ min: 1, max: MAX_RATE_PER_MINUTE }, 'admin-bad-rate'),
-        );
-        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
-        draft.perMinute = 'value' in answer ? answer.value : DEFAULT_RATE_PER_MINUTE;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-rate-hour', { default: DEFAULT_RATE_PER_HOUR }),
-          { back: true, skip: true },
-          number({ min: 1, max: MAX_RATE_PER_HOUR }, 'admin-bad-rate'),
-        );
-        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
-        draft.perHour = 'value' in answer ? answer.value : DEFAULT_RATE_PER_HOUR;
-        return 'next';
-      },
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-rate-minute', { default: DEFAULT_RATE_PER_MINUTE }),
+            { back: true, skip: true },
+            number({ min: 1, max: MAX_RATE_PER_MINUTE }, 'admin-bad-rate'),
+          ),
+        (value) => (draft.perMinute = value),
+        { skipped: DEFAULT_RATE_PER_MINUTE },
+      ),
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-rate-hour', { default: DEFAULT_RATE_PER_HOUR }),
+            { back: true, skip: true },
+            number({ min: 1, max: MAX_RATE_PER_HOUR }, 'admin-bad-rate'),
+          ),
+        (value) => (draft.perHour = value),
+        { skipped: DEFAULT_RATE_PER_HOUR },
+      ),
       field(
         () =>
           ask(

@@ -103,14 +103,22 @@ export async function ask<T>(
   }
 }
 
-/** One step of a dialog: ask, keep the value, go on (or wherever the admin navigated). */
-export function field<T>(
+/**
+ * One step of a dialog: ask, keep the value, go on (or wherever the admin navigated).
+ * With `skipped`, a Skip answer keeps that value instead (for optional fields).
+ */
+export function field<T, S = never>(
   question: () => Promise<{ nav: Nav } | { value: T }>,
-  keep: (value: T) => void,
+  keep: (value: T | S) => void,
+  options: { skipped?: S } = {},
 ): () => Promise<'next' | Nav> {
   return async () => {
     const answer = await question();
-    if ('nav' in answer) return answer.nav;
+    if ('nav' in answer) {
+      if (answer.nav !== 'skip' || !('skipped' in options)) return answer.nav;
+      keep(options.skipped as S);
+      return 'next';
+    }
     keep(answer.value);
     return 'next';
   };

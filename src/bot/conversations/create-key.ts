@@ -92,23 +92,23 @@ export function createKeyConversation(deps: AdminDeps) {
           ),
         (value) => (draft.days = value),
       ),
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-key-owner'),
-          { back: true, skip: true },
-          (a): Parsed<number> => {
-            const id = a.kind === 'input' ? telegramIdOf(a.ctx, a.text) : undefined;
-            return id === undefined
-              ? { ok: false, error: ctx.t('admin-bad-owner') }
-              : { ok: true, value: id };
-          },
-        );
-        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
-        draft.owner = 'value' in answer ? answer.value : null;
-        return 'next';
-      },
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-key-owner'),
+            { back: true, skip: true },
+            (a): Parsed<number> => {
+              const id = a.kind === 'input' ? telegramIdOf(a.ctx, a.text) : undefined;
+              return id === undefined
+                ? { ok: false, error: ctx.t('admin-bad-owner') }
+                : { ok: true, value: id };
+            },
+          ),
+        (value) => (draft.owner = value),
+        { skipped: null },
+      ),
       async () => {
         const owner =
           draft.owner === null

@@ -242,30 +242,30 @@ export function promoConversation(deps: AdminDeps) {
           ),
         (value) => (draft.value = value),
       ),
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-promo-uses'),
-          { back: true, skip: true, choices: [['1', '10', '100'].map((n) => [n, n] as [string, string])] },
-          whole({ min: 1, max: 1_000_000 }),
-        );
-        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
-        draft.maxUses = 'value' in answer ? answer.value : null;
-        return 'next';
-      },
-      async () => {
-        const answer = await ask(
-          conversation,
-          ctx,
-          ctx.t('admin-ask-promo-valid'),
-          { back: true, skip: true, choices: [['7', '30', '90'].map((d) => [d, d] as [string, string])] },
-          whole({ min: 1, max: 3650 }),
-        );
-        if ('nav' in answer && answer.nav !== 'skip') return answer.nav;
-        draft.days = 'value' in answer ? answer.value : null;
-        return 'next';
-      },
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-promo-uses'),
+            { back: true, skip: true, choices: [['1', '10', '100'].map((n) => [n, n] as [string, string])] },
+            whole({ min: 1, max: 1_000_000 }),
+          ),
+        (value) => (draft.maxUses = value),
+        { skipped: null },
+      ),
+      field(
+        () =>
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-promo-valid'),
+            { back: true, skip: true, choices: [['7', '30', '90'].map((d) => [d, d] as [string, string])] },
+            whole({ min: 1, max: 3650 }),
+          ),
+        (value) => (draft.days = value),
+        { skipped: null },
+      ),
       async () => {
         const summary = ctx.t('admin-promo-summary', {
           code: esc(draft.code),
