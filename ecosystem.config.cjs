@@ -1,12 +1,12 @@
 // pm2: one process in fork mode. SQLite, cron jobs and long polling share it, so never
 // run more than one instance. Environment comes from .env (read by xkeeper itself).
+// Runs the build (`npm run build` first), with the same node flags as `npm start`.
 module.exports = {
   apps: [
     {
       name: 'xkeeper',
-      script: 'src/main.ts',
-      interpreter: 'node',
-      interpreter_args: '--import tsx',
+      script: 'dist/main.js',
+      node_args: '--expose-gc',
       exec_mode: 'fork',
       instances: 1,
       autorestart: true,

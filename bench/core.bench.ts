@@ -127,7 +127,7 @@ export async function runCoreBench(): Promise<Row[]> {
     for (let i = 0; i < 5; i++) queryRuns.push(await timeMs(() => api.queryStats('user>>>')));
     const queryMs = median(queryRuns);
     const readRuns: number[] = [];
-    for (let i = 0; i < 5; i++) readRuns.push(await timeMs(() => core.readCounters()));
+    for (let i = 0; i < 5; i++) readRuns.push(await timeMs(() => core.readCounters(() => {})));
 
     // The everyday case at this size: one new key, so one more 10k-user config to validate.
     const singleRuns: number[] = [];

@@ -112,7 +112,10 @@ async function main(): Promise<void> {
   }
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping');
-    void shutdown().then(() => process.exit(0));
+    void shutdown().then(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -1,9 +1,9 @@
 /** Fluent translations from `locales/`; the language is the one picked with /lang, else Telegram's. */
-import { fileURLToPath } from 'node:url';
 import { I18n } from '@grammyjs/i18n';
+import { projectPath } from '../paths.ts';
 import type { BotContext } from './context.ts';
 
-export const LOCALES_DIR = fileURLToPath(new URL('../../locales', import.meta.url));
+export const LOCALES_DIR = projectPath('locales');
 export const SUPPORTED_LANGUAGES = ['en', 'ru'] as const;
 export type Language = (typeof SUPPORTED_LANGUAGES)[number];
 

@@ -24,7 +24,8 @@ import type {
   Core,
   CoreAdapterConfig,
   CoreCheck,
-  CoreCounters,
+  CoreReading,
+  CounterVisitor,
   CoreStatus,
   CreateCoreOptions,
   DesiredCoreState,
@@ -447,22 +448,16 @@ export class LocalCore implements Core {
 
   // ── reading ────────────────────────────────────────────────────────────────
 
-  async readCounters(): Promise<CoreCounters | null> {
+  async readCounters(visit: CounterVisitor): Promise<CoreReading | null> {
     await this.ensureFlavor();
     const api = this.api;
     if (!api) return null;
     try {
       const sys = await api.getSysStats();
       this.observeUptime(sys.uptimeSeconds);
-      // Straight into the map: no intermediate list of 200k stats at 100k users.
-      const counters = new Map<string, number>();
-      await api.forEachStat('user>>>', (name, value) => counters.set(name, value));
+      await api.forEachStat('user>>>', visit);
       const online = await api.onlineUsers();
-      return {
-        uptimeSeconds: sys.uptimeSeconds,
-        counters,
-        online: online.available ? online.value : null,
-      };
+      return { uptimeSeconds: sys.uptimeSeconds, online: online.available ? online.value : null };
     } catch (error) {
       if (error instanceof CoreApiError && error.unavailable) return null;
       throw error;

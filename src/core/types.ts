@@ -53,12 +53,17 @@ export interface ApplyResult {
   failed: { name: string; reason: string }[];
 }
 
-/** Counters of the core's users, read without reset. */
-export interface CoreCounters {
+/**
+ * Receives each user counter of a reading: its name (`user>>>NAME>>>traffic>>>uplink|downlink`)
+ * and bytes since the core started. Called while the answer is decoded, so at 100k users no
+ * collection of 200k counters is ever built.
+ */
+export type CounterVisitor = (name: string, value: number) => void;
+
+/** What a counter reading tells besides the counters themselves. */
+export interface CoreReading {
   /** Seconds since the core started; a drop means a restart (its counters restart at 0). */
   uptimeSeconds: number;
-  /** Counter name (`user>>>NAME>>>traffic>>>uplink|downlink`) → bytes since the core started. */
-  counters: Map<string, number>;
   /** Users online right now, or null when the core cannot tell (V2Fly, Xray < 26.1.13). */
   online: string[] | null;
 }
@@ -128,8 +133,8 @@ export interface Core {
   restart(): Promise<void>;
   /** Removes, then adds users on the running core, and re-renders the config file. */
   apply(change: { add?: CoreUser[]; remove?: string[] }): Promise<ApplyResult>;
-  /** User counters without reset; null when no core answers. */
-  readCounters(): Promise<CoreCounters | null>;
+  /** Hands every user counter, read without reset, to `visit`; null when no core answers. */
+  readCounters(visit: CounterVisitor): Promise<CoreReading | null>;
   status(): Promise<CoreStatus>;
   check(): Promise<CoreCheck>;
   /** Makes the core hold exactly the desired users. */

@@ -1,11 +1,11 @@
 /** Applies the committed drizzle migrations. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { projectPath } from '../paths.ts';
 import type { Db } from './client.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const MIGRATIONS_DIR = projectPath('drizzle');
 
 interface JournalEntry {
   idx: number;

@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logger.ts';
 import { OWNER_BACKUP } from '../services/admins.service.ts';
 import type { Services } from '../services/index.ts';
+import { releaseTransientMemory } from './memory.ts';
 
 interface JobSpec {
   name: string;
@@ -26,6 +27,7 @@ export function jobSpecs(services: Services): JobSpec[] {
       run: async () => {
         await services.traffic.collect();
         await services.limits.enforce();
+        releaseTransientMemory();
       },
     },
     { name: 'deliver-outbox', schedule: everySeconds(5), run: () => services.outbox.deliverDue() },

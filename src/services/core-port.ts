@@ -10,11 +10,12 @@ export interface CoreUser {
   uuid: string;
 }
 
-export interface CoreCounters {
+/** Receives each user counter: `user>>>NAME>>>traffic>>>uplink|downlink` and its value since the core started. */
+export type CounterVisitor = (name: string, value: number) => void;
+
+export interface CoreReading {
   /** Seconds the core has been up; a drop means it restarted and its counters reset. */
   uptimeSeconds: number;
-  /** Counter name (`user>>>NAME>>>traffic>>>uplink`) → value since the core started. */
-  counters: Map<string, number>;
   /** Names the core reports online right now, when it can tell. */
   online?: string[] | null;
 }
@@ -24,8 +25,11 @@ export interface CorePort {
   readonly id: string;
   /** Removes, then adds users on the running core; never throws for a core that is down. */
   apply(change: { add?: CoreUser[]; remove?: string[] }): Promise<unknown>;
-  /** Current user counters, read without reset; null when the core cannot be reached. */
-  readCounters(): Promise<CoreCounters | null>;
+  /**
+   * Hands every user counter, read without reset, to `visit` as the answer is decoded (no
+   * collection of them is built: 200k at 100k keys); null when the core cannot be reached.
+   */
+  readCounters(visit: CounterVisitor): Promise<CoreReading | null>;
   /** The share link of a user for the running inbound; null while it is unknown. */
   shareLink(user: CoreUser): string | null;
   /** Brings the core in line with the DB's desired users (after a restore, say). */

@@ -476,19 +476,34 @@ export function createKeysService(deps: {
 
     /**
      * Queues `user.first_connected` for keys whose first connection came after `afterMs`
-     * (the traffic collector sets it); returns the newest such instant as the next watermark.
+     * (the traffic collector sets it), in one transaction with `saveWatermark(newest)`, so a
+     * crash neither drops nor repeats an announcement. Pages through the keys: a first cycle
+     * over 100k keys must not hold 100k rows at once.
      */
-    announceFirstConnections(afterMs: number): { count: number; watermark: number } {
+    announceFirstConnections(afterMs: number, saveWatermark: (watermark: number) => void): number {
+      const PAGE = 500;
       return db.transaction((tx) => {
-        const fresh = tx
-          .select()
-          .from(keys)
-          .where(gt(keys.firstConnectedAt, new Date(afterMs)))
-          .orderBy(asc(keys.firstConnectedAt))
-          .all();
-        for (const key of fresh) webhook(tx, 'user.first_connected', key);
-        const last = fresh.at(-1)?.firstConnectedAt?.getTime() ?? afterMs;
-        return { count: fresh.length, watermark: last };
+        let count = 0;
+        // Keyset cursor (first_connected_at, id): one collection stamps many keys alike.
+        let at = new Date(afterMs);
+        let lastId = Number.MAX_SAFE_INTEGER;
+        for (;;) {
+          const page = tx
+            .select()
+            .from(keys)
+            .where(or(gt(keys.firstConnectedAt, at), and(eq(keys.firstConnectedAt, at), gt(keys.id, lastId))))
+            .orderBy(asc(keys.firstConnectedAt), asc(keys.id))
+            .limit(PAGE)
+            .all();
+          for (const key of page) webhook(tx, 'user.first_connected', key);
+          count += page.length;
+          const last = page.at(-1);
+          if (!last) break;
+          at = last.firstConnectedAt!;
+          lastId = last.id;
+        }
+        if (count > 0) saveWatermark(at.getTime());
+        return count;
       });
     },
 

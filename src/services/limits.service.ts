@@ -157,8 +157,9 @@ export function createLimitsService(deps: {
           neverHours,
         });
       }
-      const first = keyService.announceFirstConnections(settings.require('firstConnectedWatermark'));
-      if (first.count > 0) settings.set('firstConnectedWatermark', first.watermark);
+      keyService.announceFirstConnections(settings.require('firstConnectedWatermark'), (watermark) =>
+        settings.set('firstConnectedWatermark', watermark),
+      );
       return result;
     },
   };

@@ -258,20 +258,24 @@ export function createTrafficService(deps: {
   }
 
   /**
-   * Reads the core's counters into its table's `read`. A function of its own so that nothing
-   * refers to the snapshot (at 100k keys, 200k names and a map) once it returns: kept alive
-   * through the writes, V8 would move it to the old generation, to linger until a full GC.
+   * Reads the core's counters straight into its table's `read`, one at a time as the answer
+   * is decoded: each name dies young, where a snapshot of 200k names (at 100k keys) kept
+   * across the awaits would reach the old generation and linger until a full GC.
    */
   async function readCycle(core: CorePort): Promise<CycleRead | null> {
-    const snapshot = await core.readCounters();
-    if (!snapshot) return null;
     const table = tableOf(core.id);
-    // forEach rather than for…of: no [name, value] array per counter.
-    snapshot.counters.forEach((value, name) => {
-      const counter = table.counter(name);
-      if (counter >= 0) table.read[counter] = value;
-    });
-    return { table, uptimeSeconds: snapshot.uptimeSeconds, online: snapshot.online ?? null, at: clock.now() };
+    let reading;
+    try {
+      reading = await core.readCounters((name, value) => {
+        const counter = table.counter(name);
+        if (counter >= 0) table.read[counter] = value;
+      });
+    } finally {
+      // A reading that failed half-way must not leave values for the next cycle to charge.
+      if (!reading) table.read.fill(NaN);
+    }
+    if (!reading) return null;
+    return { table, uptimeSeconds: reading.uptimeSeconds, online: reading.online ?? null, at: clock.now() };
   }
 
   async function collectOnce(): Promise<CollectResult | null> {

@@ -11,6 +11,7 @@ import {
 } from '../../src/core/index.ts';
 import {
   coreConfig,
+  counterMap,
   desiredState,
   killAllWith,
   makeTempDir,
@@ -83,7 +84,7 @@ describe('core adapter on a real v2ray', () => {
 
     const vpn = await client(core, alice);
     expect(await socksDownload(vpn.socksPort, origin.port)).toBe(SIZE);
-    const counters = await core.readCounters();
+    const counters = await counterMap(core);
     expect(counters?.counters.get('user>>>alice>>>traffic>>>downlink')).toBeGreaterThanOrEqual(SIZE);
     expect(counters?.counters.get('user>>>alice>>>traffic>>>uplink')).toBeGreaterThan(0);
     expect(counters?.online).toBeNull();
@@ -180,7 +181,7 @@ describe('core adapter on a real v2ray', () => {
     expect(events.map((e) => e.type)).toEqual(['core.not_available']);
     state.users.push(grace);
     expect(await core.apply({ add: [grace] })).toEqual({ status: 'pending', failed: [] });
-    expect(await core.readCounters()).toBeNull();
+    expect(await counterMap(core)).toBeNull();
     expect(core.shareLink(grace)).toBeNull();
     expect(await core.sync()).toMatchObject({ status: 'pending', missing: ['grace'] });
 
@@ -242,7 +243,7 @@ describe('core adapter after an xkeeper crash', () => {
     const { core, events } = harness(config, users);
     try {
       expect(await core.findOrphan()).toMatchObject({ pid: orphanPid, current: true });
-      const counters = await core.readCounters();
+      const counters = await counterMap(core);
       expect(counters?.uptimeSeconds).toBeGreaterThanOrEqual(0);
       await core.start();
       expect(await core.status()).toMatchObject({ pid: orphanPid, running: true, restarts: 0 });

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CoreAdapterConfig, DesiredCoreState } from '../../src/core/index.ts';
+import type { Core, CoreAdapterConfig, CoreReading, DesiredCoreState } from '../../src/core/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -20,6 +20,15 @@ export const MiB = 1024 * 1024;
 export const silent = createLogger({ level: 'silent', pretty: false });
 
 /** A temp directory; remove it with `rmSync(dir, { recursive: true, force: true })`. */
+/** A core's counters gathered into a map (the collector itself never builds one). */
+export async function counterMap(
+  core: Pick<Core, 'readCounters'>,
+): Promise<(CoreReading & { counters: Map<string, number> }) | null> {
+  const counters = new Map<string, number>();
+  const reading = await core.readCounters((name, value) => counters.set(name, value));
+  return reading && { ...reading, counters };
+}
+
 export function makeTempDir(prefix = 'xk-core-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }

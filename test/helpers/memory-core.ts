@@ -2,7 +2,7 @@
  * An in-memory stand-in for a core, for service edge cases that need exact control of
  * counters and uptime. The main paths run against the real core binary (test/core).
  */
-import type { CoreCounters, CorePort, CoreUser } from '../../src/services/core-port.ts';
+import type { CorePort, CoreUser } from '../../src/services/core-port.ts';
 
 export function createMemoryCore() {
   const users = new Map<string, string>();
@@ -22,9 +22,10 @@ export function createMemoryCore() {
       for (const u of add) users.set(u.name.toLowerCase(), u.uuid);
       return 'applied';
     },
-    async readCounters(): Promise<CoreCounters | null> {
+    async readCounters(visit) {
       if (!reachable) return null;
-      return { uptimeSeconds, counters: new Map(counters) };
+      counters.forEach((value, name) => visit(name, value));
+      return { uptimeSeconds };
     },
     shareLink: (u) =>
       `vless://${u.uuid}@127.0.0.1:443?type=tcp&encryption=none&security=none#${encodeURIComponent(u.name)}`,

@@ -14,6 +14,7 @@ import {
   socksDownload,
   startOrigin,
   startVlessClient,
+  counterMap,
 } from '../core/fixtures.ts';
 import { startRealApp } from '../helpers/real-app.ts';
 
@@ -79,7 +80,7 @@ describe('crash-safe accounting', () => {
 
     // One last, clean collection, then compare with what the core itself counted.
     await services.traffic.collect();
-    const snapshot = await app.core.readCounters();
+    const snapshot = await counterMap(app.core);
     const up = snapshot?.counters.get('user>>>streamer>>>traffic>>>uplink') ?? 0;
     const down = snapshot?.counters.get('user>>>streamer>>>traffic>>>downlink') ?? 0;
     const recorded = services.keys.get('streamer');

@@ -149,4 +149,26 @@ describe('user.first_connected', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.payload.data).toMatchObject({ username: 'fresh' });
   });
+
+  it('announces every key of a large first cycle once, page by page', async () => {
+    const { services, db } = testServices();
+    const mem = createMemoryCore();
+    services.attachCore(mem.core);
+    const names = Array.from({ length: 1203 }, (_, i) => `k${i}`);
+    for (const name of names) {
+      await services.keys.create({ name }, 'test');
+      mem.traffic(name, 1, 1);
+    }
+    await services.traffic.collect(); // one cycle stamps all 1203 at the same instant
+    await services.limits.enforce();
+    await services.limits.enforce();
+    const announced = db
+      .select()
+      .from(outbox)
+      .all()
+      .filter((r) => r.kind === 'webhook.event' && r.payload.event === 'user.first_connected')
+      .map((r) => (r.payload.data as { username: string }).username);
+    expect(announced).toHaveLength(names.length);
+    expect(new Set(announced)).toEqual(new Set(names));
+  });
 });

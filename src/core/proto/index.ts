@@ -1,15 +1,14 @@
 /**
- * The wire schema of the core's gRPC API, loaded from the .proto files next to this module,
- * and the per-flavor names that go on the wire: method paths and TypedMessage types.
+ * The wire schema of the core's gRPC API, loaded from the .proto files in src/core/proto (also
+ * when this module runs compiled from dist/), and the per-flavor names that go on the wire:
+ * method paths and TypedMessage types.
  */
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { projectPath } from '../../paths.ts';
 import { type FlavorName, protoName } from '../flavor.ts';
 
 const root = new protobuf.Root().loadSync(
-  ['common.proto', 'handler.proto', 'stats.proto'].map((file) =>
-    fileURLToPath(new URL(file, import.meta.url)),
-  ),
+  ['common.proto', 'handler.proto', 'stats.proto'].map((file) => projectPath('src/core/proto', file)),
   { keepCase: true },
 );
 
