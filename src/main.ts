@@ -5,6 +5,8 @@
 import { pathToFileURL } from 'node:url';
 import type { RunnerHandle } from '@grammyjs/runner';
 import { publishCommands } from './bot/commands.ts';
+import { resumeBroadcasts } from './bot/features/admin/broadcast.ts';
+import { createI18n } from './bot/i18n.ts';
 import { ALLOWED_UPDATES, createBot, startPolling } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
@@ -81,6 +83,8 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
     await publishCommands(bot.api, services, logger);
     const jobs = startJobs({ services, logger });
     stoppers.push({ name: 'jobs', stop: () => jobs.stop() });
+    // Broadcasts a restart cut short go on after their last counted recipient.
+    await resumeBroadcasts({ config, services, logger, i18n: createI18n() }, bot.api);
 
     ready = true;
     logger.info({ version: APP_VERSION }, 'xkeeper started');

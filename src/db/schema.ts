@@ -296,7 +296,14 @@ export const broadcasts = sqliteTable('broadcasts', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   audience: text('audience', { enum: BROADCAST_AUDIENCES }).notNull(),
   text: text('text'),
+  /** Telegram message entities of the text (bold, links…), as the admin sent them. */
+  entities: text('entities', { mode: 'json' }).$type<unknown[]>(),
   photoFileId: text('photo_file_id'),
+  /** The admin's progress message, edited as it goes (and again after a restart). */
+  progressChatId: integer('progress_chat_id'),
+  progressMessageId: integer('progress_message_id'),
+  /** The last recipient counted, in id order: a restart goes on after them. */
+  lastRecipientId: integer('last_recipient_id'),
   state: text('state', { enum: ['running', 'done', 'cancelled'] })
     .notNull()
     .default('running'),

@@ -1,7 +1,9 @@
 /**
  * Broadcasts: one message to many Telegram users, sent at a rate Telegram accepts, with
- * progress kept in the `broadcasts` table so a restart can tell what was sent. The
- * service knows nothing of Telegram: the caller passes the function that sends to one user.
+ * progress kept in the `broadcasts` table: recipients go in id order and each outcome is
+ * counted together with the recipient, so after a restart a broadcast goes on after the last
+ * one counted (one person may get it twice if the process died between send and count).
+ * The service knows nothing of Telegram: the caller passes the function that sends to one user.
  */
 import { and, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
@@ -18,9 +20,13 @@ export type SendOutcome = 'sent' | 'blocked' | 'failed';
 export interface BroadcastInput {
   audience: BroadcastAudience;
   text?: string | null;
+  /** Message entities of the text, kept as given for the sender. */
+  entities?: unknown[] | null;
   photoFileId?: string | null;
   /** Telegram id of the admin who started it. */
   createdBy: number;
+  /** The admin's message that shows progress. */
+  progress?: { chatId: number; messageId: number } | null;
 }
 
 export interface TokenBucketOptions {
@@ -118,11 +124,12 @@ export function createBroadcastsService(deps: {
       .map((r) => r.id);
   }
 
-  function bump(id: number, outcome: SendOutcome): Broadcast {
+  /** Counts one outcome and moves the cursor past its recipient, in one statement. */
+  function bump(id: number, outcome: SendOutcome, recipient: number): Broadcast {
     const column = broadcasts[outcome];
     return db
       .update(broadcasts)
-      .set({ [outcome]: sql`${column} + 1` })
+      .set({ [outcome]: sql`${column} + 1`, lastRecipientId: recipient })
       .where(eq(broadcasts.id, id))
       .returning()
       .get()!;
@@ -147,7 +154,10 @@ export function createBroadcastsService(deps: {
         .values({
           audience: input.audience,
           text: input.text ?? null,
+          entities: input.entities ?? null,
           photoFileId: input.photoFileId ?? null,
+          progressChatId: input.progress?.chatId ?? null,
+          progressMessageId: input.progress?.messageId ?? null,
           total: recipients(input.audience).length,
           createdBy: input.createdBy,
           createdAt: clock.now(),
@@ -161,6 +171,11 @@ export function createBroadcastsService(deps: {
         data: { audience: row.audience, total: row.total },
       });
       return row;
+    },
+
+    /** Broadcasts still running: after a restart, the ones to go on with. */
+    unfinished(): Broadcast[] {
+      return db.select().from(broadcasts).where(eq(broadcasts.state, 'running')).orderBy(broadcasts.id).all();
     },
 
     /** Stops a running broadcast before its next message. False when it was not running. */
@@ -185,7 +200,8 @@ export function createBroadcastsService(deps: {
     /**
      * Sends a broadcast to its audience, one recipient at a time under the shared rate
      * limit, counting each outcome in the table. Blocked recipients are marked unreachable.
-     * Stops early once cancelled. `onProgress` sees the row after every message.
+     * Stops early once cancelled. `onProgress` sees the row after every message. A broadcast
+     * interrupted by a restart goes on after its last counted recipient.
      */
     async run(
       id: number,
@@ -194,8 +210,21 @@ export function createBroadcastsService(deps: {
     ): Promise<Broadcast> {
       const start = get(id);
       if (start.state !== 'running') return start;
-      const ids = recipients(start.audience);
-      db.update(broadcasts).set({ total: ids.length }).where(eq(broadcasts.id, id)).run();
+      const after = start.lastRecipientId;
+      const ids = recipients(start.audience).filter((telegramId) => after === null || telegramId > after);
+      const counted = start.sent + start.blocked + start.failed;
+      db.update(broadcasts)
+        .set({ total: counted + ids.length })
+        .where(eq(broadcasts.id, id))
+        .run();
+      if (after !== null) {
+        events.record({
+          type: 'broadcast.resumed',
+          actor: 'system',
+          subject: `broadcast:${id}`,
+          data: { counted, remaining: ids.length },
+        });
+      }
       for (const telegramId of ids) {
         await bucket.take();
         if (get(id).state !== 'running') break;
@@ -206,7 +235,7 @@ export function createBroadcastsService(deps: {
           outcome = 'failed';
         }
         if (outcome === 'blocked') this.markUnreachable(telegramId);
-        const row = bump(id, outcome);
+        const row = bump(id, outcome, telegramId);
         await onProgress?.(row);
       }
       db.update(broadcasts)

@@ -1,7 +1,8 @@
 /**
  * Broadcasts: `/broadcast` opens the dialog (content → audience → preview → confirm); the
  * confirmed broadcast runs in the background under the shared rate limit, editing one
- * progress message (with a cancel button) and ending with the counts.
+ * progress message (with a cancel button) and ending with the counts. One that a restart
+ * interrupted goes on at start-up ({@link resumeBroadcasts}).
  */
 import { Composer, GrammyError, InlineKeyboard, type Api } from 'grammy';
 import type { MessageEntity } from 'grammy/types';
@@ -71,29 +72,47 @@ export async function launchBroadcast(
     content: BroadcastContent;
   },
 ): Promise<number> {
-  const { services } = deps;
-  const { adminId, chatId, messageId } = input;
-  const row = services.broadcasts.create({
+  const row = deps.services.broadcasts.create({
     audience: input.audience,
     text: input.content.text ?? null,
+    entities: input.content.entities ?? null,
     photoFileId: input.content.photo ?? null,
-    createdBy: adminId,
+    createdBy: input.adminId,
+    progress: { chatId: input.chatId, messageId: input.messageId },
   });
-  const lang = languageOf(deps, adminId);
-  const tr: Translator = { t: (key, vars) => deps.i18n.t(lang, key, vars) };
-  const cancel = new InlineKeyboard().text(tr.t('admin-btn-stop-broadcast'), `a:bc:x:${row.id}`);
-  const edit = (current: Broadcast) =>
-    api
-      .editMessageText(chatId, messageId, progressText(tr, current), {
-        parse_mode: 'HTML',
-        reply_markup: current.state === 'running' ? cancel : undefined,
-      })
-      .catch((err: unknown) => deps.logger.debug({ err }, 'broadcast progress not edited'));
-  await edit(row);
+  await sendInBackground(deps, api, row);
+  return row.id;
+}
 
+/**
+ * Goes on with the broadcasts a restart interrupted, each after its last counted recipient,
+ * editing the same progress message as before.
+ * @returns how many were resumed.
+ */
+export async function resumeBroadcasts(deps: AdminDeps, api: Api): Promise<number> {
+  const unfinished = deps.services.broadcasts.unfinished();
+  for (const row of unfinished) {
+    deps.logger.info(
+      { broadcast: row.id, counted: row.sent + row.blocked + row.failed },
+      'resuming broadcast',
+    );
+    await sendInBackground(deps, api, row);
+  }
+  return unfinished.length;
+}
+
+/** Shows the progress, then sends the rest of `row` in the background. */
+async function sendInBackground(deps: AdminDeps, api: Api, row: Broadcast): Promise<void> {
+  const content: BroadcastContent = {
+    text: row.text ?? undefined,
+    entities: (row.entities ?? undefined) as MessageEntity[] | undefined,
+    photo: row.photoFileId ?? undefined,
+  };
+  const edit = progressEditor(deps, api, row);
+  await edit(row);
   let lastEdit = Date.now();
   const run = async () => {
-    const done = await services.broadcasts.run(row.id, sender(api, input.content), async (current) => {
+    const done = await deps.services.broadcasts.run(row.id, sender(api, content), async (current) => {
       if (Date.now() - lastEdit < PROGRESS_EVERY_MS) return;
       lastEdit = Date.now();
       await edit(current);
@@ -101,7 +120,23 @@ export async function launchBroadcast(
     await edit(done);
   };
   void run().catch((err: unknown) => deps.logger.error({ err, broadcast: row.id }, 'broadcast failed'));
-  return row.id;
+}
+
+/** Edits the admin's progress message (with a stop button while running); never throws. */
+function progressEditor(deps: AdminDeps, api: Api, row: Broadcast) {
+  const { progressChatId: chatId, progressMessageId: messageId } = row;
+  const lang = languageOf(deps, row.createdBy ?? 0);
+  const tr: Translator = { t: (key, vars) => deps.i18n.t(lang, key, vars) };
+  const cancel = new InlineKeyboard().text(tr.t('admin-btn-stop-broadcast'), `a:bc:x:${row.id}`);
+  return async (current: Broadcast): Promise<void> => {
+    if (chatId === null || messageId === null) return;
+    await api
+      .editMessageText(chatId, messageId, progressText(tr, current), {
+        parse_mode: 'HTML',
+        reply_markup: current.state === 'running' ? cancel : undefined,
+      })
+      .catch((err: unknown) => deps.logger.debug({ err }, 'broadcast progress not edited'));
+  };
 }
 
 export function broadcastFeature(deps: AdminDeps): Composer<BotContext> {

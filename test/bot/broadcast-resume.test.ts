@@ -1,0 +1,156 @@
+/**
+ * A broadcast survives a crash: the whole app runs as a child process against the fake
+ * Telegram server, is killed with -9 half-way through a broadcast, and on its next start
+ * goes on after the last counted recipient. Everyone gets the message; at most the one
+ * recipient in flight at the kill gets it twice.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { createServices } from '../../src/services/index.ts';
+import { createFakeTelegram, type FakeCall, type FakeTelegram } from '../helpers/fake-telegram.ts';
+import { silentLogger, tempDir, TEST_TOKEN } from '../helpers/db.ts';
+import { freePort } from '../helpers/ports.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const OWNER = 900;
+const PEOPLE = Array.from({ length: 60 }, (_, i) => 3001 + i);
+const BOLD = [{ type: 'bold', offset: 0, length: 5 }];
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+describe('a broadcast interrupted by kill -9', () => {
+  let fake: FakeTelegram;
+  let env: NodeJS.ProcessEnv;
+  let child: ChildProcess | undefined;
+  let broadcastId: number;
+  let progressMessageId: number;
+  const tmp = tempDir();
+  const config = () =>
+    loadConfig({ BOT_TOKEN: TEST_TOKEN, DATA_DIR: tmp.dir, LOG_LEVEL: 'silent' }, { dotenv: false });
+
+  /** The app's services on the same database, opened and closed around `use`. */
+  function withServices<T>(use: (services: ReturnType<typeof createServices>) => T): T {
+    const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+    try {
+      runMigrations(db);
+      return use(createServices({ db, config: config(), logger: silentLogger }));
+    } finally {
+      db.$client.close();
+    }
+  }
+
+  const sendsTo = (id: number) => (c: FakeCall) =>
+    c.method === 'sendMessage' && Number(c.params.chat_id) === id;
+  const broadcastSends = () =>
+    fake.calls.filter((c) => c.method === 'sendMessage' && PEOPLE.includes(Number(c.params.chat_id)));
+
+  function startApp(): ChildProcess {
+    const app = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child = app;
+    return app;
+  }
+
+  beforeAll(async () => {
+    fake = await createFakeTelegram();
+    env = {
+      ...process.env,
+      BOT_TOKEN: TEST_TOKEN,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      DATA_DIR: tmp.dir,
+      HTTP_PORT: String(await freePort()),
+      CORE_BIN: '/nonexistent/xray',
+      ADMIN_IDS: String(OWNER),
+      LOG_LEVEL: 'silent',
+    };
+    // The admin's progress message, as the broadcast dialog leaves it.
+    const res = await fetch(`${fake.apiRoot}/bot${TEST_TOKEN}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat_id: OWNER, text: 'Sending…' }),
+    });
+    progressMessageId = ((await res.json()) as { result: { message_id: number } }).result.message_id;
+    broadcastId = withServices((services) => {
+      for (const id of PEOPLE) services.admins.touch({ id, firstName: `P${id}` });
+      return services.broadcasts.create({
+        audience: 'all',
+        text: 'Hello everyone',
+        entities: BOLD,
+        createdBy: OWNER,
+        progress: { chatId: OWNER, messageId: progressMessageId },
+      }).id;
+    });
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    await fake.close();
+    tmp.cleanup();
+  });
+
+  it('goes on after a restart, each person served once', { timeout: 60_000 }, async () => {
+    // First run: started at start-up (as if the dialog had just launched it), killed half-way.
+    const first = startApp();
+    await until(() => broadcastSends().length >= 20, 30_000, '20 messages of the first run');
+    const exited = once(first, 'exit');
+    first.kill('SIGKILL');
+    await exited;
+    const beforeRestart = broadcastSends().length;
+    expect(beforeRestart).toBeLessThan(PEOPLE.length);
+
+    const second = startApp();
+    await until(
+      () => withServices((services) => services.broadcasts.get(broadcastId).state === 'done'),
+      30_000,
+      'the broadcast to finish',
+    );
+    const row = withServices((services) => services.broadcasts.get(broadcastId));
+    expect(row).toMatchObject({ total: PEOPLE.length, sent: PEOPLE.length, blocked: 0, failed: 0 });
+
+    // Everyone got it; only someone in flight at the kill may have got it twice.
+    const perPerson = PEOPLE.map((id) => fake.calls.filter(sendsTo(id)).length);
+    expect(perPerson.every((n) => n >= 1)).toBe(true);
+    expect(perPerson.filter((n) => n > 1).length).toBeLessThanOrEqual(1);
+    expect(broadcastSends().length).toBeLessThanOrEqual(PEOPLE.length + 1);
+    // The second run sent the rest, with the text's formatting kept.
+    const resumed = broadcastSends().slice(beforeRestart);
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(resumed.every((c) => c.params.text === 'Hello everyone')).toBe(true);
+    expect(resumed.at(-1)?.params.entities).toEqual(BOLD);
+
+    // The same progress message ends with the counts.
+    await until(
+      () => /Broadcast finished/.test(fake.lastMessageTo(OWNER)?.text ?? ''),
+      5_000,
+      'the final edit',
+    );
+    const progress = fake.lastMessageTo(OWNER)!;
+    expect(progress.message_id).toBe(progressMessageId);
+    expect(progress.text).toMatch(/60 of 60\nSent: 60 · blocked the bot: 0 · failed: 0/);
+    const events = withServices((services) => services.events.list({ type: 'broadcast.resumed' }).items);
+    expect(events.length).toBeGreaterThanOrEqual(1);
+
+    const stopped = once(second, 'exit');
+    second.kill('SIGTERM');
+    await stopped;
+  });
+});
