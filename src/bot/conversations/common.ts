@@ -51,20 +51,26 @@ export function stepKeyboard(ctx: ConversationContext, options: AskOptions): Inl
   return keyboard;
 }
 
+/** Whether an update answers the dialog of `userId`: their message (a payment never is) or a dialog button. */
+function isAnswer(ctx: ConversationContext, userId: number | undefined): boolean {
+  if (ctx.from?.id !== userId) return false;
+  const data = ctx.callbackQuery?.data;
+  if (data !== undefined) return data.startsWith(DIALOG_PREFIX);
+  return ctx.message !== undefined && !ctx.message.successful_payment;
+}
+
 /**
  * Waits for the next answer of `userId` (the admin in the dialog); hands every other update
- * back to the bot, including other people's messages in a group.
+ * back to the bot, including other people's messages in a group and payments to apply.
  */
 export async function waitAnswer(
   conversation: AdminConversation,
   userId: number | undefined,
 ): Promise<Answer> {
   for (;;) {
-    const ctx = await conversation.wait();
-    if (ctx.from?.id !== userId) await conversation.skip({ next: true });
+    const ctx = await conversation.waitUntil((update) => isAnswer(update, userId), { next: true });
     const data = ctx.callbackQuery?.data;
     if (data !== undefined) {
-      if (!data.startsWith(DIALOG_PREFIX)) await conversation.skip({ next: true });
       await ctx.answerCallbackQuery();
       const action = data.slice(DIALOG_PREFIX.length);
       if (action === 'back' || action === 'cancel' || action === 'skip') return { kind: 'nav', nav: action };
@@ -73,8 +79,6 @@ export async function waitAnswer(
       continue;
     }
     const message = ctx.message;
-    // A payment is never an answer: it goes on to be applied.
-    if (!message || message.successful_payment) await conversation.skip({ next: true });
     const text = message?.text ?? message?.caption;
     // A command leaves the dialog: the admin changed their mind.
     if (message?.text?.startsWith('/')) await conversation.halt({ next: true });
