@@ -283,6 +283,8 @@ export function createTrafficService(deps: {
     const started = performance.now();
     const read = await readCycle(core);
     if (!read) return null;
+    // A restore replaced the baselines while this cycle read: skip it, the next reads afresh.
+    if (tables.get(core.id) !== read.table) return null;
 
     let result: ReturnType<typeof charge>;
     try {

@@ -106,4 +106,40 @@ describe('traffic collection table', () => {
     expect(services.keys.get('ann').uploadBytes).toBe(15);
     expect(baselines()['user>>>ann>>>traffic>>>uplink']).toBe(10);
   });
+
+  it('drops a cycle whose baselines a restore replaced while it read', async () => {
+    const clock = createManualClock('2026-11-01T12:00:00Z');
+    const mem = createMemoryCore();
+    let release = () => {};
+    let gate: Promise<void> | null = null;
+    const core = {
+      ...mem.core,
+      readCounters: async (visit: (name: string, value: number) => void) => {
+        if (gate) await gate;
+        return mem.core.readCounters(visit);
+      },
+    };
+    const db = testDb();
+    const services = createServices({ db, config: testConfig(), logger: silentLogger, clock, core });
+    await services.keys.create({ name: 'ann' }, 'cli');
+    mem.traffic('ann', 10, 20);
+    await services.traffic.collect();
+
+    mem.traffic('ann', 1, 1);
+    gate = new Promise<void>((resolve) => (release = resolve));
+    const cycle = services.traffic.collect();
+    await Promise.resolve();
+    // As a restore would, mid-read: other baselines in the table.
+    db.$client
+      .prepare('UPDATE core_counters SET value = 5 WHERE name = ?')
+      .run('user>>>ann>>>traffic>>>uplink');
+    services.traffic.forgetBaselines();
+    release();
+    expect(await cycle).toBeNull();
+    expect(services.keys.get('ann').uploadBytes).toBe(10);
+
+    gate = null;
+    await services.traffic.collect();
+    expect(services.keys.get('ann').uploadBytes).toBe(16); // 10 + (11 - 5)
+  });
 });
