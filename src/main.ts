@@ -48,7 +48,8 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
     const core = wireCore(config, services, logger);
     await startCore(core, services, logger);
     stoppers.push({ name: 'core', stop: () => core.stop() });
-    const bot = createBot({ config, services, logger, system: services.system ?? undefined });
+    const i18n = createI18n();
+    const bot = createBot({ config, services, logger, i18n, system: services.system ?? undefined });
 
     const server = createServer({
       config,
@@ -83,8 +84,10 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
     await publishCommands(bot.api, services, logger);
     const jobs = startJobs({ services, logger });
     stoppers.push({ name: 'jobs', stop: () => jobs.stop() });
-    // Broadcasts a restart cut short go on after their last counted recipient.
-    await resumeBroadcasts({ config, services, logger, i18n: createI18n() }, bot.api);
+    // Broadcasts a restart cut short go on after their last counted recipient; on the way
+    // out, a running one stops between two messages and stays to be resumed.
+    await resumeBroadcasts({ config, services, logger, i18n }, bot.api);
+    stoppers.push({ name: 'broadcasts', stop: () => services.broadcasts.pause() });
 
     ready = true;
     logger.info({ version: APP_VERSION }, 'xkeeper started');

@@ -14,6 +14,7 @@ import { createNewKeyFeature } from './features/new-key.ts';
 import { createStartFeature } from './features/start.ts';
 import { createTrafficFeature } from './features/traffic.ts';
 import { createI18n } from './i18n.ts';
+import type { I18n } from '@grammyjs/i18n';
 import { personMiddleware } from './middlewares/person.ts';
 import { createNotifier, type SendLimits } from './notifications.ts';
 import { createQrPhotos } from './render/qr-photo.ts';
@@ -22,6 +23,8 @@ import { createSqliteStorage } from './storage.ts';
 export type BotDeps = FeatureDeps & {
   /** Pace of outbox messages (tests shorten the per-chat gap). */
   sendLimits?: SendLimits;
+  /** Translations, when the caller shares them (main does, with resumed broadcasts). */
+  i18n?: I18n<BotContext>;
 };
 
 /** Update types the bot asks Telegram for. */
@@ -41,7 +44,7 @@ export function createBot(deps: BotDeps) {
   // Retries 429 and 5xx answers, waiting as long as Telegram asks (capped).
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
 
-  const i18n = createI18n();
+  const i18n = deps.i18n ?? createI18n();
   bot.use(sequentialize(chatKey));
   bot.use(async (ctx, next) => {
     ctx.log = logger.child({ update_id: ctx.update.update_id, from: ctx.from?.id });

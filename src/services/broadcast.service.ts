@@ -91,6 +91,9 @@ export function createBroadcastsService(deps: {
   const { db, clock, events } = deps;
   // One bucket for every broadcast: the limit is the bot's, not each broadcast's.
   const bucket = createTokenBucket(deps.rate ?? BROADCAST_RATE);
+  /** Runs in progress, and whether the process is on its way out (see `pause`). */
+  const active = new Set<Promise<unknown>>();
+  let pausing = false;
 
   function get(id: number): Broadcast {
     const row = db.select().from(broadcasts).where(eq(broadcasts.id, id)).get();
@@ -133,6 +136,14 @@ export function createBroadcastsService(deps: {
       .where(eq(broadcasts.id, id))
       .returning()
       .get()!;
+  }
+
+  /** Remembers that a person blocked the bot; the next message from them clears it. */
+  function markUnreachable(telegramId: number): void {
+    db.update(telegramUsers)
+      .set({ reachable: false, updatedAt: clock.now() })
+      .where(eq(telegramUsers.id, telegramId))
+      .run();
   }
 
   return {
@@ -178,6 +189,15 @@ export function createBroadcastsService(deps: {
       return db.select().from(broadcasts).where(eq(broadcasts.state, 'running')).orderBy(broadcasts.id).all();
     },
 
+    /**
+     * On shutdown: every run stops before its next message, its broadcast left `running` for
+     * the next start to resume. Resolves once they have all stopped.
+     */
+    async pause(): Promise<void> {
+      pausing = true;
+      await Promise.allSettled(active);
+    },
+
     /** Stops a running broadcast before its next message. False when it was not running. */
     cancel(id: number, actor: string): boolean {
       const changed = db
@@ -189,13 +209,7 @@ export function createBroadcastsService(deps: {
       return changed > 0;
     },
 
-    /** Remembers that a person blocked the bot; the next message from them clears it. */
-    markUnreachable(telegramId: number): void {
-      db.update(telegramUsers)
-        .set({ reachable: false, updatedAt: clock.now() })
-        .where(eq(telegramUsers.id, telegramId))
-        .run();
-    },
+    markUnreachable,
 
     /**
      * Sends a broadcast to its audience, one recipient at a time under the shared rate
@@ -203,61 +217,72 @@ export function createBroadcastsService(deps: {
      * Stops early once cancelled. `onProgress` sees the row after every message. A broadcast
      * interrupted by a restart goes on after its last counted recipient.
      */
-    async run(
+    run(
       id: number,
       send: (telegramId: number) => Promise<SendOutcome>,
       onProgress?: (row: Broadcast) => void | Promise<void>,
     ): Promise<Broadcast> {
-      const start = get(id);
-      if (start.state !== 'running') return start;
-      const after = start.lastRecipientId;
-      const ids = recipients(start.audience).filter((telegramId) => after === null || telegramId > after);
-      const counted = start.sent + start.blocked + start.failed;
-      db.update(broadcasts)
-        .set({ total: counted + ids.length })
-        .where(eq(broadcasts.id, id))
-        .run();
-      if (after !== null) {
-        events.record({
-          type: 'broadcast.resumed',
-          actor: 'system',
-          subject: `broadcast:${id}`,
-          data: { counted, remaining: ids.length },
-        });
-      }
-      for (const telegramId of ids) {
-        await bucket.take();
-        if (get(id).state !== 'running') break;
-        let outcome: SendOutcome;
-        try {
-          outcome = await send(telegramId);
-        } catch {
-          outcome = 'failed';
-        }
-        if (outcome === 'blocked') this.markUnreachable(telegramId);
-        const row = bump(id, outcome, telegramId);
-        await onProgress?.(row);
-      }
-      db.update(broadcasts)
-        .set({ state: 'done', finishedAt: clock.now() })
-        .where(and(eq(broadcasts.id, id), eq(broadcasts.state, 'running')))
-        .run();
-      const done = get(id);
-      events.record({
-        type: 'broadcast.finished',
-        actor: `tg:${done.createdBy}`,
-        subject: `broadcast:${id}`,
-        data: {
-          state: done.state,
-          total: done.total,
-          sent: done.sent,
-          blocked: done.blocked,
-          failed: done.failed,
-        },
-      });
-      return done;
+      const running = sendAll(id, send, onProgress);
+      active.add(running);
+      return running.finally(() => active.delete(running));
     },
   };
+
+  async function sendAll(
+    id: number,
+    send: (telegramId: number) => Promise<SendOutcome>,
+    onProgress?: (row: Broadcast) => void | Promise<void>,
+  ): Promise<Broadcast> {
+    const start = get(id);
+    if (start.state !== 'running') return start;
+    const after = start.lastRecipientId;
+    const ids = recipients(start.audience).filter((telegramId) => after === null || telegramId > after);
+    const counted = start.sent + start.blocked + start.failed;
+    db.update(broadcasts)
+      .set({ total: counted + ids.length })
+      .where(eq(broadcasts.id, id))
+      .run();
+    if (after !== null) {
+      events.record({
+        type: 'broadcast.resumed',
+        actor: 'system',
+        subject: `broadcast:${id}`,
+        data: { counted, remaining: ids.length },
+      });
+    }
+    for (const telegramId of ids) {
+      await bucket.take();
+      if (pausing) return get(id);
+      if (get(id).state !== 'running') break;
+      let outcome: SendOutcome;
+      try {
+        outcome = await send(telegramId);
+      } catch {
+        outcome = 'failed';
+      }
+      if (outcome === 'blocked') markUnreachable(telegramId);
+      const row = bump(id, outcome, telegramId);
+      await onProgress?.(row);
+    }
+    db.update(broadcasts)
+      .set({ state: 'done', finishedAt: clock.now() })
+      .where(and(eq(broadcasts.id, id), eq(broadcasts.state, 'running')))
+      .run();
+    const done = get(id);
+    events.record({
+      type: 'broadcast.finished',
+      actor: `tg:${done.createdBy}`,
+      subject: `broadcast:${id}`,
+      data: {
+        state: done.state,
+        total: done.total,
+        sent: done.sent,
+        blocked: done.blocked,
+        failed: done.failed,
+      },
+    });
+    return done;
+  }
 }
 
 export type BroadcastsService = ReturnType<typeof createBroadcastsService>;

@@ -112,4 +112,38 @@ describe('broadcasts service', () => {
     const { broadcasts } = await setup();
     expect(() => broadcasts.create({ audience: 'all', text: '  ', createdBy: 1 })).toThrow(/text or a photo/);
   });
+
+  it('pauses on shutdown between two messages, and the next start goes on after the last counted', async () => {
+    const { services, broadcasts, db } = await setup();
+    const row = broadcasts.create({ audience: 'all', text: 'hi', createdBy: 1 });
+    const got: number[] = [];
+    let pausing: Promise<void> | undefined;
+    const paused = await broadcasts.run(row.id, async (id) => {
+      got.push(id);
+      if (got.length === 2) pausing = broadcasts.pause();
+      return 'sent';
+    });
+    await pausing;
+    expect(paused).toMatchObject({ state: 'running', sent: 2, lastRecipientId: 2 });
+
+    // The next process: a new service on the same database.
+    const next = createBroadcastsService({
+      db,
+      clock: services.clock,
+      events: services.events,
+      rate: { ratePerSecond: 1e6, burst: 1e6 },
+    });
+    expect(next.unfinished().map((b) => b.id)).toEqual([row.id]);
+    const done = await next.run(row.id, async (id) => {
+      got.push(id);
+      return 'sent';
+    });
+    expect(got).toEqual([1, 2, 3, 4]);
+    expect(done).toMatchObject({ state: 'done', total: 4, sent: 4 });
+    expect(next.unfinished()).toEqual([]);
+    expect(services.events.list({ type: 'broadcast.resumed' }).items[0]?.data).toEqual({
+      counted: 2,
+      remaining: 2,
+    });
+  });
 });
