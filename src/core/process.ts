@@ -174,12 +174,15 @@ export class CoreProcess {
     await this.tail.start();
     const log = await openCoreLogForWriting(logPath);
     let child: ChildProcess;
+    let exited: Promise<[number | null, NodeJS.Signals | null]>;
     try {
       // Own process group: a terminal's Ctrl-C reaches xkeeper, which stops the core in order.
       child = spawn(flavor.bin, runArgs(flavor.name, configPath), {
         stdio: ['ignore', log.fd, log.fd],
         detached: true,
       });
+      // Listened for at once: a core refusing its config can exit before the awaits below end.
+      exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', reject);
@@ -193,14 +196,9 @@ export class CoreProcess {
     }
     const pid = child.pid ?? -1;
     this.child = child;
-    this.childExit = new Promise((resolve) => child.once('exit', resolve));
+    this.childExit = exited.then(() => undefined);
     this.startedAt = new Date();
     this.state = 'running';
-    child.once('exit', (code, signal) => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      void this.handleExit(code, signal);
-    });
     await writePidFile(pidPath, {
       pid,
       configHash: this.configHash,
@@ -210,6 +208,12 @@ export class CoreProcess {
     });
     this.options.logger.info({ pid }, 'core started');
     this.options.onStarted(pid);
+    // Handled only now, so an early exit never races the pid file written above.
+    void exited.then(([code, signal]) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      void this.handleExit(code, signal);
+    });
   }
 
   /** Stops a recorded core that is not ours, so two cores never compete for the ports. */
