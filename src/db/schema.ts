@@ -188,6 +188,8 @@ export const outbox = sqliteTable(
   },
   (t) => [
     index('outbox_due').on(t.deliveredAt, t.failedAt, t.nextAttemptAt),
+    // The worker reads each kind's due rows on its own (see outbox.service.ts).
+    index('outbox_kind_due').on(t.kind, t.deliveredAt, t.failedAt, t.nextAttemptAt),
     uniqueIndex('outbox_dedupe').on(t.dedupeKey),
   ],
 );

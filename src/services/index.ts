@@ -52,6 +52,7 @@ export function createServices(deps: ServiceDeps) {
   const settings = createSettingsService({ db, clock, config });
   const admins = createAdminsService({ db, clock, events, outbox, ownerIds: config.ADMIN_IDS });
   const traffic = createTrafficService({ db, clock, logger, getCore: () => core });
+  const webhooks = createWebhooksService({ clock, outbox, settings });
   const keys = createKeysService({
     db,
     core,
@@ -60,14 +61,14 @@ export function createServices(deps: ServiceDeps) {
     events,
     outbox,
     traffic,
+    webhooks,
     publicUrl: config.publicUrl,
   });
   const limits = createLimitsService({ db, clock, keys, settings });
   const apiKeys = createApiKeysService({ db, clock, events });
   const subscription = createSubscriptionService({ db, config, settings, getCore: () => core });
   const reports = createReportsService({ db, clock });
-  const payments = createPaymentsService({ db, clock, keys, events, outbox, admins });
-  const webhooks = createWebhooksService({ clock, outbox, settings });
+  const payments = createPaymentsService({ db, clock, keys, events, outbox, admins, webhooks });
   const broadcasts = createBroadcastsService({ db, clock, events });
   const requests = createRequestsService({ db, clock, keys, settings, outbox, events, admins });
   const invites = createInvitesService({ db, clock, keys, requests, settings, events });

@@ -16,6 +16,7 @@ import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { TrafficService } from './traffic.service.ts';
 import { toUserJson } from './key-view.ts';
+import type { WebhooksService } from './webhooks.service.ts';
 
 export const GB = 2 ** 30;
 const DAY_MS = 86_400_000;
@@ -55,9 +56,6 @@ export interface KeyListQuery {
   ownerTelegramId?: number;
 }
 
-/** Outbox kind of outgoing webhook events (`user.created`…), fanned out per URL. */
-export const WEBHOOK_EVENT = 'webhook.event';
-
 /** Notification kinds an owner hears about, queued in the outbox. */
 export const OWNER_NOTICE = 'owner.notice';
 
@@ -96,6 +94,7 @@ export function createKeysService(deps: {
   events: EventsService;
   outbox: OutboxService;
   traffic: TrafficService;
+  webhooks: Pick<WebhooksService, 'emit'>;
   /** Base of subscription URLs, for webhook payloads. */
   publicUrl: string;
 }) {
@@ -167,7 +166,7 @@ export function createKeysService(deps: {
 
   /** Queues an outgoing webhook event with the key as the API shows it at this moment. */
   function webhook(tx: DbOrTx, event: string, key: Key) {
-    outbox.enqueue(WEBHOOK_EVENT, { event, data: toUserJson(key, { publicUrl: deps.publicUrl, core }) }, tx);
+    deps.webhooks.emit(tx, event, () => toUserJson(key, { publicUrl: deps.publicUrl, core }));
   }
 
   function notifyOwner(

@@ -23,6 +23,18 @@ export class PermanentFailure extends Error {
   }
 }
 
+interface Handler {
+  deliver: OutboxHandler;
+  onGiveUp?: GiveUpHandler;
+}
+
+/** What one run of the worker came to. */
+export interface DeliveryStats {
+  delivered: number;
+  retried: number;
+  failed: number;
+}
+
 export interface OutboxOptions {
   /** Attempts before a row is dead-lettered. */
   maxAttempts?: number;
@@ -36,7 +48,54 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
   const maxAttempts = deps.maxAttempts ?? 8;
   const baseDelayMs = deps.baseDelayMs ?? 30_000;
   const maxDelayMs = deps.maxDelayMs ?? 60 * 60_000;
-  const handlers = new Map<string, { deliver: OutboxHandler; onGiveUp?: GiveUpHandler }>();
+  const handlers = new Map<string, Handler>();
+
+  function dueRows(kind: string, now: Date, limit: number): OutboxRow[] {
+    return db
+      .select()
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.kind, kind),
+          isNull(outbox.deliveredAt),
+          isNull(outbox.failedAt),
+          lte(outbox.nextAttemptAt, now),
+        ),
+      )
+      .orderBy(asc(outbox.id))
+      .limit(limit)
+      .all();
+  }
+
+  /** One attempt at one row; a failure is retried later with backoff, or given up on. */
+  async function deliver(row: OutboxRow, handler: Handler): Promise<keyof DeliveryStats> {
+    try {
+      await handler.deliver(row.payload, row);
+      db.update(outbox)
+        .set({ deliveredAt: clock.now(), attempts: row.attempts + 1, lastError: null })
+        .where(eq(outbox.id, row.id))
+        .run();
+      return 'delivered';
+    } catch (error) {
+      const attempts = row.attempts + 1;
+      const message = error instanceof Error ? error.message : String(error);
+      const giveUp = error instanceof PermanentFailure || attempts >= maxAttempts;
+      const delay = Math.min(baseDelayMs * 2 ** (attempts - 1), maxDelayMs);
+      db.update(outbox)
+        .set({
+          attempts,
+          lastError: message.slice(0, 1000),
+          failedAt: giveUp ? clock.now() : null,
+          nextAttemptAt: new Date(clock.now().getTime() + delay),
+        })
+        .where(eq(outbox.id, row.id))
+        .run();
+      logger.warn({ kind: row.kind, id: row.id, attempts, giveUp, err: error }, 'outbox delivery failed');
+      if (!giveUp) return 'retried';
+      handler.onGiveUp?.(row, message);
+      return 'failed';
+    }
+  }
 
   return {
     /**
@@ -87,52 +146,20 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
     },
 
     /**
-     * Delivers the rows that are due, one at a time in order. Rows of a kind with no
-     * handler yet wait (their feature may not be started).
+     * Delivers the rows that are due: each kind on its own, in order, up to `limit` rows a
+     * kind, the kinds side by side, so a backlog or a slow receiver of one kind (webhooks)
+     * never holds up another (people's notices). Rows of a kind with no handler yet wait
+     * (their feature may not be started). Rows queued during the run wait for the next one.
      */
-    async deliverDue(limit = 50): Promise<{ delivered: number; retried: number; failed: number }> {
+    async deliverDue(limit = 50): Promise<DeliveryStats> {
       const now = clock.now();
-      const due = db
-        .select()
-        .from(outbox)
-        .where(and(isNull(outbox.deliveredAt), isNull(outbox.failedAt), lte(outbox.nextAttemptAt, now)))
-        .orderBy(asc(outbox.id))
-        .limit(limit)
-        .all();
-      const stats = { delivered: 0, retried: 0, failed: 0 };
-      for (const row of due) {
-        const handler = handlers.get(row.kind);
-        if (!handler) continue;
-        try {
-          await handler.deliver(row.payload, row);
-          db.update(outbox)
-            .set({ deliveredAt: clock.now(), attempts: row.attempts + 1, lastError: null })
-            .where(eq(outbox.id, row.id))
-            .run();
-          stats.delivered++;
-        } catch (error) {
-          const attempts = row.attempts + 1;
-          const message = error instanceof Error ? error.message : String(error);
-          const giveUp = error instanceof PermanentFailure || attempts >= maxAttempts;
-          const delay = Math.min(baseDelayMs * 2 ** (attempts - 1), maxDelayMs);
-          db.update(outbox)
-            .set({
-              attempts,
-              lastError: message.slice(0, 1000),
-              failedAt: giveUp ? clock.now() : null,
-              nextAttemptAt: new Date(clock.now().getTime() + delay),
-            })
-            .where(eq(outbox.id, row.id))
-            .run();
-          if (giveUp) {
-            stats.failed++;
-            handler.onGiveUp?.(row, message);
-          } else {
-            stats.retried++;
-          }
-          logger.warn({ kind: row.kind, id: row.id, attempts, giveUp, err: error }, 'outbox delivery failed');
-        }
-      }
+      const stats: DeliveryStats = { delivered: 0, retried: 0, failed: 0 };
+      const batches = [...handlers].map(([kind, handler]) => ({ handler, rows: dueRows(kind, now, limit) }));
+      await Promise.all(
+        batches.map(async ({ handler, rows }) => {
+          for (const row of rows) stats[await deliver(row, handler)]++;
+        }),
+      );
       return stats;
     },
   };

@@ -13,6 +13,7 @@ import { AppError } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import { GB, OWNER_NOTICE, type KeysService } from './keys.service.ts';
 import type { OutboxService } from './outbox.service.ts';
+import type { WebhooksService } from './webhooks.service.ts';
 
 export type Plan = typeof plans.$inferSelect;
 export type Order = typeof orders.$inferSelect;
@@ -83,8 +84,9 @@ export function createPaymentsService(deps: {
   events: EventsService;
   outbox: OutboxService;
   admins: AdminsService;
+  webhooks: Pick<WebhooksService, 'emit'>;
 }) {
-  const { db, clock, keys, events, outbox, admins } = deps;
+  const { db, clock, keys, events, outbox, admins, webhooks } = deps;
 
   function getPlan(id: number): Plan {
     const plan = db.select().from(plans).where(eq(plans.id, id)).get();
@@ -406,20 +408,13 @@ export function createPaymentsService(deps: {
           },
           tx,
         );
-        outbox.enqueue(
-          'webhook.event',
-          {
-            event: 'payment.succeeded',
-            data: {
-              order_id: row.id,
-              username: key.name,
-              provider: input.provider,
-              amount: input.amount,
-              currency: input.currency,
-            },
-          },
-          tx,
-        );
+        webhooks.emit(tx, 'payment.succeeded', () => ({
+          order_id: row.id,
+          username: key.name,
+          provider: input.provider,
+          amount: input.amount,
+          currency: input.currency,
+        }));
         outbox.enqueue(
           'admin.alert',
           {

@@ -2,15 +2,18 @@
  * Outgoing webhooks: each event (user.created, payment.succeeded…) fans out into one
  * delivery per configured URL, POSTed with `X-Xkeeper-Signature` (hex HMAC-SHA256 of the
  * raw body) and `X-Xkeeper-Timestamp`, retried with exponential backoff (8 attempts over
- * about an hour), then dead-lettered and reported to admins.
+ * about an hour), then dead-lettered and reported to admins. An event is queued only while
+ * some URL is configured: what happens before a receiver exists is not replayed to it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
-import { WEBHOOK_EVENT } from './keys.service.ts';
+import type { DbOrTx } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import { outgoingSignature } from './payments/signatures.ts';
 import type { SettingsService } from './settings.service.ts';
 
+/** Outbox kind of outgoing webhook events (`user.created`…), fanned out per URL. */
+export const WEBHOOK_EVENT = 'webhook.event';
 export const WEBHOOK_DELIVERY = 'webhook.delivery';
 const TIMEOUT_MS = 10_000;
 
@@ -78,6 +81,16 @@ export function createWebhooksService(deps: {
   return {
     /** The secret receivers verify signatures with (shown to admins once they ask). */
     secret,
+
+    /**
+     * Queues `event` in the caller's transaction when some URL is configured; `data` is built
+     * only then. Without receivers nothing is written, so a burst (100k first connections
+     * after an import) cannot fill the outbox ahead of people's notices.
+     */
+    emit(tx: DbOrTx, event: string, data: () => unknown): void {
+      if ((settings.get('webhookUrls') ?? []).length === 0) return;
+      outbox.enqueue(WEBHOOK_EVENT, { event, data: data() }, tx);
+    },
   };
 }
 

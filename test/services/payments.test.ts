@@ -222,6 +222,7 @@ describe('payments', () => {
 
   it('queues the payment webhook and admin alert with the change', async () => {
     const { services, db } = setup();
+    services.settings.set('webhookUrls', ['http://127.0.0.1:9/hook']);
     await services.payments.apply({
       provider: 'generic',
       providerPaymentId: 'w1',

@@ -93,6 +93,23 @@ describe('outgoing webhooks', () => {
     expect(row?.deliveredAt).not.toBeNull();
   });
 
+  it('queues nothing while no URL is configured, and events from then on once one is', async () => {
+    const { services, db } = setup();
+    const events = () =>
+      db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.kind === 'webhook.event')
+        .map((r) => r.payload.event);
+    await services.keys.create({ name: 'early' }, 'test');
+    await services.keys.kick('early', 'test');
+    expect(events()).toEqual([]);
+    services.settings.set('webhookUrls', ['http://127.0.0.1:9/hook']);
+    await services.keys.create({ name: 'late' }, 'test');
+    expect(events()).toEqual(['user.created']);
+  });
+
   it('dead-letters after 8 attempts over more than an hour and alerts admins', async () => {
     const { services, clock, db } = setup();
     const hook = await receiver();
@@ -130,6 +147,7 @@ describe('user.first_connected', () => {
     const { services, db } = testServices();
     const mem = createMemoryCore();
     services.attachCore(mem.core);
+    services.settings.set('webhookUrls', ['http://127.0.0.1:9/hook']);
     await services.keys.create({ name: 'fresh' }, 'test');
     const firstConnected = () =>
       db
@@ -154,6 +172,7 @@ describe('user.first_connected', () => {
     const { services, db } = testServices();
     const mem = createMemoryCore();
     services.attachCore(mem.core);
+    services.settings.set('webhookUrls', ['http://127.0.0.1:9/hook']);
     const names = Array.from({ length: 1203 }, (_, i) => `k${i}`);
     for (const name of names) {
       await services.keys.create({ name }, 'test');

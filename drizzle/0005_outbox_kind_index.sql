@@ -1,0 +1,1 @@
+CREATE INDEX `outbox_kind_due` ON `outbox` (`kind`,`delivered_at`,`failed_at`,`next_attempt_at`);
