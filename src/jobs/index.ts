@@ -11,6 +11,8 @@ interface JobSpec {
   run(): unknown;
   /** Admin alert type of a failed run (default `job.failed`). */
   alert?: string;
+  /** Whether a run may start while the last one is still going (default: no). */
+  overlap?: boolean;
 }
 
 /** Seconds-field cron for "every N seconds" (N ≤ 59), else whole minutes. */
@@ -30,7 +32,13 @@ export function jobSpecs(services: Services): JobSpec[] {
         releaseTransientMemory();
       },
     },
-    { name: 'deliver-outbox', schedule: everySeconds(5), run: () => services.outbox.deliverDue() },
+    {
+      // Overlapping runs: a slow receiver keeps only its own kind waiting (see deliverDue).
+      name: 'deliver-outbox',
+      schedule: everySeconds(5),
+      run: () => services.outbox.deliverDue(),
+      overlap: true,
+    },
     {
       name: 'usage-retention',
       schedule: '11 3 * * *',
@@ -75,7 +83,7 @@ export function startJobs({ services, logger }: { services: Services; logger: Lo
           }
         }
       },
-      { name: spec.name, noOverlap: true },
+      { name: spec.name, noOverlap: !spec.overlap },
     ),
   );
   return {

@@ -49,6 +49,8 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
   const baseDelayMs = deps.baseDelayMs ?? 30_000;
   const maxDelayMs = deps.maxDelayMs ?? 60 * 60_000;
   const handlers = new Map<string, Handler>();
+  /** Kinds with a batch in progress. */
+  const busy = new Set<string>();
 
   function dueRows(kind: string, now: Date, limit: number): OutboxRow[] {
     return db
@@ -148,16 +150,24 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
     /**
      * Delivers the rows that are due: each kind on its own, in order, up to `limit` rows a
      * kind, the kinds side by side, so a backlog or a slow receiver of one kind (webhooks)
-     * never holds up another (people's notices). Rows of a kind with no handler yet wait
-     * (their feature may not be started). Rows queued during the run wait for the next one.
+     * never holds up another (people's notices). Runs may overlap: a kind whose batch is
+     * still going is left to it, the others are served. Rows of a kind with no handler yet
+     * wait (their feature may not be started). Rows queued during the run wait for the next.
      */
     async deliverDue(limit = 50): Promise<DeliveryStats> {
       const now = clock.now();
       const stats: DeliveryStats = { delivered: 0, retried: 0, failed: 0 };
-      const batches = [...handlers].map(([kind, handler]) => ({ handler, rows: dueRows(kind, now, limit) }));
+      const idle = [...handlers].filter(([kind]) => !busy.has(kind));
       await Promise.all(
-        batches.map(async ({ handler, rows }) => {
-          for (const row of rows) stats[await deliver(row, handler)]++;
+        idle.map(async ([kind, handler]) => {
+          const rows = dueRows(kind, now, limit);
+          if (rows.length === 0) return;
+          busy.add(kind);
+          try {
+            for (const row of rows) stats[await deliver(row, handler)]++;
+          } finally {
+            busy.delete(kind);
+          }
         }),
       );
       return stats;

@@ -36,6 +36,32 @@ describe('outbox worker', () => {
     expect(outbox.pending(200)).toHaveLength(70);
   });
 
+  it('lets runs overlap: a kind still busy is left alone, the others are served', async () => {
+    const { outbox } = setup();
+    const hooks: number[] = [];
+    const notices: number[] = [];
+    let releaseHook = () => {};
+    const hookBlocked = new Promise<void>((resolve) => (releaseHook = resolve));
+    outbox.register('hook', async (payload) => {
+      await hookBlocked;
+      hooks.push(Number(payload.n));
+    });
+    outbox.register('notice', async (payload) => {
+      notices.push(Number(payload.n));
+    });
+    outbox.enqueue('hook', { n: 1 });
+    outbox.enqueue('hook', { n: 2 });
+    const first = outbox.deliverDue(); // stuck on the first webhook
+    outbox.enqueue('notice', { n: 10 });
+    // The next run serves the notice and leaves the webhooks to the run still at them.
+    expect(await outbox.deliverDue()).toEqual({ delivered: 1, retried: 0, failed: 0 });
+    expect(notices).toEqual([10]);
+    expect(hooks).toEqual([]);
+    releaseHook();
+    expect(await first).toEqual({ delivered: 2, retried: 0, failed: 0 });
+    expect(hooks).toEqual([1, 2]); // each once
+  });
+
   it('leaves rows of a kind nobody handles yet, without blocking the rest', async () => {
     const { outbox } = setup();
     for (let n = 0; n < 60; n++) outbox.enqueue('later.feature', { n });
