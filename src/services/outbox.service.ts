@@ -157,12 +157,14 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
     async deliverDue(limit = 50): Promise<DeliveryStats> {
       const now = clock.now();
       const stats: DeliveryStats = { delivered: 0, retried: 0, failed: 0 };
-      const idle = [...handlers].filter(([kind]) => !busy.has(kind));
+      // Every batch is chosen before any handler runs (a handler may queue rows of another kind).
+      const batches = [...handlers]
+        .filter(([kind]) => !busy.has(kind))
+        .map(([kind, handler]) => ({ kind, handler, rows: dueRows(kind, now, limit) }))
+        .filter((batch) => batch.rows.length > 0);
+      for (const { kind } of batches) busy.add(kind);
       await Promise.all(
-        idle.map(async ([kind, handler]) => {
-          const rows = dueRows(kind, now, limit);
-          if (rows.length === 0) return;
-          busy.add(kind);
+        batches.map(async ({ kind, handler, rows }) => {
           try {
             for (const row of rows) stats[await deliver(row, handler)]++;
           } finally {
