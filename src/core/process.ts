@@ -199,21 +199,25 @@ export class CoreProcess {
     this.childExit = exited.then(() => undefined);
     this.startedAt = new Date();
     this.state = 'running';
-    await writePidFile(pidPath, {
-      pid,
-      configHash: this.configHash,
-      bin: flavor.bin,
-      configPath,
-      startedAt: this.startedAt.toISOString(),
-    });
+    try {
+      await writePidFile(pidPath, {
+        pid,
+        configHash: this.configHash,
+        bin: flavor.bin,
+        configPath,
+        startedAt: this.startedAt.toISOString(),
+      });
+    } finally {
+      // Handled only once the pid file is written, so an early exit never races it; and
+      // handled even if the write failed, so the child is never left unwatched.
+      void exited.then(([code, signal]) => {
+        if (this.child !== child) return;
+        this.child = undefined;
+        void this.handleExit(code, signal);
+      });
+    }
     this.options.logger.info({ pid }, 'core started');
     this.options.onStarted(pid);
-    // Handled only now, so an early exit never races the pid file written above.
-    void exited.then(([code, signal]) => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      void this.handleExit(code, signal);
-    });
   }
 
   /** Stops a recorded core that is not ours, so two cores never compete for the ports. */
@@ -269,14 +273,20 @@ export class CoreProcess {
       this.restartTimer = undefined;
       if (this.stopping) return;
       this.restarts++;
-      void this.spawn().then(() => {
-        if (this.state !== 'running') return;
-        this.options.onEvent({
-          type: 'core.restarted',
-          severity: 'warning',
-          data: { pid: this.pid, restarts: this.restarts },
-        });
-      });
+      this.spawn().then(
+        () => {
+          if (this.state !== 'running') return;
+          this.options.onEvent({
+            type: 'core.restarted',
+            severity: 'warning',
+            data: { pid: this.pid, restarts: this.restarts },
+          });
+        },
+        (error: unknown) => {
+          this.lastError = `restart failed: ${(error as Error).message}`;
+          this.options.logger.error({ err: error }, 'core restart failed');
+        },
+      );
     }, delay);
   }
 

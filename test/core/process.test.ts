@@ -103,6 +103,15 @@ describe('CoreProcess (real v2ray)', () => {
     expect(processesWith(configPath)).toHaveLength(1);
   });
 
+  it('still watches a core whose pid file cannot be written', async () => {
+    const proc = supervisor({ pidPath: path.join(dir, 'missing', 'core.pid') });
+    await expect(proc.start('h')).rejects.toThrow(/ENOENT/);
+    const pid = proc.pid!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => events.some((e) => e.type === 'core.exited'), 5_000);
+    expect(events.find((e) => e.type === 'core.exited')).toMatchObject({ data: { signal: 'SIGKILL' } });
+  });
+
   it('does not loop on a config the core refuses (exit 23)', async () => {
     writeFileSync(configPath, JSON.stringify({ inbounds: [{ port: 1, protocol: 'no-such-protocol' }] }));
     const proc = supervisor();
