@@ -50,6 +50,10 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
     stoppers.push({ name: 'core', stop: () => core.stop() });
     const i18n = createI18n();
     const bot = createBot({ config, services, logger, i18n, system: services.system ?? undefined });
+    // Broadcasts a restart cut short go on after their last counted recipient, before any
+    // update can launch one; on the way out, a running one stops between two messages.
+    await resumeBroadcasts({ config, services, logger, i18n }, bot.api);
+    stoppers.push({ name: 'broadcasts', stop: () => services.broadcasts.pause() });
 
     const server = createServer({
       config,
@@ -84,10 +88,6 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
     await publishCommands(bot.api, services, logger);
     const jobs = startJobs({ services, logger });
     stoppers.push({ name: 'jobs', stop: () => jobs.stop() });
-    // Broadcasts a restart cut short go on after their last counted recipient; on the way
-    // out, a running one stops between two messages and stays to be resumed.
-    await resumeBroadcasts({ config, services, logger, i18n }, bot.api);
-    stoppers.push({ name: 'broadcasts', stop: () => services.broadcasts.pause() });
 
     ready = true;
     logger.info({ version: APP_VERSION }, 'xkeeper started');

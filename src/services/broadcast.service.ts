@@ -9,6 +9,7 @@ import { and, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { broadcasts, keys, telegramUsers, type BroadcastAudience, type KeyStatus } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
+import { settleWithin } from '../timing.ts';
 import { AppError } from './errors.ts';
 import type { EventsService } from './events.service.ts';
 
@@ -92,7 +93,7 @@ export function createBroadcastsService(deps: {
   // One bucket for every broadcast: the limit is the bot's, not each broadcast's.
   const bucket = createTokenBucket(deps.rate ?? BROADCAST_RATE);
   /** Runs in progress, and whether the process is on its way out (see `pause`). */
-  const active = new Set<Promise<unknown>>();
+  const active = new Map<number, Promise<Broadcast>>();
   let pausing = false;
 
   function get(id: number): Broadcast {
@@ -193,9 +194,10 @@ export function createBroadcastsService(deps: {
      * On shutdown: every run stops before its next message, its broadcast left `running` for
      * the next start to resume. Resolves once they have all stopped.
      */
-    async pause(): Promise<void> {
+    async pause(timeoutMs = 5_000): Promise<void> {
       pausing = true;
-      await Promise.allSettled(active);
+      // A message held up by Telegram's retries must not keep the process past its stop timeout.
+      await settleWithin(active.values(), timeoutMs);
     },
 
     /** Stops a running broadcast before its next message. False when it was not running. */
@@ -215,16 +217,19 @@ export function createBroadcastsService(deps: {
      * Sends a broadcast to its audience, one recipient at a time under the shared rate
      * limit, counting each outcome in the table. Blocked recipients are marked unreachable.
      * Stops early once cancelled. `onProgress` sees the row after every message. A broadcast
-     * interrupted by a restart goes on after its last counted recipient.
+     * interrupted by a restart goes on after its last counted recipient. A broadcast already
+     * being sent is not started twice: the call gets the run in progress.
      */
     run(
       id: number,
       send: (telegramId: number) => Promise<SendOutcome>,
       onProgress?: (row: Broadcast) => void | Promise<void>,
     ): Promise<Broadcast> {
-      const running = sendAll(id, send, onProgress);
-      active.add(running);
-      return running.finally(() => active.delete(running));
+      const current = active.get(id);
+      if (current) return current;
+      const running = sendAll(id, send, onProgress).finally(() => active.delete(id));
+      active.set(id, running);
+      return running;
     },
   };
 

@@ -1,4 +1,8 @@
+import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resumeBroadcasts } from '../../src/bot/features/admin/broadcast.ts';
+import { createI18n } from '../../src/bot/i18n.ts';
+import { silentLogger } from '../helpers/db.ts';
 import type { FakeCall } from '../helpers/fake-telegram.ts';
 import { OWNER, startAdminBot, until, type AdminHarness } from './admin-harness.ts';
 
@@ -148,5 +152,39 @@ describe('broadcast', () => {
 
     await h.send(OWNER, '/broadcast');
     expect(await h.press(OWNER, '✖ Cancel')).toBe('Cancelled.');
+  });
+
+  it('on start, resumes an interrupted broadcast once however often asked; one over a day old is cancelled', async () => {
+    const api = new Api(h.config.BOT_TOKEN, { apiRoot: h.fake.apiRoot });
+    const deps = { config: h.config, services: h.services, logger: silentLogger, i18n: createI18n() };
+    const progress = async () => (await api.sendMessage(OWNER.id, 'Sending…')).message_id;
+    const fresh = h.services.broadcasts.create({
+      audience: 'active',
+      text: 'Fresh news',
+      createdBy: OWNER.id,
+      progress: { chatId: OWNER.id, messageId: await progress() },
+    });
+    // Two starts racing (a resume and a launch of the same row): one run, each person once.
+    expect(await Promise.all([resumeBroadcasts(deps, api), resumeBroadcasts(deps, api)])).toEqual([1, 1]);
+    await until(() => h.services.broadcasts.get(fresh.id).state === 'done', 10_000);
+    const sends = h.fake.calls.filter((c) => c.params.text === 'Fresh news');
+    const done = h.services.broadcasts.get(fresh.id);
+    expect(done.sent).toBeGreaterThan(30);
+    expect(sends).toHaveLength(done.total);
+    expect(new Set(sends.map((c) => c.params.chat_id)).size).toBe(done.total);
+
+    const staleMessage = await progress();
+    const stale = h.services.broadcasts.create({
+      audience: 'active',
+      text: 'Old news',
+      createdBy: OWNER.id,
+      progress: { chatId: OWNER.id, messageId: staleMessage },
+    });
+    h.clock.advance(25 * 3_600_000);
+    expect(await resumeBroadcasts(deps, api)).toBe(0);
+    expect(h.services.broadcasts.get(stale.id).state).toBe('cancelled');
+    expect(h.fake.calls.filter((c) => c.params.text === 'Old news')).toHaveLength(0);
+    const edited = h.fake.messagesTo(OWNER.id).find((m) => m.message_id === staleMessage);
+    expect(edited?.text).toMatch(/Broadcast stopped after 0 of \d+/);
   });
 });

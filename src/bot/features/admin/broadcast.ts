@@ -84,21 +84,30 @@ export async function launchBroadcast(
   return row.id;
 }
 
+/** A broadcast interrupted longer ago than this is cancelled, not resumed: its news is stale. */
+const RESUME_WITHIN_MS = 24 * 3_600_000;
+
 /**
  * Goes on with the broadcasts a restart interrupted, each after its last counted recipient,
- * editing the same progress message as before.
+ * editing the same progress message as before; one started more than a day ago is cancelled.
  * @returns how many were resumed.
  */
 export async function resumeBroadcasts(deps: AdminDeps, api: Api): Promise<number> {
-  const unfinished = deps.services.broadcasts.unfinished();
-  for (const row of unfinished) {
-    deps.logger.info(
-      { broadcast: row.id, counted: row.sent + row.blocked + row.failed },
-      'resuming broadcast',
-    );
+  const { services, logger } = deps;
+  let resumed = 0;
+  for (const row of services.broadcasts.unfinished()) {
+    const counted = row.sent + row.blocked + row.failed;
+    if (services.clock.now().getTime() - row.createdAt.getTime() > RESUME_WITHIN_MS) {
+      services.broadcasts.cancel(row.id, 'system');
+      logger.info({ broadcast: row.id, counted }, 'interrupted broadcast too old to resume: cancelled');
+      await progressEditor(deps, api, row)(services.broadcasts.get(row.id));
+      continue;
+    }
+    logger.info({ broadcast: row.id, counted }, 'resuming broadcast');
     await sendInBackground(deps, api, row);
+    resumed++;
   }
-  return unfinished.length;
+  return resumed;
 }
 
 /** Shows the progress, then sends the rest of `row` in the background. */
