@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logger.ts';
 import { OWNER_BACKUP } from '../services/admins.service.ts';
 import type { Services } from '../services/index.ts';
+import { settleWithin } from '../timing.ts';
 import { releaseTransientMemory } from './memory.ts';
 
 interface JobSpec {
@@ -58,14 +59,20 @@ export function jobSpecs(services: Services): JobSpec[] {
   ];
 }
 
+/** How long a stop waits for runs in progress (deliveries, a backup) before closing the DB. */
+const STOP_WAIT_MS = 5_000;
+
 /** Starts every job; returns a stop function. A failing run is logged, never fatal. */
 export function startJobs({ services, logger }: { services: Services; logger: Logger }) {
+  const running = new Set<Promise<unknown>>();
   const tasks: ScheduledTask[] = jobSpecs(services).map((spec) =>
     cron.schedule(
       spec.schedule,
       async () => {
+        const run = Promise.resolve().then(() => spec.run());
+        running.add(run);
         try {
-          await spec.run();
+          await run;
         } catch (err) {
           logger.error({ err, job: spec.name }, 'job failed');
           const error = err instanceof Error ? err.message : String(err);
@@ -81,14 +88,21 @@ export function startJobs({ services, logger }: { services: Services; logger: Lo
           } catch (alertError) {
             logger.error({ err: alertError, job: spec.name }, 'could not queue the admin alert');
           }
+        } finally {
+          running.delete(run);
         }
       },
       { name: spec.name, noOverlap: !spec.overlap },
     ),
   );
   return {
+    /**
+     * Stops the schedules, then waits a little for runs in progress: a delivery that went
+     * out but was not yet marked would otherwise be sent again after the restart.
+     */
     async stop() {
       await Promise.all(tasks.map((t) => t.stop()));
+      await settleWithin(running, STOP_WAIT_MS);
     },
   };
 }

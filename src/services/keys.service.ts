@@ -94,7 +94,7 @@ export function createKeysService(deps: {
   events: EventsService;
   outbox: OutboxService;
   traffic: TrafficService;
-  webhooks: Pick<WebhooksService, 'emit'>;
+  webhooks: Pick<WebhooksService, 'emit' | 'subscribed'>;
   /** Base of subscription URLs, for webhook payloads. */
   publicUrl: string;
 }) {
@@ -481,6 +481,15 @@ export function createKeysService(deps: {
      */
     announceFirstConnections(afterMs: number, saveWatermark: (watermark: number) => void): number {
       const PAGE = 500;
+      if (!deps.webhooks.subscribed()) {
+        // Nobody to tell: only move the watermark past them (one index lookup).
+        const newest = db
+          .select({ at: sql<number | null>`max(${keys.firstConnectedAt})` })
+          .from(keys)
+          .get()?.at;
+        if (newest != null && newest > afterMs) saveWatermark(newest);
+        return 0;
+      }
       return db.transaction((tx) => {
         let count = 0;
         // Keyset cursor (first_connected_at, id): one collection stamps many keys alike.

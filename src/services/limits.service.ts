@@ -157,9 +157,15 @@ export function createLimitsService(deps: {
           neverHours,
         });
       }
-      keyService.announceFirstConnections(settings.require('firstConnectedWatermark'), (watermark) =>
-        settings.set('firstConnectedWatermark', watermark),
-      );
+      try {
+        keyService.announceFirstConnections(settings.require('firstConnectedWatermark'), (watermark) =>
+          settings.set('firstConnectedWatermark', watermark),
+        );
+      } catch (error) {
+        // Rolled back: the settings cache may hold a watermark the database does not.
+        settings.forget();
+        throw error;
+      }
       return result;
     },
   };

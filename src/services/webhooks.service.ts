@@ -24,6 +24,10 @@ export function createWebhooksService(deps: {
 }) {
   const { clock, outbox, settings } = deps;
 
+  function subscribed(): boolean {
+    return (settings.get('webhookUrls') ?? []).length > 0;
+  }
+
   /** The signing secret, generated on first use and kept in settings. */
   function secret(): string {
     let value = settings.get('webhookSecret');
@@ -88,9 +92,12 @@ export function createWebhooksService(deps: {
      * after an import) cannot fill the outbox ahead of people's notices.
      */
     emit(tx: DbOrTx, event: string, data: () => unknown): void {
-      if ((settings.get('webhookUrls') ?? []).length === 0) return;
+      if (!subscribed()) return;
       outbox.enqueue(WEBHOOK_EVENT, { event, data: data() }, tx);
     },
+
+    /** Whether some URL receives events now. */
+    subscribed,
   };
 }
 

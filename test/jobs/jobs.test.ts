@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { jobSpecs } from '../../src/jobs/index.ts';
-import { testServices } from '../helpers/db.ts';
+import { jobSpecs, startJobs } from '../../src/jobs/index.ts';
+import { silentLogger, testServices } from '../helpers/db.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
 
 const globals = globalThis as { gc?: unknown };
@@ -19,7 +19,7 @@ describe('the collect-traffic job', () => {
     globals.gc = saved;
   });
 
-  it('collects, enforces limits, then asks V8 for a background full GC', async () => {
+  it('collects, enforces limits, then asks V8 for a full GC when buffers pile up', async () => {
     const { services, mem, job } = collectJob();
     await services.keys.create({ name: 'alice', trafficLimitBytes: 100 }, 'test');
     mem.traffic('alice', 60, 60);
@@ -30,9 +30,11 @@ describe('the collect-traffic job', () => {
       return collect();
     });
     globals.gc = vi.fn(() => calls.push('gc'));
+    const usage = process.memoryUsage();
+    const memoryUsage = vi.spyOn(process, 'memoryUsage');
 
+    memoryUsage.mockReturnValue({ ...usage, arrayBuffers: 20 * 2 ** 20 });
     await job.run();
-
     expect(calls).toEqual(['collect', 'gc']);
     expect(globals.gc).toHaveBeenCalledWith({ type: 'major', execution: 'async' });
     expect(services.keys.get('alice')).toMatchObject({
@@ -40,6 +42,12 @@ describe('the collect-traffic job', () => {
       downloadBytes: 60,
       status: 'limited',
     });
+
+    // Little held outside the heap: no GC for nothing.
+    memoryUsage.mockReturnValue({ ...usage, arrayBuffers: 2 ** 20 });
+    await job.run();
+    expect(calls).toEqual(['collect', 'gc', 'collect']);
+    memoryUsage.mockRestore();
   });
 
   it('runs the same without --expose-gc', async () => {
@@ -50,4 +58,30 @@ describe('the collect-traffic job', () => {
     await job.run();
     expect(services.keys.get('bob')).toMatchObject({ uploadBytes: 5, downloadBytes: 7 });
   });
+});
+
+describe('stopping the jobs', () => {
+  it(
+    'waits for a delivery in progress, so it is marked delivered before the DB closes',
+    { timeout: 15_000 },
+    async () => {
+      const { services } = testServices();
+      const events: string[] = [];
+      let started = () => {};
+      const deliveryStarted = new Promise<void>((resolve) => (started = resolve));
+      services.outbox.register('slow.kind', async () => {
+        started();
+        events.push('delivery started');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        events.push('delivery done');
+      });
+      services.outbox.enqueue('slow.kind', {});
+      const jobs = startJobs({ services, logger: silentLogger });
+      await deliveryStarted; // the 5-second outbox job has picked it up
+      await jobs.stop();
+      events.push('stopped');
+      expect(events).toEqual(['delivery started', 'delivery done', 'stopped']);
+      expect(services.outbox.pending()).toEqual([]);
+    },
+  );
 });

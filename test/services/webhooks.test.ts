@@ -190,4 +190,31 @@ describe('user.first_connected', () => {
     expect(announced).toHaveLength(names.length);
     expect(new Set(announced)).toEqual(new Set(names));
   });
+
+  it('without a receiver only moves the watermark; one set later hears of later keys only', async () => {
+    const { services, db, clock } = testServices();
+    const mem = createMemoryCore();
+    services.attachCore(mem.core);
+    await services.keys.create({ name: 'before' }, 'test');
+    mem.traffic('before', 1, 1);
+    await services.traffic.collect();
+    await services.limits.enforce();
+    const announced = () =>
+      db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.kind === 'webhook.event' && r.payload.event === 'user.first_connected')
+        .map((r) => (r.payload.data as { username: string }).username);
+    expect(announced()).toEqual([]);
+    expect(services.settings.get('firstConnectedWatermark')).toBe(clock.now().getTime());
+
+    services.settings.set('webhookUrls', ['http://127.0.0.1:9/hook']);
+    clock.advance(10_000);
+    await services.keys.create({ name: 'after' }, 'test');
+    mem.traffic('after', 1, 1);
+    await services.traffic.collect();
+    await services.limits.enforce();
+    expect(announced()).toEqual(['after']);
+  });
 });
