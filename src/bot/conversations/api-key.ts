@@ -12,7 +12,7 @@ import {
 } from '../../services/api-keys.service.ts';
 import type { ConversationContext } from '../context.ts';
 import { apiKeyTerms } from '../features/admin/api-keys.ts';
-import { actorOf, HTML, parseNumber, type AdminDeps } from '../features/admin/common.ts';
+import { actorOf, HTML, type AdminDeps } from '../features/admin/common.ts';
 import { esc, type View } from '../menus/admin/view.ts';
 import {
   ask,
@@ -20,16 +20,14 @@ import {
   commit,
   askConfirm,
   field,
+  numberIn,
   runSteps,
   stepKeyboard,
+  textWhere,
   waitAnswer,
   type AdminConversation,
-  type Answer,
   type Nav,
-  type Parsed,
 } from './common.ts';
-
-type Input = Extract<Answer, { ctx: unknown }>;
 
 /** Scopes offered: each known one, and full access. */
 const CHOICES = [...SCOPES, '*:*'];
@@ -45,12 +43,8 @@ export function apiKeyConversation(deps: AdminDeps) {
       perHour: DEFAULT_RATE_PER_HOUR,
       days: 0,
     };
-    const number =
-      (range: { min: number; max: number }, error: string) =>
-      (a: Input): Parsed<number> => {
-        const value = parseNumber(a.kind === 'input' ? a.text : undefined, { ...range, integer: true });
-        return value === undefined ? { ok: false, error: ctx.t(error, range) } : { ok: true, value };
-      };
+    const number = (range: { min: number; max: number }, errorKey: string) =>
+      numberIn(ctx, { ...range, integer: true }, errorKey);
 
     /** Scopes are toggled on one message; OK goes on once at least one is chosen. */
     async function chooseScopes(): Promise<'next' | Nav> {
@@ -84,12 +78,13 @@ export function apiKeyConversation(deps: AdminDeps) {
     const completed = await runSteps([
       field(
         () =>
-          ask(conversation, ctx, ctx.t('admin-ask-apikey-name'), {}, (a): Parsed<string> => {
-            const name = a.kind === 'input' ? a.text?.trim() : undefined;
-            return name && name.length <= 64
-              ? { ok: true, value: name }
-              : { ok: false, error: ctx.t('admin-bad-apikey-name') };
-          }),
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-apikey-name'),
+            {},
+            textWhere(ctx, (name) => name.length <= 64, 'admin-bad-apikey-name'),
+          ),
         (value) => (draft.name = value),
       ),
       chooseScopes,

@@ -6,7 +6,7 @@
 import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
 import type { BotContext, ConversationContext } from '../context.ts';
-import { HTML, type AdminDeps } from '../features/admin/common.ts';
+import { HTML, parseNumber, type AdminDeps } from '../features/admin/common.ts';
 import { errorText, type View } from '../menus/admin/view.ts';
 
 export type AdminConversation = Conversation<BotContext, ConversationContext>;
@@ -36,6 +36,43 @@ export type Nav = 'back' | 'cancel' | 'skip';
 
 /** A parsed answer, or the text explaining why it is not acceptable. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** An answer a step parses: a typed text, a pressed choice, or OK. */
+export type Input = Extract<Answer, { ctx: ConversationContext }>;
+
+/** The trimmed text of a typed answer or a choice; undefined for OK. */
+export function textOf(a: Input): string | undefined {
+  return a.kind === 'input' ? a.text?.trim() : undefined;
+}
+
+/**
+ * Parses a number in `range` (whole numbers only with `integer`); otherwise the error
+ * `errorKey`, which may show the range's `min` and `max`.
+ */
+export function numberIn(
+  ctx: ConversationContext,
+  range: { min: number; max: number; integer?: boolean },
+  errorKey: string,
+): (a: Input) => Parsed<number> {
+  return (a) => {
+    const value = parseNumber(textOf(a), range);
+    return value === undefined
+      ? { ok: false, error: ctx.t(errorKey, { min: range.min, max: range.max }) }
+      : { ok: true, value };
+  };
+}
+
+/** Parses a non-empty text that passes `test`; otherwise the error `errorKey`. */
+export function textWhere(
+  ctx: ConversationContext,
+  test: (text: string) => boolean,
+  errorKey: string,
+): (a: Input) => Parsed<string> {
+  return (a) => {
+    const text = textOf(a);
+    return text && test(text) ? { ok: true, value: text } : { ok: false, error: ctx.t(errorKey) };
+  };
+}
 
 /** The buttons under a question. */
 export function stepKeyboard(ctx: ConversationContext, options: AskOptions): InlineKeyboard {

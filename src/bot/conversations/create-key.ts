@@ -5,7 +5,7 @@
  */
 import { assertKeyName } from '../../services/keys.service.ts';
 import type { ConversationContext } from '../context.ts';
-import { actorOf, KEY_LIMITS, parseNumber, type AdminDeps } from '../features/admin/common.ts';
+import { actorOf, KEY_LIMITS, type AdminDeps } from '../features/admin/common.ts';
 import { createKey, keyCard } from '../features/admin/keys.ts';
 import { keyCardView, personLabel } from '../menus/admin/keys.ts';
 import { esc, formatNumber } from '../menus/admin/view.ts';
@@ -15,10 +15,10 @@ import {
   commit,
   askConfirm,
   field,
+  numberIn,
   runSteps,
   telegramIdOf,
   type AdminConversation,
-  type Answer,
   type Parsed,
 } from './common.ts';
 
@@ -40,12 +40,7 @@ export function createKeyConversation(deps: AdminDeps) {
 
   return async function createKeyDialog(conversation: AdminConversation, ctx: ConversationContext) {
     const draft = { name: '', gb: 0, days: 0, owner: null as number | null };
-    const number =
-      (range: { min: number; max: number }, error: string) =>
-      (a: Extract<Answer, { ctx: unknown }>): Parsed<number> => {
-        const value = parseNumber(a.kind === 'input' ? a.text : undefined, range);
-        return value === undefined ? { ok: false, error: ctx.t(error) } : { ok: true, value };
-      };
+    const number = (range: { min: number; max: number }, errorKey: string) => numberIn(ctx, range, errorKey);
 
     const completed = await runSteps([
       field(

@@ -6,7 +6,7 @@
 import { GB } from '../../services/keys.service.ts';
 import type { ConversationContext } from '../context.ts';
 import { adminsView } from '../features/admin/admins.ts';
-import { actorOf, KEY_LIMITS, parseNumber, type AdminDeps } from '../features/admin/common.ts';
+import { actorOf, KEY_LIMITS, type AdminDeps } from '../features/admin/common.ts';
 import { keyCard, keyListPage } from '../features/admin/keys.ts';
 import { applySetting, EDITABLE, formatSetting, settingsView } from '../features/admin/settings.ts';
 import { keyCardView } from '../menus/admin/keys.ts';
@@ -15,16 +15,14 @@ import {
   ask,
   cancelled,
   commit,
+  numberIn,
   telegramIdOf,
+  textOf,
+  textWhere,
   type AdminConversation,
-  type Answer,
   type Parsed,
 } from './common.ts';
 import type { InputRequest } from './ids.ts';
-
-type Input = Extract<Answer, { ctx: ConversationContext }>;
-
-const textOf = (a: Input) => (a.kind === 'input' ? a.text?.trim() : undefined);
 
 export function inputConversation(deps: AdminDeps) {
   const { services } = deps;
@@ -34,12 +32,7 @@ export function inputConversation(deps: AdminDeps) {
     ctx: ConversationContext,
     request: InputRequest,
   ) {
-    const number =
-      (range: { min: number; max: number }, error: string) =>
-      (a: Input): Parsed<number> => {
-        const value = parseNumber(textOf(a), range);
-        return value === undefined ? { ok: false, error: ctx.t(error) } : { ok: true, value };
-      };
+    const number = (range: { min: number; max: number }, errorKey: string) => numberIn(ctx, range, errorKey);
 
     switch (request.kind) {
       case 'extend': {
@@ -83,12 +76,13 @@ export function inputConversation(deps: AdminDeps) {
         return;
       }
       case 'search': {
-        const answer = await ask(conversation, ctx, ctx.t('admin-ask-search'), {}, (a): Parsed<string> => {
-          const text = textOf(a);
-          return text && text.length <= 64
-            ? { ok: true, value: text }
-            : { ok: false, error: ctx.t('admin-bad-search') };
-        });
+        const answer = await ask(
+          conversation,
+          ctx,
+          ctx.t('admin-ask-search'),
+          {},
+          textWhere(ctx, (text) => text.length <= 64, 'admin-bad-search'),
+        );
         if ('nav' in answer) return cancelled(ctx);
         await commit(conversation, ctx, deps, () =>
           keyListPage(deps, ctx, { status: 'all', search: answer.value }, 1),

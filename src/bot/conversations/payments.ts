@@ -20,9 +20,12 @@ import {
   field,
   cancelled,
   commit,
+  numberIn,
   runSteps,
+  textOf,
+  textWhere,
   type AdminConversation,
-  type Answer,
+  type Input,
   type Parsed,
 } from './common.ts';
 
@@ -35,9 +38,6 @@ interface Price {
   prices: Record<string, number>;
   isTrial: boolean;
 }
-type Input = Extract<Answer, { ctx: unknown }>;
-
-const textOf = (a: Input) => (a.kind === 'input' ? a.text?.trim() : undefined);
 
 const CURRENCY_PRICE_RE = /^([A-Za-z]{3,5})\s+(\d{1,9}(?:\.\d{1,2})?)$/;
 
@@ -73,12 +73,8 @@ export function planConversation(deps: AdminDeps) {
     ctx: ConversationContext,
     request: PlanRequest,
   ) {
-    const whole =
-      (range: { min: number; max: number }, error: string) =>
-      (a: Input): Parsed<number> => {
-        const value = parseNumber(textOf(a), { ...range, integer: true });
-        return value === undefined ? { ok: false, error: ctx.t(error) } : { ok: true, value };
-      };
+    const whole = (range: { min: number; max: number }, errorKey: string) =>
+      numberIn(ctx, { ...range, integer: true }, errorKey);
     const price = (a: Input): Parsed<Price> => {
       const value = parsePrice(textOf(a));
       return value ? { ok: true, value } : { ok: false, error: ctx.t('admin-bad-plan-price') };
@@ -114,12 +110,13 @@ export function planConversation(deps: AdminDeps) {
     const completed = await runSteps([
       field(
         () =>
-          ask(conversation, ctx, ctx.t('admin-ask-plan-name'), {}, (a): Parsed<string> => {
-            const name = textOf(a);
-            return name && name.length <= 32
-              ? { ok: true, value: name }
-              : { ok: false, error: ctx.t('admin-bad-plan-name') };
-          }),
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-plan-name'),
+            {},
+            textWhere(ctx, (name) => name.length <= 32, 'admin-bad-plan-name'),
+          ),
         (value) => (draft.name = value),
       ),
       field(
@@ -197,24 +194,19 @@ export function promoConversation(deps: AdminDeps) {
       maxUses: null as number | null,
       days: null as number | null,
     };
-    const whole =
-      (range: { min: number; max: number }) =>
-      (a: Input): Parsed<number> => {
-        const value = parseNumber(textOf(a), { ...range, integer: true });
-        return value === undefined
-          ? { ok: false, error: ctx.t('admin-bad-promo-number', range) }
-          : { ok: true, value };
-      };
+    const whole = (range: { min: number; max: number }) =>
+      numberIn(ctx, { ...range, integer: true }, 'admin-bad-promo-number');
 
     const completed = await runSteps([
       field(
         () =>
-          ask(conversation, ctx, ctx.t('admin-ask-promo-code'), {}, (a): Parsed<string> => {
-            const code = textOf(a);
-            return code && /^[A-Za-z0-9_-]{3,32}$/.test(code)
-              ? { ok: true, value: code }
-              : { ok: false, error: ctx.t('admin-bad-promo-code') };
-          }),
+          ask(
+            conversation,
+            ctx,
+            ctx.t('admin-ask-promo-code'),
+            {},
+            textWhere(ctx, (code) => /^[A-Za-z0-9_-]{3,32}$/.test(code), 'admin-bad-promo-code'),
+          ),
         (value) => (draft.code = value),
       ),
       field(
