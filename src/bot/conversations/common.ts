@@ -34,6 +34,14 @@ export type Answer =
 
 export type Nav = 'back' | 'cancel' | 'skip';
 
+/** One row of quick answers: each value, labelled by `label` (the value itself by default). */
+export function choiceRow(
+  values: readonly string[],
+  label = (value: string) => value,
+): Array<[string, string]> {
+  return values.map((value) => [label(value), value]);
+}
+
 /** A parsed answer, or the text explaining why it is not acceptable. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 

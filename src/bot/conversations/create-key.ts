@@ -12,6 +12,7 @@ import { esc, formatNumber } from '../menus/admin/view.ts';
 import {
   ask,
   cancelled,
+  choiceRow,
   commit,
   askConfirm,
   field,
@@ -62,12 +63,7 @@ export function createKeyConversation(deps: AdminDeps) {
             ctx.t('admin-ask-key-gb', { name: esc(draft.name) }),
             {
               back: true,
-              choices: [
-                [
-                  ...GB_CHOICES.map((gb) => [`${gb} GB`, gb] as [string, string]),
-                  [ctx.t('admin-unlimited'), '0'],
-                ],
-              ],
+              choices: [[...choiceRow(GB_CHOICES, (gb) => `${gb} GB`), [ctx.t('admin-unlimited'), '0']]],
             },
             number(KEY_LIMITS.gb, 'admin-bad-gb'),
           ),
@@ -81,7 +77,7 @@ export function createKeyConversation(deps: AdminDeps) {
             ctx.t('admin-ask-key-days'),
             {
               back: true,
-              choices: [[...DAY_CHOICES.map((d) => [d, d] as [string, string]), [ctx.t('admin-never'), '0']]],
+              choices: [[...choiceRow(DAY_CHOICES), [ctx.t('admin-never'), '0']]],
             },
             number(KEY_LIMITS.days, 'admin-bad-days'),
           ),

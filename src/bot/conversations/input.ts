@@ -14,6 +14,7 @@ import { esc } from '../menus/admin/view.ts';
 import {
   ask,
   cancelled,
+  choiceRow,
   commit,
   numberIn,
   telegramIdOf,
@@ -40,7 +41,7 @@ export function inputConversation(deps: AdminDeps) {
           conversation,
           ctx,
           ctx.t('admin-ask-extend', { name: esc(request.name) }),
-          { choices: [['7', '30', '90', '365'].map((d) => [d, d] as [string, string])] },
+          { choices: [choiceRow(['7', '30', '90', '365'])] },
           number(KEY_LIMITS.extendDays, 'admin-bad-extend'),
         );
         if ('nav' in answer) return cancelled(ctx);
@@ -57,10 +58,7 @@ export function inputConversation(deps: AdminDeps) {
           ctx.t('admin-ask-limit', { name: esc(request.name) }),
           {
             choices: [
-              [
-                ...['10', '50', '100'].map((g) => [`${g} GB`, g] as [string, string]),
-                [ctx.t('admin-unlimited'), '0'],
-              ],
+              [...choiceRow(['10', '50', '100'], (gb) => `${gb} GB`), [ctx.t('admin-unlimited'), '0']],
             ],
           },
           number(KEY_LIMITS.gb, 'admin-bad-gb'),
