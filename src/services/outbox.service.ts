@@ -4,6 +4,7 @@
  */
 import { and, asc, desc, eq, isNotNull, isNull, lte } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { lazyStatement } from '../db/statements.ts';
 import { outbox, type OutboxRow } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
@@ -49,6 +50,13 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
   const baseDelayMs = deps.baseDelayMs ?? 30_000;
   const maxDelayMs = deps.maxDelayMs ?? 60 * 60_000;
   const handlers = new Map<string, Handler>();
+  // Every change queues through here (100k rows in a first cycle after an import): one
+  // prepared statement, where building the insert each time cost ~28 µs a row.
+  const insertRow = lazyStatement(
+    db.$client,
+    `INSERT INTO outbox (kind, payload, dedupe_key, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING`,
+  );
   /** Kinds with a batch in progress. */
   const busy = new Set<string>();
 
@@ -101,23 +109,15 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
 
   return {
     /**
-     * Queues a side effect; pass the change's transaction. With a `dedupeKey`, a second row
-     * with the same key is dropped — the way "send once per period" is kept.
+     * Queues a side effect in the change's transaction `_tx`: there is one connection, so the
+     * insert joins whatever transaction is open on it (the argument says which one is meant).
+     * With a `dedupeKey`, a second row with the same key is dropped — the way "send once per
+     * period" is kept.
      * @returns true when queued, false when the dedupe key was already used.
      */
-    enqueue(kind: string, payload: Record<string, unknown>, tx: DbOrTx = db, dedupeKey?: string): boolean {
-      const result = tx
-        .insert(outbox)
-        .values({
-          kind,
-          payload,
-          dedupeKey: dedupeKey ?? null,
-          nextAttemptAt: clock.now(),
-          createdAt: clock.now(),
-        })
-        .onConflictDoNothing()
-        .run();
-      return result.changes > 0;
+    enqueue(kind: string, payload: Record<string, unknown>, _tx: DbOrTx = db, dedupeKey?: string): boolean {
+      const now = clock.now().getTime();
+      return insertRow().run(kind, JSON.stringify(payload), dedupeKey ?? null, now, now).changes > 0;
     },
 
     /** Plugs in the delivery of one kind (Telegram message, webhook…). */
