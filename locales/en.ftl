@@ -2,6 +2,7 @@
 error-generic = Something went wrong on our side. Please try again in a minute.
 refused-not-admin = This command is for administrators only.
 banned = Access to this bot has been closed for you.
+too-fast = ⏳ Not so fast, please: try again in { $seconds } s.
 
 ## Start
 start-greeting =

@@ -16,6 +16,8 @@ import { createTrafficFeature } from './features/traffic.ts';
 import { createI18n } from './i18n.ts';
 import type { I18n } from '@grammyjs/i18n';
 import { personMiddleware } from './middlewares/person.ts';
+import { createThrottle } from './middlewares/throttle.ts';
+import type { ThrottleLimits } from './middlewares/throttle-limits.ts';
 import { createNotifier, type SendLimits } from './notifications.ts';
 import { createQrPhotos } from './render/qr-photo.ts';
 import { createSqliteStorage } from './storage.ts';
@@ -25,6 +27,8 @@ export type BotDeps = FeatureDeps & {
   sendLimits?: SendLimits;
   /** Translations, when the caller shares them (main does, with resumed broadcasts). */
   i18n?: I18n<BotContext>;
+  /** Per-person limits other than the defaults (see throttle-limits.ts). */
+  throttleLimits?: Partial<ThrottleLimits>;
 };
 
 /** Update types the bot asks Telegram for. */
@@ -53,6 +57,9 @@ export function createBot(deps: BotDeps) {
   bot.use(personMiddleware(services));
   // After the person is loaded: the negotiator reads the language they picked with /lang.
   bot.use(i18n);
+  // Before sessions and conversations: a flood costs no more than the person lookup above.
+  const throttle = createThrottle(services.clock, deps.throttleLimits);
+  bot.use(throttle.middleware);
   bot.use(
     session({
       initial: (): SessionData => ({}),
@@ -86,7 +93,7 @@ export function createBot(deps: BotDeps) {
   features.use(adminFeature(adminDeps));
   registerAdminAlerts(adminDeps, bot.api);
   // User features; the main menu lives in start, so it is installed before the rest.
-  const userDeps = { ...deps, qr: createQrPhotos() };
+  const userDeps = { ...deps, qr: createQrPhotos(), throttle };
   features.use(createStartFeature(userDeps));
   features.use(createKeysFeature(userDeps));
   features.use(createNewKeyFeature(userDeps));

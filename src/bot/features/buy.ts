@@ -279,6 +279,8 @@ export function createBuyFeature(deps: UserDeps) {
   privateChats.callbackQuery(
     new RegExp(`^buy:pay:(\\d{1,9}):(stars|cryptopay|yookassa|stripe)(?::${PROMO_RE})?$`),
     async (ctx) => {
+      // Each press may call a provider's API: throttled for admins too.
+      if (!(await deps.throttle.allow(ctx, 'invoice', 'answer'))) return;
       const tr = await trOf(ctx);
       const method = ctx.match[2] as Method;
       await attempt(ctx, tr, async () => {

@@ -6,11 +6,12 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { Key } from '../../db/schema.ts';
 import type { BotContext, FeatureDeps } from '../context.ts';
+import type { ThrottleDeps } from '../middlewares/throttle.ts';
 import { editKeyCard, keyCard, sendKeyCard, type CardDeps } from '../render/key-card.ts';
 import { CAPTION, escapeHtml, HTML, ignoreNotModified, trOf } from '../render/text.ts';
 
-/** What every user feature receives: FeatureDeps plus the bot's QR photo cache. */
-export type UserDeps = FeatureDeps & CardDeps;
+/** What every user feature receives: FeatureDeps plus the bot's QR photo cache and throttle. */
+export type UserDeps = FeatureDeps & CardDeps & ThrottleDeps;
 
 /** The presser's own key with this id, or undefined (missing or someone else's). */
 export function ownKey(ctx: BotContext, deps: CardDeps, id: number): Key | undefined {
@@ -37,6 +38,9 @@ export async function sendMyKeys(ctx: BotContext, deps: UserDeps): Promise<void>
   }
 }
 
+/** Key buttons that send or draw a QR photo: throttled as `qr`. */
+const QR_ACTIONS = new Set(['open', 'qr', 'regen!']);
+
 /** Two buttons in place of the card's: do it, or back to the card. */
 function confirmKeyboard(confirm: string, action: string, key: Key, cancel: string): InlineKeyboard {
   return new InlineKeyboard().text(confirm, `key:${action}:${key.id}`).text(cancel, `key:back:${key.id}`);
@@ -58,6 +62,7 @@ export function createKeysFeature(deps: UserDeps) {
       await ctx.answerCallbackQuery({ text: t('key-not-available'), show_alert: true });
       return;
     }
+    if (QR_ACTIONS.has(ctx.match[1]!) && !(await deps.throttle.allow(ctx, 'qr', 'answer'))) return;
     const actor = `tg:${ctx.from.id}`;
     switch (ctx.match[1]) {
       case 'open':

@@ -13,6 +13,7 @@ import type { UserDeps } from './keys.ts';
 /** Asks for a key for the sender and tells them what happened. */
 export async function requestNewKey(ctx: BotContext, deps: UserDeps): Promise<void> {
   const { services } = deps;
+  if (!(await deps.throttle.allow(ctx, 'newKey'))) return;
   const tr = await trOf(ctx);
   const { t } = tr;
   const result = await services.requests.request(ctx.from!.id);

@@ -45,7 +45,10 @@ async function sendTrafficOf(ctx: BotContext, key: Key, services: Services): Pro
 /** "Traffic": of the only key, or a choice between the sender's keys. */
 export async function sendTraffic(ctx: BotContext, deps: UserDeps): Promise<void> {
   const owned = deps.services.keys.ownedBy(ctx.from!.id);
-  if (owned.length === 1) return sendTrafficOf(ctx, owned[0]!, deps.services);
+  if (owned.length === 1) {
+    if (await deps.throttle.allow(ctx, 'chart')) await sendTrafficOf(ctx, owned[0]!, deps.services);
+    return;
+  }
   const { t } = await trOf(ctx);
   if (owned.length === 0) {
     await ctx.reply(t('keys-none'), HTML);
@@ -71,6 +74,7 @@ export function createTrafficFeature(deps: UserDeps) {
       await ctx.answerCallbackQuery({ text: tr.t('key-not-available'), show_alert: true });
       return;
     }
+    if (!(await deps.throttle.allow(ctx, 'chart', 'answer'))) return;
     if (ctx.match[1] === 'show') {
       await sendTrafficOf(ctx, key, services);
       await ctx.answerCallbackQuery();
