@@ -98,6 +98,49 @@ describe('throttling each person', () => {
     expect(t.services.payments.ordersOf(ADMIN.id)).toHaveLength(limits.invoice.max);
   });
 
+  it('never holds back a payment: over the limit, pre-checkout is answered and the payment applied', async () => {
+    const dee = person(604, 'Dee');
+    const plan = t.services.payments.createPlan({ name: 'Week', days: 7, priceStars: 50 }, 'test');
+    const order = t.services.payments.createOrder({
+      telegramId: dee.id,
+      planId: plan.id,
+      provider: 'stars',
+      currency: 'XTR',
+    });
+    for (let i = 0; i < limits.updates.max + 5; i++) t.fake.sendCommand(dee, '/help');
+    const from = { id: dee.id, is_bot: false, first_name: 'Dee' };
+    const payload = `order:${order.id}`;
+    t.fake.sendUpdate({
+      pre_checkout_query: {
+        id: 'pcq-dee',
+        from,
+        currency: 'XTR',
+        total_amount: 50,
+        invoice_payload: payload,
+      },
+    });
+    const answer = await t.fake.waitForCall((c) => c.method === 'answerPreCheckoutQuery');
+    expect(answer.params).toMatchObject({ pre_checkout_query_id: 'pcq-dee', ok: true });
+    t.fake.sendUpdate({
+      message: {
+        message_id: 10_000,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: dee.id, type: 'private', first_name: 'Dee' },
+        from,
+        successful_payment: {
+          currency: 'XTR',
+          total_amount: 50,
+          invoice_payload: payload,
+          telegram_payment_charge_id: 'charge-dee',
+          provider_payment_charge_id: '',
+        },
+      },
+    });
+    await pressData(dee, HARMLESS);
+    expect(t.services.payments.getOrder(order.id).state).not.toBe('created');
+    expect(tooFastMessages(dee)).toHaveLength(1);
+  });
+
   it('caps QR codes from key buttons and new-key requests', async () => {
     const cy = person(603, 'Cy');
     const key = await t.services.keys.create({ name: 'cy', ownerTelegramId: cy.id }, 'test');
