@@ -74,6 +74,13 @@ export const PRIVATE_CIDRS = [
   'ff00::/8',
 ];
 
+/**
+ * This machine itself: loopback (where the core's unauthenticated gRPC API and xkeeper's HTTP
+ * API listen) and "this network" (0.0.0.0 reaches loopback on Linux). VPN traffic never goes
+ * there, whatever BLOCK_PRIVATE_NETWORKS says. (The cores read IPv4-mapped IPv6 as IPv4.)
+ */
+export const LOOPBACK_CIDRS = ['0.0.0.0/8', '127.0.0.0/8', '::/128', '::1/128'];
+
 function vlessClient(flavor: FlavorName, user: CoreUser): Record<string, unknown> {
   const client: Record<string, unknown> = { id: user.uuid, email: user.name, level: 0 };
   if (supportsReality(flavor)) client.flow = VISION_FLOW;
@@ -117,10 +124,13 @@ function vlessInbound(settings: CoreSettings, users: readonly CoreUser[]): CoreC
 export function renderCoreConfig(input: RenderInput): CoreConfig {
   const { settings, users } = input;
   const xray = settings.flavor === 'xray';
-  const rules: CoreConfig[] = [{ type: 'field', inboundTag: [API_TAG], outboundTag: API_TAG }];
-  if (settings.blockPrivateNetworks) {
-    rules.push({ type: 'field', ip: PRIVATE_CIDRS, outboundTag: 'block' });
-  }
+  const blocked = settings.blockPrivateNetworks
+    ? [...PRIVATE_CIDRS, ...LOOPBACK_CIDRS.slice(4)]
+    : LOOPBACK_CIDRS;
+  const rules: CoreConfig[] = [
+    { type: 'field', inboundTag: [API_TAG], outboundTag: API_TAG },
+    { type: 'field', ip: blocked, outboundTag: 'block' },
+  ];
   return {
     log: { loglevel: settings.logLevel, access: 'none' },
     api: { tag: API_TAG, services: ['HandlerService', 'StatsService'] },
@@ -150,9 +160,9 @@ export function renderCoreConfig(input: RenderInput): CoreConfig {
       { tag: 'block', protocol: 'blackhole' },
     ],
     routing: {
-      // Resolve domains when no domain rule matched, so a name pointing at a private
-      // address is blocked too.
-      domainStrategy: settings.blockPrivateNetworks ? 'IPIfNonMatch' : 'AsIs',
+      // Resolve domains when no domain rule matched, so a name pointing at loopback (or at a
+      // private address) is blocked too.
+      domainStrategy: 'IPIfNonMatch',
       rules,
     },
   };

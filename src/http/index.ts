@@ -23,6 +23,25 @@ import { createSerializerCompiler } from './serializer.ts';
 /** API keys' last use and request counts are written this often (and on close). */
 const USAGE_FLUSH_MS = 5000;
 
+/**
+ * Limits for a small server facing strangers: a client gets 10 s to send a whole request
+ * (headers and body; checked every second), an idle keep-alive socket is closed after 5 s,
+ * a silent one after 30 s, and at most 1,024 connections are open at once. A client that
+ * announces a large body and trickles it never holds a connection for long.
+ */
+export const HTTP_LIMITS = {
+  requestTimeoutMs: 10_000,
+  checkEveryMs: 1_000,
+  keepAliveTimeoutMs: 5_000,
+  idleSocketTimeoutMs: 30_000,
+  maxRequestsPerSocket: 1_000,
+  maxConnections: 1_024,
+  /** Bodies: the API's largest is a batch of 100 users. */
+  bodyBytes: 1024 * 1024,
+  /** Payment provider notifications are small. */
+  webhookBodyBytes: 64 * 1024,
+} as const;
+
 export interface ServerDeps {
   config: Readonly<Config>;
   services: Services;
@@ -30,6 +49,8 @@ export interface ServerDeps {
   health: HealthSource;
   /** Served at POST /telegram/webhook when BOT_MODE=webhook. */
   bot?: Bot<BotContext>;
+  /** Stricter limits than HTTP_LIMITS (tests of the connection cap). */
+  limits?: Partial<Record<keyof typeof HTTP_LIMITS, number>>;
   /** Also check every JSON answer against its zod schema before writing it (the tests do). */
   checkResponses?: boolean;
 }
@@ -47,17 +68,28 @@ function installJsonBodies(api: FastifyInstance): void {
 /** Builds the server; call `listen()` on it (or `inject()` in tests). */
 export function createServer(deps: ServerDeps): FastifyInstance {
   const { services, logger } = deps;
+  const limits = { ...HTTP_LIMITS, ...deps.limits };
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Request lines would log API keys' prefixes and tokens in URLs; routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLogger,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: limits.bodyBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleSocketTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    // Node checks requestTimeout and headersTimeout on this beat (30 s by default).
+    http: {
+      connectionsCheckingInterval: limits.checkEveryMs,
+      headersTimeout: limits.requestTimeoutMs,
+    },
     frameworkErrors,
     // Trust one hop (the reverse proxy that connects to us): the client is the address it
     // appended to X-Forwarded-For, not whatever the client wrote there itself.
     trustProxy: deps.config.TRUST_PROXY ? (_address: string, hop: number) => hop === 0 : false,
   });
+  app.server.maxConnections = limits.maxConnections;
   // Requests are parsed with zod; answers are written by fast-json-stringify from the same schemas.
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(createSerializerCompiler({ check: deps.checkResponses }));
@@ -79,7 +111,12 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     { prefix: '/api/v1' },
   );
   void app.register(async (sub) => subscriptionRoutes(sub, services));
-  void app.register(async (hooks) => paymentWebhookRoutes(hooks, services, deps.config));
+  void app.register(async (hooks) => {
+    hooks.addHook('onRoute', (route) => {
+      route.bodyLimit ??= limits.webhookBodyBytes;
+    });
+    paymentWebhookRoutes(hooks, services, deps.config);
+  });
 
   let flushTimer: NodeJS.Timeout | undefined;
   const flushUsage = () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CoreSettings,
+  LOOPBACK_CIDRS,
   PRIVATE_CIDRS,
   renderCoreConfig,
   settingsHash,
@@ -58,7 +59,7 @@ describe('renderCoreConfig', () => {
     expect(text).not.toMatch(/reality|flow|statsUserOnline|geoip/);
   });
 
-  it('blocks private networks with explicit CIDRs only when asked', () => {
+  it('blocks private networks with explicit CIDRs only when asked, loopback always', () => {
     const blocked = renderCoreConfig({ settings: settings('v2fly'), users: [] });
     expect((blocked.routing as { rules: unknown[] }).rules).toContainEqual({
       type: 'field',
@@ -71,7 +72,10 @@ describe('renderCoreConfig', () => {
     });
     expect((open.routing as { rules: unknown[] }).rules).toEqual([
       { type: 'field', inboundTag: ['api'], outboundTag: 'api' },
+      { type: 'field', ip: LOOPBACK_CIDRS, outboundTag: 'block' },
     ]);
+    expect(LOOPBACK_CIDRS).toEqual(expect.arrayContaining(['127.0.0.0/8', '::1/128', '0.0.0.0/8']));
+    expect(open.routing).toMatchObject({ domainStrategy: 'IPIfNonMatch' });
   });
 
   it('reads users back and hashes settings without users', () => {

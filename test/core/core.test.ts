@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { chmodSync, existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +13,7 @@ import {
 } from '../../src/core/index.ts';
 import {
   coreConfig,
+  HTTP2_PREFACE,
   counterMap,
   desiredState,
   killAllWith,
@@ -20,6 +23,7 @@ import {
   removeDir,
   silent,
   socksDownload,
+  socksExchange,
   startOrigin,
   startVlessClient,
   uuid,
@@ -83,7 +87,7 @@ describe('core adapter on a real v2ray', () => {
     expect(await core.apply({ add: [alice] })).toEqual({ status: 'applied', failed: [] });
 
     const vpn = await client(core, alice);
-    expect(await socksDownload(vpn.socksPort, origin.port)).toBe(SIZE);
+    expect(await socksDownload(vpn.socksPort, origin)).toBe(SIZE);
     const counters = await counterMap(core);
     expect(counters?.counters.get('user>>>alice>>>traffic>>>downlink')).toBeGreaterThanOrEqual(SIZE);
     expect(counters?.counters.get('user>>>alice>>>traffic>>>uplink')).toBeGreaterThan(0);
@@ -91,7 +95,7 @@ describe('core adapter on a real v2ray', () => {
 
     state.users.length = 0;
     expect(await core.apply({ remove: ['alice'] })).toEqual({ status: 'applied', failed: [] });
-    expect(await socksDownload(vpn.socksPort, origin.port)).toBe(0);
+    expect(await socksDownload(vpn.socksPort, origin)).toBe(0);
 
     const status = await core.status();
     expect(status).toMatchObject({
@@ -104,17 +108,52 @@ describe('core adapter on a real v2ray', () => {
     expect(await core.check()).toMatchObject({ in_sync: true, missing: [], extra: [], changed: [] });
   });
 
+  it('never carries VPN traffic to loopback: not the HTTP API, not the core API (private ranges allowed)', async () => {
+    const loopback = http.createServer((_req, res) => res.end('loopback answered'));
+    await new Promise<void>((resolve) => loopback.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => loopback.close(() => resolve())));
+    const httpPort = (loopback.address() as AddressInfo).port;
+    const config = await coreConfig(dir, { BLOCK_PRIVATE_NETWORKS: false });
+    const h = harness(config);
+    cleanups.push(() => h.core.stop());
+    await h.core.start();
+    const alice = { name: 'alice', uuid: uuid(1) };
+    h.state.users.push(alice);
+    await h.core.apply({ add: [alice] });
+    const vpn = await client(h.core, alice);
+
+    // The tunnel works (a private test host is allowed with BLOCK_PRIVATE_NETWORKS=false)…
+    expect(await socksDownload(vpn.socksPort, origin)).toBe(SIZE);
+    // …and both loopback servers answer when asked directly…
+    const get = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    // …but nothing comes back through the tunnel, to 127.0.0.1 or to 0.0.0.0.
+    for (const host of ['127.0.0.1', '127.1.2.3', '0.0.0.0']) {
+      expect((await socksExchange(vpn.socksPort, { host, port: httpPort }, get)).length).toBe(0);
+      expect(
+        (await socksExchange(vpn.socksPort, { host, port: config.CORE_API_PORT }, HTTP2_PREFACE)).length,
+      ).toBe(0);
+    }
+    const direct = await new Promise<Buffer>((resolve) => {
+      const socket = net.connect(config.CORE_API_PORT, '127.0.0.1', () => socket.write(HTTP2_PREFACE));
+      socket.once('data', (chunk: Buffer) => {
+        socket.destroy();
+        resolve(chunk);
+      });
+    });
+    expect(direct.length).toBeGreaterThan(0);
+  });
+
   it('kicks a key by replacing its UUID: the old link stops, the new one works', async () => {
     const oldKey = { name: 'bob', uuid: uuid(2) };
     const { core, state } = await started([oldKey]);
     const oldVpn = await client(core, oldKey);
-    expect(await socksDownload(oldVpn.socksPort, origin.port)).toBe(SIZE);
+    expect(await socksDownload(oldVpn.socksPort, origin)).toBe(SIZE);
     const newKey = { name: 'bob', uuid: uuid(3) };
     state.users.splice(0, 1, newKey);
     expect((await core.apply({ remove: ['bob'], add: [newKey] })).status).toBe('applied');
-    expect(await socksDownload(oldVpn.socksPort, origin.port)).toBe(0);
+    expect(await socksDownload(oldVpn.socksPort, origin)).toBe(0);
     const newVpn = await client(core, newKey);
-    expect(await socksDownload(newVpn.socksPort, origin.port)).toBe(SIZE);
+    expect(await socksDownload(newVpn.socksPort, origin)).toBe(SIZE);
   });
 
   it('comes back within 5 s after kill -9, with the active key working', async () => {
@@ -124,7 +163,7 @@ describe('core adapter on a real v2ray', () => {
     const before = await core.status();
     process.kill(before.pid ?? 0, 'SIGKILL');
     const killedAt = Date.now();
-    await waitFor(async () => (await socksDownload(vpn.socksPort, origin.port, 2_000)) === SIZE, 5_000, 100);
+    await waitFor(async () => (await socksDownload(vpn.socksPort, origin, 2_000)) === SIZE, 5_000, 100);
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     const after = await core.status();
     expect(after).toMatchObject({ running: true, restarts: 1 });
@@ -140,7 +179,7 @@ describe('core adapter on a real v2ray', () => {
     await core.apply({ add: [dave] });
     await core.restart();
     const vpn = await client(core, dave);
-    expect(await socksDownload(vpn.socksPort, origin.port)).toBe(SIZE);
+    expect(await socksDownload(vpn.socksPort, origin)).toBe(SIZE);
     expect(await core.check()).toMatchObject({ in_sync: true });
   });
 
@@ -153,7 +192,7 @@ describe('core adapter on a real v2ray', () => {
     expect(await core.check()).toMatchObject({ in_sync: true });
     expect(events.map((e) => e.type)).toContain('core.drift_fixed');
     const vpn = await client(core, { name: 'frank', uuid: uuid(7) });
-    expect(await socksDownload(vpn.socksPort, origin.port)).toBe(SIZE);
+    expect(await socksDownload(vpn.socksPort, origin)).toBe(SIZE);
   });
 
   it('refuses a config the core rejects before installing it, and does not start', async () => {
@@ -189,7 +228,7 @@ describe('core adapter on a real v2ray', () => {
     expect(await core.sync()).toMatchObject({ status: 'applied' });
     expect(await core.status()).toMatchObject({ available: true, running: true, users_in_core: 1 });
     const vpn = await client(core, grace);
-    expect(await socksDownload(vpn.socksPort, origin.port)).toBe(SIZE);
+    expect(await socksDownload(vpn.socksPort, origin)).toBe(SIZE);
   });
 
   it('rejects invalid users without touching the core', async () => {

@@ -5,12 +5,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Core, CoreAdapterConfig, CoreReading, DesiredCoreState } from '../../src/core/index.ts';
 import { createLogger } from '../../src/logger.ts';
+import { startNetnsOrigin } from '../helpers/netns.ts';
 import { freePort } from '../helpers/ports.ts';
 
 export { freePort };
@@ -117,23 +117,16 @@ export function killAllWith(needle: string): void {
   }
 }
 
-/** An HTTP origin on 127.0.0.1 answering every request with `bytes` bytes. */
-export async function startOrigin(bytes: number): Promise<{ port: number; close(): Promise<void> }> {
-  const body = Buffer.alloc(bytes, 0x61);
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-length': body.length, connection: 'close' });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    port,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+/**
+ * An HTTP origin answering every request with `bytes` bytes, on a test host in a network
+ * namespace: the core refuses VPN traffic to loopback.
+ */
+export const startOrigin = startNetnsOrigin;
+
+/** Where a test download goes: a host address and port reached through the tunnel. */
+export interface Target {
+  host: string;
+  port: number;
 }
 
 /** A v2ray VLESS client: socks on 127.0.0.1:socksPort, vless outbound from `link`. */
@@ -192,10 +185,10 @@ export function canConnect(port: number): Promise<boolean> {
 }
 
 /**
- * GET http://127.0.0.1:targetPort/ through a SOCKS5 proxy; resolves with the body size
- * (0 when the tunnel closed without an HTTP answer, as when the key is refused).
+ * GET http://host:port/ through a SOCKS5 proxy; resolves with the body size (0 when the
+ * tunnel closed without an HTTP answer, as when the key is refused or the target blocked).
  */
-export function socksDownload(socksPort: number, targetPort: number, timeoutMs = 10_000): Promise<number> {
+export function socksDownload(socksPort: number, target: Target, timeoutMs = 10_000): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socksPort, '127.0.0.1');
     let stage: 'greeting' | 'connect' | 'http' = 'greeting';
@@ -225,7 +218,8 @@ export function socksDownload(socksPort: number, targetPort: number, timeoutMs =
       if (stage === 'greeting' && buffered.length >= 2) {
         buffered = buffered.subarray(2);
         stage = 'connect';
-        const request = Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, targetPort >> 8, targetPort & 0xff]);
+        const octets = target.host.split('.').map(Number);
+        const request = Buffer.from([5, 1, 0, 1, ...octets, target.port >> 8, target.port & 0xff]);
         socket.write(request);
       }
       if (stage === 'connect' && buffered.length >= 10) {
@@ -243,3 +237,53 @@ export function socksDownload(socksPort: number, targetPort: number, timeoutMs =
     socket.once('close', () => resolve(headerEnd < 0 ? 0 : received - (headerEnd + 4)));
   });
 }
+
+/**
+ * Opens a SOCKS5 tunnel to `target`, writes `payload` and resolves with every byte the target
+ * sent back before it closed or went quiet for `quietMs` (none when the core blocked it).
+ */
+export function socksExchange(
+  socksPort: number,
+  target: Target,
+  payload: Buffer,
+  quietMs = 1_500,
+): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socksPort, '127.0.0.1');
+    let stage: 'greeting' | 'connect' | 'open' = 'greeting';
+    let buffered = Buffer.alloc(0);
+    const received: Buffer[] = [];
+    const done = () => {
+      socket.destroy();
+      resolve(Buffer.concat(received));
+    };
+    socket.setTimeout(quietMs, done);
+    socket.once('connect', () => socket.write(Buffer.from([5, 1, 0])));
+    socket.on('data', (chunk: Buffer) => {
+      if (stage === 'open') {
+        received.push(chunk);
+        return;
+      }
+      buffered = Buffer.concat([buffered, chunk]);
+      if (stage === 'greeting' && buffered.length >= 2) {
+        buffered = buffered.subarray(2);
+        stage = 'connect';
+        const octets = target.host.split('.').map(Number);
+        socket.write(Buffer.from([5, 1, 0, 1, ...octets, target.port >> 8, target.port & 0xff]));
+      }
+      if (stage === 'connect' && buffered.length >= 10) {
+        if (buffered[1] !== 0) return done();
+        stage = 'open';
+        socket.write(payload);
+      }
+    });
+    socket.once('error', done);
+    socket.once('close', done);
+  });
+}
+
+/** The HTTP/2 connection preface and an empty SETTINGS frame: a gRPC server answers it. */
+export const HTTP2_PREFACE = Buffer.concat([
+  Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+  Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]),
+]);

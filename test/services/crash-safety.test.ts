@@ -42,7 +42,7 @@ describe('crash-safe accounting', () => {
     const vpn = await startVlessClient(services.view(key).links[0]!, clientDir);
     let streaming = true;
     const stream = (async () => {
-      while (streaming) await socksDownload(vpn.socksPort, origin.port);
+      while (streaming) await socksDownload(vpn.socksPort, origin);
     })();
 
     const env = {

@@ -32,21 +32,21 @@ describe('key lifecycle on the real core', () => {
     expect(link).toMatch(/^vless:\/\//);
     const vpn = await startVlessClient(link!, clientDir);
     try {
-      expect(await socksDownload(vpn.socksPort, origin.port)).toBeGreaterThanOrEqual(3 * MiB);
+      expect(await socksDownload(vpn.socksPort, origin)).toBeGreaterThanOrEqual(3 * MiB);
       await services.traffic.collect();
       await services.limits.enforce();
       expect(services.keys.get('ann')).toMatchObject({ status: 'active' });
       expect(services.keys.get('ann').downloadBytes).toBeGreaterThanOrEqual(3 * MiB);
 
-      expect(await socksDownload(vpn.socksPort, origin.port)).toBeGreaterThanOrEqual(3 * MiB);
+      expect(await socksDownload(vpn.socksPort, origin)).toBeGreaterThanOrEqual(3 * MiB);
       await services.traffic.collect();
       await services.limits.enforce();
       expect(services.keys.get('ann').status).toBe('limited');
-      expect(await socksDownload(vpn.socksPort, origin.port)).toBe(0); // out of the core
+      expect(await socksDownload(vpn.socksPort, origin)).toBe(0); // out of the core
 
       const renewed = await services.keys.renew('ann', { addTrafficBytes: 20 * MiB }, 'test');
       expect(renewed.status).toBe('active');
-      expect(await socksDownload(vpn.socksPort, origin.port)).toBeGreaterThanOrEqual(3 * MiB);
+      expect(await socksDownload(vpn.socksPort, origin)).toBeGreaterThanOrEqual(3 * MiB);
       const check = await services.system!.check();
       expect(check.in_sync).toBe(true);
     } finally {
@@ -61,8 +61,8 @@ describe('key lifecycle on the real core', () => {
     const after = await services.keys.kick('bob', 'test');
     const newVpn = await startVlessClient(services.view(after).links[0]!, clientDir);
     try {
-      expect(await socksDownload(oldVpn.socksPort, origin.port)).toBe(0);
-      expect(await socksDownload(newVpn.socksPort, origin.port)).toBeGreaterThanOrEqual(3 * MiB);
+      expect(await socksDownload(oldVpn.socksPort, origin)).toBe(0);
+      expect(await socksDownload(newVpn.socksPort, origin)).toBeGreaterThanOrEqual(3 * MiB);
     } finally {
       await oldVpn.stop();
       await newVpn.stop();

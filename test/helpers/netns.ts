@@ -1,0 +1,150 @@
+/**
+ * Test hosts in network namespaces of the test's own. VPN traffic to loopback is refused by
+ * design (the core blocks it whatever BLOCK_PRIVATE_NETWORKS says), so a server that a test
+ * reaches through the VPN lives here: `ip netns add`, a veth pair, a private /30 (10.x),
+ * removed again by `close()`.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
+
+export interface TestHost {
+  /** The namespace's name (for `ip netns exec`). */
+  name: string;
+  /** The namespace's address, reachable from this machine. */
+  address: string;
+  /** This machine's end of the veth pair. */
+  gateway: string;
+  /** Runs a command inside the namespace. */
+  spawn(command: string, args: string[]): ChildProcess;
+  /** Removes the namespace (and with it the veth pair). */
+  close(): void;
+}
+
+let created = 0;
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A fresh /30 per host: 10.<200+pid%50>.<n/64>.<(n%64)*4>, so parallel test files differ. */
+function subnet(n: number): { gateway: string; address: string } {
+  const second = 200 + (process.pid % 50);
+  const third = Math.floor(n / 64) % 256;
+  const base = (n % 64) * 4;
+  return { gateway: `10.${second}.${third}.${base + 1}`, address: `10.${second}.${third}.${base + 2}` };
+}
+
+/** Makes a namespace with a veth pair and a /30; retries on a clash with another test file. */
+export function createTestHost(): TestHost {
+  for (let attempt = 0; ; attempt++) {
+    const n = created++ + attempt * 97;
+    const id = `${process.pid % 100000}x${n}`;
+    const name = `xk${id}`;
+    const outside = `xkh${id}`.slice(0, 15);
+    const inside = `xkn${id}`.slice(0, 15);
+    const { gateway, address } = subnet(n);
+    try {
+      ip('netns', 'add', name);
+    } catch (error) {
+      if (attempt < 5) continue;
+      throw error;
+    }
+    try {
+      ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside);
+      ip('link', 'set', inside, 'netns', name);
+      ip('addr', 'add', `${gateway}/30`, 'dev', outside);
+      ip('link', 'set', outside, 'up');
+      ip('-n', name, 'addr', 'add', `${address}/30`, 'dev', inside);
+      ip('-n', name, 'link', 'set', inside, 'up');
+      ip('-n', name, 'link', 'set', 'lo', 'up');
+    } catch (error) {
+      try {
+        ip('netns', 'del', name);
+        ip('link', 'del', outside);
+      } catch {
+        // partly made
+      }
+      if (attempt < 5) continue;
+      throw error;
+    }
+    return {
+      name,
+      address,
+      gateway,
+      spawn: (command, args) => spawn('ip', ['netns', 'exec', name, command, ...args], { stdio: 'ignore' }),
+      close: () => {
+        try {
+          ip('netns', 'del', name);
+        } catch {
+          // already gone
+        }
+        try {
+          ip('link', 'del', outside);
+        } catch {
+          // went with the namespace
+        }
+      },
+    };
+  }
+}
+
+/** Resolves once `host:port` accepts a TCP connection, or rejects after `timeoutMs`. */
+export async function waitForPort(host: string, port: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`${host}:${port} did not open within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const ORIGIN_SCRIPT = `
+const http = require('node:http');
+const body = Buffer.alloc(Number(process.argv[1]), 0x61);
+http.createServer((_req, res) => {
+  res.writeHead(200, { 'content-length': body.length, connection: 'close' });
+  res.end(body);
+}).listen(Number(process.argv[2]), process.argv[3]);
+`;
+
+/** An HTTP origin answering every request with `bytes` bytes, on a test host of its own. */
+export async function startNetnsOrigin(
+  bytes: number,
+): Promise<{ host: string; port: number; close(): Promise<void> }> {
+  const testHost = createTestHost();
+  const port = 8000;
+  const child = testHost.spawn(process.execPath, [
+    '-e',
+    ORIGIN_SCRIPT,
+    String(bytes),
+    String(port),
+    testHost.address,
+  ]);
+  try {
+    await waitForPort(testHost.address, port);
+  } catch (error) {
+    child.kill('SIGKILL');
+    testHost.close();
+    throw error;
+  }
+  return {
+    host: testHost.address,
+    port,
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      testHost.close();
+    },
+  };
+}
