@@ -2,6 +2,8 @@
 error-generic = Something went wrong on our side. Please try again in a minute.
 refused-not-admin = This command is for administrators only.
 banned = Access to this bot has been closed for you.
+private-chat-only = I answer only in a private chat: open a chat with me and send the command there.
+private-chat-open = 💬 Open a private chat
 
 ## Start
 start-greeting =

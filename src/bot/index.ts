@@ -16,6 +16,7 @@ import { createTrafficFeature } from './features/traffic.ts';
 import { createI18n } from './i18n.ts';
 import type { I18n } from '@grammyjs/i18n';
 import { personMiddleware } from './middlewares/person.ts';
+import { privateChatsOnly } from './middlewares/private-chat.ts';
 import { createNotifier, type SendLimits } from './notifications.ts';
 import { createQrPhotos } from './render/qr-photo.ts';
 import { createSqliteStorage } from './storage.ts';
@@ -53,6 +54,8 @@ export function createBot(deps: BotDeps) {
   bot.use(personMiddleware(services));
   // After the person is loaded: the negotiator reads the language they picked with /lang.
   bot.use(i18n);
+  // Admin tools, key cards, links and archives answer only in private chats (before any state is touched).
+  bot.use(privateChatsOnly);
   bot.use(
     session({
       initial: (): SessionData => ({}),

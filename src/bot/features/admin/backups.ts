@@ -18,6 +18,7 @@ import type { BackupResult, RestorePreview } from '../../../services/backups.ser
 import { isAppError } from '../../../services/errors.ts';
 import type { BotContext } from '../../context.ts';
 import { commandOf } from '../../middlewares/admin.ts';
+import { assertPrivateChat } from '../../middlewares/private-chat.ts';
 import { esc, formatBytes, formatDate, type Translator, type View } from '../../menus/admin/view.ts';
 import { actorOf, HTML, show, type AdminDeps } from './common.ts';
 
@@ -54,6 +55,7 @@ export async function sendBackup(
   ctx: Translator,
   config: Pick<Config, 'TELEGRAM_API_ROOT'>,
 ): Promise<void> {
+  assertPrivateChat(chatId); // the archive holds every secret: never into a group
   const limit = fileLimits(config).upload;
   if (backup.bytes > limit) {
     const text = ctx.t('admin-backup-too-large', {
