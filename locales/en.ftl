@@ -3,6 +3,8 @@ error-generic = Something went wrong on our side. Please try again in a minute.
 refused-not-admin = This command is for administrators only.
 banned = Access to this bot has been closed for you.
 too-fast = ⏳ Not so fast, please: try again in { $seconds } s.
+private-chat-only = I answer only in a private chat: open a chat with me and send the command there.
+private-chat-open = 💬 Open a private chat
 
 ## Start
 start-greeting =
@@ -426,6 +428,11 @@ admin-restore-done =
     ✅ <b>Restored</b> the backup of { $date }.
     The previous data is kept as <code>{ $previous }</code>.
 admin-restore-not-synced = ⚠️ The core could not be re-synced now; it catches up once it is available.
+admin-restore-keeps = 🛡 The admins and the event log stay as they are now.
+admin-restore-archive-admins = The archive names other admins: { $admins }. They become admins only with the button below.
+admin-btn-restore-with-admins = ♻️ Restore with the archive's admins
+admin-restore-admins-kept = Admins (kept): { $admins }
+admin-restore-admins-taken = Admins (from the archive): { $admins }
 
 ## Admin: API keys
 admin-apikeys-title = 🔐 <b>API keys</b>: { $total }
@@ -493,6 +500,11 @@ admin-setting-realitySni = REALITY SNI
 admin-policy-open = open
 admin-policy-approval = by approval
 admin-policy-closed = closed
+admin-setting-backupsForAdmins = Backups (/backup)
+admin-backups-for-owners = owners only
+admin-backups-for-admins = owners and admins
+admin-btn-backups-allow-admins = 💾 Let admins take backups
+admin-btn-backups-owners-only = 💾 Backups for owners only
 admin-ask-maxKeysPerUser = How many keys may one person get through the bot? Now: { $current }. (0 = none)
 admin-ask-defaultKeyDays = How many days does a self-service key run? Now: { $current }. (0 = never expires)
 admin-ask-defaultKeyTrafficGb = How many GB may a self-service key use? Now: { $current }. (0 = unlimited)

@@ -3,6 +3,8 @@ error-generic = Что-то пошло не так на нашей сторон�
 refused-not-admin = Эта команда только для администраторов.
 banned = Доступ к этому боту для вас закрыт.
 too-fast = ⏳ Не так быстро, пожалуйста: попробуйте снова через { $seconds } с.
+private-chat-only = Я отвечаю только в личном чате: откройте чат со мной и отправьте команду там.
+private-chat-open = 💬 Открыть личный чат
 
 ## Start
 start-greeting =
@@ -435,6 +437,11 @@ admin-restore-done =
     ✅ <b>Восстановлена</b> копия от { $date }.
     Прежние данные сохранены в <code>{ $previous }</code>.
 admin-restore-not-synced = ⚠️ Ядро сейчас не удалось синхронизировать; оно догонит, как только станет доступно.
+admin-restore-keeps = 🛡 Администраторы и журнал событий останутся такими, как сейчас.
+admin-restore-archive-admins = В архиве другие администраторы: { $admins }. Они станут администраторами только по кнопке ниже.
+admin-btn-restore-with-admins = ♻️ Восстановить с администраторами из архива
+admin-restore-admins-kept = Администраторы (прежние): { $admins }
+admin-restore-admins-taken = Администраторы (из архива): { $admins }
 
 ## Admin: API keys
 admin-apikeys-title = 🔐 <b>API-ключи</b>: { $total }
@@ -502,6 +509,11 @@ admin-setting-realitySni = REALITY SNI
 admin-policy-open = открыты
 admin-policy-approval = с одобрением
 admin-policy-closed = закрыты
+admin-setting-backupsForAdmins = Резервные копии (/backup)
+admin-backups-for-owners = только владельцы
+admin-backups-for-admins = владельцы и администраторы
+admin-btn-backups-allow-admins = 💾 Разрешить копии администраторам
+admin-btn-backups-owners-only = 💾 Копии только владельцам
 admin-ask-maxKeysPerUser = Сколько ключей один человек может получить через бота? Сейчас: { $current }. (0 — ни одного)
 admin-ask-defaultKeyDays = Сколько дней действует ключ, выданный через бота? Сейчас: { $current }. (0 — бессрочно)
 admin-ask-defaultKeyTrafficGb = Сколько ГБ может израсходовать ключ, выданный через бота? Сейчас: { $current }. (0 — без лимита)

@@ -155,8 +155,12 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
     .action(runs('backup', (o: { out?: string }) => ({ out: o.out && path.resolve(o.out) })));
   command(program, 'restore <file>', 'restore a backup (the current data is archived first)')
     .option('--yes', 'really replace the current data')
-    .action(async (file: string, o: GlobalOptions & { yes?: boolean }) => {
-      const args = { file: path.resolve(file) };
+    .option(
+      '--with-roles',
+      'take admin roles from the archive (default: the live admins stay, nobody else becomes one)',
+    )
+    .action(async (file: string, o: GlobalOptions & { yes?: boolean; withRoles?: boolean }) => {
+      const args = { file: path.resolve(file), ...(o.withRoles && { withRoles: true }) };
       if (!o.yes) {
         // Without --yes: check and preview only, and say how to go on.
         const preview = await execute(getConfig(), 'restore.preview', args);

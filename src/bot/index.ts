@@ -18,6 +18,7 @@ import type { I18n } from '@grammyjs/i18n';
 import { personMiddleware } from './middlewares/person.ts';
 import { createThrottle } from './middlewares/throttle.ts';
 import type { ThrottleLimits } from './middlewares/throttle-limits.ts';
+import { privateChatsOnly } from './middlewares/private-chat.ts';
 import { createNotifier, type SendLimits } from './notifications.ts';
 import { createQrPhotos } from './render/qr-photo.ts';
 import { createSqliteStorage } from './storage.ts';
@@ -60,6 +61,8 @@ export function createBot(deps: BotDeps) {
   // Before sessions and conversations: a flood costs no more than the person lookup above.
   const throttle = createThrottle(services.clock, deps.throttleLimits);
   bot.use(throttle.middleware);
+  // Admin tools, key cards, links and archives answer only in private chats (before any state is touched).
+  bot.use(privateChatsOnly);
   bot.use(
     session({
       initial: (): SessionData => ({}),

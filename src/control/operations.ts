@@ -72,11 +72,14 @@ export const operations = {
   'restore.preview': op(z.object({ file: z.string().min(1) }), (services, a) =>
     services.backups.preview(a.file),
   ),
-  restore: op(z.object({ file: z.string().min(1) }), async (services, a, actor) => {
-    const result = await services.backups.restore(a.file, actor);
-    await services.core.sync?.();
-    return result;
-  }),
+  restore: op(
+    z.object({ file: z.string().min(1), withRoles: z.boolean().optional() }),
+    async (services, a, actor) => {
+      const result = await services.backups.restore(a.file, actor, { withRoles: a.withRoles });
+      await services.core.sync?.();
+      return result;
+    },
+  ),
   'core.status': op(z.object({}), (services) => requireSystem(services).status()),
   'core.check': op(z.object({}), (services) => requireSystem(services).check()),
   'core.sync': op(z.object({}), (services) => requireSystem(services).sync()),

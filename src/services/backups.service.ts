@@ -3,6 +3,8 @@
  * gzip'd tar with a manifest. Restore checks everything first (format, manifest,
  * integrity_check, schema level), previews, and only then swaps the data in one
  * transaction on the live connection, keeping the previous data as an archive.
+ * A restore never rewrites who may administer the bot or what happened: the live admin
+ * roles (unless the caller explicitly asks for the archive's) and the live event log stay.
  */
 import {
   existsSync,
@@ -36,6 +38,8 @@ const ENTRIES = new Set([DB_ENTRY, CONFIG_ENTRY, MANIFEST_ENTRY]);
 /** Archives larger than this are refused before unpacking. */
 const MAX_ARCHIVE_BYTES = 2 * 2 ** 30;
 const COUNTED_TABLES = ['keys', 'telegram_users', 'api_keys', 'events', 'orders'] as const;
+/** Tables a restore leaves as they are live: the audit trail is not the archive's to rewrite. */
+const LIVE_TABLES = new Set(['events']);
 
 export interface BackupManifest {
   format: typeof BACKUP_FORMAT;
@@ -59,6 +63,16 @@ export interface RestorePreview {
   counts: Record<string, number>;
   newest_event: { type: string; at: string } | null;
   has_core_config: boolean;
+  /** Telegram ids the archive names as admins (owners come from ADMIN_IDS, never from data). */
+  admins: number[];
+}
+
+export interface RestoreOptions {
+  /**
+   * Take admin roles from the archive. Off by default: the live admins stay admins and
+   * nobody becomes one through a restore unless an owner (or the operator) asks for it.
+   */
+  withRoles?: boolean;
 }
 
 function invalid(message: string): never {
@@ -73,15 +87,46 @@ function countRows(sqlite: Database.Database): Record<string, number> {
   return counts;
 }
 
-/** Tables whose rows a restore replaces: everything but migrations bookkeeping. */
+/** Tables whose rows a restore replaces: everything but migrations bookkeeping and the live ones. */
 function dataTables(sqlite: Database.Database): string[] {
   return (
     sqlite
       .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '__drizzle_migrations'",
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '__drizzle_migrations'",
       )
       .all() as { name: string }[]
-  ).map((r) => r.name);
+  )
+    .map((r) => r.name)
+    .filter((name) => !LIVE_TABLES.has(name));
+}
+
+function adminIds(sqlite: Database.Database): number[] {
+  return (
+    sqlite.prepare("SELECT id FROM telegram_users WHERE role = 'admin' ORDER BY id").all() as { id: number }[]
+  ).map((r) => r.id);
+}
+
+function columnsOf(sqlite: Database.Database, table: string): string {
+  return (sqlite.prepare(`PRAGMA main.table_info("${table}")`).all() as { name: string }[])
+    .map((c) => `"${c.name}"`)
+    .join(', ');
+}
+
+/**
+ * Inside the restore transaction: gives the restored people the roles they have live
+ * (`privileged` = the live rows with a role before the swap). A live admin missing from
+ * the archive comes back as they were; anyone else the archive calls admin is a user.
+ */
+function keepLiveRoles(live: Database.Database, privileged: Record<string, unknown>[]): void {
+  live.prepare("UPDATE main.telegram_users SET role = 'user' WHERE role != 'user'").run();
+  if (privileged.length === 0) return;
+  const names = Object.keys(privileged[0]!);
+  const upsert = live.prepare(
+    `INSERT INTO main.telegram_users (${names.map((n) => `"${n}"`).join(', ')})
+     VALUES (${names.map((n) => `@${n}`).join(', ')})
+     ON CONFLICT (id) DO UPDATE SET role = excluded.role`,
+  );
+  for (const row of privileged) upsert.run(row);
 }
 
 function stamp(at: Date): string {
@@ -229,6 +274,7 @@ export function createBackupsService(deps: {
             counts: countRows(copy.$client),
             newest_event: newest ? { type: newest.type, at: new Date(newest.at).toISOString() } : null,
             has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
+            admins: adminIds(copy.$client),
           };
         } finally {
           copy.$client.close();
@@ -241,13 +287,19 @@ export function createBackupsService(deps: {
     /**
      * Restores an archive: checks it, archives the current data, then replaces every
      * table's rows in ONE transaction on the live connection (so open handles stay valid
-     * and a failure changes nothing). The caller re-syncs the core afterwards.
+     * and a failure changes nothing). The live event log is kept, with `backup.restored`
+     * added; admin roles stay the live ones unless `withRoles`. The caller re-syncs the core.
      */
-    async restore(file: string, actor: string): Promise<RestorePreview & { previous: string }> {
+    async restore(
+      file: string,
+      actor: string,
+      options: RestoreOptions = {},
+    ): Promise<RestorePreview & { previous: string }> {
+      const withRoles = options.withRoles === true;
       const { dir, manifest } = await unpack(file);
       try {
         const copy = openUnpacked(dir);
-        const counts = countRows(copy.$client);
+        const archiveAdmins = adminIds(copy.$client);
         copy.$client.close();
         const previous = await snapshot('pre-restore');
         const live = db.$client;
@@ -256,18 +308,20 @@ export function createBackupsService(deps: {
         try {
           live.transaction(() => {
             live.pragma('defer_foreign_keys = ON');
+            const privileged = live
+              .prepare("SELECT * FROM main.telegram_users WHERE role != 'user'")
+              .all() as Record<string, unknown>[];
             const tables = dataTables(live);
             for (const table of tables) live.prepare(`DELETE FROM main."${table}"`).run();
             for (const table of tables) {
-              const columns = (live.prepare(`PRAGMA main.table_info("${table}")`).all() as { name: string }[])
-                .map((c) => `"${c.name}"`)
-                .join(', ');
+              const columns = columnsOf(live, table);
               live
                 .prepare(
                   `INSERT INTO main."${table}" (${columns}) SELECT ${columns} FROM restored."${table}"`,
                 )
                 .run();
             }
+            if (!withRoles) keepLiveRoles(live, privileged);
           })();
         } finally {
           live.prepare('DETACH DATABASE restored').run();
@@ -281,15 +335,20 @@ export function createBackupsService(deps: {
             file: path.basename(file),
             created_at: manifest.created_at,
             previous: path.basename(previous.file),
+            roles: withRoles ? 'archive' : 'live',
           },
         });
-        logger.warn({ file, previous: previous.file }, 'backup restored');
+        logger.warn(
+          { file, previous: previous.file, roles: withRoles ? 'archive' : 'live' },
+          'backup restored',
+        );
         return {
           file,
           manifest,
-          counts,
+          counts: countRows(live),
           newest_event: null,
           has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
+          admins: withRoles ? archiveAdmins : adminIds(live),
           previous: previous.file,
         };
       } finally {

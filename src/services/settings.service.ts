@@ -31,6 +31,11 @@ export const SETTING_SCHEMAS = {
   usageRetentionDays: z.number().int().min(30).max(3650),
   /** Archives kept by the scheduled backup. */
   backupsKept: z.number().int().min(1).max(365),
+  /**
+   * Whether admins who are not owners may take `/backup`: an archive holds the REALITY
+   * private key, every subscription token and the webhook secrets. Only owners change it.
+   */
+  backupsForAdmins: z.boolean(),
   /** Outgoing webhooks: where events go, and the secret that signs them. */
   webhookUrls: z.array(z.url({ protocol: /^https?$/ })).max(10),
   webhookSecret: z.string().min(16).max(200),
@@ -59,6 +64,7 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     supportContact: '',
     usageRetentionDays: 400,
     backupsKept: 7,
+    backupsForAdmins: false,
     webhookUrls: [],
     firstConnectedWatermark: 0,
     realitySni: config.REALITY_SNI,

@@ -4,10 +4,14 @@ import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileLimits, sendBackup } from '../../src/bot/features/admin/backups.ts';
 import { jobSpecs } from '../../src/jobs/index.ts';
+import { tamperBackup } from '../helpers/backup-archive.ts';
+import type { FakeUser } from '../helpers/fake-telegram.ts';
 import { OWNER, startAdminBot, until, USER, type AdminHarness } from './admin-harness.ts';
 
 let h: AdminHarness;
 const en = { t: (key: string) => key };
+const ADMIN: FakeUser = { id: 77, first_name: 'Adam', language_code: 'en' };
+const NOT_OWNER = 'Only owners (ADMIN_IDS) can do this.';
 
 beforeAll(async () => {
   h = await startAdminBot();
@@ -24,9 +28,9 @@ const incoming = () => {
 };
 
 /** Uploads a file with the caption /restore; resolves with the bot's verdict (the edited progress message). */
-async function uploadForRestore(data: Buffer): Promise<string> {
+async function uploadForRestore(data: Buffer, user: FakeUser = OWNER): Promise<string> {
   await h.settle();
-  h.fake.sendDocument(OWNER, { filename: 'backup.tar.gz', data, caption: '/restore' });
+  h.fake.sendDocument(user, { filename: 'backup.tar.gz', data, caption: '/restore' });
   await h.fake.waitForCall('getFile');
   const verdict = await h.fake.waitForCall('editMessageText');
   return String(verdict.params.text).replace(/<[^>]+>/g, '');
@@ -102,6 +106,69 @@ describe('backups in the bot', () => {
     );
   });
 
+  it("restore is an owner action: an admin's /restore and confirm buttons are refused", async () => {
+    const backup = await h.services.backups.create({ actor: 'test' });
+    await h.settle();
+    const calls = h.fake.calls.length;
+    h.fake.sendDocument(ADMIN, {
+      filename: 'b.tar.gz',
+      data: readFileSync(backup.file),
+      caption: '/restore',
+    });
+    expect((await h.fake.waitForReply(ADMIN.id)).params.text).toBe(NOT_OWNER);
+    await h.settle();
+    expect(h.fake.calls.slice(calls).some((c) => c.method === 'getFile')).toBe(false);
+
+    // An upload an owner is looking at: the admin cannot confirm (or cancel) it.
+    await h.services.keys.create({ name: 'newer' }, 'test');
+    await uploadForRestore(readFileSync(backup.file));
+    const token = incoming()[0]!.replace('.tar.gz', '');
+    for (const data of [`a:rs:${token}`, `a:rs:ar:${token}`, `a:rs:no:${token}`]) {
+      await h.settle();
+      const update = h.forgeCallback(ADMIN, data);
+      const answer = await h.fake.waitForCall(
+        (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === update.callback_query!.id,
+      );
+      expect(answer.params.text).toBe(NOT_OWNER);
+    }
+    await h.settle();
+    expect(keyNames()).toContain('newer');
+    expect(incoming()).toEqual([`${token}.tar.gz`]);
+    expect(await h.press(OWNER, '✖ Cancel')).toBe('Restore cancelled; nothing was changed.');
+  });
+
+  it("a restore keeps the live admins and events; the archive's admins only by their own button", async () => {
+    const backup = await h.services.backups.create({ actor: 'test' });
+    // A hostile admin's edit of a downloaded archive: a friend of theirs made admin.
+    const forged = readFileSync(
+      await tamperBackup(
+        backup.file,
+        "INSERT INTO telegram_users (id, role) VALUES (666, 'admin')",
+        path.join(h.dataDir, 'forged.tar.gz'),
+      ),
+    );
+    h.services.events.record({ type: 'test.after_backup', actor: 'test' });
+    const events = h.db.$client.prepare('SELECT id, type FROM events ORDER BY id').all();
+
+    const preview = await uploadForRestore(forged);
+    expect(preview).toMatch(/The admins and the event log stay as they are now/);
+    expect(preview).toMatch(/The archive names other admins: 77, 666/);
+    expect(h.buttons(OWNER)).toEqual(['♻️ Restore', "♻️ Restore with the archive's admins", '✖ Cancel']);
+    await h.press(OWNER, '♻️ Restore');
+    await until(() => /Admins \(kept\): 77/.test(h.lastText(OWNER)));
+    expect(h.services.admins.roleOf(666)).toBe('user');
+    expect(h.services.admins.roleOf(ADMIN.id)).toBe('admin');
+    const after = h.db.$client.prepare('SELECT id, type FROM events ORDER BY id').all();
+    expect(after.slice(0, events.length)).toEqual(events);
+    expect(after.slice(events.length)).toMatchObject([{ type: 'backup.restored' }]);
+
+    await uploadForRestore(forged);
+    await h.press(OWNER, "♻️ Restore with the archive's admins");
+    await until(() => /Admins \(from the archive\): 77, 666/.test(h.lastText(OWNER)));
+    expect(h.services.admins.roleOf(666)).toBe('admin');
+    h.services.admins.removeAdmin(666, 'test');
+  });
+
   it('the scheduled backup goes to every owner as a document, not to other admins', async () => {
     await h.settle();
     const job = jobSpecs(h.services).find((j) => j.name === 'scheduled-backup')!;
@@ -125,5 +192,35 @@ describe('backups in the bot', () => {
     const call = h.fake.calls.at(-1)!;
     expect(call.method).toBe('sendMessage');
     expect(call.params.text).toBe('admin-backup-too-large');
+  });
+
+  it('/backup is for owners unless an owner lets admins take it in Settings', async () => {
+    expect(await h.send(ADMIN, '/backup')).toBe(NOT_OWNER);
+    await h.send(ADMIN, '/admin');
+    await h.press(ADMIN, '💾 Backups');
+    expect(h.buttons(ADMIN)).not.toContain('💾 Back up now');
+    await h.press(ADMIN, '« Menu');
+    await h.press(ADMIN, '⚙️ Settings');
+    expect(h.lastText(ADMIN)).toMatch(/Backups \(\/backup\): owners only/);
+    expect(h.buttons(ADMIN)).not.toContain('💾 Let admins take backups');
+    await h.settle();
+    const forged = h.forgeCallback(ADMIN, 'a:se:bk:on');
+    const answer = await h.fake.waitForCall(
+      (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === forged.callback_query!.id,
+    );
+    expect(answer.params.text).toBe(NOT_OWNER);
+    expect(h.services.settings.get('backupsForAdmins')).toBe(false);
+
+    await h.send(OWNER, '/admin');
+    expect(await h.press(OWNER, '⚙️ Settings')).toMatch(/Backups \(\/backup\): owners only/);
+    expect(await h.press(OWNER, '💾 Let admins take backups')).toMatch(
+      /Backups \(\/backup\): owners and admins/,
+    );
+    await h.settle();
+    h.fake.sendCommand(ADMIN, '/backup');
+    const doc = await h.fake.waitForCall((c) => c.method === 'sendDocument' && c.params.chat_id === ADMIN.id);
+    expect(doc.params.caption).toMatch(/Backup of/);
+    await h.press(OWNER, '💾 Backups for owners only');
+    expect(h.services.settings.get('backupsForAdmins')).toBe(false);
   });
 });

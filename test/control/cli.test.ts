@@ -5,9 +5,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { controlSocketPath, startControlServer } from '../../src/control/socket.ts';
 import { openDatabase } from '../../src/db/client.ts';
-import { knownMigrations } from '../../src/db/migrate.ts';
+import { knownMigrations, runMigrations } from '../../src/db/migrate.ts';
+import { systemClock } from '../../src/services/clock.ts';
+import { createServices } from '../../src/services/index.ts';
+import { tamperBackup } from '../helpers/backup-archive.ts';
 import { runCli } from '../helpers/cli.ts';
-import { silentLogger, tempDir, testServices } from '../helpers/db.ts';
+import { ensureRealityKeys } from '../../src/core-wiring.ts';
+import { silentLogger, tempDir, testConfig, testServices } from '../helpers/db.ts';
 
 describe('xkeeper CLI on the files (nothing running)', () => {
   const tmp = tempDir();
@@ -42,6 +46,49 @@ describe('xkeeper CLI on the files (nothing running)', () => {
     expect(owner.stdout).toBe('');
     expect(owner.stderr).toMatch(/LAST_OWNER/);
   });
+});
+
+describe('xkeeper CLI restore', () => {
+  const tmp = tempDir();
+  const env = { DATA_DIR: tmp.dir, ADMIN_IDS: '42' };
+  afterAll(() => tmp.cleanup());
+  const query = (sql: string) => {
+    const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+    try {
+      return db.$client.prepare(sql).all();
+    } finally {
+      db.$client.close();
+    }
+  };
+  const admins = () => query("SELECT id FROM telegram_users WHERE role = 'admin' ORDER BY id");
+
+  it('keeps the live admins and event log, and takes the archive roles only with --with-roles', async () => {
+    // Set up in-process (a CLI start takes seconds): an admin, a backup, then another admin.
+    const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+    runMigrations(db);
+    const config = testConfig(env);
+    const services = createServices({ db, config, logger: silentLogger, clock: systemClock });
+    ensureRealityKeys(services); // as the first start does
+    services.admins.addAdmin(123, 'test');
+    const backup = await services.backups.create({ actor: 'test' });
+    services.admins.addAdmin(456, 'test');
+    db.$client.close();
+    const forged = await tamperBackup(
+      backup.file,
+      "INSERT INTO telegram_users (id, role) VALUES (666, 'admin')",
+      path.join(tmp.dir, 'forged.tar.gz'),
+    );
+    const events = query('SELECT id, type FROM events ORDER BY id');
+
+    expect((await runCli(['restore', forged, '--yes', '--json'], env)).code).toBe(0);
+    expect(admins()).toEqual([{ id: 123 }, { id: 456 }]);
+    const after = query('SELECT id, type FROM events ORDER BY id');
+    expect(after.slice(0, events.length)).toEqual(events);
+    expect(after.slice(events.length)).toMatchObject([{ type: 'backup.restored' }]);
+
+    expect((await runCli(['restore', forged, '--yes', '--with-roles', '--json'], env)).code).toBe(0);
+    expect(admins()).toEqual([{ id: 123 }, { id: 666 }]);
+  }, 120_000);
 });
 
 describe('xkeeper CLI handing commands to a running instance', () => {

@@ -12,7 +12,9 @@
  *
  * Behaviour worth knowing:
  * - Any chat id is accepted: positive ids are private chats (named after the simulated user, if any), negative
- *   ones groups/supergroups. Message ids count up per chat, shared by user and bot messages.
+ *   ones groups/supergroups (`-100…` supergroups). Message ids count up per chat, shared by user and bot messages.
+ *   Users write in their private chat unless `{ chatId }` names a group they write in; pressButton takes the
+ *   same option to press a button of a bot message in that group.
  * - `parse_mode: 'HTML'` is parsed into text + entities, rejecting malformed markup with Telegram's
  *   "can't parse entities" errors; other parse modes keep the text verbatim without entities.
  * - Telegram's common 400s are reproduced: empty or too long text, "message is not modified", "message to edit
@@ -97,8 +99,14 @@ export type CallMatcher = string | ((call: FakeCall) => boolean);
 /** Selects an inline keyboard button: exact text, a RegExp tested against the text, or a predicate. */
 export type ButtonMatcher = string | RegExp | ((button: InlineKeyboardButton) => boolean);
 
+/** Where a simulated user writes: their private chat with the bot unless `chatId` names a group. */
+export interface ChatOptions {
+  /** A group (negative id, `-100…` for a supergroup) the user writes in; defaults to their private chat. */
+  chatId?: number;
+}
+
 /** Options of {@link FakeTelegram.pressButton}. */
-export interface PressButtonOptions {
+export interface PressButtonOptions extends ChatOptions {
   /** Only look at this bot message (id or message object) instead of the most recent ones. */
   message?: number | Pick<Message, 'message_id'>;
 }
@@ -138,9 +146,9 @@ export interface FakeTelegram {
   failNext(method: string, failure: FailureSpec): void;
 
   /** Enqueues a text message from `user`; a leading `/command` gets its `bot_command` entity. */
-  sendText(user: FakeUser, text: string): Update;
+  sendText(user: FakeUser, text: string, options?: ChatOptions): Update;
   /** Enqueues a command message, e.g. `sendCommand(user, '/start payload')` (the `/` is optional). */
-  sendCommand(user: FakeUser, command: string): Update;
+  sendCommand(user: FakeUser, command: string, options?: ChatOptions): Update;
   /**
    * Enqueues the callback query of pressing an inline button in the most recent bot message to `user` that has a
    * matching button (or in message `options.message` only). Throws when no such button exists or when the button
@@ -148,7 +156,7 @@ export interface FakeTelegram {
    */
   pressButton(user: FakeUser, button: ButtonMatcher, options?: PressButtonOptions): Update;
   /** Enqueues a document message from `user`; the file is downloadable through `getFile` and {@link fileUrl}. */
-  sendDocument(user: FakeUser, document: SimulatedDocument): Update;
+  sendDocument(user: FakeUser, document: SimulatedDocument, options?: ChatOptions): Update;
   /**
    * Enqueues any update (pre_checkout_query, a successful_payment message…); the fake assigns `update_id`.
    * A contained `message` is also remembered in its chat, so the bot can forward or copy it.
@@ -398,21 +406,22 @@ class FakeTelegramServer implements FakeTelegram {
 
   // ---- User simulation ----
 
-  sendText(user: FakeUser, text: string): Update {
+  sendText(user: FakeUser, text: string, options: ChatOptions = {}): Update {
     const command = /^\/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?/.exec(text);
     const entities: MessageEntity[] | undefined = command
       ? [{ type: 'bot_command', offset: 0, length: command[0].length }]
       : undefined;
-    return this.enqueueUserMessage(user, { text, entities });
+    return this.enqueueUserMessage(user, { text, entities }, options.chatId);
   }
 
-  sendCommand(user: FakeUser, command: string): Update {
-    return this.sendText(user, command.startsWith('/') ? command : `/${command}`);
+  sendCommand(user: FakeUser, command: string, options: ChatOptions = {}): Update {
+    return this.sendText(user, command.startsWith('/') ? command : `/${command}`, options);
   }
 
   pressButton(user: FakeUser, button: ButtonMatcher, options: PressButtonOptions = {}): Update {
     const onlyId = typeof options.message === 'number' ? options.message : options.message?.message_id;
-    const candidates = this.messagesTo(user.id)
+    const chatId = options.chatId ?? user.id;
+    const candidates = this.messagesTo(chatId)
       .filter((message) => onlyId === undefined || message.message_id === onlyId)
       .reverse();
     const matches = buttonPredicate(button);
@@ -429,7 +438,7 @@ class FakeTelegramServer implements FakeTelegram {
           id: String(this.nextCallbackQueryId++),
           from: this.registerUser(user),
           message,
-          chat_instance: String(user.id),
+          chat_instance: String(chatId),
           data: found.callback_data,
         },
       });
@@ -441,18 +450,19 @@ class FakeTelegramServer implements FakeTelegram {
           `message ${message.message_id}: ${JSON.stringify(message.reply_markup?.inline_keyboard.flat().map((b) => b.text))}`,
       );
     throw new Error(
-      `pressButton: no inline button matching ${describeMatcher(button)} in the bot's messages to chat ${user.id}` +
+      `pressButton: no inline button matching ${describeMatcher(button)} in the bot's messages to chat ${chatId}` +
         (onlyId === undefined ? '' : ` (message ${onlyId})`) +
         `. Buttons seen: ${seen.length ? seen.join('; ') : 'none'}`,
     );
   }
 
-  sendDocument(user: FakeUser, document: SimulatedDocument): Update {
+  sendDocument(user: FakeUser, document: SimulatedDocument, options: ChatOptions = {}): Update {
     const file = this.registerFile('document', document.data, document.filename);
-    return this.enqueueUserMessage(user, {
-      document: documentOf(file, document.mime_type),
-      caption: document.caption,
-    });
+    return this.enqueueUserMessage(
+      user,
+      { document: documentOf(file, document.mime_type), caption: document.caption },
+      options.chatId,
+    );
   }
 
   sendUpdate(update: Omit<Update, 'update_id'>): Update {
@@ -833,10 +843,13 @@ class FakeTelegramServer implements FakeTelegram {
     return queued;
   }
 
-  private enqueueUserMessage(user: FakeUser, content: MessageContent): Update {
+  private enqueueUserMessage(user: FakeUser, content: MessageContent, chatId?: number): Update {
+    if (chatId !== undefined && chatId >= 0)
+      throw new Error(`chatId ${chatId} is not a group (use a negative id)`);
     const from = this.registerUser(user);
-    const state = this.chatState(user.id);
-    const chat = privateChatOf(from);
+    const state = this.chatState(chatId ?? user.id);
+    const chat =
+      chatId === undefined ? privateChatOf(from) : (state.chat as Chat.GroupChat | Chat.SupergroupChat);
     const message = compact({
       message_id: state.nextMessageId,
       from,

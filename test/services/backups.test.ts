@@ -9,6 +9,7 @@ import { coreConfigPath, createServices } from '../../src/services/index.ts';
 import { silentLogger, tempDir, testConfig } from '../helpers/db.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
+import { tamperBackup } from '../helpers/backup-archive.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -64,6 +65,40 @@ describe('backups', () => {
     expect(path.basename(restored.previous)).toMatch(/^pre-restore-/);
     // The archived "previous" holds the data as it was just before the restore.
     expect((await services.backups.preview(restored.previous)).counts.keys).toBe(2);
+  });
+
+  it("a restore keeps the live admins and event log; the archive's roles only when asked", async () => {
+    const { tmp, services, db } = await setup();
+    const backup = await services.backups.create({ actor: 'cli' });
+    // Someone holding the archive names themselves (and a stranger) admin in it.
+    const forged = await tamperBackup(
+      backup.file,
+      "INSERT INTO telegram_users (id, role) VALUES (666, 'admin'); UPDATE telegram_users SET role = 'admin'",
+      path.join(tmp.dir, 'forged.tar.gz'),
+    );
+    services.admins.addAdmin(88, 'cli'); // made an admin after the backup
+    services.events.record({ type: 'test.after_backup', actor: 'cli' });
+    const eventsBefore = db.$client.prepare('SELECT id, type FROM events ORDER BY id').all();
+    expect((await services.backups.preview(forged)).admins).toEqual([77, 666]);
+
+    const restored = await services.backups.restore(forged, 'cli');
+    expect(services.admins.roleOf(666)).toBe('user');
+    expect(services.admins.roleOf(77)).toBe('admin');
+    expect(services.admins.roleOf(88)).toBe('admin'); // a live admin missing from the archive stays
+    expect(restored.admins).toEqual([77, 88]);
+    const eventsAfter = db.$client.prepare('SELECT id, type FROM events ORDER BY id').all();
+    expect(eventsAfter.slice(0, eventsBefore.length)).toEqual(eventsBefore);
+    expect(eventsAfter.slice(eventsBefore.length).map((e) => (e as { type: string }).type)).toEqual([
+      'backup.restored',
+    ]);
+    expect(services.events.list({ type: 'backup.restored' }).items[0]?.data).toMatchObject({ roles: 'live' });
+
+    await services.backups.restore(forged, 'cli', { withRoles: true });
+    expect(services.admins.roleOf(666)).toBe('admin');
+    expect(services.admins.roleOf(88)).toBe('user');
+    expect(services.events.list({ type: 'backup.restored' }).items[0]?.data).toMatchObject({
+      roles: 'archive',
+    });
   });
 
   it('refuses a truncated archive, a random file and a foreign archive, changing nothing', async () => {

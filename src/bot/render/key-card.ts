@@ -8,6 +8,7 @@ import type { Key } from '../../db/schema.ts';
 import type { Services } from '../../services/index.ts';
 import { usedBytes } from '../../services/keys.service.ts';
 import type { BotContext } from '../context.ts';
+import { assertPrivateChat } from '../middlewares/private-chat.ts';
 import type { QrPhotos } from './qr-photo.ts';
 import {
   CAPTION,
@@ -112,6 +113,7 @@ export async function sendKeyCard(
   deps: CardDeps,
   intro?: string,
 ): Promise<void> {
+  assertPrivateChat(chatId); // a key card holds the key's link: never into a group
   const card = keyCard(key, tr, deps.services, intro);
   if (card.link) {
     await deps.qr.send(card.link, (photo) =>

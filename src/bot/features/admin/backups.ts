@@ -1,7 +1,9 @@
 /**
- * Backups in Telegram: `/backup` sends a fresh archive as a document; an archive sent with
- * the caption `/restore` is downloaded, checked and previewed, and restored only on
- * confirmation (then the core is re-synced). A bad file is refused and nothing changes.
+ * Backups in Telegram: `/backup` sends a fresh archive as a document (owners; admins too
+ * when the owners allow it: the archive holds every secret); an archive sent with the
+ * caption `/restore` is downloaded, checked and previewed, and restored only on an owner's
+ * confirmation (then the core is re-synced). The live admins stay unless the owner picks
+ * the archive's explicitly. A bad file is refused and nothing changes.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -10,12 +12,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { Composer, InlineKeyboard, InputFile, type Api } from 'grammy';
+import { Composer, InlineKeyboard, InputFile, type Api, type MiddlewareFn } from 'grammy';
 import type { Config } from '../../../config.ts';
 import type { BackupResult, RestorePreview } from '../../../services/backups.service.ts';
 import { isAppError } from '../../../services/errors.ts';
 import type { BotContext } from '../../context.ts';
 import { commandOf } from '../../middlewares/admin.ts';
+import { assertPrivateChat } from '../../middlewares/private-chat.ts';
 import { esc, formatBytes, formatDate, type Translator, type View } from '../../menus/admin/view.ts';
 import { actorOf, HTML, show, type AdminDeps } from './common.ts';
 
@@ -52,6 +55,7 @@ export async function sendBackup(
   ctx: Translator,
   config: Pick<Config, 'TELEGRAM_API_ROOT'>,
 ): Promise<void> {
+  assertPrivateChat(chatId); // the archive holds every secret: never into a group
   const limit = fileLimits(config).upload;
   if (backup.bytes > limit) {
     const text = ctx.t('admin-backup-too-large', {
@@ -72,7 +76,11 @@ export async function sendBackup(
   });
 }
 
-function previewView(ctx: Translator, preview: RestorePreview, token: string): View {
+/**
+ * The preview with its buttons. `liveAdmins`: who is admin now; when the archive names
+ * others, a separate button restores with the archive's admins.
+ */
+function previewView(ctx: Translator, preview: RestorePreview, token: string, liveAdmins: number[]): View {
   const lines = [
     ctx.t('admin-restore-preview', {
       date: formatDate(preview.manifest.created_at),
@@ -88,18 +96,37 @@ function previewView(ctx: Translator, preview: RestorePreview, token: string): V
       }),
     );
   }
-  lines.push(ctx.t('admin-restore-warning'));
-  const keyboard = new InlineKeyboard()
-    .text(ctx.t('admin-btn-restore'), `a:rs:${token}`)
-    .text(ctx.t('admin-btn-cancel'), `a:rs:no:${token}`);
+  lines.push(ctx.t('admin-restore-warning'), ctx.t('admin-restore-keeps'));
+  const keyboard = new InlineKeyboard().text(ctx.t('admin-btn-restore'), `a:rs:${token}`);
+  if (preview.admins.join() !== liveAdmins.join()) {
+    lines.push(ctx.t('admin-restore-archive-admins', { admins: preview.admins.join(', ') || '—' }));
+    keyboard.row().text(ctx.t('admin-btn-restore-with-admins'), `a:rs:ar:${token}`).row();
+  }
+  keyboard.text(ctx.t('admin-btn-cancel'), `a:rs:no:${token}`);
   return { text: lines.join('\n'), keyboard };
 }
 
-export function backupsFeature(deps: AdminDeps): Composer<BotContext> {
+/** `requireOwner` comes from the admin guard. */
+export function backupsFeature(
+  deps: AdminDeps,
+  requireOwner: MiddlewareFn<BotContext>,
+): Composer<BotContext> {
   const { services, config } = deps;
   const feature = new Composer<BotContext>();
   const incoming = path.join(config.dataDir, 'backups', 'incoming');
   const uploadOf = (token: string) => path.join(incoming, `${token}.tar.gz`);
+
+  /** Owners may take a backup; other admins only when the owners allow it (a setting). */
+  const mayBackUp = (ctx: BotContext) =>
+    ctx.role === 'owner' || services.settings.get('backupsForAdmins') === true;
+  const backupRight: MiddlewareFn<BotContext> = (ctx, next) =>
+    mayBackUp(ctx) ? next() : requireOwner(ctx, next);
+  const liveAdmins = () =>
+    services.admins
+      .listAdmins()
+      .filter((a) => a.role === 'admin')
+      .map((a) => a.telegram_id)
+      .sort((a, b) => a - b);
 
   async function backupNow(ctx: BotContext): Promise<void> {
     const progress = await ctx.reply(ctx.t('admin-backup-running'));
@@ -116,10 +143,9 @@ export function backupsFeature(deps: AdminDeps): Composer<BotContext> {
     }
     if (archives.length === 0) lines.push(ctx.t('admin-backups-none'));
     lines.push(ctx.t('admin-backups-hint'));
-    const keyboard = new InlineKeyboard()
-      .text(ctx.t('admin-btn-backup-now'), 'a:bk:new')
-      .row()
-      .text(ctx.t('admin-btn-menu'), 'a:m');
+    const keyboard = new InlineKeyboard();
+    if (mayBackUp(ctx)) keyboard.text(ctx.t('admin-btn-backup-now'), 'a:bk:new').row();
+    keyboard.text(ctx.t('admin-btn-menu'), 'a:m');
     return { text: lines.join('\n'), keyboard };
   }
 
@@ -146,13 +172,13 @@ export function backupsFeature(deps: AdminDeps): Composer<BotContext> {
     }
   }
 
-  feature.command('backup', backupNow);
-  feature.callbackQuery('a:bk:new', backupNow);
+  feature.command('backup', backupRight, backupNow);
+  feature.callbackQuery('a:bk:new', backupRight, backupNow);
   feature.callbackQuery('a:bk', (ctx) => show(ctx, backupsView(ctx)));
 
   // `/restore` comes as the caption of a document, which bot.command() does not see.
-  feature.on('message', async (ctx, next) => {
-    if (commandOf(ctx.message.text ?? ctx.message.caption) !== 'restore') return next();
+  const isRestore = (ctx: BotContext) => commandOf(ctx.message?.text ?? ctx.message?.caption) === 'restore';
+  feature.on('message').filter(isRestore, requireOwner, async (ctx) => {
     const document = ctx.message.document;
     if (!document) return void (await ctx.reply(ctx.t('admin-restore-usage'), HTML));
     const limit = fileLimits(config).download;
@@ -169,7 +195,7 @@ export function backupsFeature(deps: AdminDeps): Composer<BotContext> {
     try {
       token = await download(ctx, document.file_id);
       const preview = await services.backups.preview(uploadOf(token));
-      await edit(previewView(ctx, preview, token));
+      await edit(previewView(ctx, preview, token, liveAdmins()));
     } catch (error) {
       if (token) await rm(uploadOf(token), { force: true });
       if (!isAppError(error, 'BACKUP_INVALID')) throw error;
@@ -177,20 +203,23 @@ export function backupsFeature(deps: AdminDeps): Composer<BotContext> {
     }
   });
 
-  feature.callbackQuery(/^a:rs:no:([0-9a-f]{16})$/, async (ctx) => {
+  // Restoring is an owner's decision, confirming and cancelling alike.
+  const owners = feature.callbackQuery(/^a:rs:/, requireOwner);
+  owners.callbackQuery(/^a:rs:no:([0-9a-f]{16})$/, async (ctx) => {
     await rm(uploadOf(ctx.match[1]!), { force: true });
     await show(ctx, { text: ctx.t('admin-restore-cancelled') });
   });
 
-  feature.callbackQuery(/^a:rs:([0-9a-f]{16})$/, async (ctx) => {
-    const token = ctx.match[1]!;
+  owners.callbackQuery(/^a:rs:(ar:)?([0-9a-f]{16})$/, async (ctx) => {
+    const withRoles = ctx.match[1] !== undefined;
+    const token = ctx.match[2]!;
     const file = uploadOf(token);
     if (!existsSync(file)) {
       return void (await show(ctx, { text: ctx.t('admin-restore-expired') }));
     }
     try {
       await show(ctx, { text: ctx.t('admin-restore-running') });
-      const result = await services.backups.restore(file, actorOf(ctx));
+      const result = await services.backups.restore(file, actorOf(ctx), { withRoles });
       await rm(file, { force: true }); // done with the upload before anyone is told
       await show(ctx, { text: ctx.t('admin-restore-syncing') });
       let synced = false;
@@ -206,6 +235,9 @@ export function backupsFeature(deps: AdminDeps): Composer<BotContext> {
           previous: esc(path.basename(result.previous)),
         }),
         countsText(ctx, result.counts),
+        ctx.t(withRoles ? 'admin-restore-admins-taken' : 'admin-restore-admins-kept', {
+          admins: result.admins.join(', ') || '—',
+        }),
       ];
       if (!synced) lines.push(ctx.t('admin-restore-not-synced'));
       await show(ctx, { text: lines.join('\n') });

@@ -57,10 +57,10 @@ export function adminFeature(deps: AdminDeps): Composer<BotContext> {
     statusFeature(deps),
     eventsFeature(deps),
     broadcastFeature(deps),
-    backupsFeature(deps),
+    backupsFeature(deps, guard.requireOwner),
     apiKeysFeature(deps),
     adminsFeature(deps, guard.requireOwner),
-    settingsFeature(deps),
+    settingsFeature(deps, guard.requireOwner),
     paymentsFeature(deps),
   );
   // A button of a dialog that is over, or of a screen that no longer applies.

@@ -1,9 +1,11 @@
 /**
  * Admin settings: key request policy (buttons), and dialogs for max keys per user, the
  * default limits of self-service keys, notice thresholds, the support contact and the
- * REALITY SNI (which restarts the core, after a confirmation).
+ * REALITY SNI (which restarts the core, after a confirmation). Whether admins may take
+ * backups is shown to every admin and changed by owners only.
  */
-import { Composer, InlineKeyboard } from 'grammy';
+import { Composer, InlineKeyboard, type MiddlewareFn } from 'grammy';
+import type { Role } from '../../../db/schema.ts';
 import type { SettingName, SettingValue } from '../../../services/settings.service.ts';
 import { INPUT } from '../../conversations/ids.ts';
 import type { BotContext } from '../../context.ts';
@@ -67,9 +69,10 @@ export function formatSetting(deps: AdminDeps, ctx: Translator, name: EditableSe
   return spec.format(deps.services.settings.get(name), ctx);
 }
 
-/** The settings screen. */
-export function settingsView(deps: AdminDeps, ctx: Translator): View {
+/** The settings screen; owners also get the backup right's switch. */
+export function settingsView(deps: AdminDeps, ctx: Translator & { role?: Role }): View {
   const policy = deps.services.settings.require('keyRequestPolicy');
+  const backupsForAdmins = deps.services.settings.get('backupsForAdmins') === true;
   const names = Object.keys(EDITABLE) as EditableSetting[];
   const lines = [
     ctx.t('admin-settings-title'),
@@ -83,6 +86,10 @@ export function settingsView(deps: AdminDeps, ctx: Translator): View {
         value: formatSetting(deps, ctx, name),
       }),
     ),
+    ctx.t('admin-setting-line', {
+      label: ctx.t('admin-setting-backupsForAdmins'),
+      value: ctx.t(backupsForAdmins ? 'admin-backups-for-admins' : 'admin-backups-for-owners'),
+    }),
   ];
   const keyboard = new InlineKeyboard();
   for (const p of POLICIES) {
@@ -94,7 +101,16 @@ export function settingsView(deps: AdminDeps, ctx: Translator): View {
     keyboard.text(ctx.t(`admin-setting-${name}`), `a:se:ed:${name}`);
     if (i % 2 === 1) keyboard.row();
   });
-  keyboard.row().text(ctx.t('admin-btn-menu'), 'a:m');
+  keyboard.row();
+  if (ctx.role === 'owner') {
+    keyboard
+      .text(
+        ctx.t(backupsForAdmins ? 'admin-btn-backups-owners-only' : 'admin-btn-backups-allow-admins'),
+        `a:se:bk:${backupsForAdmins ? 'off' : 'on'}`,
+      )
+      .row();
+  }
+  keyboard.text(ctx.t('admin-btn-menu'), 'a:m');
   return { text: lines.join('\n'), keyboard };
 }
 
@@ -119,20 +135,30 @@ export async function applySetting<K extends EditableSetting>(
   return true;
 }
 
-export function settingsFeature(deps: AdminDeps): Composer<BotContext> {
+/** `requireOwner` comes from the admin guard. */
+export function settingsFeature(
+  deps: AdminDeps,
+  requireOwner: MiddlewareFn<BotContext>,
+): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   feature.callbackQuery('a:se', (ctx) => show(ctx, settingsView(deps, ctx)));
-  feature.callbackQuery(/^a:se:pol:(open|approval|closed)$/, async (ctx) => {
-    const policy = ctx.match[1] as (typeof POLICIES)[number];
-    deps.services.settings.set('keyRequestPolicy', policy);
+  /** Stores a setting chosen by a button, with its event, and shows the screen again. */
+  async function choose<K extends SettingName>(ctx: BotContext, name: K, value: SettingValue<K>) {
+    deps.services.settings.set(name, value);
     deps.services.events.record({
       type: 'settings.changed',
       actor: actorOf(ctx),
-      subject: 'keyRequestPolicy',
-      data: { value: policy },
+      subject: name,
+      data: { value },
     });
     await show(ctx, settingsView(deps, ctx));
-  });
+  }
+  feature.callbackQuery(/^a:se:bk:(on|off)$/, requireOwner, (ctx) =>
+    choose(ctx, 'backupsForAdmins', ctx.match[1] === 'on'),
+  );
+  feature.callbackQuery(/^a:se:pol:(open|approval|closed)$/, (ctx) =>
+    choose(ctx, 'keyRequestPolicy', ctx.match[1] as (typeof POLICIES)[number]),
+  );
   feature.callbackQuery(/^a:se:ed:(\w+)$/, async (ctx, next) => {
     const setting = ctx.match[1]!;
     if (!Object.hasOwn(EDITABLE, setting)) return next();
