@@ -5,6 +5,7 @@
  * transaction on the live connection, keeping the previous data as an archive.
  */
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -203,6 +204,8 @@ export function createBackupsService(deps: {
       if (options.out) {
         const target = path.resolve(options.out);
         copyFileSync(result.file, target);
+        // The archive holds every secret: owner-only even where a file was there before.
+        chmodSync(target, 0o600);
         rmSync(result.file);
         result.file = target;
       }
