@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { sendControlRequest, toErrorBody } from './control/socket.ts';
 import { runOperation, type OperationName } from './control/operations.ts';
+import { secureDataDir } from './data-dir.ts';
 import { databasePath, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createLogger } from './logger.ts';
@@ -42,6 +43,10 @@ async function execute(config: Readonly<Config>, op: OperationName, args: unknow
   if (response) {
     if (response.ok) return response.result;
     throw new CliFailure(response.error);
+  }
+  const tightened = secureDataDir(config.dataDir);
+  if (tightened.length > 0) {
+    process.stderr.write(`DATA_DIR was open to other users: made ${tightened.length} files owner-only\n`);
   }
   const db = openDatabase(databasePath(config.dataDir));
   try {

@@ -11,6 +11,7 @@ import { ALLOWED_UPDATES, createBot, startPolling } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
 import { startCore, wireCore } from './core-wiring.ts';
+import { secureDataDir } from './data-dir.ts';
 import { databasePath, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createServer } from './http/index.ts';
@@ -39,6 +40,13 @@ export async function startApp(config: Readonly<Config>, logger: Logger) {
     })());
 
   try {
+    const tightened = secureDataDir(config.dataDir);
+    if (tightened.length > 0) {
+      logger.warn(
+        { dataDir: config.dataDir, files: tightened.length },
+        'DATA_DIR was open to other users: made it owner-only',
+      );
+    }
     const db = openDatabase(databasePath(config.dataDir));
     stoppers.push({ name: 'db', stop: () => db.$client.close() });
     const migrations = runMigrations(db);

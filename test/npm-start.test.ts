@@ -4,7 +4,8 @@
  * the core's .proto files, package.json) and serves Telegram and HTTP.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeTelegram, type FakeTelegram } from './helpers/fake-telegram.ts';
 import { tempDir, TEST_TOKEN } from './helpers/db.ts';
@@ -47,7 +48,8 @@ describe('npm start (the built product)', () => {
   beforeAll(async () => {
     fake = await createFakeTelegram();
     port = await freePort();
-    child = spawn('npm', ['start'], {
+    chmodSync(tmp.dir, 0o755);
+    child = spawn('sh', ['-c', 'umask 022 && exec npm start'], {
       cwd: ROOT,
       // Its own process group: npm, the build and node all stop together.
       detached: true,
@@ -78,6 +80,10 @@ describe('npm start (the built product)', () => {
     expect(await res.json()).toMatchObject({ version: VERSION, core: { running: false } });
     expect(output).toContain('node --expose-gc dist/main.js');
     expect(output).toContain('database ready');
+    // Started with the usual umask 022, the secrets are the owner's alone all the same.
+    expect(statSync(tmp.dir).mode & 0o777).toBe(0o700);
+    for (const file of ['xkeeper.db', 'xkeeper.db-wal', 'xkeeper.db-shm'])
+      expect([file, statSync(path.join(tmp.dir, file)).mode & 0o777]).toEqual([file, 0o600]);
   }, 60_000);
 
   it('answers /start in the user language, from the locales', async () => {

@@ -7,6 +7,7 @@
  * roles (unless the caller explicitly asks for the archive's) and the live event log stay.
  */
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -248,6 +249,8 @@ export function createBackupsService(deps: {
       if (options.out) {
         const target = path.resolve(options.out);
         copyFileSync(result.file, target);
+        // The archive holds every secret: owner-only even where a file was there before.
+        chmodSync(target, 0o600);
         rmSync(result.file);
         result.file = target;
       }
