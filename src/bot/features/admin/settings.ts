@@ -1,7 +1,7 @@
 /**
  * Admin settings: key request policy (buttons), and dialogs for max keys per user, the
- * default limits of self-service keys, notice thresholds, the support contact and the
- * REALITY SNI (which restarts the core, after a confirmation).
+ * default limits of self-service keys, notice thresholds, the support contact, how long an
+ * order waits for payment and the REALITY SNI (which restarts the core, after a confirmation).
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import type { SettingName, SettingValue } from '../../../services/settings.service.ts';
@@ -52,6 +52,10 @@ export const EDITABLE = {
     // "-" clears the contact.
     parse: (text) => (text.trim() === '-' ? '' : text.trim().length <= 200 ? text.trim() : undefined),
     format: (value) => (value ? esc(value) : '—'),
+  },
+  orderLifetimeMinutes: {
+    parse: (text) => parseNumber(text, { min: 1, max: 7 * 24 * 60, integer: true }),
+    format: (value) => String(value ?? 60),
   },
   realitySni: {
     parse: (text) => (HOSTNAME_RE.test(text.trim()) ? text.trim().toLowerCase() : undefined),
