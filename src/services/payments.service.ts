@@ -186,14 +186,11 @@ export function createPaymentsService(deps: {
       .where(and(eq(promoRedemptions.promoId, promo.id), eq(promoRedemptions.telegramId, telegramId)))
       .get();
     if (redemption?.state === 'used') throw invalid;
-    const held =
-      redemption &&
-      tx
-        .select()
-        .from(orders)
-        .where(and(eq(orders.id, redemption.orderId), isOpen()))
-        .get();
-    const mine = held ? redemption : undefined;
+    const holder = redemption && tx.select().from(orders).where(eq(orders.id, redemption.orderId)).get();
+    // Held by an order of theirs being paid right now (neither open nor closed unpaid): taken.
+    const closed = !holder || isPastDue(holder) || holder.state === 'failed';
+    if (holder && !closed && holder.state !== 'created') throw invalid;
+    const mine = holder && !closed ? redemption : undefined;
     if (!mine && promo.maxUses !== null) {
       const reserved =
         tx
