@@ -31,7 +31,7 @@ export type ResetStrategy = (typeof RESET_STRATEGIES)[number];
 export const SEVERITIES = ['debug', 'info', 'warning', 'error', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const ORDER_STATES = ['created', 'paid', 'applied', 'failed', 'refunded'] as const;
+export const ORDER_STATES = ['created', 'paid', 'applied', 'failed', 'refunded', 'expired'] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
 /** People who talked to the bot (or were named as a key's owner). */
@@ -224,11 +224,16 @@ export const orders = sqliteTable(
     state: text('state', { enum: ORDER_STATES }).notNull().default('created'),
     data: json<Record<string, unknown>>('data'),
     createdAt: createdAt(),
+    /** An unpaid order past this instant is expired (null: made already paid, by a webhook). */
+    expiresAt: timestamp('expires_at'),
     paidAt: timestamp('paid_at'),
     appliedAt: timestamp('applied_at'),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('orders_provider_payment').on(t.provider, t.providerPaymentId)],
+  (t) => [
+    uniqueIndex('orders_provider_payment').on(t.provider, t.providerPaymentId),
+    index('orders_state_expires').on(t.state, t.expiresAt),
+  ],
 );
 
 export const PROMO_KINDS = ['percent', 'fixed', 'days'] as const;
@@ -251,6 +256,33 @@ export const promoCodes = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('promo_codes_code_nocase').on(sql`lower(${t.code})`)],
+);
+
+export const REDEMPTION_STATES = ['reserved', 'used'] as const;
+
+/**
+ * A person's use of a promo code: reserved by an open order (counted against max_uses),
+ * used once that order is paid; a reservation goes when its order expires or fails. One per
+ * person and code.
+ */
+export const promoRedemptions = sqliteTable(
+  'promo_redemptions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    promoId: integer('promo_id')
+      .notNull()
+      .references(() => promoCodes.id, { onDelete: 'cascade' }),
+    telegramId: integer('telegram_id').notNull(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    state: text('state', { enum: REDEMPTION_STATES }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('promo_redemptions_person').on(t.promoId, t.telegramId),
+    uniqueIndex('promo_redemptions_order').on(t.orderId),
+  ],
 );
 
 export const REQUEST_STATES = ['pending', 'approved', 'rejected', 'cancelled'] as const;

@@ -41,6 +41,12 @@ export function jobSpecs(services: Services): JobSpec[] {
       overlap: true,
     },
     {
+      // Frees the promo codes held by orders nobody paid (every path also checks expiry itself).
+      name: 'expire-orders',
+      schedule: '30 * * * * *',
+      run: () => services.payments.expireOrders(),
+    },
+    {
       name: 'usage-retention',
       schedule: '11 3 * * *',
       run: () => services.traffic.pruneDaily(services.settings.require('usageRetentionDays')),

@@ -451,6 +451,8 @@ export function createKeysService(deps: {
       name: string,
       grant: { days: number; trafficBytes: number; disable: boolean },
       actor: string,
+      /** Runs inside the revoking transaction; throw to undo it (a refund marks its order). */
+      inTransaction?: (key: Key, tx: DbOrTx) => void,
     ) {
       return mutate(
         name,
@@ -469,7 +471,10 @@ export function createKeysService(deps: {
             status: statusAfterChange(key, { expireAt, trafficLimitBytes }),
           };
         },
-        (key, tx) => webhook(tx, 'user.modified', key),
+        (key, tx) => {
+          webhook(tx, 'user.modified', key);
+          inTransaction?.(key, tx);
+        },
       );
     },
 

@@ -4,15 +4,25 @@
  * transaction, so concurrent duplicate deliveries apply once and a crash applies nothing
  * half-way. Provider specifics (signatures, APIs) live in ./payments/.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { orders, plans, promoCodes, telegramUsers, type Key, type PromoKind } from '../db/schema.ts';
+import {
+  orders,
+  plans,
+  promoCodes,
+  promoRedemptions,
+  telegramUsers,
+  type Key,
+  type PromoKind,
+} from '../db/schema.ts';
 import type { AdminsService } from './admins.service.ts';
 import type { Clock } from './clock.ts';
-import { AppError } from './errors.ts';
+import { AppError, isAppError } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import { GB, OWNER_NOTICE, type KeysService } from './keys.service.ts';
 import type { OutboxService } from './outbox.service.ts';
+import type { SettingsService } from './settings.service.ts';
+import { createStrikes } from './strikes.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 
 export type Plan = typeof plans.$inferSelect;
@@ -53,6 +63,34 @@ export interface ApplyInput {
   actor: string;
 }
 
+/** Why an order cannot be paid (pre-checkout, and `apply` for `expired`); the bot maps each to a text. */
+export const NOT_PAYABLE_REASONS = [
+  'not_found',
+  'not_yours',
+  'paid',
+  'expired',
+  'plan_unavailable',
+  'price_changed',
+] as const;
+export type NotPayableReason = (typeof NOT_PAYABLE_REASONS)[number];
+
+/** Wrong promo codes a person may try: 5 a minute, then none for 15 minutes. */
+const PROMO_STRIKES = { max: 5, windowMs: 60_000, lockMs: 15 * 60_000 };
+
+/** Order states that hold no promo reservation any more. */
+const CLOSED_UNPAID = ['expired', 'failed'] as const;
+
+type Redemption = typeof promoRedemptions.$inferSelect;
+
+/** What an order remembers of its purchase. */
+interface OrderData {
+  grant?: Grant;
+  keyName?: string | null;
+  promo?: string | null;
+  trial?: boolean;
+  created?: boolean;
+}
+
 export type ApplyResult =
   { status: 'applied'; order: Order; key: Key } | { status: 'duplicate'; order: Order | undefined };
 
@@ -85,8 +123,10 @@ export function createPaymentsService(deps: {
   outbox: OutboxService;
   admins: AdminsService;
   webhooks: Pick<WebhooksService, 'emit'>;
+  settings: Pick<SettingsService, 'require'>;
 }) {
-  const { db, clock, keys, events, outbox, admins, webhooks } = deps;
+  const { db, clock, keys, events, outbox, admins, webhooks, settings } = deps;
+  const promoStrikes = createStrikes(() => clock.now().getTime(), PROMO_STRIKES);
 
   function getPlan(id: number): Plan {
     const plan = db.select().from(plans).where(eq(plans.id, id)).get();
@@ -100,21 +140,121 @@ export function createPaymentsService(deps: {
     return order;
   }
 
-  /** A usable promo code, or an error saying why not. */
-  function usablePromo(code: string, tx: DbOrTx = db): PromoCode {
-    const promo = tx
+  function promoByCode(code: string, tx: DbOrTx = db): PromoCode | undefined {
+    return tx
       .select()
       .from(promoCodes)
       .where(sql`lower(${promoCodes.code}) = lower(${code})`)
       .get();
-    const now = clock.now().getTime();
-    if (!promo || !promo.active) throw new AppError('PROMO_INVALID', 'this promo code does not exist');
-    if (promo.expireAt && promo.expireAt.getTime() <= now)
-      throw new AppError('PROMO_INVALID', 'this promo code has expired');
-    if (promo.maxUses !== null && promo.uses >= promo.maxUses) {
-      throw new AppError('PROMO_INVALID', 'this promo code has been used up');
+  }
+
+  /** On and not past its date (uses aside). */
+  function isLive(promo: PromoCode | undefined): promo is PromoCode {
+    return !!promo && promo.active && !(promo.expireAt && promo.expireAt.getTime() <= clock.now().getTime());
+  }
+
+  /** Whether an unpaid order is past its lifetime (its state may not say so yet). */
+  function isPastDue(order: Order): boolean {
+    return (
+      order.state === 'expired' ||
+      (order.state === 'created' &&
+        order.expiresAt !== null &&
+        order.expiresAt.getTime() <= clock.now().getTime())
+    );
+  }
+
+  /** Open orders: not paid, not past their lifetime. */
+  const isOpen = () =>
+    and(eq(orders.state, 'created'), or(isNull(orders.expiresAt), gt(orders.expiresAt, clock.now())));
+
+  /**
+   * A promo code this person may use now, with their live reservation of it (an open
+   * order of theirs holds it). Unknown, off, past its date, used up or used by them already:
+   * all the same PROMO_INVALID, so the answer tells a prober nothing.
+   */
+  function usablePromo(
+    code: string,
+    telegramId: number,
+    tx: DbOrTx = db,
+  ): { promo: PromoCode; mine: Redemption | undefined } {
+    const invalid = new AppError('PROMO_INVALID', 'this promo code is not valid');
+    const promo = promoByCode(code, tx);
+    if (!isLive(promo)) throw invalid;
+    const redemption = tx
+      .select()
+      .from(promoRedemptions)
+      .where(and(eq(promoRedemptions.promoId, promo.id), eq(promoRedemptions.telegramId, telegramId)))
+      .get();
+    if (redemption?.state === 'used') throw invalid;
+    const holder = redemption && tx.select().from(orders).where(eq(orders.id, redemption.orderId)).get();
+    // Held by an order of theirs being paid right now (neither open nor closed unpaid): taken.
+    const closed = !holder || isPastDue(holder) || holder.state === 'failed';
+    if (holder && !closed && holder.state !== 'created') throw invalid;
+    const mine = holder && !closed ? redemption : undefined;
+    if (!mine && promo.maxUses !== null) {
+      const reserved =
+        tx
+          .select({ n: count() })
+          .from(promoRedemptions)
+          .innerJoin(orders, eq(orders.id, promoRedemptions.orderId))
+          .where(
+            and(eq(promoRedemptions.promoId, promo.id), eq(promoRedemptions.state, 'reserved'), isOpen()),
+          )
+          .get()?.n ?? 0;
+      if (promo.uses + reserved >= promo.maxUses) throw invalid;
     }
-    return promo;
+    return { promo, mine };
+  }
+
+  /** usablePromo, with a person's wrong guesses counted and a lock once they are too many. */
+  function guardedPromo(code: string, telegramId: number, tx: DbOrTx = db) {
+    const wait = promoStrikes.lockedFor(telegramId);
+    if (wait > 0) {
+      throw new AppError('RATE_LIMITED', 'too many wrong promo codes: try again later', {
+        retryAfterSeconds: Math.ceil(wait / 1000),
+      });
+    }
+    try {
+      return usablePromo(code, telegramId, tx);
+    } catch (error) {
+      if (isAppError(error, 'PROMO_INVALID')) promoStrikes.strike(telegramId);
+      throw error;
+    }
+  }
+
+  /**
+   * Marks unpaid orders past their lifetime expired and releases the promo reservations of
+   * every closed unpaid order; returns how many orders expired.
+   */
+  function expireDue(tx: DbOrTx): number {
+    const expired = tx
+      .update(orders)
+      .set({ state: 'expired', updatedAt: clock.now() })
+      .where(and(eq(orders.state, 'created'), lte(orders.expiresAt, clock.now())))
+      .run().changes;
+    tx.delete(promoRedemptions)
+      .where(
+        and(
+          eq(promoRedemptions.state, 'reserved'),
+          inArray(
+            promoRedemptions.orderId,
+            tx.select({ id: orders.id }).from(orders).where(inArray(orders.state, CLOSED_UNPAID)),
+          ),
+        ),
+      )
+      .run();
+    return expired;
+  }
+
+  /** The price of a plan in a currency after a promo; undefined when not sold in it. */
+  function priceOf(plan: Plan, currency: string, promo: PromoCode | null): number | undefined {
+    const base = currency === 'XTR' ? plan.priceStars : plan.prices[currency];
+    if (base == null) return plan.isTrial ? 0 : undefined;
+    return discounted(base, promo);
+  }
+
+  function notPayable(orderId: number, reason: NotPayableReason): AppError {
+    return new AppError('ORDER_NOT_PAYABLE', `order ${orderId} cannot be paid: ${reason}`, { reason });
   }
 
   /** Price after a promo (never below 1 when the base price is positive). */
@@ -164,11 +304,13 @@ export function createPaymentsService(deps: {
             updatedAt: now,
             data: sql`json_patch(coalesce(${orders.data}, '{}'), ${JSON.stringify(data)})`,
           })
-          .where(and(eq(orders.id, input.orderId), eq(orders.state, 'created')))
+          .where(and(eq(orders.id, input.orderId), isOpen()))
           .returning()
           .get();
-        if (!row) throw new DuplicatePayment();
-        return row;
+        if (row) return row;
+        // Still unpaid, so past its lifetime: refused, and the key change rolls back.
+        if (getOrder(input.orderId).state === 'created') throw notPayable(input.orderId, 'expired');
+        throw new DuplicatePayment();
       }
       return tx
         .insert(orders)
@@ -194,6 +336,27 @@ export function createPaymentsService(deps: {
         throw new DuplicatePayment();
       throw error;
     }
+  }
+
+  /**
+   * A payment for an expired order: refused (no key change), recorded as a warning and told
+   * to the admins, who may return the money.
+   */
+  function refuseExpired(order: Order, input: ApplyInput): never {
+    const data = {
+      order: order.id,
+      provider: input.provider,
+      payment: input.providerPaymentId,
+      amount: input.amount,
+      currency: input.currency,
+      reason: 'expired',
+    };
+    db.transaction((tx) => {
+      expireDue(tx);
+      events.record({ type: 'payment.refused', severity: 'warning', actor: input.actor, data }, tx);
+      outbox.enqueue('admin.alert', { type: 'payment.refused', severity: 'warning', data }, tx);
+    });
+    throw notPayable(order.id, 'expired');
   }
 
   function findPayment(provider: Provider, providerPaymentId: string): Order | undefined {
@@ -293,12 +456,21 @@ export function createPaymentsService(deps: {
       }
     },
 
-    /** Checks a promo code; throws PROMO_INVALID with the reason. */
-    checkPromo: (code: string) => usablePromo(code),
+    /**
+     * A promo code this person may use; PROMO_INVALID (one reason for every failure) or,
+     * after too many wrong codes, RATE_LIMITED.
+     */
+    checkPromo: (code: string, telegramId: number) => guardedPromo(code, telegramId).promo,
+
+    /** Expires unpaid orders past their lifetime, releasing their promo codes (the job). */
+    expireOrders: (): number => db.transaction((tx) => expireDue(tx)),
 
     /**
      * Creates an order for a plan: the price (after a promo) in Stars or the provider's
-     * currency. A trial plan is refused to anyone who had one.
+     * currency, payable for `orderLifetimeMinutes`. A trial plan is refused to anyone who
+     * had one. A promo code's use is reserved with the order (one per person, counted
+     * against its uses); the person's older open order with the same code gives it up and
+     * closes.
      */
     createOrder(input: {
       telegramId: number;
@@ -313,42 +485,78 @@ export function createPaymentsService(deps: {
       if (plan.isTrial && admins.get(input.telegramId)?.trialUsedAt) {
         throw new AppError('TRIAL_USED', 'the trial can be taken once');
       }
-      const promo = input.promoCode ? usablePromo(input.promoCode) : null;
-      const base = input.currency === 'XTR' ? plan.priceStars : plan.prices[input.currency];
-      if (base == null && !plan.isTrial) {
+      if (priceOf(plan, input.currency, null) === undefined) {
         throw new AppError('PLAN_UNAVAILABLE', `this plan has no price in ${input.currency}`);
       }
-      const grant: Grant = {
-        days: plan.days + (promo?.kind === 'days' ? promo.value : 0),
-        trafficGb: plan.trafficGb ?? 0,
-      };
-      return db
-        .insert(orders)
-        .values({
-          telegramId: input.telegramId,
-          planId: plan.id,
-          provider: input.provider,
-          amount: discounted(base ?? 0, promo),
-          currency: input.currency,
-          state: 'created',
-          data: { grant, promo: promo?.code ?? null, keyName: input.keyName ?? null, trial: plan.isTrial },
-          createdAt: clock.now(),
-          updatedAt: clock.now(),
-        })
-        .returning()
-        .get();
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + settings.require('orderLifetimeMinutes') * 60_000);
+      return db.transaction((tx) => {
+        expireDue(tx);
+        const found = input.promoCode ? guardedPromo(input.promoCode, input.telegramId, tx) : undefined;
+        const promo = found?.promo ?? null;
+        const grant: Grant = {
+          days: plan.days + (promo?.kind === 'days' ? promo.value : 0),
+          trafficGb: plan.trafficGb ?? 0,
+        };
+        const order = tx
+          .insert(orders)
+          .values({
+            telegramId: input.telegramId,
+            planId: plan.id,
+            provider: input.provider,
+            amount: priceOf(plan, input.currency, promo)!,
+            currency: input.currency,
+            state: 'created',
+            data: { grant, promo: promo?.code ?? null, keyName: input.keyName ?? null, trial: plan.isTrial },
+            createdAt: now,
+            expiresAt,
+            updatedAt: now,
+          })
+          .returning()
+          .get();
+        if (found?.mine) {
+          tx.update(orders)
+            .set({ state: 'expired', updatedAt: now })
+            .where(and(eq(orders.id, found.mine.orderId), eq(orders.state, 'created')))
+            .run();
+          tx.update(promoRedemptions)
+            .set({ orderId: order.id })
+            .where(eq(promoRedemptions.id, found.mine.id))
+            .run();
+        } else if (promo) {
+          tx.insert(promoRedemptions)
+            .values({ promoId: promo.id, telegramId: input.telegramId, orderId: order.id, state: 'reserved' })
+            .run();
+        }
+        return order;
+      });
     },
 
-    /** Whether an order can still be paid (pre-checkout): the reason when not. */
-    payableReason(orderId: number, amount: number, currency: string): string | null {
+    /**
+     * Whether an order can be paid now, as Telegram's pre-checkout asks: by this person, not
+     * paid or expired, and at the price its plan (and promo code) is sold for now in its
+     * currency. The reason when not.
+     */
+    payableReason(
+      orderId: number,
+      payment: { amount: number; currency: string; telegramId: number },
+    ): NotPayableReason | null {
       const order = db.select().from(orders).where(eq(orders.id, orderId)).get();
-      if (!order) return 'order not found';
-      if (order.state !== 'created') return 'order already paid';
-      if (order.amount !== amount || order.currency !== currency) return 'amount changed';
+      if (!order) return 'not_found';
+      if (order.telegramId !== payment.telegramId) return 'not_yours';
+      if (isPastDue(order) || order.state === 'failed') return 'expired';
+      if (order.state !== 'created') return 'paid';
       if (order.planId !== null) {
         const plan = db.select().from(plans).where(eq(plans.id, order.planId)).get();
-        if (!plan?.active) return 'plan no longer sold';
+        if (!plan?.active) return 'plan_unavailable';
+        const code = (order.data as OrderData | null)?.promo;
+        const promo = code ? promoByCode(code) : null;
+        if (code && !isLive(promo ?? undefined)) return 'price_changed';
+        const price = priceOf(plan, order.currency, promo ?? null);
+        if (price === undefined) return 'plan_unavailable';
+        if (price !== order.amount) return 'price_changed';
       }
+      if (order.amount !== payment.amount || order.currency !== payment.currency) return 'price_changed';
       return null;
     },
 
@@ -361,13 +569,9 @@ export function createPaymentsService(deps: {
       const existing = findPayment(input.provider, input.providerPaymentId);
       if (existing) return { status: 'duplicate', order: existing };
       const order = input.orderId !== undefined ? getOrder(input.orderId) : undefined;
+      if (order && isPastDue(order)) refuseExpired(order, input);
       if (order && order.state !== 'created') return { status: 'duplicate', order };
-      const orderData = (order?.data ?? {}) as {
-        grant?: Grant;
-        keyName?: string | null;
-        promo?: string | null;
-        trial?: boolean;
-      };
+      const orderData = (order?.data ?? {}) as OrderData;
       const grant = orderData.grant ?? input.grant;
       if (!grant || grant.days + grant.trafficGb <= 0) {
         throw new AppError(
@@ -379,10 +583,17 @@ export function createPaymentsService(deps: {
       const keyName = orderData.keyName ?? input.keyName ?? null;
       const after = (tx: DbOrTx, key: Key, created: boolean) => {
         const row = claim(tx, { ...input, telegramId }, key, grant, created);
-        if (orderData.promo) {
+        // The order's reservation becomes the use: once, as the claim is once.
+        const used = tx
+          .update(promoRedemptions)
+          .set({ state: 'used' })
+          .where(and(eq(promoRedemptions.orderId, row.id), eq(promoRedemptions.state, 'reserved')))
+          .returning()
+          .get();
+        if (used) {
           tx.update(promoCodes)
             .set({ uses: sql`${promoCodes.uses} + 1` })
-            .where(sql`lower(${promoCodes.code}) = lower(${orderData.promo})`)
+            .where(eq(promoCodes.id, used.promoId))
             .run();
         }
         if (orderData.trial && telegramId !== null) {
@@ -463,29 +674,24 @@ export function createPaymentsService(deps: {
 
     /**
      * Marks an applied order refunded and takes back what it granted (the caller has
-     * returned the money, e.g. with refundStarPayment).
+     * returned the money, e.g. with refundStarPayment), in ONE transaction: a second refund
+     * of the order, even at the same moment, finds it refunded and changes nothing.
      */
     async refund(orderId: number, actor: string): Promise<Order> {
       const order = getOrder(orderId);
-      if (order.state !== 'applied')
-        throw new AppError('VALIDATION_FAILED', `order ${orderId} is ${order.state}, not applied`);
-      const data = (order.data ?? {}) as { grant?: Grant; created?: boolean; keyName?: string };
+      const notApplied = (state: string) =>
+        new AppError('VALIDATION_FAILED', `order ${orderId} is ${state}, not applied`);
+      if (order.state !== 'applied') throw notApplied(order.state);
+      const data = (order.data ?? {}) as OrderData;
       const key = order.keyId !== null ? keys.getById(order.keyId) : undefined;
-      if (key && data.grant) {
-        await keys.revokeGrant(
-          key.name,
-          { days: data.grant.days, trafficBytes: data.grant.trafficGb * GB, disable: data.created === true },
-          actor,
-        );
-      }
-      return db.transaction((tx) => {
+      const settle = (tx: DbOrTx): Order => {
         const row = tx
           .update(orders)
           .set({ state: 'refunded', updatedAt: clock.now() })
           .where(and(eq(orders.id, orderId), eq(orders.state, 'applied')))
           .returning()
           .get();
-        if (!row) throw new AppError('VALIDATION_FAILED', `order ${orderId} was changed meanwhile`);
+        if (!row) throw notApplied(getOrder(orderId).state);
         events.record(
           {
             type: 'payment.refunded',
@@ -511,7 +717,16 @@ export function createPaymentsService(deps: {
           );
         }
         return row;
-      });
+      };
+      if (!key || !data.grant) return db.transaction(settle);
+      let refunded: Order | undefined;
+      await keys.revokeGrant(
+        key.name,
+        { days: data.grant.days, trafficBytes: data.grant.trafficGb * GB, disable: data.created === true },
+        actor,
+        (_key, tx) => (refunded = settle(tx)),
+      );
+      return refunded!;
     },
 
     /** The newest orders of everyone (the admins' list). */

@@ -27,6 +27,12 @@ export const SETTING_SCHEMAS = {
     .min(0)
     .max(24 * 30),
   supportContact: z.string().max(200),
+  /** Minutes an unpaid order (and the promo code use it holds) lives before it expires. */
+  orderLifetimeMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
   /** Days of per-day usage rows kept. */
   usageRetentionDays: z.number().int().min(30).max(3650),
   /** Archives kept by the scheduled backup. */
@@ -62,6 +68,7 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     expiryNoticeDays: [3, 1],
     neverConnectedHours: 24,
     supportContact: '',
+    orderLifetimeMinutes: 60,
     usageRetentionDays: 400,
     backupsKept: 7,
     backupsForAdmins: false,

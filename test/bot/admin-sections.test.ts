@@ -100,6 +100,11 @@ describe('settings', () => {
     await h.send(OWNER, '-');
     expect(h.services.settings.get('supportContact')).toBe('');
 
+    expect(await h.press(OWNER, 'Order lifetime, minutes')).toMatch(/Now: 60\./);
+    expect(await h.send(OWNER, '0')).toBe('That value is not accepted; see the example above.');
+    await h.send(OWNER, '30');
+    expect(h.services.settings.get('orderLifetimeMinutes')).toBe(30);
+
     await h.press(OWNER, 'GB of a new key');
     await h.send(OWNER, '0.5');
     expect(h.services.settings.get('defaultKeyTrafficGb')).toBe(0.5);

@@ -258,7 +258,7 @@ describe('/buy with Telegram Stars', () => {
 
     t.fake.sendText(fay, 'WINTER');
     const wrong = await t.fake.waitForReply(fay.id);
-    expect(wrong.params.text).toMatch(/^🎟 There is no such promo code\.[\s\S]*How would you like to pay\?/);
+    expect(wrong.params.text).toMatch(/^🎟 This promo code is not valid\.[\s\S]*How would you like to pay\?/);
 
     await press(t.fake, fay, '🎟 I have a promo code');
     t.fake.sendText(fay, 'spring');
@@ -291,5 +291,104 @@ describe('/buy with Telegram Stars', () => {
       token: '1234:test-crypto-token',
       body: { currency_type: 'fiat', fiat: 'RUB', amount: '199.00', payload: String(order!.id) },
     });
+  });
+});
+
+describe('/buy: orders and promo codes that cannot be replayed', () => {
+  const INVALID = '🎟 This promo code is not valid. Check the spelling and try again.';
+
+  /** A message of the bot to this person, to press forged buttons under. */
+  async function someMessage(user: FakeUser) {
+    t.fake.sendCommand(user, '/buy');
+    await t.fake.waitForReply(user.id);
+    return t.fake.lastMessageTo(user.id)!;
+  }
+
+  /** Sends forged callback data; resolves with the bot's answer to it. */
+  async function forge(user: FakeUser, data: string) {
+    const message = await someMessage(user);
+    const answer = await answerTo(t.fake, t.fake.sendUpdate(callbackUpdate(user, message, data)));
+    return answer.params;
+  }
+
+  it('a single-use code holds one open order: others are refused, a new invoice replaces the old', async () => {
+    t.services.payments.createPromo({ code: 'ONE90', kind: 'percent', value: 90, maxUses: 1 }, 'test');
+    const hal = person(708, 'Hal');
+    const ivy = person(709, 'Ivy');
+    expect(await forge(hal, `buy:pay:${month.id}:stars:ONE90`)).not.toHaveProperty('show_alert');
+    const first = invoiceOf(hal);
+    expect(first.amount).toBe(10);
+
+    // Someone else forging the same code into the pay button: refused, no invoice.
+    expect(await forge(ivy, `buy:pay:${month.id}:stars:ONE90`)).toMatchObject({
+      text: INVALID,
+      show_alert: true,
+    });
+    expect(t.fake.calls.some((c) => c.method === 'sendInvoice' && c.params.chat_id === ivy.id)).toBe(false);
+
+    // Hal opens another invoice with it: the first order is closed, the code still counts once.
+    await forge(hal, `buy:pay:${month.id}:stars:ONE90`);
+    const second = invoiceOf(hal);
+    expect(second.orderId).not.toBe(first.orderId);
+    expect(await preCheckout(hal, first.orderId, 10)).toMatchObject({
+      ok: false,
+      error_message: 'This order has expired. Please start again with /buy.',
+    });
+    expect(await preCheckout(hal, second.orderId, 10)).toMatchObject({ ok: true });
+    t.fake.sendUpdate(paid(hal, second.orderId, 10, 'charge-hal'));
+    await until(() => t.services.payments.getOrder(second.orderId).state === 'applied');
+    expect(t.services.payments.listPromos().find((p) => p.code === 'ONE90')).toMatchObject({ uses: 1 });
+    expect(await forge(ivy, `buy:pay:${month.id}:stars:ONE90`)).toMatchObject({ text: INVALID });
+    expect(await forge(hal, `buy:p:${month.id}:ONE90`)).toMatchObject({ text: INVALID });
+  });
+
+  it('answers unknown, used-up and expired codes alike, and locks out a prober', async () => {
+    const { payments } = t.services;
+    payments.createPromo({ code: 'SPENT', kind: 'percent', value: 50, maxUses: 1 }, 'test');
+    payments.createOrder({
+      telegramId: 799,
+      planId: month.id,
+      provider: 'stars',
+      currency: 'XTR',
+      promoCode: 'SPENT',
+    });
+    const past = new Date(t.clock.now().getTime() - 1);
+    payments.createPromo({ code: 'LAPSED', kind: 'percent', value: 50, expireAt: past }, 'test');
+    payments.createPromo({ code: 'FINE', kind: 'percent', value: 10 }, 'test');
+    const jon = person(710, 'Jon');
+    for (const code of ['NOPE1', 'SPENT', 'LAPSED', 'NOPE2', 'NOPE3']) {
+      expect(await forge(jon, `buy:p:${month.id}:${code}`)).toMatchObject({
+        text: INVALID,
+        show_alert: true,
+      });
+    }
+    // Five wrong codes in a minute: even a good one is refused for a while, to Jon only.
+    expect(await forge(jon, `buy:p:${month.id}:FINE`)).toMatchObject({
+      text: '🎟 Too many wrong promo codes. Please try again in a while.',
+    });
+    expect(await forge(jon, `buy:pay:${month.id}:stars:FINE`)).toMatchObject({
+      text: '🎟 Too many wrong promo codes. Please try again in a while.',
+    });
+    expect(t.fake.calls.some((c) => c.method === 'sendInvoice' && c.params.chat_id === jon.id)).toBe(false);
+    const kim = person(711, 'Kim');
+    expect(await forge(kim, `buy:p:${month.id}:FINE`)).not.toHaveProperty('text');
+    expect(t.fake.lastMessageTo(kim.id)!.text).toMatch(/Promo code FINE: −10%/);
+  });
+
+  // Moves the clock: keep it last.
+  it('an unpaid invoice expires: pre-checkout refuses it and a late payment is returned', async () => {
+    const lea = person(712, 'Lea');
+    const { orderId, amount } = await buyWithStars(lea);
+    t.clock.advance(61 * 60_000);
+    expect(await preCheckout(lea, orderId, amount)).toMatchObject({
+      ok: false,
+      error_message: 'This order has expired. Please start again with /buy.',
+    });
+    t.fake.sendUpdate(paid(lea, orderId, amount, 'charge-lea-late'));
+    const refund = await t.fake.waitForCall((c) => c.method === 'refundStarPayment');
+    expect(refund.params).toEqual({ user_id: lea.id, telegram_payment_charge_id: 'charge-lea-late' });
+    expect((await t.fake.waitForReply(lea.id)).params.text).toMatch(/^⌛ This order had expired/);
+    expect(t.services.payments.getOrder(orderId).state).toBe('expired');
+    expect(t.services.keys.ownedBy(lea.id)).toEqual([]);
   });
 });

@@ -1,6 +1,24 @@
-import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.ts';
-import { knownMigrations, runMigrations } from '../../src/db/migrate.ts';
+import { cpSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openDatabase, type Db } from '../../src/db/client.ts';
+import { knownMigrations, MIGRATIONS_DIR, runMigrations } from '../../src/db/migrate.ts';
+import { tempDir } from '../helpers/db.ts';
+
+/** A database migrated to just before `tag`, as an older version left it; the migrations from `tag` on. */
+function migratedBefore(tag: string): { db: Db; pending: number } {
+  const all = knownMigrations();
+  const at = all.findIndex((e) => e.tag === tag);
+  const tmp = tempDir();
+  onTestFinished(tmp.cleanup);
+  cpSync(MIGRATIONS_DIR, tmp.dir, { recursive: true });
+  const journal = path.join(tmp.dir, 'meta/_journal.json');
+  writeFileSync(journal, JSON.stringify({ version: '7', dialect: 'sqlite', entries: all.slice(0, at) }));
+  const db = openDatabase(':memory:');
+  migrate(db, { migrationsFolder: tmp.dir });
+  return { db, pending: all.length - at };
+}
 
 describe('migrations', () => {
   it('apply once, then report nothing pending', () => {
@@ -26,22 +44,16 @@ describe('migrations', () => {
   });
 
   it('cancel broadcasts an older version left running, which cannot be resumed', () => {
-    const db = openDatabase(':memory:');
-    runMigrations(db);
+    // Just before 0006, with one broadcast of the old kind and one of the new.
+    const { db, pending } = migratedBefore('0006_cancel_stale_broadcasts');
     const sql = db.$client;
-    // Back to just before 0006, with one broadcast of the old kind and one of the new.
-    sql
-      .prepare(
-        'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)',
-      )
-      .run();
     sql.prepare("INSERT INTO broadcasts (audience, text) VALUES ('all', 'old')").run();
     sql
       .prepare(
         "INSERT INTO broadcasts (audience, text, progress_chat_id, progress_message_id) VALUES ('all', 'new', 1, 2)",
       )
       .run();
-    expect(runMigrations(db).applied).toBe(1);
+    expect(runMigrations(db).applied).toBe(pending);
     const rows = sql.prepare('SELECT text, state, finished_at FROM broadcasts ORDER BY id').all() as Array<{
       text: string;
       state: string;
@@ -52,5 +64,34 @@ describe('migrations', () => {
       ['new', 'running'],
     ]);
     expect(rows[0]!.finished_at).toBeGreaterThan(Date.UTC(2026, 0, 1));
+  });
+
+  it('give open orders an expiry and count promo codes used before reservations existed', () => {
+    const { db } = migratedBefore('0007_order_expiry_promo_reservations');
+    const sql = db.$client;
+    sql.prepare("INSERT INTO promo_codes (code, kind, value, uses) VALUES ('Half', 'percent', 50, 3)").run();
+    const order = sql.prepare(
+      "INSERT INTO orders (telegram_id, provider, amount, currency, state, data) VALUES (?, 'stars', 50, 'XTR', ?, ?)",
+    );
+    const promo = JSON.stringify({ promo: 'HALF' });
+    order.run(7, 'applied', promo); // 1: used
+    order.run(7, 'applied', promo); // 2: the same person again (the old bug): still one use
+    order.run(8, 'created', promo); // 3: open: reserved, and expires
+    order.run(9, 'created', null); // 4: open, no code
+    runMigrations(db);
+    expect(
+      sql
+        .prepare('SELECT promo_id, telegram_id, order_id, state FROM promo_redemptions ORDER BY order_id')
+        .all(),
+    ).toEqual([
+      { promo_id: 1, telegram_id: 7, order_id: 1, state: 'used' },
+      { promo_id: 1, telegram_id: 8, order_id: 3, state: 'reserved' },
+    ]);
+    const expiries = sql.prepare('SELECT id, expires_at FROM orders ORDER BY id').all() as Array<{
+      id: number;
+      expires_at: number | null;
+    }>;
+    expect(expiries.map((o) => o.expires_at === null)).toEqual([true, true, false, false]);
+    expect(expiries[2]!.expires_at).toBeGreaterThan(Date.now() + 3_500_000);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { outbox } from '../../src/db/schema.ts';
+import { outbox, promoCodes } from '../../src/db/schema.ts';
+import type { AppError } from '../../src/services/errors.ts';
 import { GB } from '../../src/services/keys.service.ts';
 import { testServices } from '../helpers/db.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
@@ -16,6 +17,21 @@ function setup() {
     'test',
   );
   return { ...t, mem, month };
+}
+
+/** An order of `month` in Stars (or as `extra` says) for a person. */
+function orderOf(
+  t: ReturnType<typeof setup>,
+  telegramId: number,
+  extra: { provider?: 'cryptopay'; currency?: string; promoCode?: string } = {},
+) {
+  return t.services.payments.createOrder({
+    telegramId,
+    planId: t.month.id,
+    provider: extra.provider ?? 'stars',
+    currency: extra.currency ?? 'XTR',
+    promoCode: extra.promoCode,
+  });
 }
 
 describe('payments', () => {
@@ -102,10 +118,11 @@ describe('payments', () => {
       provider: 'stars',
       currency: 'XTR',
     });
-    expect(services.payments.payableReason(order.id, 150, 'XTR')).toBeNull();
-    expect(services.payments.payableReason(order.id, 100, 'XTR')).toBe('amount changed');
+    const pay = (amount: number) => ({ amount, currency: 'XTR', telegramId: 500 });
+    expect(services.payments.payableReason(order.id, pay(150))).toBeNull();
+    expect(services.payments.payableReason(order.id, pay(100))).toBe('price_changed');
     services.payments.updatePlan(month.id, { active: false }, 'test');
-    expect(services.payments.payableReason(order.id, 150, 'XTR')).toBe('plan no longer sold');
+    expect(services.payments.payableReason(order.id, pay(150))).toBe('plan_unavailable');
     services.payments.updatePlan(month.id, { active: true }, 'test');
     await services.payments.apply({
       provider: 'stars',
@@ -115,7 +132,7 @@ describe('payments', () => {
       currency: 'XTR',
       actor: 't',
     });
-    expect(services.payments.payableReason(order.id, 150, 'XTR')).toBe('order already paid');
+    expect(services.payments.payableReason(order.id, pay(150))).toBe('paid');
     const again = await services.payments.apply({
       provider: 'stars',
       providerPaymentId: 'b',
@@ -174,7 +191,7 @@ describe('payments', () => {
       currency: 'XTR',
       actor: 't',
     });
-    expect(() => services.payments.checkPromo('HALF')).toThrow(/used up/);
+    expect(() => services.payments.checkPromo('HALF', 501)).toThrow(/not valid/);
     services.payments.createPromo({ code: 'BONUS7', kind: 'days', value: 7 }, 'test');
     const bonus = services.payments.createOrder({
       telegramId: 500,
@@ -218,6 +235,155 @@ describe('payments', () => {
     expect(key.expireAt!.getTime()).toBe(clock.now().getTime() + 5 * DAY);
     expect(key.trafficLimitBytes).toBe(GB);
     await expect(services.payments.refund(paid.order.id, 'tg:1')).rejects.toThrow(/refunded/);
+  });
+
+  it('reserves a single-use code with the order and frees it when the order expires', async () => {
+    const t = setup();
+    const { services, clock } = t;
+    const { payments } = services;
+    payments.createPromo({ code: 'ONCE90', kind: 'percent', value: 90, maxUses: 1 }, 'test');
+    const order = (telegramId: number) => orderOf(t, telegramId, { promoCode: 'once90' });
+    const first = order(500);
+    expect(first).toMatchObject({ amount: 15, expiresAt: new Date(clock.now().getTime() + 3_600_000) });
+    // The one use is held: nobody else can start an order with it, nor see it as valid.
+    expect(() => order(501)).toThrow(/not valid/);
+    expect(() => payments.checkPromo('ONCE90', 502)).toThrow(/not valid/);
+    // The holder may open a new invoice: it takes the reservation over, the old order closes.
+    const second = order(500);
+    expect(payments.getOrder(first.id).state).toBe('expired');
+    expect(payments.payableReason(first.id, { amount: 15, currency: 'XTR', telegramId: 500 })).toBe(
+      'expired',
+    );
+    expect(() => order(501)).toThrow(/not valid/);
+
+    clock.advance(61 * 60_000);
+    expect(payments.payableReason(second.id, { amount: 15, currency: 'XTR', telegramId: 500 })).toBe(
+      'expired',
+    );
+    const third = order(501); // the expired order gave the use back
+    expect(payments.getOrder(second.id).state).toBe('expired');
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        payments.apply({
+          provider: 'stars',
+          providerPaymentId: 'once-1',
+          orderId: third.id,
+          amount: 15,
+          currency: 'XTR',
+          actor: 'tg:501',
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual(['applied', 'duplicate', 'duplicate']);
+    expect(payments.listPromos()[0]).toMatchObject({ code: 'ONCE90', uses: 1 });
+    expect(() => order(500)).toThrow(/not valid/);
+    expect(() => order(501)).toThrow(/not valid/);
+  });
+
+  it('refuses a payment of an expired order: no key change, a warning and an admin alert', async () => {
+    const t = setup();
+    const { services, clock, db } = t;
+    const order = orderOf(t, 500, { provider: 'cryptopay', currency: 'USD' });
+    clock.advance(60 * 60_000);
+    await expect(
+      services.payments.apply({
+        provider: 'cryptopay',
+        providerPaymentId: 'inv-late',
+        orderId: order.id,
+        amount: 299,
+        currency: 'USD',
+        actor: 'webhook:cryptopay',
+      }),
+    ).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE', details: { reason: 'expired' } });
+    expect(services.payments.getOrder(order.id).state).toBe('expired');
+    expect(services.keys.ownedBy(500)).toEqual([]);
+    expect(services.events.list({ type: 'payment.refused' }).items).toEqual([
+      expect.objectContaining({ severity: 'warning', data: expect.objectContaining({ reason: 'expired' }) }),
+    ]);
+    const alerts = db
+      .select()
+      .from(outbox)
+      .all()
+      .filter((r) => r.kind === 'admin.alert')
+      .map((r) => (r.payload as { type: string }).type);
+    expect(alerts).toEqual(['payment.refused']);
+  });
+
+  it('pre-checkout re-checks the order against the plan and promo code as sold now', () => {
+    const t = setup();
+    const { services, month } = t;
+    const { payments } = services;
+    payments.createPromo({ code: 'TENOFF', kind: 'fixed', value: 10 }, 'test');
+    const order = orderOf(t, 500, { promoCode: 'TENOFF' });
+    const pay = { amount: 140, currency: 'XTR', telegramId: 500 };
+    expect(payments.payableReason(order.id, pay)).toBeNull();
+    expect(payments.payableReason(order.id, { ...pay, telegramId: 501 })).toBe('not_yours');
+    payments.updatePlan(month.id, { priceStars: 300 }, 'test');
+    expect(payments.payableReason(order.id, pay)).toBe('price_changed');
+    payments.updatePlan(month.id, { priceStars: 150 }, 'test');
+    expect(payments.payableReason(order.id, pay)).toBeNull();
+    services.db.update(promoCodes).set({ active: false }).run();
+    expect(payments.payableReason(order.id, pay)).toBe('price_changed');
+  });
+
+  it('answers unknown, used-up and expired codes alike and locks out a prober', () => {
+    const t = setup();
+    const { services, clock } = t;
+    const { payments } = services;
+    payments.createPromo({ code: 'GONE', kind: 'percent', value: 50, maxUses: 1 }, 'test');
+    orderOf(t, 501, { promoCode: 'GONE' });
+    payments.createPromo(
+      { code: 'OLD', kind: 'percent', value: 50, expireAt: new Date(clock.now().getTime() - 1) },
+      'test',
+    );
+    payments.createPromo({ code: 'GOOD', kind: 'percent', value: 10 }, 'test');
+    const refusal = (code: string) => {
+      try {
+        payments.checkPromo(code, 500);
+      } catch (error) {
+        return { code: (error as AppError).code, message: (error as AppError).message };
+      }
+      return undefined;
+    };
+    const invalid = { code: 'PROMO_INVALID', message: 'this promo code is not valid' };
+    expect([refusal('NOPE'), refusal('GONE'), refusal('OLD')]).toEqual([invalid, invalid, invalid]);
+    expect(refusal('GOOD')).toBeUndefined();
+    expect(refusal('GUESS4')).toEqual(invalid);
+    expect(refusal('GUESS5')).toEqual(invalid); // the 5th wrong code within a minute locks
+    expect(refusal('GOOD')).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(() => orderOf(t, 500, { promoCode: 'GOOD' })).toThrow(/too many wrong promo codes/);
+    expect(payments.checkPromo('GOOD', 502).code).toBe('GOOD'); // per person
+    clock.advance(15 * 60_000);
+    expect(refusal('GOOD')).toBeUndefined();
+  });
+
+  it('refunds an order once even when two refunds run at the same moment', async () => {
+    const t = setup();
+    const { services, clock } = t;
+    const left = clock.now().getTime() + 5 * DAY;
+    await services.keys.create(
+      { name: 'buyer', ownerTelegramId: 500, expireAt: new Date(left), trafficLimitBytes: GB },
+      't',
+    );
+    const order = orderOf(t, 500);
+    await services.payments.apply({
+      provider: 'stars',
+      providerPaymentId: 'twice',
+      orderId: order.id,
+      amount: 150,
+      currency: 'XTR',
+      actor: 't',
+    });
+    const outcomes = await Promise.allSettled([
+      services.payments.refund(order.id, 'tg:1'),
+      services.payments.refund(order.id, 'tg:2'),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const key = services.keys.get('buyer');
+    expect(key.expireAt!.getTime()).toBe(left);
+    expect(key.trafficLimitBytes).toBe(GB);
+    expect(services.events.list({ type: 'key.grant_revoked' }).total).toBe(1);
+    expect(services.events.list({ type: 'payment.refunded' }).total).toBe(1);
   });
 
   it('queues the payment webhook and admin alert with the change', async () => {

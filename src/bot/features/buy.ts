@@ -8,7 +8,7 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import { AppError, isAppError } from '../../services/errors.ts';
-import type { Plan, PromoCode } from '../../services/payments.service.ts';
+import type { NotPayableReason, Plan, PromoCode } from '../../services/payments.service.ts';
 import {
   configuredProviders,
   createCryptoPayInvoice,
@@ -41,12 +41,14 @@ const PROMO_RE = '([A-Za-z0-9_-]{3,32})';
 /** Invoice payloads name the order: `order:<id>`. */
 const PAYLOAD_RE = /^order:(\d{1,15})$/;
 
-/** Why a pre-checkout is refused (payableReason's words) → the buyer's message. */
-const PRE_CHECKOUT_REFUSALS: Record<string, string> = {
-  'order not found': 'pay-refused-not-found',
-  'order already paid': 'pay-refused-paid',
-  'amount changed': 'pay-refused-amount',
-  'plan no longer sold': 'pay-refused-plan',
+/** Why an order cannot be paid (the service's reason) → the buyer's message. */
+const NOT_PAYABLE_TEXT: Record<NotPayableReason, string> = {
+  not_found: 'pay-refused-not-found',
+  not_yours: 'pay-refused-not-yours',
+  paid: 'pay-refused-paid',
+  expired: 'pay-refused-expired',
+  plan_unavailable: 'pay-refused-plan',
+  price_changed: 'pay-refused-amount',
 };
 
 /** A screen of this feature: HTML text and its buttons. */
@@ -78,20 +80,15 @@ function promoEffect(promo: PromoCode, tr: Tr): string {
   return tr.t(`buy-promo-${promo.kind}`, { value: promo.value });
 }
 
-/** A promo code the service refused (PROMO_INVALID) → the reason, localized. */
-function promoRefusal(error: AppError, tr: Tr): string {
-  if (error.message.includes('expired')) return tr.t('buy-promo-expired');
-  if (error.message.includes('used up')) return tr.t('buy-promo-used-up');
-  return tr.t('buy-promo-unknown');
-}
-
 /** Known refusals of a purchase as plain text (it may go into a button's alert). */
 function refusalText(error: unknown, tr: Tr): string | undefined {
   if (isAppError(error, 'PLAN_UNAVAILABLE') || isAppError(error, 'NOT_FOUND')) {
     return tr.t('buy-plan-unavailable');
   }
   if (isAppError(error, 'TRIAL_USED')) return tr.t('buy-trial-used');
-  if (isAppError(error, 'PROMO_INVALID')) return promoRefusal(error, tr);
+  // One text for every unusable code: the answer must not tell a prober which codes exist.
+  if (isAppError(error, 'PROMO_INVALID')) return tr.t('buy-promo-invalid');
+  if (isAppError(error, 'RATE_LIMITED')) return tr.t('buy-promo-locked');
   if (isAppError(error, 'PAYMENT_PROVIDER_FAILED')) return tr.t('buy-provider-failed');
   return undefined;
 }
@@ -219,7 +216,7 @@ export function createBuyFeature(deps: UserDeps) {
     await attempt(ctx, tr, async () => {
       const plan = planOnSale(Number(ctx.match[1]));
       if (!plan.isTrial) {
-        const promo = ctx.match[2] ? payments.checkPromo(ctx.match[2]) : undefined;
+        const promo = ctx.match[2] ? payments.checkPromo(ctx.match[2], ctx.from.id) : undefined;
         await edit(ctx, planScreen(plan, promo, deps, tr));
         await ctx.answerCallbackQuery();
         return;
@@ -266,10 +263,10 @@ export function createBuyFeature(deps: UserDeps) {
       let promo: PromoCode | undefined;
       let notice: string | undefined;
       try {
-        promo = payments.checkPromo(ctx.message.text.trim());
+        promo = payments.checkPromo(ctx.message.text.trim(), ctx.from.id);
       } catch (error) {
-        if (!isAppError(error, 'PROMO_INVALID')) throw error;
-        notice = promoRefusal(error, tr);
+        if (!isAppError(error, 'PROMO_INVALID') && !isAppError(error, 'RATE_LIMITED')) throw error;
+        notice = refusalText(error, tr);
       }
       const screen = planScreen(plan, promo, deps, tr, notice);
       await ctx.reply(screen.text, { ...HTML, reply_markup: screen.keyboard });
@@ -329,15 +326,16 @@ export function createBuyFeature(deps: UserDeps) {
   feature.on('pre_checkout_query', async (ctx) => {
     const query = ctx.preCheckoutQuery;
     const orderId = orderIdOf(query.invoice_payload);
-    let refusal: string | undefined;
-    if (orderId === undefined) refusal = 'pay-refused-not-found';
-    else {
-      const reason = payments.payableReason(orderId, query.total_amount, query.currency);
-      if (reason !== null) refusal = PRE_CHECKOUT_REFUSALS[reason] ?? 'pay-refused-not-found';
-      else if (payments.getOrder(orderId).telegramId !== query.from.id) refusal = 'pay-refused-not-yours';
-    }
-    if (refusal === undefined) await ctx.answerPreCheckoutQuery(true);
-    else await ctx.answerPreCheckoutQuery(false, { error_message: ctx.t(refusal) });
+    const reason =
+      orderId === undefined
+        ? 'not_found'
+        : payments.payableReason(orderId, {
+            amount: query.total_amount,
+            currency: query.currency,
+            telegramId: query.from.id,
+          });
+    if (reason === null) await ctx.answerPreCheckoutQuery(true);
+    else await ctx.answerPreCheckoutQuery(false, { error_message: ctx.t(NOT_PAYABLE_TEXT[reason]) });
   });
 
   feature.on('message:successful_payment', async (ctx) => {
@@ -347,14 +345,24 @@ export function createBuyFeature(deps: UserDeps) {
       // The money is taken but names no order of ours: the error boundary alerts the admins.
       throw new Error(`a payment with an unknown payload: ${payment.invoice_payload.slice(0, 64)}`);
     }
-    const result = await payments.apply({
-      provider: 'stars',
-      providerPaymentId: payment.telegram_payment_charge_id,
-      orderId,
-      amount: payment.total_amount,
-      currency: STARS,
-      actor: `tg:${ctx.from.id}`,
-    });
+    let result;
+    try {
+      result = await payments.apply({
+        provider: 'stars',
+        providerPaymentId: payment.telegram_payment_charge_id,
+        orderId,
+        amount: payment.total_amount,
+        currency: STARS,
+        actor: `tg:${ctx.from.id}`,
+      });
+    } catch (error) {
+      if (!isAppError(error, 'ORDER_NOT_PAYABLE')) throw error;
+      // Paid after the order expired (the service refused it and told the admins): Stars go back.
+      await ctx.api.refundStarPayment(ctx.from.id, payment.telegram_payment_charge_id);
+      await ctx.reply(ctx.t('pay-late-refunded'), HTML);
+      ctx.log.warn({ order: orderId }, 'Stars payment for an expired order returned');
+      return;
+    }
     ctx.log.info({ order: orderId, status: result.status }, 'Stars payment');
   });
 

@@ -1,8 +1,8 @@
 /**
  * Admin settings: key request policy (buttons), and dialogs for max keys per user, the
- * default limits of self-service keys, notice thresholds, the support contact and the
- * REALITY SNI (which restarts the core, after a confirmation). Whether admins may take
- * backups is shown to every admin and changed by owners only.
+ * default limits of self-service keys, notice thresholds, the support contact, how long an
+ * order waits for payment and the REALITY SNI (which restarts the core, after a confirmation).
+ * Whether admins may take backups is shown to every admin and changed by owners only.
  */
 import { Composer, InlineKeyboard, type MiddlewareFn } from 'grammy';
 import type { Role } from '../../../db/schema.ts';
@@ -54,6 +54,10 @@ export const EDITABLE = {
     // "-" clears the contact.
     parse: (text) => (text.trim() === '-' ? '' : text.trim().length <= 200 ? text.trim() : undefined),
     format: (value) => (value ? esc(value) : '—'),
+  },
+  orderLifetimeMinutes: {
+    parse: (text) => parseNumber(text, { min: 1, max: 7 * 24 * 60, integer: true }),
+    format: (value) => String(value ?? 60),
   },
   realitySni: {
     parse: (text) => (HOSTNAME_RE.test(text.trim()) ? text.trim().toLowerCase() : undefined),
