@@ -648,6 +648,7 @@ admin-done-promo-created = ✅ Promo code created.
 admin-orders-title = 🧾 <b>Latest orders</b>
 admin-orders-none = No orders yet.
 admin-order-line = #{ $id } · { $date } · { $person } · { $plan } · { $amount } · { $provider } · { $state }
+admin-order-external-ref = {" "}· their order <code>{ $ref }</code>
 admin-order-created = not paid
 admin-order-paid = paid
 admin-order-applied = ✅ paid

@@ -659,6 +659,7 @@ admin-done-promo-created = ✅ Промокод создан.
 admin-orders-title = 🧾 <b>Последние заказы</b>
 admin-orders-none = Заказов пока нет.
 admin-order-line = #{ $id } · { $date } · { $person } · { $plan } · { $amount } · { $provider } · { $state }
+admin-order-external-ref = {" "}· их заказ <code>{ $ref }</code>
 admin-order-created = не оплачен
 admin-order-paid = оплачен
 admin-order-applied = ✅ оплачен
