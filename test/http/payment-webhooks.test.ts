@@ -320,6 +320,8 @@ describe('payment webhooks', () => {
       expect(answer.json()).toMatchObject({ status: 'refused', order_id: opened.order.id });
       expect(answer.json().reason).toMatch(/USD/);
       expectRefused(opened, 'cs_cheap');
+      const [event] = f.db.select().from(events).where(eq(events.type, 'payment.mismatch')).all();
+      expect(event!.data).toMatchObject({ provider: 'stripe', paid: '0.01 USD', expected: '199.00 RUB' });
       // A redelivery is refused again without a second alert.
       expect((await stripe(session)).json()).toMatchObject({ status: 'refused' });
       expectRefused(opened, 'cs_cheap');
@@ -505,6 +507,13 @@ describe('provider invoice APIs (local fakes)', () => {
       expect(stripe!.headers['idempotency-key']).toBe('xkeeper-order-77');
       expect(stripe!.headers.authorization).toBe('Bearer sk_test_1');
       expect(new URLSearchParams(stripe!.body).get('client_reference_id')).toBe('77');
+
+      // Stripe counts yen whole and dinars in thousandths; xkeeper keeps hundredths.
+      await createStripeCheckout(config, { ...req, amount: 50_000, currency: 'JPY' });
+      await createStripeCheckout(config, { ...req, amount: 1_250, currency: 'KWD' });
+      const unit = (i: number) =>
+        new URLSearchParams(fake.requests[i]!.body).get('line_items[0][price_data][unit_amount]');
+      expect([unit(3), unit(4)]).toEqual(['500', '12500']);
     } finally {
       await fake.close();
     }

@@ -78,6 +78,12 @@ export function fromStripeAmount(amount: unknown, currency: string): number {
   return STRIPE_ZERO_DECIMAL.has(code) ? amount * 100 : amount;
 }
 
+/** An amount as people read it in an alert: `199.00 RUB`, `150 XTR`. */
+function money(amount: number, currency: string): string {
+  if (!Number.isFinite(amount)) return `? ${currency}`.trim();
+  return `${currency === 'XTR' ? amount : (amount / 100).toFixed(2)} ${currency}`.trim();
+}
+
 /**
  * Records a refused payment: a `payment.mismatch` warning event and one admin alert per
  * payment (a redelivery does not alert again). Nothing is granted and the order stays open.
@@ -93,8 +99,8 @@ export function recordMismatch(
     provider: paid.provider,
     payment: paid.providerPaymentId,
     status: paid.status ?? null,
-    paid: `${paid.amount} ${paid.currency}`,
-    expected: `${order.amount} ${order.currency}`,
+    paid: money(paid.amount, paid.currency),
+    expected: money(order.amount, order.currency),
     reason,
   };
   deps.db.transaction((tx) => {
