@@ -520,6 +520,7 @@ admin-alert-core-user-rejected = <b>The VPN core refused a key.</b> { $details }
 admin-alert-core-drift-fixed = The VPN core had drifted from the database and was fixed. { $details }
 admin-alert-webhook-dead-letter = <b>An outgoing webhook gave up</b> after all retries: { $url } (<code>{ $error }</code>)
 admin-alert-payment-received = 💰 Payment received: { $amount } for <code>{ $key }</code> ({ $provider })
+admin-alert-payment-mismatch = <b>Payment refused</b> for order #{ $order } ({ $provider }): paid { $paid }, the order costs { $expected } ({ $reason }). Nothing was granted; refund or settle it by hand.
 admin-alert-backup-failed = <b>The scheduled backup failed:</b> <code>{ $error }</code>
 admin-alert-job-failed = <b>Job { $job } failed:</b> <code>{ $error }</code>
 admin-alert-error = <b>Bot error:</b> <code>{ $error }</code> (details in the logs)

@@ -529,6 +529,7 @@ admin-alert-core-user-rejected = <b>VPN-ядро не приняло ключ.</
 admin-alert-core-drift-fixed = VPN-ядро разошлось с базой, расхождение исправлено. { $details }
 admin-alert-webhook-dead-letter = <b>Исходящий вебхук не доставлен</b> после всех попыток: { $url } (<code>{ $error }</code>)
 admin-alert-payment-received = 💰 Получен платёж: { $amount } за <code>{ $key }</code> ({ $provider })
+admin-alert-payment-mismatch = <b>Платёж отклонён</b> по заказу #{ $order } ({ $provider }): оплачено { $paid }, заказ стоит { $expected } ({ $reason }). Ничего не выдано; верните деньги или проведите заказ вручную.
 admin-alert-backup-failed = <b>Плановая резервная копия не сделана:</b> <code>{ $error }</code>
 admin-alert-job-failed = <b>Задача { $job } завершилась с ошибкой:</b> <code>{ $error }</code>
 admin-alert-error = <b>Ошибка в боте:</b> <code>{ $error }</code> (подробности в логах)
