@@ -1,6 +1,26 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.ts';
-import { knownMigrations, runMigrations } from '../../src/db/migrate.ts';
+import { openDatabase, type Db } from '../../src/db/client.ts';
+import { MIGRATIONS_DIR, knownMigrations, runMigrations } from '../../src/db/migrate.ts';
+import { tempDir } from '../helpers/db.ts';
+
+/** Migrates `db` as an older version did: only the migrations before the one named `suffix`. */
+function migrateBefore(db: Db, suffix: string): void {
+  const tmp = tempDir('xk-migrations-');
+  try {
+    cpSync(MIGRATIONS_DIR, tmp.dir, { recursive: true });
+    const file = path.join(tmp.dir, 'meta/_journal.json');
+    const journal = JSON.parse(readFileSync(file, 'utf8')) as { entries: Array<{ tag: string }> };
+    const index = journal.entries.findIndex((e) => e.tag.endsWith(suffix));
+    journal.entries = journal.entries.slice(0, index);
+    writeFileSync(file, JSON.stringify(journal));
+    migrate(db, { migrationsFolder: tmp.dir });
+  } finally {
+    tmp.cleanup();
+  }
+}
 
 describe('migrations', () => {
   it('apply once, then report nothing pending', () => {
@@ -27,21 +47,19 @@ describe('migrations', () => {
 
   it('cancel broadcasts an older version left running, which cannot be resumed', () => {
     const db = openDatabase(':memory:');
-    runMigrations(db);
+    // Just before 0006, with one broadcast of the old kind and one of the new.
+    migrateBefore(db, '_cancel_stale_broadcasts');
     const sql = db.$client;
-    // Back to just before 0006, with one broadcast of the old kind and one of the new.
-    sql
-      .prepare(
-        'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)',
-      )
-      .run();
+    const later =
+      knownMigrations().length -
+      knownMigrations().findIndex((e) => e.tag.endsWith('_cancel_stale_broadcasts'));
     sql.prepare("INSERT INTO broadcasts (audience, text) VALUES ('all', 'old')").run();
     sql
       .prepare(
         "INSERT INTO broadcasts (audience, text, progress_chat_id, progress_message_id) VALUES ('all', 'new', 1, 2)",
       )
       .run();
-    expect(runMigrations(db).applied).toBe(1);
+    expect(runMigrations(db).applied).toBe(later);
     const rows = sql.prepare('SELECT text, state, finished_at FROM broadcasts ORDER BY id').all() as Array<{
       text: string;
       state: string;
