@@ -31,6 +31,7 @@ const KNOWN_ALERTS: Record<string, string[]> = {
   'core.user_rejected': ['details'],
   'core.drift_fixed': ['details'],
   'payment.received': ['amount', 'key', 'provider'],
+  'payment.mismatch': ['order', 'provider', 'paid', 'expected', 'reason'],
   'webhook.dead_letter': ['url', 'error'],
   'backup.failed': ['error'],
   'job.failed': ['job', 'error'],

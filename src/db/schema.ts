@@ -219,6 +219,8 @@ export const orders = sqliteTable(
     planId: integer('plan_id').references(() => plans.id, { onDelete: 'set null' }),
     provider: text('provider').notNull(),
     providerPaymentId: text('provider_payment_id'),
+    /** The payer's own order reference (the generic webhook's string `order_id`), when given. */
+    externalRef: text('external_ref'),
     amount: integer('amount').notNull(),
     currency: text('currency').notNull(),
     state: text('state', { enum: ORDER_STATES }).notNull().default('created'),

@@ -21,6 +21,7 @@ import { AppError, isAppError } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import { GB, OWNER_NOTICE, type KeysService } from './keys.service.ts';
 import type { OutboxService } from './outbox.service.ts';
+import { paymentMismatch, recordMismatch } from './payments/match.ts';
 import type { SettingsService } from './settings.service.ts';
 import { createStrikes } from './strikes.ts';
 import type { WebhooksService } from './webhooks.service.ts';
@@ -54,6 +55,10 @@ export interface ApplyInput {
   providerPaymentId: string;
   amount: number;
   currency: string;
+  /** The provider's status of the payment, checked against the one meaning "paid". */
+  status?: string;
+  /** The payer's own order reference (generic webhook), kept with the payment. */
+  externalRef?: string | null;
   /** The order this pays, when one was created first (bot purchases). */
   orderId?: number;
   /** Without an order: whose key, and what it grants. */
@@ -92,7 +97,9 @@ interface OrderData {
 }
 
 export type ApplyResult =
-  { status: 'applied'; order: Order; key: Key } | { status: 'duplicate'; order: Order | undefined };
+  | { status: 'applied'; order: Order; key: Key }
+  | { status: 'duplicate'; order: Order | undefined }
+  | { status: 'refused'; order: Order; reason: string };
 
 /** Thrown inside the applying transaction when the payment was already claimed. */
 class DuplicatePayment extends Error {}
@@ -319,6 +326,7 @@ export function createPaymentsService(deps: {
           keyId: key.id,
           provider: input.provider,
           providerPaymentId: input.providerPaymentId,
+          externalRef: input.externalRef ?? null,
           amount: input.amount,
           currency: input.currency,
           state: 'applied',
@@ -563,7 +571,8 @@ export function createPaymentsService(deps: {
     /**
      * Applies a payment exactly once: renews the buyer's key (days added to what is left,
      * traffic added) or creates one, records the order as applied, queues the notices —
-     * all in one transaction. A repeat answers `duplicate` and changes nothing.
+     * all in one transaction. A repeat answers `duplicate` and changes nothing; a payment
+     * that does not match its order (payments/match.ts) answers `refused` and grants nothing.
      */
     async apply(input: ApplyInput): Promise<ApplyResult> {
       const existing = findPayment(input.provider, input.providerPaymentId);
@@ -571,6 +580,11 @@ export function createPaymentsService(deps: {
       const order = input.orderId !== undefined ? getOrder(input.orderId) : undefined;
       if (order && isPastDue(order)) refuseExpired(order, input);
       if (order && order.state !== 'created') return { status: 'duplicate', order };
+      const mismatch = order ? paymentMismatch(order, input) : null;
+      if (order && mismatch) {
+        recordMismatch({ db, events, outbox }, order, input, mismatch);
+        return { status: 'refused', order, reason: mismatch };
+      }
       const orderData = (order?.data ?? {}) as OrderData;
       const grant = orderData.grant ?? input.grant;
       if (!grant || grant.days + grant.trafficGb <= 0) {

@@ -10,6 +10,7 @@ import { AppError } from '../../services/errors.ts';
 import type { Services } from '../../services/index.ts';
 import type { ApplyInput } from '../../services/payments.service.ts';
 import { isIpAllowed } from '../../services/api-keys.service.ts';
+import { fromStripeAmount, hundredthsOf } from '../../services/payments/match.ts';
 import { YOOKASSA_SENDERS, fetchYooKassaPayment } from '../../services/payments/providers.ts';
 import {
   verifyCryptoPay,
@@ -19,22 +20,39 @@ import {
 } from '../../services/payments/signatures.ts';
 import { errorBody } from '../errors.ts';
 import { publicSchema } from '../openapi.ts';
+import { ErrorSchema } from '../schemas.ts';
 
 const GenericBody = z
   .object({
-    event_id: z.string().min(1).max(200),
-    order_id: z.number().int().positive().optional(),
+    event_id: z.string().min(1).max(200).describe('Your id of this event: each is applied once.'),
+    order_id: z
+      .union([z.number().int().positive(), z.string().min(1).max(128)])
+      .optional()
+      .describe(
+        'A number: the xkeeper order this pays (amount and currency must match it). ' +
+          'A string: your own order reference, stored with the payment (give username or telegram_id).',
+      ),
     username: z.string().min(1).max(32).optional(),
     telegram_id: z.number().int().positive().optional(),
     plan: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
     extend_days: z.number().min(0).max(36500).optional(),
     add_traffic_gb: z.number().min(0).optional(),
-    amount: z.number().min(0),
+    amount: z
+      .number()
+      .min(0)
+      .describe('Minor units: hundredths of the currency (19900 = 199.00), Stars whole.'),
     currency: z.string().min(1).max(10),
   })
-  .refine((b) => b.order_id !== undefined || b.username !== undefined || b.telegram_id !== undefined, {
-    message: 'give order_id, username or telegram_id',
+  .refine((b) => typeof b.order_id === 'number' || b.username !== undefined || b.telegram_id !== undefined, {
+    message: 'give a numeric order_id, username or telegram_id',
   });
+
+const WebhookAnswer = z.object({
+  status: z.enum(['applied', 'duplicate', 'refused', 'ignored']),
+  order_id: z.number().int().nullable().optional(),
+  username: z.string().optional(),
+  reason: z.string().optional().describe('Why a payment that does not match its order was refused.'),
+});
 
 function unauthorized(reply: FastifyReply, verdict: Verdict) {
   return reply.status(401).send(errorBody('UNAUTHORIZED', verdict.ok ? 'unauthorized' : verdict.reason));
@@ -64,13 +82,20 @@ export function paymentWebhookRoutes(
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   const now = () => Math.floor(services.clock.now().getTime() / 1000);
   const raw = (request: FastifyRequest) => (Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
-  const doc = (provider: string, auth: string) => ({
+  const doc = (provider: string, auth: string, body?: z.ZodType) => ({
     schema: publicSchema({
       summary: `Payment notification from ${provider}`,
       tags: ['payment webhooks'],
-      description: `No API key: ${auth}. Applied once per payment; a repeat answers 200 {status: "duplicate"}.`,
+      description:
+        `No API key: ${auth}. Applied once per payment; a repeat answers 200 {status: "duplicate"}; ` +
+        'a payment whose status, currency or amount does not match its order answers 200 ' +
+        '{status: "refused"} and grants nothing (the admins are alerted).',
+      ...(body ? { body } : {}),
+      response: { 200: WebhookAnswer, 401: ErrorSchema, 403: ErrorSchema },
       errors: [401, 403, 404],
     }),
+    // A documented body is checked only after its signature, on the raw bytes.
+    ...(body ? { validatorCompiler: () => (data: unknown) => ({ value: data }) } : {}),
   });
 
   async function apply(reply: FastifyReply, input: ApplyInput) {
@@ -79,6 +104,7 @@ export function paymentWebhookRoutes(
       status: result.status,
       order_id: result.order?.id ?? null,
       ...(result.status === 'applied' ? { username: result.key.name } : {}),
+      ...(result.status === 'refused' ? { reason: result.reason } : {}),
     });
   }
 
@@ -87,6 +113,7 @@ export function paymentWebhookRoutes(
     doc(
       'external billing',
       'X-Timestamp (±300 s) and X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp.body)>',
+      GenericBody,
     ),
     async (request, reply) => {
       const secret = config.PAYMENT_WEBHOOK_SECRET;
@@ -111,14 +138,17 @@ export function paymentWebhookRoutes(
         if (!plan) throw new AppError('NOT_FOUND', `no plan ${body.plan}`);
         grant = { days: plan.days + grant.days, trafficGb: (plan.trafficGb ?? 0) + grant.trafficGb };
       }
+      const xkeeperOrder = typeof body.order_id === 'number';
       return apply(reply, {
         provider: 'generic',
         providerPaymentId: body.event_id,
-        orderId: body.order_id,
+        orderId: xkeeperOrder ? (body.order_id as number) : undefined,
+        externalRef: xkeeperOrder ? null : (body.order_id as string | undefined),
         keyName: body.username ?? null,
         telegramId: body.telegram_id ?? null,
         grant,
-        amount: Math.round(body.amount),
+        // Against an order the amount is compared exactly; without one it is only recorded.
+        amount: xkeeperOrder ? body.amount : Math.round(body.amount),
         currency: body.currency.toUpperCase(),
         actor: 'webhook:generic',
       });
@@ -142,6 +172,7 @@ export function paymentWebhookRoutes(
           invoice_id?: number;
           status?: string;
           payload?: string;
+          currency_type?: string;
           amount?: string;
           fiat?: string;
           asset?: string;
@@ -153,14 +184,15 @@ export function paymentWebhookRoutes(
       }
       const orderId = orderIdOf(invoice.payload);
       if (!orderId) throw new AppError('VALIDATION_FAILED', 'the invoice carries no order id');
-      const order = services.payments.getOrder(orderId);
       // update_id is not unique: the invoice id is the once-only key.
       return apply(reply, {
         provider: 'cryptopay',
         providerPaymentId: String(invoice.invoice_id),
         orderId,
-        amount: order.amount,
-        currency: order.currency,
+        status: invoice.status,
+        // Our invoices are in fiat; one in a crypto asset must be in the order's currency.
+        currency: ((invoice.currency_type === 'crypto' ? invoice.asset : invoice.fiat) ?? '').toUpperCase(),
+        amount: hundredthsOf(invoice.amount),
         actor: 'webhook:cryptopay',
       });
     },
@@ -192,6 +224,7 @@ export function paymentWebhookRoutes(
         };
       };
       const session = event.data?.object;
+      // `unpaid` is a delayed method still on its way; `no_payment_required` is refused below.
       if (
         event.type !== 'checkout.session.completed' ||
         !session?.id ||
@@ -205,7 +238,8 @@ export function paymentWebhookRoutes(
         provider: 'stripe',
         providerPaymentId: session.id,
         orderId,
-        amount: session.amount_total ?? 0,
+        status: session.payment_status,
+        amount: fromStripeAmount(session.amount_total, session.currency ?? ''),
         currency: (session.currency ?? '').toUpperCase(),
         actor: 'webhook:stripe',
       });
@@ -233,8 +267,9 @@ export function paymentWebhookRoutes(
         provider: 'yookassa',
         providerPaymentId: payment.id,
         orderId,
-        amount: Math.round(Number(payment.amount.value) * 100),
-        currency: payment.amount.currency,
+        status: payment.status,
+        amount: hundredthsOf(payment.amount?.value),
+        currency: payment.amount?.currency ?? '',
         actor: 'webhook:yookassa',
       });
     },

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../config.ts';
 import { AppError } from '../errors.ts';
+import { toStripeAmount } from './match.ts';
 
 export interface PaymentLink {
   /** The provider's id of the invoice / session / payment. */
@@ -14,7 +15,7 @@ export interface PaymentLink {
 
 export interface InvoiceRequest {
   orderId: number;
-  /** Minor units (cents, kopecks) for fiat. */
+  /** Hundredths of the major unit for fiat (19900 = 199.00), whatever the currency. */
   amount: number;
   currency: string;
   description: string;
@@ -137,7 +138,7 @@ export async function createStripeCheckout(
     'metadata[order_id]': String(req.orderId),
     'line_items[0][quantity]': '1',
     'line_items[0][price_data][currency]': req.currency.toLowerCase(),
-    'line_items[0][price_data][unit_amount]': String(req.amount),
+    'line_items[0][price_data][unit_amount]': String(toStripeAmount(req.amount, req.currency)),
     'line_items[0][price_data][product_data][name]': req.description,
   });
   const result = await call<{ id: string; url: string }>(

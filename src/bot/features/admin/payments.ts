@@ -136,7 +136,10 @@ function ordersView(deps: AdminDeps, ctx: Translator): View {
         amount: formatAmount(order.amount, order.currency),
         provider: order.provider,
         state: ctx.t(`admin-order-${order.state}`),
-      }),
+      }) +
+        (order.externalRef === null
+          ? ''
+          : ctx.t('admin-order-external-ref', { ref: esc(order.externalRef) })),
     );
     if (isRefundable(order))
       keyboard.text(ctx.t('admin-btn-refund', { id: order.id }), `a:pp:rf:${order.id}`).row();

@@ -1,0 +1,1 @@
+ALTER TABLE `orders` ADD `external_ref` text;
