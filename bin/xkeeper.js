@@ -20,6 +20,7 @@ function mtimeOf(file) {
 function newestSource() {
   const src = path.join(root, 'src');
   let newest = 0;
+  if (mtimeOf(src) < 0) return newest; // shipped without sources: the build is all there is
   for (const file of readdirSync(src, { recursive: true })) {
     newest = Math.max(newest, mtimeOf(path.join(src, file)));
   }
