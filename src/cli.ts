@@ -7,14 +7,8 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { sendControlRequest, toErrorBody } from './control/socket.ts';
-import { runOperation, type OperationName } from './control/operations.ts';
-import { secureDataDir } from './data-dir.ts';
-import { databasePath, openDatabase } from './db/client.ts';
-import { runMigrations } from './db/migrate.ts';
-import { createLogger } from './logger.ts';
-import { createServices } from './services/index.ts';
-import { wireCore } from './core-wiring.ts';
+import { sendControlRequest } from './control/client.ts';
+import type { OperationName } from './control/operations.ts';
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -36,34 +30,18 @@ class CliFailure extends Error {
   }
 }
 
-/** Runs an operation on the running instance, or locally when none answers. */
+/**
+ * Runs an operation on the running instance, or locally when none answers. Only the
+ * socket's client is loaded up front: the local path's modules cost seconds under tsx.
+ */
 async function execute(config: Readonly<Config>, op: OperationName, args: unknown) {
   const actor = `cli:${userInfo().username}`;
-  const response = await sendControlRequest(config.dataDir, { op, args, actor });
-  if (response) {
-    if (response.ok) return response.result;
-    throw new CliFailure(response.error);
-  }
-  const tightened = secureDataDir(config.dataDir);
-  if (tightened.length > 0) {
-    process.stderr.write(`DATA_DIR was open to other users: made ${tightened.length} files owner-only\n`);
-  }
-  const db = openDatabase(databasePath(config.dataDir));
-  try {
-    // Migrations first: everything after reads the schema. `migrate` itself stops here.
-    const migrated = runMigrations(db);
-    if (op === 'migrate') return migrated;
-    const logger = createLogger({ level: 'warn', destination: process.stderr, pretty: false });
-    const services = createServices({ db, config, logger });
-    // The same adapter as the running instance; it finds a core left running, if any.
-    const core = wireCore(config, services, logger);
-    await core.findOrphan();
-    return await runOperation(services, op, args, actor);
-  } catch (error) {
-    throw new CliFailure(toErrorBody(error));
-  } finally {
-    db.$client.close();
-  }
+  const request = { op, args, actor };
+  const response =
+    (await sendControlRequest(config.dataDir, request)) ??
+    (await (await import('./control/local.ts')).runLocally(config, op, args, actor));
+  if (response.ok) return response.result;
+  throw new CliFailure(response.error);
 }
 
 /** Prints a result: JSON for machines, `key: value` lines for people. */

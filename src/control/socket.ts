@@ -2,29 +2,18 @@
  * The control socket: a Unix socket in DATA_DIR, owner-only, through which the CLI hands
  * a command to the running instance so changes reach the live core and DB at once.
  * Protocol: one JSON line in ({op, args, actor}), one JSON line out ({ok, result | error}).
+ * The client side is client.ts.
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { ZodError } from 'zod';
 import type { Logger } from '../logger.ts';
 import { AppError, isAppError } from '../services/errors.ts';
 import type { Services } from '../services/index.ts';
+import { controlSocketPath, type ControlRequest, type ControlResponse } from './client.ts';
 import { isOperationName, runOperation } from './operations.ts';
 
-export interface ControlRequest {
-  op: string;
-  args: unknown;
-  actor: string;
-}
-
-export type ControlResponse =
-  { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
-
-/** Where the control socket lives for a DATA_DIR. */
-export function controlSocketPath(dataDir: string): string {
-  return path.join(dataDir, 'xkeeper.sock');
-}
+export { controlSocketPath };
 
 /** Turns any failure into the wire error shape. */
 export function toErrorBody(error: unknown): { code: string; message: string } {
@@ -109,44 +98,5 @@ function isAnswering(socketPath: string): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-/**
- * Sends one request to a running instance. Resolves `null` when no instance answers
- * (no socket, or a stale one), so the caller can work on the files itself.
- */
-export function sendControlRequest(
-  dataDir: string,
-  request: ControlRequest,
-  timeoutMs = 120_000,
-): Promise<ControlResponse | null> {
-  const socketPath = controlSocketPath(dataDir);
-  if (!existsSync(socketPath)) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(socketPath);
-    let connected = false;
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.setTimeout(timeoutMs, () => {
-      socket.destroy();
-      reject(new Error(`the running xkeeper did not answer within ${timeoutMs / 1000} s`));
-    });
-    socket.once('connect', () => {
-      connected = true;
-      socket.write(`${JSON.stringify(request)}\n`);
-    });
-    socket.on('data', (chunk: string) => (buffer += chunk));
-    socket.once('end', () => {
-      try {
-        resolve(JSON.parse(buffer) as ControlResponse);
-      } catch {
-        reject(new Error('the running xkeeper sent an unreadable answer'));
-      }
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      if (!connected && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')) resolve(null);
-      else reject(err);
-    });
   });
 }

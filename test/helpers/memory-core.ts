@@ -47,6 +47,10 @@ export function createMemoryCore() {
       counters.clear();
       uptimeSeconds = 1;
     },
+    /** The counters go back to zero while the reported uptime does not (two quick restarts). */
+    resetCounters() {
+      counters.clear();
+    },
     tick(seconds: number) {
       uptimeSeconds += seconds;
     },

@@ -137,6 +137,39 @@ describe('GET /sub/{token}', () => {
     expect(malformed.json().error.code).toBe('VALIDATION_FAILED');
   });
 
+  it('404s a prefix, a suffix and a one-character change of a real token, on every route and format', async () => {
+    const other = (c: string) => (c === 'A' ? 'B' : 'A');
+    const middle = token.length >> 1;
+    const nearMisses = [
+      token.slice(0, -1),
+      token.slice(0, 8),
+      token.slice(1),
+      token.slice(-8),
+      `${token}A`,
+      `A${token}`,
+      `${other(token[0]!)}${token.slice(1)}`,
+      `${token.slice(0, middle)}${other(token[middle]!)}${token.slice(middle + 1)}`,
+      `${token.slice(0, -1)}${other(token.at(-1)!)}`,
+    ];
+    const fetches: Array<[string, Record<string, string>]> = [
+      ['', { 'user-agent': 'v2rayNG/1.8.5' }],
+      ['', { 'user-agent': 'clash.meta/1.18' }],
+      ['', { 'user-agent': 'sing-box 1.11.4' }],
+      ['', { accept: 'text/html' }],
+      ['/clash', {}],
+      ['/singbox', {}],
+      ['/info', {}],
+    ];
+    for (const [path, headers] of fetches) {
+      expect((await sub(path, headers)).statusCode, path).toBe(200); // the real token answers
+      for (const wrong of nearMisses) {
+        const res = await f.app.inject({ method: 'GET', url: `/sub/${wrong}${path}`, headers });
+        expect(res.statusCode, `${wrong}${path} ${JSON.stringify(headers)}`).toBe(404);
+        expect(res.json().error.code).toBe('SUBSCRIPTION_NOT_FOUND');
+      }
+    }
+  });
+
   it('gives a browser an HTML page in its language, with safe headers', async () => {
     const ru = await sub('', { accept: 'text/html,*/*', 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.8' });
     expect(ru.headers['content-type']).toMatch(/^text\/html/);

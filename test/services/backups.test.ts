@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import * as tar from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
@@ -118,6 +119,42 @@ describe('backups', () => {
 
     for (const file of [truncated, random, foreign, path.join(tmp.dir, 'missing.tar.gz')]) {
       await expect(services.backups.restore(file, 'cli')).rejects.toMatchObject({ code: 'BACKUP_INVALID' });
+    }
+    expect(snapshotOf(db)).toEqual(before);
+  });
+
+  it('refuses an archive whose database opens but fails the integrity check, changing nothing', async () => {
+    const { tmp, services, db } = await setup();
+    const before = snapshotOf(db);
+    const staging = path.join(tmp.dir, 'damaged');
+    mkdirSync(staging);
+    await tar.extract({ file: (await services.backups.create()).file, cwd: staging });
+    const entries = readdirSync(staging);
+    // One byte changed inside the keys' token index: every page stays well-formed, so the file
+    // opens and reads, and only SQLite's integrity check can tell.
+    const dbFile = path.join(staging, 'xkeeper.db');
+    const probe = new Database(dbFile, { readonly: true });
+    const pageSize = probe.pragma('page_size', { simple: true }) as number;
+    const { rootpage } = probe
+      .prepare("SELECT rootpage FROM sqlite_master WHERE type = 'index' AND name = 'keys_sub_token'")
+      .get() as { rootpage: number };
+    probe.close();
+    const bytes = readFileSync(dbFile);
+    // The page's last byte ends the cell stored first: the row id the index entry points to.
+    bytes[rootpage * pageSize - 1]! ^= 0x01;
+    writeFileSync(dbFile, bytes);
+    const check = new Database(dbFile, { readonly: true });
+    expect(check.prepare('SELECT count(*) AS n FROM keys').get()).toEqual({ n: 2 });
+    expect(check.pragma('integrity_check', { simple: true })).not.toBe('ok');
+    check.close();
+    const damaged = path.join(tmp.dir, 'damaged.tar.gz');
+    await tar.create({ gzip: true, file: damaged, cwd: staging }, entries);
+
+    for (const attempt of [
+      () => services.backups.preview(damaged),
+      () => services.backups.restore(damaged, 'cli'),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({ code: 'BACKUP_INVALID', message: /damaged/ });
     }
     expect(snapshotOf(db)).toEqual(before);
   });

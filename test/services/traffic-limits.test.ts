@@ -7,7 +7,8 @@ import { nextResetAt } from '../../src/services/limits.service.ts';
 import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const MB = 2 ** 20;
 
 function setup(start = '2026-11-01T12:00:00Z') {
@@ -56,6 +57,23 @@ describe('traffic collection', () => {
     expect(services.keys.get('ann').downloadBytes).toBe(600);
   });
 
+  it('counts a counter that went backwards from zero, though the core uptime kept growing', async () => {
+    const { services, mem } = setup();
+    await services.keys.create({ name: 'ann' }, 'cli');
+    mem.traffic('ann', 0, 700);
+    await services.traffic.collect();
+    mem.tick(60);
+    mem.resetCounters(); // restarted twice since the last read: its uptime never looked lower
+    mem.traffic('ann', 0, 500); // below the old baseline of 700
+    const result = await services.traffic.collect();
+    expect(result?.coreRestarted).toBe(false);
+    expect(services.keys.get('ann').downloadBytes).toBe(1200);
+    mem.tick(60);
+    mem.traffic('ann', 0, 50); // the new value is the baseline from now on
+    await services.traffic.collect();
+    expect(services.keys.get('ann').downloadBytes).toBe(1250);
+  });
+
   it('a reset collects first, so earlier traffic never counts after it', async () => {
     const { services, mem } = setup();
     await services.keys.create({ name: 'ann', trafficLimitBytes: 1000 }, 'cli');
@@ -82,20 +100,25 @@ describe('traffic collection', () => {
 
 describe('limits', () => {
   it('limits a key over quota, warns at 80% and 100% once each, and a renew reopens it', async () => {
-    const { services, mem, notices } = setup();
+    const { services, mem, clock, notices } = setup();
     services.admins.touch({ id: 9 });
     await services.keys.create({ name: 'ann', trafficLimitBytes: GB, ownerTelegramId: 9 }, 'cli');
-    mem.traffic('ann', 0, 0.85 * GB);
-    await services.traffic.collect();
-    await services.limits.enforce();
-    await services.limits.enforce();
+    // Each check as the jobs run it: a collection, then the limits pass, an hour apart.
+    const cycle = async (downloadBytes: number) => {
+      clock.advance(HOUR);
+      mem.tick(3600);
+      mem.traffic('ann', 0, downloadBytes);
+      await services.traffic.collect();
+      await services.limits.enforce();
+    };
+    await cycle(0.85 * GB);
+    // Later hours, more traffic, still between 80% and 100%: nothing new to say.
+    for (let hour = 0; hour < 3; hour++) await cycle(0.01 * GB);
     expect(notices()).toEqual([{ telegramId: 9, notice: 'quota', key: 'ann', percent: 80 }]);
-    mem.traffic('ann', 0, 0.2 * GB);
-    await services.traffic.collect();
-    await services.limits.enforce();
+    await cycle(0.2 * GB);
     expect(services.keys.get('ann').status).toBe('limited');
     expect(mem.users.has('ann')).toBe(false);
-    await services.limits.enforce();
+    for (let hour = 0; hour < 3; hour++) await cycle(0); // later passes find it limited
     expect(notices().map((n) => n.percent)).toEqual([80, 100]);
     const renewed = await services.keys.renew('ann', { addTrafficBytes: GB }, 'cli');
     expect(renewed.status).toBe('active');
