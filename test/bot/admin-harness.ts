@@ -80,6 +80,17 @@ export async function startAdminBot(
     system,
     throttleLimits,
   });
+  // Updates the bot is still handling: an action is done only when its handler returned.
+  let inFlight = 0;
+  const handleUpdate = bot.handleUpdate.bind(bot);
+  bot.handleUpdate = async (...args) => {
+    inFlight++;
+    try {
+      return await handleUpdate(...args);
+    } finally {
+      inFlight--;
+    }
+  };
   const runner: RunnerHandle = await startPolling(bot);
   // Owners and the ordinary user have talked to the bot before.
   setup.services.admins.touch({ id: OWNER.id, username: OWNER.username, firstName: OWNER.first_name });
@@ -92,10 +103,13 @@ export async function startAdminBot(
     systemCalls: recorded.calls,
     dataDir: tmp.dir,
 
-    /** Waits until the bot has made no API call for `quietMs`: the previous action is done. */
+    /**
+     * Waits until no update is being handled and the bot has made no API call for `quietMs`:
+     * the previous action is done, however slow the machine.
+     */
     async settle(quietMs = 60): Promise<void> {
       let seen = -1;
-      while (seen !== fake.calls.length) {
+      while (seen !== fake.calls.length || inFlight > 0) {
         seen = fake.calls.length;
         await new Promise((r) => setTimeout(r, quietMs));
       }
