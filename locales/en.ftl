@@ -180,7 +180,7 @@ notice-expiring = ⏳ Key <b>{ $key }</b> expires in { $days ->
     } ({ $date }). Renew it with /buy.
 notice-expired = ⌛ Key <b>{ $key }</b> has expired. Renew it with /buy.
 notice-never-connected = 👋 Key <b>{ $key }</b> has not connected yet. Need a hand setting it up? See /help.
-notice-kicked = 🔄 Key <b>{ $key }</b> has a new link, the old one no longer works. Get the new one in /keys.
+notice-kicked = 🔄 Key <b>{ $key }</b> has a new link and subscription URL, the old ones no longer work. Get the new ones in /keys.
 notice-disabled = ⛔ Key <b>{ $key }</b> was disabled by an administrator.
 notice-renewed = ✅ Key <b>{ $key }</b> was renewed.
 notice-renewed-until = ✅ Key <b>{ $key }</b> was renewed: valid until { $date }.
@@ -286,7 +286,7 @@ admin-btn-kick = 🚫 Kick (new link)
 admin-btn-disable = ⏸ Disable
 admin-btn-enable = ▶️ Enable
 admin-btn-delete = 🗑 Delete
-admin-confirm-kick = Kick <b>{ $name }</b>? The key gets a new link; the old one stops working at once.
+admin-confirm-kick = Kick <b>{ $name }</b>? The key gets a new link and subscription URL; the old ones stop working at once.
 admin-confirm-delete = Delete <b>{ $name }</b> for good? Its usage history goes with it.
 admin-done-created = ✅ Key { $name } created.
 admin-done-reset = Traffic of { $name } reset.

@@ -188,7 +188,7 @@ notice-expiring = ⏳ Срок ключа <b>{ $key }</b> истекает че�
     } ({ $date }). Продлить: /buy.
 notice-expired = ⌛ Срок ключа <b>{ $key }</b> истёк. Продлить: /buy.
 notice-never-connected = 👋 Ключ <b>{ $key }</b> ещё ни разу не подключался. Нужна помощь с настройкой? Смотрите /help.
-notice-kicked = 🔄 У ключа <b>{ $key }</b> новая ссылка, старая больше не работает. Новая — в /keys.
+notice-kicked = 🔄 У ключа <b>{ $key }</b> новая ссылка и адрес подписки, старые больше не работают. Новые — в /keys.
 notice-disabled = ⛔ Администратор отключил ключ <b>{ $key }</b>.
 notice-renewed = ✅ Ключ <b>{ $key }</b> продлён.
 notice-renewed-until = ✅ Ключ <b>{ $key }</b> продлён: действует до { $date }.
@@ -295,7 +295,7 @@ admin-btn-kick = 🚫 Сменить ссылку
 admin-btn-disable = ⏸ Отключить
 admin-btn-enable = ▶️ Включить
 admin-btn-delete = 🗑 Удалить
-admin-confirm-kick = Сменить ссылку ключа <b>{ $name }</b>? Старая ссылка сразу перестанет работать.
+admin-confirm-kick = Сменить ссылку и адрес подписки ключа <b>{ $name }</b>? Старые сразу перестанут работать.
 admin-confirm-delete = Удалить <b>{ $name }</b> насовсем? История трафика удалится вместе с ним.
 admin-done-created = ✅ Ключ { $name } создан.
 admin-done-reset = Трафик ключа { $name } сброшен.

@@ -353,15 +353,17 @@ export function createKeysService(deps: {
     },
 
     /**
-     * New UUID (and, when asked, a new subscription token): the old UUID leaves the core
-     * before the new one enters, so the old link is dead at once for new connections.
+     * New UUID and a new subscription token: the old UUID leaves the core before the new one
+     * enters, so the old link is dead at once for new connections, and the old `/sub` URL
+     * answers 404 (whoever held it must not fetch the new UUID through it). Only a caller that
+     * asks for `keepSubscription` keeps the token.
      */
-    kick(name: string, actor: string, options: { rotateToken?: boolean } = {}) {
+    kick(name: string, actor: string, options: { keepSubscription?: boolean } = {}) {
       return mutate(
         name,
         actor,
         'key.kicked',
-        () => ({ uuid: randomUUID(), ...(options.rotateToken ? { subToken: newSubToken() } : {}) }),
+        () => ({ uuid: randomUUID(), ...(options.keepSubscription ? {} : { subToken: newSubToken() }) }),
         (key, tx) => {
           notifyOwner(tx, key, 'kicked');
           webhook(tx, 'user.revoked', key);
