@@ -149,6 +149,34 @@ describe('users API', () => {
     expect(Buffer.from(same.body, 'base64').toString()).toContain(kept.uuid);
   });
 
+  it('renewing past the largest date clamps expire_at to the end of year 9999, never to null', async () => {
+    await call('POST', '/users', { username: 'forever', expire_days: 30 });
+    const patched = await call('PATCH', '/users/forever', { expire_at: '9999-12-01T00:00:00Z' });
+    expect(patched.json().expire_at).toBe('9999-12-01T00:00:00.000Z');
+    for (let i = 0; i < 3; i++) {
+      const renewed = await call('POST', '/users/forever/renew', { extend_days: 36_500 });
+      expect(renewed.statusCode).toBe(200);
+      expect(renewed.json()).toMatchObject({ status: 'active', expire_at: '9999-12-31T23:59:59.999Z' });
+    }
+    expect(f.services.keys.get('forever').expireAt?.toISOString()).toBe('9999-12-31T23:59:59.999Z');
+
+    // From today, by the largest step the API takes: the expiry climbs to the maximum and stays there.
+    await call('PATCH', '/users/forever', { expire_days: 1 });
+    const busy = f.apiKey(['users:write'], { rateLimitPerMinute: 1000 });
+    let last = '';
+    for (let i = 0; i < 90; i++) {
+      const renewed = await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/users/forever/renew',
+        headers: withKey(busy),
+        payload: { extend_days: 36_500 },
+      });
+      last = renewed.json().expire_at;
+    }
+    expect(last).toBe('9999-12-31T23:59:59.999Z');
+    await call('DELETE', '/users/forever');
+  });
+
   it('answers the subscription URL and links', async () => {
     const user = (await call('GET', '/users/alice')).json();
     const res = await call('GET', '/users/alice/subscription');
