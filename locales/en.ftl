@@ -76,6 +76,10 @@ new-key-limit = You already have { $max ->
         [one] a key
        *[other] { $max } keys
     }, as many as one person can have. Your keys are in /keys.
+new-key-recently = You have been given { $max ->
+        [one] a free key
+       *[other] { $max } free keys
+    } in the last { $days } days (deleted keys count too), as many as one person can get. You can ask again from { $date }; your keys are in /keys.
 
 ## Key requests
 request-admin =
