@@ -487,6 +487,7 @@ admin-settings-title = ⚙️ <b>Settings</b>
 admin-setting-line = { $label }: <b>{ $value }</b>
 admin-setting-keyRequestPolicy = Key requests
 admin-setting-maxKeysPerUser = Keys per person
+admin-setting-selfServiceWindowDays = Days they count over
 admin-setting-defaultKeyDays = Days of a new key
 admin-setting-defaultKeyTrafficGb = GB of a new key
 admin-setting-quotaNoticePercents = Traffic notices, %
@@ -497,6 +498,7 @@ admin-policy-open = open
 admin-policy-approval = by approval
 admin-policy-closed = closed
 admin-ask-maxKeysPerUser = How many keys may one person get through the bot? Now: { $current }. (0 = none)
+admin-ask-selfServiceWindowDays = Over how many days are a person's self-service keys counted, deleted ones too (at most "Keys per person" within them)? Now: { $current }.
 admin-ask-defaultKeyDays = How many days does a self-service key run? Now: { $current }. (0 = never expires)
 admin-ask-defaultKeyTrafficGb = How many GB may a self-service key use? Now: { $current }. (0 = unlimited)
 admin-ask-quotaNoticePercents = At what % of their limit are owners told? Now: { $current }. Send up to 5 numbers, for example <code>80, 100</code>
