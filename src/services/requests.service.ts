@@ -5,7 +5,7 @@
  * `selfServiceWindowDays`, deleted ones counted: every self-service key leaves an `approved`
  * row in `key_requests` (under `open` too), which outlives the key.
  */
-import { and, asc, count, eq, gt, min } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { keyRequests, telegramUsers, type Key } from '../db/schema.ts';
 import type { AdminsService } from './admins.service.ts';
@@ -109,14 +109,14 @@ export function createRequestsService(deps: {
   }
 
   /**
-   * Self-service keys given to a person within the window, and when the window next has
-   * room: `nextAt` is when the oldest of them leaves it.
+   * The `recently` outcome when the person was given `max` self-service keys within the
+   * window; `nextAt` is when enough of them have left it for one more.
    */
-  function recentGrants(telegramId: number, tx: DbOrTx = db): { n: number; nextAt: Date } {
-    const windowMs = settings.require('selfServiceWindowDays') * DAY_MS;
-    const since = new Date(clock.now().getTime() - windowMs);
-    const row = tx
-      .select({ n: count(), oldest: min(keyRequests.decidedAt) })
+  function windowFull(telegramId: number, max: number, tx: DbOrTx = db): RequestOutcome | null {
+    const days = settings.require('selfServiceWindowDays');
+    const since = new Date(clock.now().getTime() - days * DAY_MS);
+    const given = tx
+      .select({ at: keyRequests.decidedAt })
       .from(keyRequests)
       .where(
         and(
@@ -125,15 +125,11 @@ export function createRequestsService(deps: {
           gt(keyRequests.decidedAt, since),
         ),
       )
-      .get();
-    return { n: row?.n ?? 0, nextAt: new Date((row?.oldest?.getTime() ?? since.getTime()) + windowMs) };
-  }
-
-  /** The `recently` outcome when the person has had their share of keys within the window. */
-  function windowFull(telegramId: number, max: number, tx: DbOrTx = db): RequestOutcome | null {
-    const { n, nextAt } = recentGrants(telegramId, tx);
-    if (n < max) return null;
-    return { outcome: 'recently', max, days: settings.require('selfServiceWindowDays'), nextAt };
+      .orderBy(asc(keyRequests.decidedAt))
+      .all();
+    if (given.length < max) return null;
+    const leaving = given[given.length - max]?.at ?? since;
+    return { outcome: 'recently', max, days, nextAt: new Date(leaving.getTime() + days * DAY_MS) };
   }
 
   function cancelPendingOf(telegramId: number, tx: DbOrTx = db): number {
