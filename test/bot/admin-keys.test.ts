@@ -182,4 +182,13 @@ describe('key card', () => {
     expect(await h.send(OWNER, '/create eve -1')).toMatch(/Usage/);
     expect(await h.send(OWNER, '/create bad/name')).toMatch(/1–32 letters/);
   });
+
+  it('/extend past the largest date clamps the expiry at the end of year 9999', async () => {
+    await h.services.keys.create({ name: 'far', expireAt: new Date('9999-12-30T00:00:00Z') }, 'test');
+    expect(await h.send(OWNER, '/extend far 3650')).toBe('far extended.');
+    expect(h.services.keys.get('far')).toMatchObject({
+      status: 'active',
+      expireAt: new Date('9999-12-31T23:59:59.999Z'),
+    });
+  });
 });
