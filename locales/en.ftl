@@ -79,6 +79,10 @@ new-key-limit = You already have { $max ->
         [one] a key
        *[other] { $max } keys
     }, as many as one person can have. Your keys are in /keys.
+new-key-recently = You have been given { $max ->
+        [one] a free key
+       *[other] { $max } free keys
+    } in the last { $days } days (deleted keys count too), as many as one person can get. You can ask again from { $date }; your keys are in /keys.
 
 ## Key requests
 request-admin =
@@ -183,7 +187,7 @@ notice-expiring = ⏳ Key <b>{ $key }</b> expires in { $days ->
     } ({ $date }). Renew it with /buy.
 notice-expired = ⌛ Key <b>{ $key }</b> has expired. Renew it with /buy.
 notice-never-connected = 👋 Key <b>{ $key }</b> has not connected yet. Need a hand setting it up? See /help.
-notice-kicked = 🔄 Key <b>{ $key }</b> has a new link, the old one no longer works. Get the new one in /keys.
+notice-kicked = 🔄 Key <b>{ $key }</b> has a new link and subscription URL, the old ones no longer work. Get the new ones in /keys.
 notice-disabled = ⛔ Key <b>{ $key }</b> was disabled by an administrator.
 notice-renewed = ✅ Key <b>{ $key }</b> was renewed.
 notice-renewed-until = ✅ Key <b>{ $key }</b> was renewed: valid until { $date }.
@@ -289,7 +293,7 @@ admin-btn-kick = 🚫 Kick (new link)
 admin-btn-disable = ⏸ Disable
 admin-btn-enable = ▶️ Enable
 admin-btn-delete = 🗑 Delete
-admin-confirm-kick = Kick <b>{ $name }</b>? The key gets a new link; the old one stops working at once.
+admin-confirm-kick = Kick <b>{ $name }</b>? The key gets a new link and subscription URL; the old ones stop working at once.
 admin-confirm-delete = Delete <b>{ $name }</b> for good? Its usage history goes with it.
 admin-done-created = ✅ Key { $name } created.
 admin-done-reset = Traffic of { $name } reset.
@@ -491,6 +495,7 @@ admin-settings-title = ⚙️ <b>Settings</b>
 admin-setting-line = { $label }: <b>{ $value }</b>
 admin-setting-keyRequestPolicy = Key requests
 admin-setting-maxKeysPerUser = Keys per person
+admin-setting-selfServiceWindowDays = Days they count over
 admin-setting-defaultKeyDays = Days of a new key
 admin-setting-defaultKeyTrafficGb = GB of a new key
 admin-setting-quotaNoticePercents = Traffic notices, %
@@ -507,6 +512,7 @@ admin-backups-for-admins = owners and admins
 admin-btn-backups-allow-admins = 💾 Let admins take backups
 admin-btn-backups-owners-only = 💾 Backups for owners only
 admin-ask-maxKeysPerUser = How many keys may one person get through the bot? Now: { $current }. (0 = none)
+admin-ask-selfServiceWindowDays = Over how many days are a person's self-service keys counted, deleted ones too (at most "Keys per person" within them)? Now: { $current }.
 admin-ask-defaultKeyDays = How many days does a self-service key run? Now: { $current }. (0 = never expires)
 admin-ask-defaultKeyTrafficGb = How many GB may a self-service key use? Now: { $current }. (0 = unlimited)
 admin-ask-quotaNoticePercents = At what % of their limit are owners told? Now: { $current }. Send up to 5 numbers, for example <code>80, 100</code>

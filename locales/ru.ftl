@@ -86,6 +86,11 @@ new-key-limit = У вас уже { $max ->
         [few] { $max } ключа
        *[many] { $max } ключей
     }: это максимум для одного человека. Ваши ключи — в /keys.
+new-key-recently = За последние { $days } дн. вы уже получили { $max ->
+        [one] { $max } бесплатный ключ
+        [few] { $max } бесплатных ключа
+       *[many] { $max } бесплатных ключей
+    } (удалённые тоже считаются): это максимум для одного человека. Снова попросить можно с { $date }; ваши ключи — в /keys.
 
 ## Key requests
 request-admin =
@@ -191,7 +196,7 @@ notice-expiring = ⏳ Срок ключа <b>{ $key }</b> истекает че�
     } ({ $date }). Продлить: /buy.
 notice-expired = ⌛ Срок ключа <b>{ $key }</b> истёк. Продлить: /buy.
 notice-never-connected = 👋 Ключ <b>{ $key }</b> ещё ни разу не подключался. Нужна помощь с настройкой? Смотрите /help.
-notice-kicked = 🔄 У ключа <b>{ $key }</b> новая ссылка, старая больше не работает. Новая — в /keys.
+notice-kicked = 🔄 У ключа <b>{ $key }</b> новая ссылка и адрес подписки, старые больше не работают. Новые — в /keys.
 notice-disabled = ⛔ Администратор отключил ключ <b>{ $key }</b>.
 notice-renewed = ✅ Ключ <b>{ $key }</b> продлён.
 notice-renewed-until = ✅ Ключ <b>{ $key }</b> продлён: действует до { $date }.
@@ -298,7 +303,7 @@ admin-btn-kick = 🚫 Сменить ссылку
 admin-btn-disable = ⏸ Отключить
 admin-btn-enable = ▶️ Включить
 admin-btn-delete = 🗑 Удалить
-admin-confirm-kick = Сменить ссылку ключа <b>{ $name }</b>? Старая ссылка сразу перестанет работать.
+admin-confirm-kick = Сменить ссылку и адрес подписки ключа <b>{ $name }</b>? Старые сразу перестанут работать.
 admin-confirm-delete = Удалить <b>{ $name }</b> насовсем? История трафика удалится вместе с ним.
 admin-done-created = ✅ Ключ { $name } создан.
 admin-done-reset = Трафик ключа { $name } сброшен.
@@ -500,6 +505,7 @@ admin-settings-title = ⚙️ <b>Настройки</b>
 admin-setting-line = { $label }: <b>{ $value }</b>
 admin-setting-keyRequestPolicy = Запросы ключей
 admin-setting-maxKeysPerUser = Ключей на человека
+admin-setting-selfServiceWindowDays = За сколько дней считать
 admin-setting-defaultKeyDays = Дней у нового ключа
 admin-setting-defaultKeyTrafficGb = ГБ у нового ключа
 admin-setting-quotaNoticePercents = Уведомления о трафике, %
@@ -516,6 +522,7 @@ admin-backups-for-admins = владельцы и администраторы
 admin-btn-backups-allow-admins = 💾 Разрешить копии администраторам
 admin-btn-backups-owners-only = 💾 Копии только владельцам
 admin-ask-maxKeysPerUser = Сколько ключей один человек может получить через бота? Сейчас: { $current }. (0 — ни одного)
+admin-ask-selfServiceWindowDays = За сколько дней считать ключи, полученные человеком через бота, включая удалённые (не больше «Ключей на человека» за это время)? Сейчас: { $current }.
 admin-ask-defaultKeyDays = Сколько дней действует ключ, выданный через бота? Сейчас: { $current }. (0 — бессрочно)
 admin-ask-defaultKeyTrafficGb = Сколько ГБ может израсходовать ключ, выданный через бота? Сейчас: { $current }. (0 — без лимита)
 admin-ask-quotaNoticePercents = При скольких процентах лимита предупреждать владельца? Сейчас: { $current }. Пришлите до 5 чисел, например <code>80, 100</code>

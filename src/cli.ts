@@ -115,9 +115,16 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
       })),
     );
   command(key, 'list', 'list keys (newest first)').action(runs('key.list', () => ({})));
+  command(key, 'kick <name>', 'new UUID and subscription URL: the old link and URL stop working at once')
+    .option('--keep-subscription', 'keep the subscription URL (only the UUID changes)')
+    .action(
+      runs('key.kick', (name: string, o: { keepSubscription?: boolean }) => ({
+        name,
+        keepSubscription: o.keepSubscription === true,
+      })),
+    );
   for (const [verb, description] of [
     ['show', 'show one key'],
-    ['kick', 'new UUID: the old link stops working at once'],
     ['reset', 'reset the traffic of the current period'],
     ['delete', 'delete a key'],
   ] as const) {

@@ -55,8 +55,10 @@ export const operations = {
   ),
   'key.list': op(z.object({}), (services) => services.keys.list({ perPage: 500 }).items.map(services.view)),
   'key.show': op(z.object({ name: keyName }), (services, a) => services.view(services.keys.get(a.name))),
-  'key.kick': op(z.object({ name: keyName }), async (services, a, actor) =>
-    services.view(await services.keys.kick(a.name, actor)),
+  'key.kick': op(
+    z.object({ name: keyName, keepSubscription: z.boolean().optional() }),
+    async (services, a, actor) =>
+      services.view(await services.keys.kick(a.name, actor, { keepSubscription: a.keepSubscription })),
   ),
   'key.reset': op(z.object({ name: keyName }), async (services, a, actor) =>
     services.view(await services.keys.resetTraffic(a.name, actor)),

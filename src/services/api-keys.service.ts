@@ -131,6 +131,96 @@ export function isIpAllowed(allowed: readonly string[], ip: string): boolean {
   });
 }
 
+/**
+ * Whether a granted scope of a new key stays within `held`: some held scope covers it as a
+ * pattern (`*:*` covers `users:*`, `users:*` covers `users:read`). A wildcard is never
+ * covered by a list of exact scopes, because it also covers scopes added later.
+ */
+function scopeWithin(held: readonly string[], scope: string): boolean {
+  const [resource, action] = scope.split(':');
+  return held.some((h) => {
+    const [r, a] = h.split(':');
+    return (r === '*' || r === resource) && (a === '*' || a === action);
+  });
+}
+
+/** Whether the CIDR `inner` lies inside the CIDR `outer` (same family, no shorter prefix). */
+function cidrWithin(inner: string, outer: string): boolean {
+  const [innerAddr, innerBits] = ipaddr.parseCIDR(inner);
+  const [outerAddr, outerBits] = ipaddr.parseCIDR(outer);
+  return (
+    innerAddr.kind() === outerAddr.kind() && innerBits >= outerBits && innerAddr.match(outerAddr, outerBits)
+  );
+}
+
+/** What an API key may do, for comparing two keys. */
+type KeyPowers = Pick<
+  ApiKey,
+  'scopes' | 'allowedIps' | 'expireAt' | 'rateLimitPerMinute' | 'rateLimitPerHour'
+>;
+
+/**
+ * Why `candidate` is stronger than `holder` (null when it is not): it holds a scope the holder
+ * does not, may be used from an address the holder may not, lives longer, or has a higher
+ * rate limit. A holder without an allowlist may set any.
+ */
+export function strongerBecause(
+  candidate: KeyPowers,
+  holder: KeyPowers,
+): { reason: string; message: string } | null {
+  const scopes = candidate.scopes.filter((s) => !scopeWithin(holder.scopes, s));
+  if (scopes.length > 0) {
+    return { reason: 'scopes', message: `scopes beyond this key's own: ${scopes.join(', ')}` };
+  }
+  if (holder.allowedIps.length > 0) {
+    if (candidate.allowedIps.length === 0) {
+      return {
+        reason: 'allowed_ips',
+        message: "no IP allowlist, while this key has one: allowed_ips must lie within this key's",
+      };
+    }
+    const outside = candidate.allowedIps.filter((c) => !holder.allowedIps.some((h) => cidrWithin(c, h)));
+    if (outside.length > 0) {
+      return {
+        reason: 'allowed_ips',
+        message: `allowed_ips outside this key's allowlist: ${outside.join(', ')}`,
+      };
+    }
+  }
+  if (holder.expireAt) {
+    const limit = holder.expireAt.getTime();
+    if (!candidate.expireAt || candidate.expireAt.getTime() > limit) {
+      return {
+        reason: 'expiry',
+        message: `expiry later than this key's own (${holder.expireAt.toISOString()})`,
+      };
+    }
+  }
+  for (const [field, mine, theirs] of [
+    ['rate_limit_per_minute', holder.rateLimitPerMinute, candidate.rateLimitPerMinute],
+    ['rate_limit_per_hour', holder.rateLimitPerHour, candidate.rateLimitPerHour],
+  ] as const) {
+    if (theirs > mine) return { reason: field, message: `${field} above this key's own (${mine})` };
+  }
+  return null;
+}
+
+/**
+ * Refuses when `candidate` would be stronger than the calling key (an owner's call, from the
+ * CLI or the bot, has no caller key and is not limited).
+ * @throws AppError API_KEY_TOO_STRONG with `details.reason` (`scopes`, `allowed_ips`, `expiry`,
+ * `rate_limit_per_minute`, `rate_limit_per_hour`).
+ */
+function assertNotStronger(candidate: KeyPowers, caller: KeyPowers | undefined, doing: string): void {
+  if (!caller) return;
+  const why = strongerBecause(candidate, caller);
+  if (why) {
+    throw new AppError('API_KEY_TOO_STRONG', `this API key cannot ${doing} a key with ${why.message}`, {
+      reason: why.reason,
+    });
+  }
+}
+
 /** One-shot hashing (Node 20.12+) skips the Hash object; older versions take the long way. */
 const sha256Hex: (data: string) => string =
   typeof crypto.hash === 'function'
@@ -274,8 +364,12 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
   return {
     view,
 
-    /** Creates a key; the returned `key` is the only time the secret exists in clear. */
-    create(input: ApiKeyInput, actor: string): ApiKeyJson & { key: string } {
+    /**
+     * Creates a key; the returned `key` is the only time the secret exists in clear. With a
+     * `caller` (the API key making the request) the new key may be no stronger than it;
+     * limits not given default to the lower of the defaults and the caller's own.
+     */
+    create(input: ApiKeyInput, actor: string, caller?: ApiKey): ApiKeyJson & { key: string } {
       const name = checkName(input.name);
       const scopes = validateScopes(input.scopes);
       const allowedIps = validateCidrs(input.allowedIps ?? []);
@@ -287,19 +381,24 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
           fields: ['expire_days'],
         });
       }
-      const key = KEY_PREFIX + randomBytes(32).toString('base64url');
       const now = clock.now();
+      const powers: KeyPowers = {
+        scopes,
+        allowedIps,
+        expireAt: days > 0 ? new Date(now.getTime() + days * DAY_MS) : null,
+        rateLimitPerMinute:
+          perMinute ?? Math.min(DEFAULT_RATE_PER_MINUTE, caller?.rateLimitPerMinute ?? Infinity),
+        rateLimitPerHour: perHour ?? Math.min(DEFAULT_RATE_PER_HOUR, caller?.rateLimitPerHour ?? Infinity),
+      };
+      assertNotStronger(powers, caller, 'create');
+      const key = KEY_PREFIX + randomBytes(32).toString('base64url');
       const row = db
         .insert(apiKeys)
         .values({
           name,
           keyHash: hashApiKey(key),
           prefix: key.slice(0, PREFIX_LENGTH),
-          scopes,
-          rateLimitPerMinute: perMinute ?? DEFAULT_RATE_PER_MINUTE,
-          rateLimitPerHour: perHour ?? DEFAULT_RATE_PER_HOUR,
-          allowedIps,
-          expireAt: days > 0 ? new Date(now.getTime() + days * DAY_MS) : null,
+          ...powers,
           createdBy: actor,
           createdAt: now,
           updatedAt: now,
@@ -319,10 +418,14 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
       return view(find(id));
     },
 
-    /** Changes the given fields. A revoked key stays revoked. */
-    update(id: number, patch: ApiKeyPatch, actor: string): ApiKeyJson {
+    /**
+     * Changes the given fields. A revoked key stays revoked. A `caller` may only change a key
+     * no stronger than itself, and only into one no stronger than itself.
+     */
+    update(id: number, patch: ApiKeyPatch, actor: string, caller?: ApiKey): ApiKeyJson {
       const row = find(id);
       if (row.revokedAt) throw new AppError('API_KEY_REVOKED', `API key ${id} is revoked`);
+      assertNotStronger(row, caller, 'change');
       const next: Partial<ApiKey> = { updatedAt: clock.now() };
       if (patch.name !== undefined) next.name = checkName(patch.name);
       if (patch.scopes !== undefined) next.scopes = validateScopes(patch.scopes);
@@ -333,16 +436,18 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
       if (perMinute !== undefined) next.rateLimitPerMinute = perMinute;
       const perHour = checkRate(patch.rateLimitPerHour, MAX_RATE_PER_HOUR, 'rate_limit_per_hour');
       if (perHour !== undefined) next.rateLimitPerHour = perHour;
+      assertNotStronger({ ...row, ...next }, caller, 'make');
       const updated = db.update(apiKeys).set(next).where(eq(apiKeys.id, id)).returning().get()!;
       forget(id);
       record('apikey.modified', actor, updated, { fields: Object.keys(patch) });
       return view(updated);
     },
 
-    /** Revokes a key for good (it answers 401 from now on). */
-    revoke(id: number, actor: string): ApiKeyJson {
+    /** Revokes a key for good (it answers 401 from now on); a `caller` only a key no stronger than itself. */
+    revoke(id: number, actor: string, caller?: ApiKey): ApiKeyJson {
       const row = find(id);
       if (row.revokedAt) return view(row);
+      assertNotStronger(row, caller, 'revoke');
       const now = clock.now();
       const updated = db
         .update(apiKeys)
@@ -355,8 +460,10 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
       return view(updated);
     },
 
-    delete(id: number, actor: string): void {
+    /** Deletes a key; a `caller` only a key no stronger than itself. */
+    delete(id: number, actor: string, caller?: ApiKey): void {
       const row = find(id);
+      assertNotStronger(row, caller, 'delete');
       db.delete(apiKeys).where(eq(apiKeys.id, id)).run();
       forget(id);
       pending.delete(id);

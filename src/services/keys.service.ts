@@ -81,6 +81,25 @@ function nonNegative(value: number | null | undefined, what: string): number | n
   return Math.round(value);
 }
 
+/**
+ * The latest expiry a key can have (end of year 9999). Past it a Date turns into "+010000-…"
+ * in ISO and, past year 275760, into an invalid Date that SQLite stores as NULL: "never
+ * expires". Extensions clamp here instead.
+ */
+export const MAX_EXPIRE_AT = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+
+/** `fromMs` plus `days`, never past {@link MAX_EXPIRE_AT}. */
+export function expiryAfter(fromMs: number, days: number): Date {
+  return new Date(Math.min(fromMs + days * DAY_MS, MAX_EXPIRE_AT.getTime()));
+}
+
+/** A given expiry as stored: null stays null, a Date past the maximum is clamped, an invalid one refused. */
+function clampExpiry(at: Date | null | undefined): Date | null | undefined {
+  if (!at) return at;
+  if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'expiry is not a valid date');
+  return at.getTime() > MAX_EXPIRE_AT.getTime() ? MAX_EXPIRE_AT : at;
+}
+
 /** Period usage of a key. */
 export function usedBytes(key: Pick<Key, 'uploadBytes' | 'downloadBytes'>): number {
   return key.uploadBytes + key.downloadBytes;
@@ -300,10 +319,11 @@ export function createKeysService(deps: {
       const now = clock.now();
       const limit = nonNegative(input.trafficLimitBytes, 'traffic limit');
       const onHold = input.onHold ?? null;
+      const expireAt = clampExpiry(input.expireAt);
       if (onHold && !(onHold.durationDays > 0)) {
         throw new AppError('VALIDATION_FAILED', 'an on-hold key needs a duration of at least one day');
       }
-      if (!onHold && input.expireAt && input.expireAt.getTime() <= now.getTime()) {
+      if (!onHold && expireAt && expireAt.getTime() <= now.getTime()) {
         throw new AppError('VALIDATION_FAILED', 'expiry must be in the future');
       }
       if (input.note && input.note.length > 500) {
@@ -321,8 +341,8 @@ export function createKeysService(deps: {
             uuid: randomUUID(),
             status,
             trafficLimitBytes: limit,
-            expireAt: onHold ? null : (input.expireAt ?? null),
-            onHoldDurationSeconds: onHold ? Math.round(onHold.durationDays * 86_400) : null,
+            expireAt: onHold ? null : (expireAt ?? null),
+            onHoldDurationSeconds: onHold ? onHoldSeconds(0, onHold.durationDays) : null,
             onHoldDeadline: onHold?.deadline ?? null,
             resetStrategy: input.resetStrategy ?? 'no_reset',
             lastResetAt: now,
@@ -353,15 +373,17 @@ export function createKeysService(deps: {
     },
 
     /**
-     * New UUID (and, when asked, a new subscription token): the old UUID leaves the core
-     * before the new one enters, so the old link is dead at once for new connections.
+     * New UUID and a new subscription token: the old UUID leaves the core before the new one
+     * enters, so the old link is dead at once for new connections, and the old `/sub` URL
+     * answers 404 (whoever held it must not fetch the new UUID through it). Only a caller that
+     * asks for `keepSubscription` keeps the token.
      */
-    kick(name: string, actor: string, options: { rotateToken?: boolean } = {}) {
+    kick(name: string, actor: string, options: { keepSubscription?: boolean } = {}) {
       return mutate(
         name,
         actor,
         'key.kicked',
-        () => ({ uuid: randomUUID(), ...(options.rotateToken ? { subToken: newSubToken() } : {}) }),
+        () => ({ uuid: randomUUID(), ...(options.keepSubscription ? {} : { subToken: newSubToken() }) }),
         (key, tx) => {
           notifyOwner(tx, key, 'kicked');
           webhook(tx, 'user.revoked', key);
@@ -420,9 +442,8 @@ export function createKeysService(deps: {
           let expireAt = key.expireAt;
           let onHoldDurationSeconds = key.onHoldDurationSeconds;
           if (days > 0) {
-            if (key.status === 'on_hold')
-              onHoldDurationSeconds = (onHoldDurationSeconds ?? 0) + days * 86_400;
-            else if (expireAt) expireAt = new Date(Math.max(now, expireAt.getTime()) + days * DAY_MS);
+            if (key.status === 'on_hold') onHoldDurationSeconds = onHoldSeconds(onHoldDurationSeconds, days);
+            else if (expireAt) expireAt = expiryAfter(Math.max(now, expireAt.getTime()), days);
           }
           const trafficLimitBytes =
             extra > 0 && key.trafficLimitBytes !== null
@@ -545,7 +566,7 @@ export function createKeysService(deps: {
         (key) => {
           const next: Partial<Key> = {};
           if (limit !== undefined) next.trafficLimitBytes = limit;
-          if (patch.expireAt !== undefined) next.expireAt = patch.expireAt;
+          if (patch.expireAt !== undefined) next.expireAt = clampExpiry(patch.expireAt);
           if (patch.resetStrategy !== undefined) next.resetStrategy = patch.resetStrategy;
           if (patch.ownerTelegramId !== undefined) next.ownerTelegramId = patch.ownerTelegramId;
           if (patch.note !== undefined) next.note = patch.note;
@@ -651,6 +672,12 @@ export function createKeysService(deps: {
 
     notifyOwner,
   };
+
+  /** An on-hold duration plus `days`, short enough that starting now still ends by MAX_EXPIRE_AT. */
+  function onHoldSeconds(current: number | null, days: number): number {
+    const room = Math.floor((MAX_EXPIRE_AT.getTime() - clock.now().getTime()) / 1000);
+    return Math.min(Math.round((current ?? 0) + days * 86_400), room);
+  }
 
   /** After a limit or expiry change: limited/expired keys with room again become active. */
   function statusAfterChange(

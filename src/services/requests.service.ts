@@ -1,9 +1,11 @@
 /**
  * Self-service keys under the policy in settings (`keyRequestPolicy`): `open` creates a key
  * at once, `approval` queues a request an admin decides, `closed` refuses. `maxKeysPerUser`
- * caps the keys one Telegram user may hold this way.
+ * caps the keys one Telegram user may hold this way, and also how many they are given within
+ * `selfServiceWindowDays`, deleted ones counted: every self-service key leaves an `approved`
+ * row in `key_requests` (under `open` too), which outlives the key.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { keyRequests, telegramUsers, type Key } from '../db/schema.ts';
 import type { AdminsService } from './admins.service.ts';
@@ -41,7 +43,9 @@ export type RequestOutcome =
   /** Policy `closed`. */
   | { outcome: 'closed' }
   /** The person holds `max` keys already. */
-  | { outcome: 'limit'; max: number };
+  | { outcome: 'limit'; max: number }
+  /** The person was given `max` keys within the last `days` days (deleted ones too). */
+  | { outcome: 'recently'; max: number; days: number; nextAt: Date };
 
 /** Limits of a self-service key; `null` fields take the settings' defaults, 0 means unlimited. */
 export interface KeyTerms {
@@ -102,6 +106,30 @@ export function createRequestsService(deps: {
       expireAt: days > 0 ? new Date(clock.now().getTime() + days * DAY_MS) : null,
       trafficLimitBytes: gb > 0 ? Math.round(gb * GB) : null,
     };
+  }
+
+  /**
+   * The `recently` outcome when the person was given `max` self-service keys within the
+   * window; `nextAt` is when enough of them have left it for one more.
+   */
+  function windowFull(telegramId: number, max: number, tx: DbOrTx = db): RequestOutcome | null {
+    const days = settings.require('selfServiceWindowDays');
+    const since = new Date(clock.now().getTime() - days * DAY_MS);
+    const given = tx
+      .select({ at: keyRequests.decidedAt })
+      .from(keyRequests)
+      .where(
+        and(
+          eq(keyRequests.telegramId, telegramId),
+          eq(keyRequests.state, 'approved'),
+          gt(keyRequests.decidedAt, since),
+        ),
+      )
+      .orderBy(asc(keyRequests.decidedAt))
+      .all();
+    if (given.length < max) return null;
+    const leaving = given[given.length - max]?.at ?? since;
+    return { outcome: 'recently', max, days, nextAt: new Date(leaving.getTime() + days * DAY_MS) };
   }
 
   function cancelPendingOf(telegramId: number, tx: DbOrTx = db): number {
@@ -168,10 +196,26 @@ export function createRequestsService(deps: {
       if (policy === 'closed') return { outcome: 'closed' };
       const max = settings.require('maxKeysPerUser');
       if (keys.ownedBy(telegramId).length >= max) return { outcome: 'limit', max };
+      const full = windowFull(telegramId, max);
+      if (full) return full;
       if (policy === 'open') {
-        const key = await keys.create(keyInput(telegramId), `tg:${telegramId}`);
-        cancelPendingOf(telegramId);
-        return { outcome: 'created', key };
+        let raced: RequestOutcome | null = null;
+        try {
+          const key = await keys.create(keyInput(telegramId), `tg:${telegramId}`, (key, tx) => {
+            // Checked again where it counts: two /new at once must not both get through.
+            raced = windowFull(telegramId, max, tx);
+            if (raced) throw new AppError('QUOTA_EXCEEDED', 'self-service keys used up for now');
+            const now = clock.now();
+            tx.insert(keyRequests)
+              .values({ telegramId, state: 'approved', keyId: key.id, decidedAt: now, createdAt: now })
+              .run();
+          });
+          cancelPendingOf(telegramId);
+          return { outcome: 'created', key };
+        } catch (error) {
+          if (raced) return raced;
+          throw error;
+        }
       }
       const waiting = pendingOf(telegramId);
       if (waiting) return { outcome: 'pending', request: waiting };

@@ -14,6 +14,11 @@ import { AppError } from './errors.ts';
 export const SETTING_SCHEMAS = {
   keyRequestPolicy: z.enum(['open', 'approval', 'closed']),
   maxKeysPerUser: z.number().int().min(0).max(1000),
+  /**
+   * Days in which a person gets at most `maxKeysPerUser` self-service keys, deleted ones
+   * counted, so deleting a key and asking again does not bring a fresh quota and expiry.
+   */
+  selfServiceWindowDays: z.number().int().min(1).max(3650),
   defaultKeyDays: z.number().min(0).max(36500),
   defaultKeyTrafficGb: z.number().min(0),
   /** Percent of quota at which the owner hears (each once per period). */
@@ -62,6 +67,7 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
   const defaults: Partial<{ [K in SettingName]: SettingValue<K> }> = {
     keyRequestPolicy: config.KEY_REQUEST_POLICY,
     maxKeysPerUser: config.MAX_KEYS_PER_USER,
+    selfServiceWindowDays: 30,
     defaultKeyDays: config.DEFAULT_KEY_DAYS,
     defaultKeyTrafficGb: config.DEFAULT_KEY_TRAFFIC_GB,
     quotaNoticePercents: [80, 100],

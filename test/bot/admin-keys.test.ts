@@ -100,14 +100,25 @@ describe('key card', () => {
     expect(sent.params.caption).toMatch(/Ваш VPN-ключ/);
   });
 
-  it('kick asks first, then rotates the UUID', async () => {
-    const before = h.services.keys.get('ann').uuid;
+  it('kick asks first, then rotates the UUID and revokes the subscription URL', async () => {
+    const { uuid: before, subToken } = h.services.keys.get('ann');
     await h.send(OWNER, '/user ann');
     expect(await h.press(OWNER, /Kick/)).toMatch(/^Kick ann\?/);
     expect(h.services.keys.get('ann').uuid).toBe(before);
     await h.pressForAnswer(OWNER, '✅ Yes');
     await until(() => h.services.keys.get('ann').uuid !== before);
     expect(h.services.events.list({ type: 'key.kicked' }).items[0]?.actor).toBe('tg:1');
+    // The old /sub token finds nothing (the route answers 404); the key has a new one.
+    expect(h.services.keys.bySubToken(subToken)).toBeUndefined();
+    expect(h.services.keys.get('ann').subToken).not.toBe(subToken);
+  });
+
+  it('/kick NAME, confirmed, revokes the subscription URL too', async () => {
+    const { uuid, subToken } = h.services.keys.get('ann');
+    expect(await h.send(OWNER, '/kick ann')).toMatch(/new link and subscription URL/);
+    await h.pressForAnswer(OWNER, '✅ Yes');
+    await until(() => h.services.keys.get('ann').uuid !== uuid);
+    expect(h.services.keys.bySubToken(subToken)).toBeUndefined();
   });
 
   it('extends by a preset and by a typed number of days', async () => {
@@ -170,5 +181,14 @@ describe('key card', () => {
     expect(await h.send(OWNER, '/create dave')).toBe('A key with this name already exists.');
     expect(await h.send(OWNER, '/create eve -1')).toMatch(/Usage/);
     expect(await h.send(OWNER, '/create bad/name')).toMatch(/1–32 letters/);
+  });
+
+  it('/extend past the largest date clamps the expiry at the end of year 9999', async () => {
+    await h.services.keys.create({ name: 'far', expireAt: new Date('9999-12-30T00:00:00Z') }, 'test');
+    expect(await h.send(OWNER, '/extend far 3650')).toBe('far extended.');
+    expect(h.services.keys.get('far')).toMatchObject({
+      status: 'active',
+      expireAt: new Date('9999-12-31T23:59:59.999Z'),
+    });
   });
 });

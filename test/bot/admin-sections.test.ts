@@ -88,6 +88,11 @@ describe('settings', () => {
     expect(await h.send(OWNER, '3')).toMatch(/Keys per person: 3/);
     expect(h.services.settings.get('maxKeysPerUser')).toBe(3);
 
+    expect(await h.press(OWNER, 'Days they count over')).toMatch(/deleted ones too[\s\S]*Now: 30/);
+    expect(await h.send(OWNER, '0')).toMatch(/not accepted/);
+    expect(await h.send(OWNER, '7')).toMatch(/Days they count over: 7/);
+    expect(h.services.settings.get('selfServiceWindowDays')).toBe(7);
+
     await h.press(OWNER, 'Traffic notices, %');
     expect(await h.send(OWNER, '50, 120')).toMatch(/not accepted/);
     await h.send(OWNER, '50, 90 100');

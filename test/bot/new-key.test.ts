@@ -38,6 +38,52 @@ describe('/new under the open policy', () => {
   });
 });
 
+describe('/new cannot recycle self-service keys', () => {
+  it('deleting the key and sending /new again is refused until the window has room', async () => {
+    t = await startUserBot({
+      KEY_REQUEST_POLICY: 'open',
+      MAX_KEYS_PER_USER: '1',
+      DEFAULT_KEY_TRAFFIC_GB: '5',
+    });
+    t.fake.sendCommand(ann, '/new');
+    expect((await t.fake.waitForReply(ann.id)).method).toBe('sendPhoto');
+    expect(t.services.keys.ownedBy(ann.id)).toHaveLength(1);
+
+    // The person deletes the key from its card, as they would.
+    await press(t.fake, ann, /Delete/);
+    await press(t.fake, ann, /Yes, delete/);
+    expect(t.services.keys.ownedBy(ann.id)).toHaveLength(0);
+
+    t.fake.sendCommand(ann, '/new');
+    const refusal = await t.fake.waitForReply(ann.id);
+    expect(refusal.params.text).toMatch(
+      /^You have been given a free key in the last 30 days \(deleted keys count too\).*You can ask again from Dec 1, 2026/,
+    );
+    expect(t.services.keys.ownedBy(ann.id)).toHaveLength(0);
+
+    // Once the first key is older than the window, a new one is given.
+    t.clock.advance(30 * 86_400_000);
+    t.fake.sendCommand(ann, '/new');
+    expect((await t.fake.waitForReply(ann.id)).method).toBe('sendPhoto');
+    expect(t.services.keys.ownedBy(ann.id)).toHaveLength(1);
+  });
+
+  it("counts keys an admin approved, and says so in the person's language", async () => {
+    t = await startUserBot({ KEY_REQUEST_POLICY: 'approval', MAX_KEYS_PER_USER: '1' });
+    t.services.settings.set('selfServiceWindowDays', 7);
+    t.fake.sendCommand(bob, '/new');
+    await t.fake.waitForReply(bob.id);
+    const [request] = t.services.requests.pending();
+    const { key } = await t.services.requests.approve(request!.id, ADMIN.id);
+    await t.services.keys.delete(key.name, `tg:${bob.id}`);
+
+    t.fake.sendCommand(bob, '/new');
+    const refusal = await t.fake.waitForReply(bob.id);
+    expect(refusal.params.text).toMatch(/^За последние 7 дн\. вы уже получили 1 бесплатный ключ/);
+    expect(t.services.requests.pending()).toHaveLength(0);
+  });
+});
+
 describe('/new under the closed policy', () => {
   it('refuses politely and names the support contact', async () => {
     t = await startUserBot({ KEY_REQUEST_POLICY: 'closed' });

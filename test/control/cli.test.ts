@@ -33,6 +33,23 @@ describe('xkeeper CLI on the files (nothing running)', () => {
     expect(row).toEqual({ role: 'admin' });
   });
 
+  it('key kick issues a new subscription URL unless --keep-subscription', async () => {
+    const created = (await runCli(['key', 'create', 'kickme', '--json'], env)).json();
+    const kicked = await runCli(['key', 'kick', 'kickme', '--json'], env);
+    expect(kicked.code).toBe(0);
+    expect(kicked.json().uuid).not.toBe(created.uuid);
+    expect(kicked.json().subscription_url).not.toBe(created.subscription_url);
+    const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+    const oldToken = new URL(created.subscription_url).pathname.split('/').at(-1);
+    const stale = db.$client.prepare('SELECT count(*) AS n FROM keys WHERE sub_token = ?').get(oldToken);
+    db.$client.close();
+    expect(stale).toEqual({ n: 0 });
+
+    const kept = (await runCli(['key', 'kick', 'kickme', '--keep-subscription', '--json'], env)).json();
+    expect(kept.uuid).not.toBe(kicked.json().uuid);
+    expect(kept.subscription_url).toBe(kicked.json().subscription_url);
+  });
+
   it('exits 2 on bad usage and 1 on a refused operation, with nothing on stdout', async () => {
     const badArg = await runCli(['admin', 'add', 'abc', '--json'], env);
     expect(badArg.code).toBe(2);

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES } from '../../src/services/api-keys.service.ts';
 import { httpFixture, withKey } from './fixture.ts';
 
@@ -73,6 +73,97 @@ describe('API key management', () => {
     expect(wider.statusCode).toBe(403);
     const same = await call('POST', '/api-keys', { name: 'x', scopes: ['users:read'] }, limited);
     expect(same.statusCode).toBe(201);
+  });
+
+  describe('a key cannot mint, change or revoke a key stronger than itself', () => {
+    // A key fenced in every way: two scopes, one /16, an expiry, low limits.
+    let fenced = '';
+    beforeAll(() => {
+      fenced = f.apiKey(['api-keys:write', 'users:read'], {
+        allowedIps: ['10.1.0.0/16'],
+        expireDays: 10,
+        rateLimitPerMinute: 30,
+        rateLimitPerHour: 600,
+      });
+    });
+    // Requests of the fenced key come from inside its allowlist.
+    const asFenced = (method: string, url: string, payload?: unknown) =>
+      f.app.inject({
+        method: method as 'GET',
+        url: `/api/v1${url}`,
+        headers: withKey(fenced),
+        remoteAddress: '10.1.2.3',
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
+    const within = { scopes: ['users:read'], allowed_ips: ['10.1.2.0/24'], expire_days: 5 };
+    const refused = async (res: { statusCode: number; json(): unknown }, reason: string) => {
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ error: { code: 'API_KEY_TOO_STRONG', details: { reason } } });
+    };
+
+    it('creates keys within its own powers, limits defaulting to its own', async () => {
+      const res = await asFenced('POST', '/api-keys', { name: 'child', ...within });
+      expect(res.statusCode).toBe(201);
+      expect(res.json()).toMatchObject({
+        allowed_ips: ['10.1.2.0/24'],
+        rate_limit_per_minute: 30,
+        rate_limit_per_hour: 600,
+        expire_at: '2026-11-06T12:00:00.000Z',
+      });
+    });
+
+    it('refuses a twin without its allowlist, expiry or limits, or with wider scopes, with the reason', async () => {
+      await refused(
+        await asFenced('POST', '/api-keys', { name: 'twin', scopes: ['api-keys:write', 'users:read'] }),
+        'allowed_ips',
+      );
+      const stronger: Array<[Record<string, unknown>, string]> = [
+        [{ scopes: ['*:*'] }, 'scopes'],
+        [{ scopes: ['users:*'] }, 'scopes'],
+        [{ allowed_ips: ['10.0.0.0/8'] }, 'allowed_ips'],
+        [{ allowed_ips: ['10.2.0.1'] }, 'allowed_ips'],
+        [{ expire_days: undefined }, 'expiry'],
+        [{ expire_days: 11 }, 'expiry'],
+        [{ rate_limit_per_minute: 31 }, 'rate_limit_per_minute'],
+        [{ rate_limit_per_hour: 601 }, 'rate_limit_per_hour'],
+      ];
+      for (const [change, reason] of stronger) {
+        await refused(await asFenced('POST', '/api-keys', { ...within, name: 'strong', ...change }), reason);
+      }
+      const names = f.services.apiKeys.list().map((k) => k.name);
+      expect(names).not.toContain('twin');
+      expect(names).not.toContain('strong');
+    });
+
+    it('cannot revoke, delete or change a stronger key, nor raise a weaker one', async () => {
+      const root = f.services.apiKeys.create({ name: 'root', scopes: ['*:*'] }, 'test');
+      await refused(await asFenced('POST', `/api-keys/${root.id}/revoke`), 'scopes');
+      await refused(await asFenced('DELETE', `/api-keys/${root.id}`), 'scopes');
+      await refused(await asFenced('PATCH', `/api-keys/${root.id}`, { active: false }), 'scopes');
+      expect(f.services.apiKeys.get(root.id).status).toBe('active');
+
+      const child = (await asFenced('POST', '/api-keys', { name: 'weak', ...within })).json();
+      await refused(await asFenced('PATCH', `/api-keys/${child.id}`, { allowed_ips: [] }), 'allowed_ips');
+      await refused(await asFenced('PATCH', `/api-keys/${child.id}`, { expire_at: null }), 'expiry');
+      await refused(
+        await asFenced('PATCH', `/api-keys/${child.id}`, { rate_limit_per_hour: 10_000 }),
+        'rate_limit_per_hour',
+      );
+      expect(
+        (await asFenced('PATCH', `/api-keys/${child.id}`, { rate_limit_per_minute: 5 })).statusCode,
+      ).toBe(200);
+      expect((await asFenced('POST', `/api-keys/${child.id}/revoke`)).json().status).toBe('revoked');
+    });
+
+    it('a *:* key without an allowlist or expiry still manages every key', async () => {
+      const created = await call('POST', '/api-keys', {
+        name: 'any',
+        scopes: ['*:*'],
+        rate_limit_per_minute: 100,
+      });
+      expect(created.statusCode).toBe(201);
+      expect((await call('POST', `/api-keys/${created.json().id}/revoke`)).statusCode).toBe(200);
+    });
   });
 
   it('disables, enables and changes a key with PATCH', async () => {

@@ -109,13 +109,14 @@ describe('users API', () => {
     expect(both.statusCode).toBe(400);
   });
 
-  it('kicks (new UUID; optionally a new subscription URL), resets and renews', async () => {
+  it('kicks (new UUID and subscription URL unless asked to keep it), resets and renews', async () => {
     const before = (await call('GET', '/users/alice')).json();
     const kicked = (await call('POST', '/users/alice/kick')).json();
     expect(kicked.uuid).not.toBe(before.uuid);
-    expect(kicked.subscription_url).toBe(before.subscription_url);
-    const rotated = (await call('POST', '/users/alice/kick', { rotate_subscription: true })).json();
-    expect(rotated.subscription_url).not.toBe(before.subscription_url);
+    expect(kicked.subscription_url).not.toBe(before.subscription_url);
+    const kept = (await call('POST', '/users/alice/kick', { keep_subscription: true })).json();
+    expect(kept.uuid).not.toBe(kicked.uuid);
+    expect(kept.subscription_url).toBe(kicked.subscription_url);
 
     f.memory.traffic('alice', 100, 200);
     await f.services.traffic.collect();
@@ -130,6 +131,50 @@ describe('users API', () => {
       expire_at: '2026-11-16T12:00:00.000Z',
     });
     expect((await call('POST', '/users/alice/renew', {})).statusCode).toBe(400);
+  });
+
+  it('kick revokes the old subscription URL: it answers 404, the new one serves the new UUID', async () => {
+    const before = (await call('GET', '/users/alice')).json();
+    const path = (url: string) => new URL(url).pathname;
+    expect((await f.app.inject({ method: 'GET', url: path(before.subscription_url) })).statusCode).toBe(200);
+    const kicked = (await call('POST', '/users/alice/kick')).json();
+    expect((await f.app.inject({ method: 'GET', url: path(before.subscription_url) })).statusCode).toBe(404);
+    const fresh = await f.app.inject({ method: 'GET', url: path(kicked.subscription_url) });
+    expect(fresh.statusCode).toBe(200);
+    expect(Buffer.from(fresh.body, 'base64').toString()).toContain(kicked.uuid);
+    // Asked to keep it: the URL stays and now hands out the new UUID.
+    const kept = (await call('POST', '/users/alice/kick', { keep_subscription: true })).json();
+    expect(kept.subscription_url).toBe(kicked.subscription_url);
+    const same = await f.app.inject({ method: 'GET', url: path(kicked.subscription_url) });
+    expect(Buffer.from(same.body, 'base64').toString()).toContain(kept.uuid);
+  });
+
+  it('renewing past the largest date clamps expire_at to the end of year 9999, never to null', async () => {
+    await call('POST', '/users', { username: 'forever', expire_days: 30 });
+    const patched = await call('PATCH', '/users/forever', { expire_at: '9999-12-01T00:00:00Z' });
+    expect(patched.json().expire_at).toBe('9999-12-01T00:00:00.000Z');
+    for (let i = 0; i < 3; i++) {
+      const renewed = await call('POST', '/users/forever/renew', { extend_days: 36_500 });
+      expect(renewed.statusCode).toBe(200);
+      expect(renewed.json()).toMatchObject({ status: 'active', expire_at: '9999-12-31T23:59:59.999Z' });
+    }
+    expect(f.services.keys.get('forever').expireAt?.toISOString()).toBe('9999-12-31T23:59:59.999Z');
+
+    // From today, by the largest step the API takes: the expiry climbs to the maximum and stays there.
+    await call('PATCH', '/users/forever', { expire_days: 1 });
+    const busy = f.apiKey(['users:write'], { rateLimitPerMinute: 1000 });
+    let last = '';
+    for (let i = 0; i < 90; i++) {
+      const renewed = await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/users/forever/renew',
+        headers: withKey(busy),
+        payload: { extend_days: 36_500 },
+      });
+      last = renewed.json().expire_at;
+    }
+    expect(last).toBe('9999-12-31T23:59:59.999Z');
+    await call('DELETE', '/users/forever');
   });
 
   it('answers the subscription URL and links', async () => {

@@ -46,7 +46,7 @@ describe('keys service', () => {
   it('kick: the old UUID leaves the core before the new one enters', async () => {
     const { services, mem } = setup();
     const before = await services.keys.create({ name: 'carol' }, 'cli');
-    const after = await services.keys.kick('CAROL', 'cli', { rotateToken: true });
+    const after = await services.keys.kick('CAROL', 'cli');
     expect(after.uuid).not.toBe(before.uuid);
     expect(after.subToken).not.toBe(before.subToken);
     expect(mem.applied.at(-1)).toEqual({ remove: ['carol'], add: [{ name: 'carol', uuid: after.uuid }] });

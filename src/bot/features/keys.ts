@@ -86,7 +86,7 @@ export function createKeysFeature(deps: UserDeps) {
         await ctx.answerCallbackQuery({ text: t('key-regen-ask'), show_alert: true });
         return;
       case 'regen!': {
-        const kicked = await services.keys.kick(key.name, actor, { rotateToken: true });
+        const kicked = await services.keys.kick(key.name, actor);
         await editKeyCard(ctx, kicked, tr, deps);
         await ctx.answerCallbackQuery({ text: t('key-regen-done'), show_alert: true });
         return;

@@ -7,7 +7,7 @@ import { isAppError } from '../../services/errors.ts';
 import type { BotContext } from '../context.ts';
 import { sendKeyCard } from '../render/key-card.ts';
 import { requestKeyboard, requestText } from '../render/request.ts';
-import { HTML, ignoreNotModified, supportLine, trOf } from '../render/text.ts';
+import { formatDate, HTML, ignoreNotModified, supportLine, trOf } from '../render/text.ts';
 import type { UserDeps } from './keys.ts';
 
 /** Asks for a key for the sender and tells them what happened. */
@@ -26,6 +26,16 @@ export async function requestNewKey(ctx: BotContext, deps: UserDeps): Promise<vo
       return;
     case 'pending':
       await ctx.reply(t('new-key-pending'), HTML);
+      return;
+    case 'recently':
+      await ctx.reply(
+        t('new-key-recently', {
+          max: result.max,
+          days: result.days,
+          date: formatDate(result.nextAt, tr.locale),
+        }),
+        HTML,
+      );
       return;
     case 'limit':
     case 'closed':

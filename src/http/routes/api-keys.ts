@@ -1,17 +1,14 @@
 /** `/api/v1/api-keys…`: manage the keys of this API. The secret is shown once, on create. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   DEFAULT_RATE_PER_HOUR,
   DEFAULT_RATE_PER_MINUTE,
-  expandScopes,
-  hasScope,
   MAX_RATE_PER_HOUR,
   MAX_RATE_PER_MINUTE,
   SCOPES,
 } from '../../services/api-keys.service.ts';
-import { AppError } from '../../services/errors.ts';
 import type { Services } from '../../services/index.ts';
 import { actorOf } from '../auth.ts';
 import { apiSchema } from '../openapi.ts';
@@ -73,16 +70,6 @@ export const UpdateApiKeyBody = z.strictObject({
   expire_at: isoDate.nullable().optional().describe('null = never'),
 });
 
-/** A key may not hand out scopes it does not hold itself. */
-function assertGrantable(request: FastifyRequest, scopes: readonly string[] | undefined): void {
-  if (!scopes || !request.apiKey) return;
-  const held = request.apiKey.scopes;
-  const missing = expandScopes(scopes).filter((s) => !hasScope(held, s));
-  if (missing.length > 0) {
-    throw new AppError('FORBIDDEN', `this key cannot grant scopes it does not hold: ${missing.join(', ')}`);
-  }
-}
-
 export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { apiKeys } = services;
@@ -142,7 +129,6 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
     },
     async (request, reply) => {
       const b = request.body;
-      assertGrantable(request, b.scopes);
       const created = apiKeys.create(
         {
           name: b.name,
@@ -153,6 +139,7 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
           expireDays: b.expire_days,
         },
         actorOf(request),
+        request.apiKey ?? undefined,
       );
       return reply.status(201).send(created);
     },
@@ -172,7 +159,6 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
     },
     async (request) => {
       const b = request.body;
-      assertGrantable(request, b.scopes);
       return apiKeys.update(
         request.params.id,
         {
@@ -185,6 +171,7 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
           expireAt: b.expire_at == null ? b.expire_at : new Date(b.expire_at),
         },
         actorOf(request),
+        request.apiKey ?? undefined,
       );
     },
   );
@@ -199,7 +186,7 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
         response: { 200: ApiKeySchema },
       }),
     },
-    async (request) => apiKeys.revoke(request.params.id, actorOf(request)),
+    async (request) => apiKeys.revoke(request.params.id, actorOf(request), request.apiKey ?? undefined),
   );
 
   r.delete(
@@ -213,7 +200,7 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
       }),
     },
     async (request, reply) => {
-      apiKeys.delete(request.params.id, actorOf(request));
+      apiKeys.delete(request.params.id, actorOf(request), request.apiKey ?? undefined);
       return reply.status(204).send(null);
     },
   );

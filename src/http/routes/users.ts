@@ -71,7 +71,20 @@ const ListQuery = PageQuery.extend({
 });
 
 const KickBody = z
-  .strictObject({ rotate_subscription: z.boolean().optional().describe('also issue a new subscription URL') })
+  .strictObject({
+    keep_subscription: z
+      .boolean()
+      .optional()
+      .describe(
+        'true keeps the subscription URL; by default a new one is issued and the old one answers 404',
+      ),
+    rotate_subscription: z
+      .boolean()
+      .optional()
+      .describe(
+        'deprecated: a new subscription URL is the default now; false is the same as keep_subscription',
+      ),
+  })
   .nullish();
 
 const RenewBody = z.strictObject({
@@ -325,7 +338,7 @@ export function userRoutes(app: FastifyInstance, services: Services): void {
     '/users/:username/kick',
     {
       schema: apiSchema('users:write', {
-        summary: 'New UUID: the old link stops working at once',
+        summary: 'New UUID and subscription URL: the old link and URL stop working at once',
         tags: ['users'],
         params: UsernameParams,
         body: KickBody,
@@ -335,7 +348,8 @@ export function userRoutes(app: FastifyInstance, services: Services): void {
     async (request) =>
       services.view(
         await keys.kick(request.params.username, actorOf(request), {
-          rotateToken: request.body?.rotate_subscription === true,
+          keepSubscription:
+            request.body?.keep_subscription === true || request.body?.rotate_subscription === false,
         }),
       ),
   );

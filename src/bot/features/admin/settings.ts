@@ -40,6 +40,10 @@ export const EDITABLE = {
     parse: (text) => parseNumber(text, { min: 0, max: 1000, integer: true }),
     format: (value) => String(value ?? 0),
   },
+  selfServiceWindowDays: {
+    parse: (text) => parseNumber(text, { min: 1, max: 3650, integer: true }),
+    format: (value) => String(value ?? 30),
+  },
   defaultKeyDays: {
     parse: (text) => parseNumber(text, { min: 0, max: 36_500 }),
     format: (value, ctx) => (value ? formatNumber(value) : ctx.t('admin-never')),
