@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { sendControlRequest } from './control/client.ts';
+import { printable } from './control/printable.ts';
 import type { OperationName } from './control/operations.ts';
 
 const EXIT_ERROR = 1;
@@ -54,13 +55,12 @@ function print(result: unknown, json: boolean | undefined): void {
   for (const row of rows) {
     if (row && typeof row === 'object') {
       for (const [k, v] of Object.entries(row)) {
-        process.stdout.write(
-          `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,
-        );
+        const text = typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+        process.stdout.write(`${printable(k)}: ${printable(text)}\n`);
       }
       if (rows.length > 1) process.stdout.write('\n');
     } else {
-      process.stdout.write(`${String(row)}\n`);
+      process.stdout.write(`${printable(String(row))}\n`);
     }
   }
 }

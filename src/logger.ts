@@ -39,10 +39,23 @@ export const REDACT_PATHS = [
 
 /** Bot API URLs carry the token in their path (`/bot<token>/method`). */
 const TOKEN_IN_TEXT = /\d{3,}:[A-Za-z0-9_-]{20,}/g;
+/** Subscription URLs carry the key's subscription token, which is its credential (`/sub/<token>`). */
+const SUB_TOKEN_IN_TEXT = /\/sub\/[^/?#\s"']+/g;
 
-/** Masks bot tokens inside free text such as error messages or URLs. */
+/** Masks bot tokens and subscription tokens inside free text such as error messages or URLs. */
 export function maskSecrets(text: string): string {
-  return text.replace(TOKEN_IN_TEXT, '[redacted-token]');
+  return text.replace(TOKEN_IN_TEXT, '[redacted-token]').replace(SUB_TOKEN_IN_TEXT, '/sub/[redacted]');
+}
+
+/** A logged object with its string fields (a URL, a message) masked, one level deep. */
+function maskFields(object: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(object)) {
+    const masked =
+      typeof value === 'string' ? maskSecrets(value) : value instanceof Error ? maskError(value) : value;
+    if (masked !== value) (copy ??= { ...object })[name] = masked;
+  }
+  return copy ?? object;
 }
 
 function maskError(err: Error): Error {
@@ -71,9 +84,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         const masked = args.map((a: unknown) => {
           if (typeof a === 'string') return maskSecrets(a);
           if (a instanceof Error) return maskError(a);
-          if (a && typeof a === 'object' && 'err' in a && a.err instanceof Error) {
-            return { ...a, err: maskError(a.err) };
-          }
+          if (a && typeof a === 'object' && !Array.isArray(a))
+            return maskFields(a as Record<string, unknown>);
           return a;
         });
         return method.apply(this, masked as Parameters<Logger['info']>);
