@@ -15,7 +15,19 @@ const bool = (fallback: boolean) =>
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
-const optionalSecret = z.string().min(1).optional();
+const MAKE_SECRET = 'make one with: openssl rand -hex 32';
+/** A shared secret that signs or authenticates requests: long enough that guessing is hopeless. */
+const strongSecret = z
+  .string()
+  .min(32, { message: `must be at least 32 characters (${MAKE_SECRET})` })
+  .max(256, { message: 'must be at most 256 characters' })
+  .refine((value) => new Set(value).size >= 8, { message: `is too simple (${MAKE_SECRET})` });
+/** A provider credential pasted from its dashboard: the provider's own shape, not a placeholder. */
+const providerSecret = (pattern: RegExp, shape: string) =>
+  z
+    .string()
+    .regex(pattern, { message: `does not look like ${shape}` })
+    .optional();
 const url = z.url({ message: 'must be a URL such as https://example.com' });
 
 const adminIds = z
@@ -45,9 +57,10 @@ const envSchema = z.object({
   TELEGRAM_API_ROOT: url.default('https://api.telegram.org'),
   BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
   WEBHOOK_URL: url.optional(),
-  WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,256}$/, { message: 'may hold only A-Z a-z 0-9 _ - (1-256 chars)' })
+  WEBHOOK_SECRET: strongSecret
+    .pipe(
+      z.string().regex(/^[A-Za-z0-9_-]+$/, { message: "may hold only A-Z a-z 0-9 _ - (Telegram's rule)" }),
+    )
     .optional(),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port(8080),
@@ -67,14 +80,17 @@ const envSchema = z.object({
   TRUST_PROXY: bool(false),
   BLOCK_PRIVATE_NETWORKS: bool(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PAYMENT_WEBHOOK_SECRET: optionalSecret,
-  CRYPTOPAY_TOKEN: optionalSecret,
+  PAYMENT_WEBHOOK_SECRET: strongSecret.optional(),
+  CRYPTOPAY_TOKEN: providerSecret(/^\d+:[A-Za-z0-9_-]{16,}$/, 'a Crypto Pay API token (12345:AAzQc…)'),
   CRYPTOPAY_API_ROOT: url.default('https://pay.crypt.bot'),
-  YOOKASSA_SHOP_ID: optionalSecret,
-  YOOKASSA_SECRET_KEY: optionalSecret,
+  YOOKASSA_SHOP_ID: providerSecret(/^\d{1,20}$/, 'a YooKassa shop id (digits)'),
+  YOOKASSA_SECRET_KEY: providerSecret(/^[A-Za-z0-9_-]{24,}$/, 'a YooKassa secret key (live_… or test_…)'),
   YOOKASSA_API_ROOT: url.default('https://api.yookassa.ru'),
-  STRIPE_SECRET_KEY: optionalSecret,
-  STRIPE_WEBHOOK_SECRET: optionalSecret,
+  STRIPE_SECRET_KEY: providerSecret(
+    /^(sk|rk)_(live|test)_[A-Za-z0-9]{16,}$/,
+    'a Stripe secret key (sk_live_…)',
+  ),
+  STRIPE_WEBHOOK_SECRET: providerSecret(/^whsec_[A-Za-z0-9_]{10,}$/, 'a Stripe endpoint secret (whsec_…)'),
   STRIPE_API_ROOT: url.default('https://api.stripe.com'),
 });
 

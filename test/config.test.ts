@@ -59,3 +59,47 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { dotenv: false, requireBotToken: false }).DATA_DIR).toBe('./data');
   });
 });
+
+describe('secrets in the configuration', () => {
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      load({ BOT_TOKEN: token, ...env });
+      return '';
+    } catch (error) {
+      return (error as ConfigError).problems.join('\n');
+    }
+  };
+  const strong = 'a3f1c9e07b2d4f68a1c3e5f7092b4d6f';
+
+  it('wants webhook secrets of 32 characters or more, and says how to make one', () => {
+    for (const name of ['WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET']) {
+      expect(problemsOf({ [name]: 's3cr3t' })).toMatch(
+        new RegExp(`${name} must be at least 32 characters.*openssl rand -hex 32`),
+      );
+      expect(problemsOf({ [name]: 'a'.repeat(40) })).toMatch(new RegExp(`${name} is too simple`));
+      expect(problemsOf({ [name]: strong })).toBe('');
+    }
+    expect(problemsOf({ WEBHOOK_SECRET: `${strong}!` })).toMatch(/WEBHOOK_SECRET may hold only/);
+  });
+
+  it('refuses provider credentials that are placeholders, naming the shape expected', () => {
+    expect(problemsOf({ STRIPE_SECRET_KEY: 'sk_test' })).toMatch(
+      /STRIPE_SECRET_KEY does not look like a Stripe secret key/,
+    );
+    expect(problemsOf({ STRIPE_WEBHOOK_SECRET: 'secret' })).toMatch(
+      /STRIPE_WEBHOOK_SECRET does not look like/,
+    );
+    expect(problemsOf({ CRYPTOPAY_TOKEN: 'token' })).toMatch(/CRYPTOPAY_TOKEN does not look like/);
+    expect(problemsOf({ YOOKASSA_SECRET_KEY: 'k' })).toMatch(/YOOKASSA_SECRET_KEY does not look like/);
+    expect(problemsOf({ YOOKASSA_SHOP_ID: 'shop' })).toMatch(/YOOKASSA_SHOP_ID does not look like/);
+    expect(
+      problemsOf({
+        STRIPE_SECRET_KEY: 'sk_live_51Habcdefghijklmnop',
+        STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdefghij',
+        CRYPTOPAY_TOKEN: '123456789:AAzQcZWQqQAbsfgPnOLr4FHC8Doa4L7KryC',
+        YOOKASSA_SHOP_ID: '1000',
+        YOOKASSA_SECRET_KEY: 'live_0123456789abcdefghijklmn',
+      }),
+    ).toBe('');
+  });
+});

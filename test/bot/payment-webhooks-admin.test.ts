@@ -8,7 +8,7 @@ import { genericSignature } from '../../src/services/payments/signatures.ts';
 import { silentLogger } from '../helpers/db.ts';
 import { OWNER, startAdminBot, USER, type AdminHarness } from './admin-harness.ts';
 
-const SECRET = 'generic-webhook-secret';
+const SECRET = 'generic-webhook-secret-0123456789abcdef';
 let h: AdminHarness;
 let http: ReturnType<typeof createServer>;
 

@@ -13,7 +13,7 @@ import { eq } from 'drizzle-orm';
 import { events, outbox } from '../../src/db/schema.ts';
 import { httpFixture } from './fixture.ts';
 
-const SECRET = 'generic-webhook-secret';
+const SECRET = 'generic-webhook-secret-0123456789abcdef';
 const CRYPTO_TOKEN = '123456789:AAzQcZWQqQAbsfgPnOLr4FHC8Doa4L7KryC';
 const STRIPE_SECRET = 'whsec_test_secret';
 
@@ -56,10 +56,10 @@ describe('payment webhooks', () => {
     f = httpFixture({
       PAYMENT_WEBHOOK_SECRET: SECRET,
       CRYPTOPAY_TOKEN: CRYPTO_TOKEN,
-      STRIPE_SECRET_KEY: 'sk_test',
+      STRIPE_SECRET_KEY: 'sk_test_0123456789abcdef',
       STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
       YOOKASSA_SHOP_ID: '1000',
-      YOOKASSA_SECRET_KEY: 'test_secret',
+      YOOKASSA_SECRET_KEY: 'test_0123456789abcdefghijkl',
       YOOKASSA_API_ROOT: yookassa.root,
       TRUST_PROXY: 'true',
     });
@@ -225,7 +225,9 @@ describe('payment webhooks', () => {
     expect((await send('185.71.76.10')).json()).toMatchObject({ status: 'applied' });
     const refetch = yookassa.requests.at(-1)!;
     expect(refetch).toMatchObject({ method: 'GET', url: '/v3/payments/pay-1' });
-    expect(refetch.headers.authorization).toBe(`Basic ${Buffer.from('1000:test_secret').toString('base64')}`);
+    expect(refetch.headers.authorization).toBe(
+      `Basic ${Buffer.from('1000:test_0123456789abcdefghijkl').toString('base64')}`,
+    );
   });
 
   describe('what was paid must match the order', () => {
@@ -472,9 +474,9 @@ describe('provider invoice APIs (local fakes)', () => {
         CRYPTOPAY_TOKEN: CRYPTO_TOKEN,
         CRYPTOPAY_API_ROOT: fake.root,
         YOOKASSA_SHOP_ID: '1000',
-        YOOKASSA_SECRET_KEY: 'k',
+        YOOKASSA_SECRET_KEY: 'test_0123456789abcdefghijkl',
         YOOKASSA_API_ROOT: fake.root,
-        STRIPE_SECRET_KEY: 'sk_test_1',
+        STRIPE_SECRET_KEY: 'sk_test_0123456789abcdef',
         STRIPE_API_ROOT: fake.root,
       });
       const req = {
@@ -505,7 +507,7 @@ describe('provider invoice APIs (local fakes)', () => {
         metadata: { order_id: '77' },
       });
       expect(stripe!.headers['idempotency-key']).toBe('xkeeper-order-77');
-      expect(stripe!.headers.authorization).toBe('Bearer sk_test_1');
+      expect(stripe!.headers.authorization).toBe('Bearer sk_test_0123456789abcdef');
       expect(new URLSearchParams(stripe!.body).get('client_reference_id')).toBe('77');
 
       // Stripe counts yen whole and dinars in thousandths; xkeeper keeps hundredths.
