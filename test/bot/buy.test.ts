@@ -291,6 +291,11 @@ describe('/buy with Telegram Stars', () => {
       token: '1234:test-crypto-token',
       body: { currency_type: 'fiat', fiat: 'RUB', amount: '199.00', payload: String(order!.id) },
     });
+    // The invoice lives exactly as long as the order (orderLifetimeMinutes, 60 by default).
+    expect((crypto.requests.at(-1)!.body as { expires_in: number }).expires_in).toBe(
+      (order!.expiresAt!.getTime() - t.services.clock.now().getTime()) / 1000,
+    );
+    expect(order!.expiresAt!.getTime() - order!.createdAt.getTime()).toBe(60 * 60_000);
   });
 });
 

@@ -485,6 +485,7 @@ describe('provider invoice APIs (local fakes)', () => {
         currency: 'RUB',
         description: 'Month',
         returnUrl: 'https://t.me/bot',
+        payableForSeconds: 2400,
       };
       expect(await createCryptoPayInvoice(config, req)).toEqual({
         providerId: '1',
@@ -500,7 +501,12 @@ describe('provider invoice APIs (local fakes)', () => {
       });
       const [crypto, yk, stripe] = fake.requests;
       expect(crypto!.headers['crypto-pay-api-token']).toBe(CRYPTO_TOKEN);
-      expect(JSON.parse(crypto!.body)).toMatchObject({ fiat: 'RUB', amount: '199.00', payload: '77' });
+      expect(JSON.parse(crypto!.body)).toMatchObject({
+        fiat: 'RUB',
+        amount: '199.00',
+        payload: '77',
+        expires_in: 2400,
+      });
       expect(yk!.headers['idempotence-key']).toBe('xkeeper-order-77');
       expect(JSON.parse(yk!.body)).toMatchObject({
         amount: { value: '199.00', currency: 'RUB' },
@@ -509,6 +515,9 @@ describe('provider invoice APIs (local fakes)', () => {
       expect(stripe!.headers['idempotency-key']).toBe('xkeeper-order-77');
       expect(stripe!.headers.authorization).toBe('Bearer sk_test_0123456789abcdef');
       expect(new URLSearchParams(stripe!.body).get('client_reference_id')).toBe('77');
+      // Stripe's session expires with the order (no sooner than Stripe's 30-minute minimum).
+      const expiresAt = Number(new URLSearchParams(stripe!.body).get('expires_at'));
+      expect(Math.abs(expiresAt - (Date.now() / 1000 + 2400))).toBeLessThan(60);
 
       // Stripe counts yen whole and dinars in thousandths; xkeeper keeps hundredths.
       await createStripeCheckout(config, { ...req, amount: 50_000, currency: 'JPY' });

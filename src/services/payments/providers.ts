@@ -21,6 +21,8 @@ export interface InvoiceRequest {
   description: string;
   /** Where the buyer returns after paying (the bot's t.me link). */
   returnUrl: string;
+  /** Seconds the order stays payable: the provider's link should not outlive it. */
+  payableForSeconds: number;
 }
 
 const TIMEOUT_MS = 15_000;
@@ -69,7 +71,8 @@ export async function createCryptoPayInvoice(
         amount: major(req.amount),
         payload: String(req.orderId),
         description: req.description,
-        expires_in: 3600,
+        // Crypto Pay takes 1 s to 31 days; a link that outlives the order would take money for nothing.
+        expires_in: Math.min(Math.max(Math.floor(req.payableForSeconds), 1), 2_678_400),
       }),
     },
     'Crypto Pay',
@@ -140,6 +143,10 @@ export async function createStripeCheckout(
     'line_items[0][price_data][currency]': req.currency.toLowerCase(),
     'line_items[0][price_data][unit_amount]': String(toStripeAmount(req.amount, req.currency)),
     'line_items[0][price_data][product_data][name]': req.description,
+    // Stripe takes 30 min to 24 h; a payment after the order expired is refused and alerted.
+    expires_at: String(
+      Math.floor(Date.now() / 1000) + Math.min(Math.max(req.payableForSeconds, 1860), 86_400),
+    ),
   });
   const result = await call<{ id: string; url: string }>(
     `${config.STRIPE_API_ROOT}/v1/checkout/sessions`,
