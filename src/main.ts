@@ -3,6 +3,7 @@
  * services → core → HTTP server, control socket, jobs → the bot, which connects to Telegram in
  * the background. Stopping runs in reverse, once.
  */
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { publishCommands } from './bot/commands.ts';
 import { resumeBroadcasts } from './bot/features/admin/broadcast.ts';
@@ -177,5 +178,7 @@ async function main(): Promise<void> {
 
 // Run only as the entry point (`npm start`, or pm2, which sets pm_id and loads the script
 // from its own container), so tests can import startApp.
-const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+// Compared by real path: dist/ is a symlink to the current build.
+const isEntry =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (isEntry || process.env.pm_id !== undefined) await main();

@@ -74,7 +74,9 @@ export interface BotConnection {
 /** The reason of a failed call in a few words, without the token its URL carries. */
 function reasonOf(error: unknown): string {
   const cause = error instanceof HttpError ? error.error : error;
-  return maskSecrets(cause instanceof Error ? cause.message : String(cause));
+  const message = cause instanceof Error ? cause.message : String(cause);
+  // node-fetch says "request to <url> failed, reason: <why>": the why is what helps.
+  return maskSecrets(/, reason: (.*)$/.exec(message)?.[1] ?? message);
 }
 
 /** Starts connecting the bot in the background; see the module comment. */

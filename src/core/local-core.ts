@@ -149,6 +149,8 @@ export class LocalCore implements Core {
     });
   }
 
+  private v2flyWarned = false;
+
   private isReady(): boolean {
     return this.flavor?.available === true && this.api !== undefined;
   }
@@ -170,6 +172,12 @@ export class LocalCore implements Core {
       // Once per reason: the reconciler retries on every sync.
       if (this.unavailableReported !== flavor.reason) {
         this.unavailableReported = flavor.reason;
+        this.logger.warn(
+          { bin: flavor.bin, reason: flavor.reason },
+          `No VPN core at CORE_BIN=${flavor.bin} (${flavor.reason}): users get no VPN until one is installed. ` +
+            'Install Xray with `npx xkeeper core install` (into DATA_DIR/bin, found there at the next start) ' +
+            'or set CORE_BIN to an xray binary.',
+        );
         this.emit({
           type: 'core.not_available',
           severity: 'warning',
@@ -179,10 +187,12 @@ export class LocalCore implements Core {
       return false;
     }
     this.unavailableReported = null;
-    if (!supportsReality(flavor.name)) {
+    if (!supportsReality(flavor.name) && !this.v2flyWarned) {
+      this.v2flyWarned = true;
       this.logger.warn(
         { version: flavor.version },
-        'V2Fly core: the inbound is plain VLESS over TCP without REALITY (development and tests only)',
+        'V2Fly core instead of Xray: the inbound is plain VLESS over TCP without REALITY (development and ' +
+          'tests only). Install Xray with `npx xkeeper core install` for production.',
       );
     }
     // If the new config is refused, a core starts from the previous (validated) file.
@@ -232,7 +242,8 @@ export class LocalCore implements Core {
       configPath: this.configPath,
       pidPath: this.pidPath,
       logPath: path.join(this.config.dataDir, 'core.log'),
-      logger: this.logger.child({ component: 'core-process' }),
+      // Already named by `component: core`: a second component key would duplicate it.
+      logger: this.logger,
       onEvent: (event) => this.emit(event),
       onStarted: () => this.onCoreStarted(),
       ...this.options.process,
