@@ -5,8 +5,10 @@
  * reachable; a second start on the same DATA_DIR leaves the first alone; SIGTERM stops all.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   makeTempDir,
@@ -301,6 +303,30 @@ describe('npm start while Telegram is unreachable', () => {
     expect(coreAlive(corePid)).toBe(false);
     expect(app.out.stdout).toMatch(/"msg":"stopped"/);
   });
+
+  it('stops everything on SIGTERM within 5 s while Telegram is still down', async () => {
+    const closed = await freePort();
+    const run = npmStart({ ...env, TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}` });
+    const h = await until(
+      'the core up with telegram unreachable',
+      async () => {
+        const body = await health();
+        return body.core.running && body.telegram === 'unreachable' ? body : undefined;
+      },
+      60_000,
+    );
+    const sent = Date.now();
+    process.kill(-run.child.pid!, 'SIGTERM');
+    while (Date.now() - sent < 10_000 && (groupAlive(run.child.pid!) || coreAlive(h.core.pid)))
+      await delay(20);
+    const seconds = (Date.now() - sent) / 1000;
+    console.log(`stopped with Telegram down in ${seconds.toFixed(2)} s`);
+    expect(seconds).toBeLessThan(5);
+    expect(coreAlive(h.core.pid)).toBe(false);
+    expect(existsSync(path.join(tmp.dir, 'xkeeper.sock'))).toBe(false);
+    expect(existsSync(path.join(tmp.dir, 'xkeeper.lock'))).toBe(false);
+    expect(run.out.stdout).toMatch(/"msg":"stopped"/);
+  }, 90_000);
 
   it('fails at once with one line when Telegram refuses the token', async () => {
     const other = await createFakeTelegram({ token: '654321:another-token-than-the-bots-token' });
