@@ -95,12 +95,13 @@ export class LocalCore implements Core {
     return run;
   }
 
-  private emit(event: CoreEvent): void {
+  /** Logs the event (as `message` when given, in an operator's words) and passes it on. */
+  private emit(event: CoreEvent, message?: string): void {
     const severe = event.severity === 'error' || event.severity === 'critical';
-    const message = event.data.error ?? event.data.message ?? event.data.reason;
-    if (severe && typeof message === 'string') this.lastError = message;
+    const reason = event.data.error ?? event.data.message ?? event.data.reason;
+    if (severe && typeof reason === 'string') this.lastError = reason;
     const level = severe ? 'error' : event.severity === 'warning' ? 'warn' : 'info';
-    this.logger[level]({ event: event.type, ...event.data }, `core event ${event.type}`);
+    this.logger[level]({ event: event.type, ...event.data }, message ?? `core event ${event.type}`);
     try {
       this.options.onEvent?.({ ...event, data: { core_id: this.id, ...event.data } });
     } catch (error) {
@@ -172,17 +173,16 @@ export class LocalCore implements Core {
       // Once per reason: the reconciler retries on every sync.
       if (this.unavailableReported !== flavor.reason) {
         this.unavailableReported = flavor.reason;
-        this.logger.warn(
-          { bin: flavor.bin, reason: flavor.reason },
+        this.emit(
+          {
+            type: 'core.not_available',
+            severity: 'warning',
+            data: { reason: flavor.reason, bin: flavor.bin },
+          },
           `No VPN core at CORE_BIN=${flavor.bin} (${flavor.reason}): users get no VPN until one is installed. ` +
             'Install Xray with `npx xkeeper core install` (into DATA_DIR/bin, found there at the next start) ' +
             'or set CORE_BIN to an xray binary.',
         );
-        this.emit({
-          type: 'core.not_available',
-          severity: 'warning',
-          data: { reason: flavor.reason, bin: flavor.bin },
-        });
       }
       return false;
     }
