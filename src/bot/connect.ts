@@ -28,10 +28,17 @@ export class TokenRejectedError extends Error {
 /** A getMe that gets no answer within this is a failed attempt (grammY's default is 500 s). */
 const PROBE_TIMEOUT_SECONDS = 20;
 
-const HINT =
-  'Telegram Bot API not reachable from this host; the VPN, traffic accounting, limits and the HTTP API ' +
-  'keep working meanwhile. Where Telegram is blocked, set TELEGRAM_PROXY (or HTTPS_PROXY) to an http:// ' +
-  'or socks5:// proxy, or TELEGRAM_API_ROOT to a self-hosted Bot API server.';
+/** Said once, after the first failed attempt: how to get through. */
+function hintFor(config: Readonly<Config>): string {
+  const kept = 'the VPN, traffic accounting, limits and the HTTP API keep working meanwhile.';
+  if (config.TELEGRAM_PROXY ?? config.HTTPS_PROXY) {
+    return `Telegram Bot API not reachable through the proxy in ${config.TELEGRAM_PROXY ? 'TELEGRAM_PROXY' : 'HTTPS_PROXY'}; ${kept} Check that the proxy runs and can reach ${config.TELEGRAM_API_ROOT}.`;
+  }
+  return (
+    `Telegram Bot API not reachable from this host; ${kept} Where Telegram is blocked, set TELEGRAM_PROXY ` +
+    '(or HTTPS_PROXY) to an http:// or socks5:// proxy, or TELEGRAM_API_ROOT to a self-hosted Bot API server.'
+  );
+}
 
 /**
  * grammY client options for Bot API calls: the API root and, when TELEGRAM_PROXY (or
@@ -87,13 +94,12 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
   const abort = new AbortController();
   let state: TelegramState = 'connecting';
   let runner: RunnerHandle | undefined;
+  // One proxy agent for every attempt.
+  const clientOptions = { ...telegramClientOptions(config), timeoutSeconds: PROBE_TIMEOUT_SECONDS };
 
   const connectOnce = async () => {
     // A separate client without the bot's auto-retry: one attempt, bounded in time.
-    const probe = new Api(config.BOT_TOKEN, {
-      ...telegramClientOptions(config),
-      timeoutSeconds: PROBE_TIMEOUT_SECONDS,
-    });
+    const probe = new Api(config.BOT_TOKEN, clientOptions);
     // grammY types the signal as its polyfill's; node-fetch takes the built-in one.
     const signal = abort.signal as Parameters<Api['getMe']>[0];
     bot.botInfo = await probe.getMe(signal);
@@ -133,7 +139,7 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
           { reason: reasonOf(error), attempt: failures + 1, retry_in_s: seconds },
           `cannot reach Telegram: ${reasonOf(error)}; next try in ${seconds} s`,
         );
-        if (failures === 0) logger.warn(HINT);
+        if (failures === 0) logger.warn(hintFor(config));
         await new Promise((resolve) => {
           const timer = setTimeout(resolve, delay);
           abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), {

@@ -79,6 +79,8 @@ export class LocalCore implements Core {
   private wanted = false;
   private detecting: Promise<FlavorResult> | undefined;
   private unavailableReported: string | null = null;
+  /** The V2Fly warning is said once per process, not at every bring-up. */
+  private v2flyWarned = false;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CreateCoreOptions) {
@@ -149,8 +151,6 @@ export class LocalCore implements Core {
       if (await this.waitReady()) await this.reconcile();
     });
   }
-
-  private v2flyWarned = false;
 
   private isReady(): boolean {
     return this.flavor?.available === true && this.api !== undefined;
