@@ -3,19 +3,10 @@
  * words that say what will go wrong and what to set. (The core's own traps, a missing binary
  * and V2Fly instead of Xray, are reported by the core adapter when it looks for the binary.)
  */
-import ipaddr from 'ipaddr.js';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import { isLoopbackHost } from './loopback.ts';
 import type { Services } from './services/index.ts';
-
-/** True for `localhost` and loopback addresses (127.0.0.0/8, ::1, ::ffff:127.x). */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  if (!ipaddr.isValid(bare)) return false;
-  const addr = ipaddr.process(bare);
-  return addr.range() === 'loopback';
-}
 
 /** The warnings `config` and the database call for (empty when all is well). */
 export function startupWarnings(config: Readonly<Config>, services: Services): string[] {

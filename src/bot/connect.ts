@@ -11,6 +11,7 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 import type { Config } from '../config.ts';
 import { maskSecrets, type Logger } from '../logger.ts';
+import { isLoopbackHost } from '../loopback.ts';
 import type { BotContext } from './context.ts';
 import { ALLOWED_UPDATES } from './index.ts';
 
@@ -31,7 +32,7 @@ const PROBE_TIMEOUT_SECONDS = 20;
 /** Said once, after the first failed attempt: how to get through. */
 function hintFor(config: Readonly<Config>): string {
   const kept = 'the VPN, traffic accounting, limits and the HTTP API keep working meanwhile.';
-  if (config.TELEGRAM_PROXY ?? config.HTTPS_PROXY) {
+  if (telegramProxy(config)) {
     return `Telegram Bot API not reachable through the proxy in ${config.TELEGRAM_PROXY ? 'TELEGRAM_PROXY' : 'HTTPS_PROXY'}; ${kept} Check that the proxy runs and can reach ${config.TELEGRAM_API_ROOT}.`;
   }
   return (
@@ -40,12 +41,19 @@ function hintFor(config: Readonly<Config>): string {
   );
 }
 
+/** The proxy for Bot API calls, if any. */
+function telegramProxy(config: Readonly<Config>): string | undefined {
+  // A machine-wide HTTPS_PROXY is not for a Bot API server on this machine; TELEGRAM_PROXY is explicit.
+  const local = isLoopbackHost(new URL(config.TELEGRAM_API_ROOT).hostname);
+  return config.TELEGRAM_PROXY ?? (local ? undefined : config.HTTPS_PROXY);
+}
+
 /**
  * grammY client options for Bot API calls: the API root and, when TELEGRAM_PROXY (or
  * HTTPS_PROXY) is set, an agent that tunnels through that proxy.
  */
 export function telegramClientOptions(config: Readonly<Config>) {
-  const proxy = config.TELEGRAM_PROXY ?? config.HTTPS_PROXY;
+  const proxy = telegramProxy(config);
   const agent = !proxy
     ? undefined
     : proxy.startsWith('socks')

@@ -49,36 +49,58 @@ describe('Bot API through TELEGRAM_PROXY', () => {
     tmp.cleanup();
   });
 
-  for (const scheme of ['http', 'socks5'] as const) {
-    it(`connects the bot and answers /start through a ${scheme}:// proxy`, async () => {
-      const port = await freePort();
-      const dataDir = path.join(tmp.dir, scheme);
-      const config = loadConfig(
-        {
-          BOT_TOKEN: TEST_TOKEN,
-          TELEGRAM_API_ROOT: 'http://192.0.2.1:8081', // routed nowhere: only the proxy gets through
-          TELEGRAM_PROXY: `${scheme}://127.0.0.1:${scheme === 'http' ? httpPort : socksPort}`,
-          DATA_DIR: dataDir,
-          HTTP_PORT: String(port),
-          CORE_BIN: '/nonexistent/xray',
-          LOG_LEVEL: 'silent',
-        },
-        { dotenv: false },
-      );
-      const stop = await startApp(config, silentLogger);
-      try {
-        await waitFor(async () => {
-          const body = (await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json()) as {
-            telegram: string;
-          };
-          return body.telegram === 'ok';
-        }, 20_000);
-        const user = { id: scheme === 'http' ? 31 : 32, first_name: 'Proxied' };
-        fake.sendCommand(user, '/start');
-        expect((await fake.waitForReply(user.id, { timeoutMs: 15_000 })).params.text).toMatch(/Proxied/);
-      } finally {
-        await stop();
-      }
-    }, 60_000);
+  /** Starts the app with `env`; resolves once health says the bot reaches Telegram, and answers /start. */
+  async function expectBotServes(env: Record<string, string>, userId: number) {
+    const port = await freePort();
+    const config = loadConfig(
+      {
+        BOT_TOKEN: TEST_TOKEN,
+        DATA_DIR: path.join(tmp.dir, String(userId)),
+        HTTP_PORT: String(port),
+        CORE_BIN: '/nonexistent/xray',
+        LOG_LEVEL: 'silent',
+        ...env,
+      },
+      { dotenv: false },
+    );
+    const stop = await startApp(config, silentLogger);
+    try {
+      await waitFor(async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json()) as {
+          telegram: string;
+        };
+        return body.telegram === 'ok';
+      }, 20_000);
+      fake.sendCommand({ id: userId, first_name: 'Proxied' }, '/start');
+      expect((await fake.waitForReply(userId, { timeoutMs: 15_000 })).params.text).toMatch(/Proxied/);
+    } finally {
+      await stop();
+    }
   }
+
+  // TEST-NET-1 is routed nowhere: only the proxy gets through.
+  const unroutable = 'http://192.0.2.1:8081';
+
+  it('connects the bot and answers /start through an http:// proxy', async () => {
+    await expectBotServes(
+      { TELEGRAM_API_ROOT: unroutable, TELEGRAM_PROXY: `http://127.0.0.1:${httpPort}` },
+      31,
+    );
+  }, 60_000);
+
+  it('connects the bot and answers /start through a socks5:// proxy', async () => {
+    await expectBotServes(
+      { TELEGRAM_API_ROOT: unroutable, TELEGRAM_PROXY: `socks5://127.0.0.1:${socksPort}` },
+      32,
+    );
+  }, 60_000);
+
+  it('takes HTTPS_PROXY when TELEGRAM_PROXY is not set', async () => {
+    await expectBotServes({ TELEGRAM_API_ROOT: unroutable, HTTPS_PROXY: `http://127.0.0.1:${httpPort}` }, 33);
+  }, 60_000);
+
+  it('leaves a machine-wide HTTPS_PROXY out of calls to a Bot API server on loopback', async () => {
+    const deadProxy = `http://127.0.0.1:${await freePort()}`;
+    await expectBotServes({ TELEGRAM_API_ROOT: fake.apiRoot, HTTPS_PROXY: deadProxy }, 34);
+  }, 60_000);
 });
