@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'drizzle', 'coverage', 'dist', 'dist.next'] },
+  { ignores: ['node_modules', 'data', 'drizzle', 'coverage', 'dist', 'dist-*', 'dist.*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,6 +29,12 @@ const providerSecret = (pattern: RegExp, shape: string) =>
     .regex(pattern, { message: `does not look like ${shape}` })
     .optional();
 const url = z.url({ message: 'must be a URL such as https://example.com' });
+const proxyUrl = z
+  .url({ message: 'must be a proxy URL such as http://127.0.0.1:3128 or socks5://127.0.0.1:1080' })
+  .refine((value) => /^(https?|socks[45]?h?):$/.test(new URL(value).protocol), {
+    message: 'must start with http://, https://, socks5:// or socks4://',
+  })
+  .optional();
 
 const adminIds = z
   .string()
@@ -49,12 +55,15 @@ const adminIds = z
   });
 
 const envSchema = z.object({
-  BOT_TOKEN: z
-    .string({ message: 'is required (the token @BotFather gave you)' })
-    .regex(/^\d+:[\w-]{20,}$/, { message: 'does not look like a bot token (123456:ABC...)' }),
+  BOT_TOKEN: z.string({ message: 'is required (the token @BotFather gave you)' }).regex(/^\d+:[\w-]{20,}$/, {
+    message:
+      'does not look like a bot token, which @BotFather gives as 1234567890:AAHk2f9x_Qe7TmR4bYwLc8NpZs1VdUo3Kjg',
+  }),
   ADMIN_IDS: adminIds,
   DATA_DIR: z.string().min(1).default('./data'),
   TELEGRAM_API_ROOT: url.default('https://api.telegram.org'),
+  TELEGRAM_PROXY: proxyUrl,
+  HTTPS_PROXY: proxyUrl,
   BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
   WEBHOOK_URL: url.optional(),
   WEBHOOK_SECRET: strongSecret

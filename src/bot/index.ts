@@ -4,6 +4,7 @@ import { conversations } from '@grammyjs/conversations';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Bot, GrammyError, HttpError, session, type BotError } from 'grammy';
 import { registerAdminAlerts } from './alerts.ts';
+import { telegramClientOptions } from './connect.ts';
 import type { BotContext, ConversationContext, FeatureDeps, SessionData } from './context.ts';
 import { adminFeature } from './features/admin/index.ts';
 import { createBuyFeature } from './features/buy.ts';
@@ -43,9 +44,7 @@ function chatKey(ctx: BotContext): string | undefined {
 /** Builds the bot. It does not connect to Telegram until started. */
 export function createBot(deps: BotDeps) {
   const { config, services, logger } = deps;
-  const bot = new Bot<BotContext>(config.BOT_TOKEN, {
-    client: { apiRoot: config.TELEGRAM_API_ROOT },
-  });
+  const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: telegramClientOptions(config) });
   // Retries 429 and 5xx answers, waiting as long as Telegram asks (capped).
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
 
@@ -128,7 +127,7 @@ async function handleError(err: BotError<BotContext>, services: BotDeps['service
   }
 }
 
-/** Starts long polling with the runner; resolves once the bot is initialised. */
+/** Starts long polling with the runner; resolves once the bot is initialised (main connects through connectBot). */
 export async function startPolling(bot: Bot<BotContext>): Promise<RunnerHandle> {
   await bot.init();
   await bot.api.deleteWebhook();

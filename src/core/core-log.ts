@@ -20,11 +20,17 @@ const LEVELS: Record<string, Level> = {
   Error: 'error',
 };
 
-/** pino level of one core line (`2024/01/02 03:04:05 [Warning] …`, or a Go panic). */
+/**
+ * pino level of one core line (`2024/01/02 03:04:05 [Warning] …`, or a Go panic). The core
+ * announces its normal start as a warning ("[Warning] core: Xray 1.8.4 started"): info here.
+ * Untagged lines are its start banner (name, version, slogan): debug, unless they report a
+ * failure.
+ */
 export function levelOfCoreLine(line: string): Level {
   const tagged = /\[(Debug|Info|Warning|Error)\]/.exec(line)?.[1];
+  if (tagged === 'Warning' && /\b(?:Xray|V2Ray) \S+ started$/.test(line)) return 'info';
   if (tagged) return LEVELS[tagged] ?? 'info';
-  return /^panic:|^fatal error:|failed to/i.test(line) ? 'error' : 'info';
+  return /^panic:|^fatal error:|failed to/i.test(line) ? 'error' : 'debug';
 }
 
 /** Opens the log file for the core's stdout and stderr (append mode, created if missing). */

@@ -79,6 +79,8 @@ export class LocalCore implements Core {
   private wanted = false;
   private detecting: Promise<FlavorResult> | undefined;
   private unavailableReported: string | null = null;
+  /** The V2Fly warning is said once per process, not at every bring-up. */
+  private v2flyWarned = false;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CreateCoreOptions) {
@@ -95,12 +97,13 @@ export class LocalCore implements Core {
     return run;
   }
 
-  private emit(event: CoreEvent): void {
+  /** Logs the event (as `message` when given, in an operator's words) and passes it on. */
+  private emit(event: CoreEvent, message?: string): void {
     const severe = event.severity === 'error' || event.severity === 'critical';
-    const message = event.data.error ?? event.data.message ?? event.data.reason;
-    if (severe && typeof message === 'string') this.lastError = message;
+    const reason = event.data.error ?? event.data.message ?? event.data.reason;
+    if (severe && typeof reason === 'string') this.lastError = reason;
     const level = severe ? 'error' : event.severity === 'warning' ? 'warn' : 'info';
-    this.logger[level]({ event: event.type, ...event.data }, `core event ${event.type}`);
+    this.logger[level]({ event: event.type, ...event.data }, message ?? `core event ${event.type}`);
     try {
       this.options.onEvent?.({ ...event, data: { core_id: this.id, ...event.data } });
     } catch (error) {
@@ -170,19 +173,26 @@ export class LocalCore implements Core {
       // Once per reason: the reconciler retries on every sync.
       if (this.unavailableReported !== flavor.reason) {
         this.unavailableReported = flavor.reason;
-        this.emit({
-          type: 'core.not_available',
-          severity: 'warning',
-          data: { reason: flavor.reason, bin: flavor.bin },
-        });
+        this.emit(
+          {
+            type: 'core.not_available',
+            severity: 'warning',
+            data: { reason: flavor.reason, bin: flavor.bin },
+          },
+          `No VPN core at CORE_BIN=${flavor.bin} (${flavor.reason}): users get no VPN until one is installed. ` +
+            'Install Xray with `npx xkeeper core install` (into DATA_DIR/bin, found there at the next start) ' +
+            'or set CORE_BIN to an xray binary.',
+        );
       }
       return false;
     }
     this.unavailableReported = null;
-    if (!supportsReality(flavor.name)) {
+    if (!supportsReality(flavor.name) && !this.v2flyWarned) {
+      this.v2flyWarned = true;
       this.logger.warn(
         { version: flavor.version },
-        'V2Fly core: the inbound is plain VLESS over TCP without REALITY (development and tests only)',
+        'V2Fly core instead of Xray: the inbound is plain VLESS over TCP without REALITY (development and ' +
+          'tests only). Install Xray with `npx xkeeper core install` for production.',
       );
     }
     // If the new config is refused, a core starts from the previous (validated) file.
@@ -232,7 +242,8 @@ export class LocalCore implements Core {
       configPath: this.configPath,
       pidPath: this.pidPath,
       logPath: path.join(this.config.dataDir, 'core.log'),
-      logger: this.logger.child({ component: 'core-process' }),
+      // Already named by `component: core`: a second component key would duplicate it.
+      logger: this.logger,
       onEvent: (event) => this.emit(event),
       onStarted: () => this.onCoreStarted(),
       ...this.options.process,

@@ -216,7 +216,7 @@ export class CoreProcess {
         void this.handleExit(code, signal);
       });
     }
-    this.options.logger.info({ pid }, 'core started');
+    this.options.logger.info({ core_pid: pid }, 'core started');
     this.options.onStarted(pid);
   }
 

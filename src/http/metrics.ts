@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import type { Services } from '../services/index.ts';
 import { publicSchema } from './openapi.ts';
-import type { HealthSource } from './routes/health.ts';
+import { telegramHealth, type HealthSource } from './routes/health.ts';
 
 /** Calls `fn` at most once per `ms`: one scrape reads the stats once for several gauges. */
 function cached<T>(fn: () => T, ms: number): () => T {
@@ -198,6 +198,14 @@ export function installMetrics(app: FastifyInstance, services: Services, health:
     registers,
     async collect() {
       this.set((await health.coreStatus()).running ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'xkeeper_telegram_up',
+    help: '1 when the bot reaches the Telegram Bot API',
+    registers,
+    collect() {
+      this.set(telegramHealth(health) === 'ok' ? 1 : 0);
     },
   });
 

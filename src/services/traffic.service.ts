@@ -299,9 +299,12 @@ export function createTrafficService(deps: {
 
     const nowMs = read.at.getTime();
     const seconds = lastCollectAt === null ? 0 : (nowMs - lastCollectAt) / 1000;
+    // On this process's first cycle the core restarted with xkeeper: expected, not news.
+    if (result.coreRestarted && lastCollectAt !== null) {
+      logger.info('core restarted since the last collection; counting from zero');
+    }
     rates = { table: read.table, seconds: Math.max(0, seconds) };
     lastCollectAt = nowMs;
-    if (result.coreRestarted) logger.info('core restarted since the last collection; counting from zero');
     return {
       keys: result.keys,
       bytes: result.bytes,

@@ -30,13 +30,18 @@ describe('core log', () => {
   });
 
   it('maps core lines to pino levels', () => {
+    // The core's normal start is tagged as a warning; an operator reads it as news, not trouble.
     expect(levelOfCoreLine('2026/11/27 15:31:03 [Warning] v2ray.com/core: V2Ray 4.34.0 started')).toBe(
-      'warn',
+      'info',
     );
+    expect(levelOfCoreLine('2026/12/07 01:51:35 [Warning] core: Xray 1.8.4 started')).toBe('info');
+    expect(levelOfCoreLine('2026/11/27 15:31:03 [Warning] app/x: something else')).toBe('warn');
     expect(levelOfCoreLine('2026/11/27 15:31:03 [Error] app/dispatcher: failed to x')).toBe('error');
     expect(levelOfCoreLine('2026/11/27 15:31:03 [Info] failed to process outbound traffic')).toBe('info');
     expect(levelOfCoreLine('panic: runtime error')).toBe('error');
-    expect(levelOfCoreLine('A unified platform for anti-censorship.')).toBe('info');
+    // The start banner is no log entry an operator needs.
+    expect(levelOfCoreLine('A unified platform for anti-censorship.')).toBe('debug');
+    expect(levelOfCoreLine('V2Ray 4.34.0 (user) 20230518-074445 (go1.19.8 linux/amd64)')).toBe('debug');
   });
 
   it('follows the file from its end, line by line, into pino', async () => {

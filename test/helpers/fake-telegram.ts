@@ -124,6 +124,8 @@ export interface SimulatedDocument {
 export interface FakeTelegramOptions {
   /** The bot token the fake accepts; its numeric prefix becomes the bot's user id. */
   token?: string;
+  /** Port to listen on (default: a random free one). */
+  port?: number;
 }
 
 /** A running fake Bot API server, see {@link createFakeTelegram}. */
@@ -193,7 +195,7 @@ export interface FakeTelegram {
  */
 export async function createFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
   const fake = new FakeTelegramServer(options.token ?? DEFAULT_TOKEN);
-  await fake.listen();
+  await fake.listen(options.port);
   return fake;
 }
 
@@ -375,11 +377,11 @@ class FakeTelegramServer implements FakeTelegram {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts listening on a random loopback port. */
-  listen(): Promise<void> {
+  /** Starts listening on `port` of loopback (default: a random one). */
+  listen(port = 0): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
+      this.server.listen(port, '127.0.0.1', () => {
         this.port = (this.server.address() as AddressInfo).port;
         resolve();
       });

@@ -108,16 +108,33 @@ export async function waitForPort(host: string, port: number, timeoutMs = 5_000)
 
 const ORIGIN_SCRIPT = `
 const http = require('node:http');
-const body = Buffer.alloc(Number(process.argv[1]), 0x61);
+const [bytes, port, host, seconds] = process.argv.slice(1).map((v, i) => (i === 2 ? v : Number(v)));
+const body = Buffer.alloc(bytes, 0x61);
 http.createServer((_req, res) => {
   res.writeHead(200, { 'content-length': body.length, connection: 'close' });
-  res.end(body);
-}).listen(Number(process.argv[2]), process.argv[3]);
+  if (!seconds) return res.end(body);
+  // Slowly, in tenths of a second: a long-lived stream.
+  const step = Math.ceil(bytes / (seconds * 10));
+  let sent = 0;
+  const timer = setInterval(() => {
+    res.write(body.subarray(sent, sent + step));
+    sent += step;
+    if (sent >= bytes) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, 100);
+  res.on('close', () => clearInterval(timer));
+}).listen(port, host);
 `;
 
-/** An HTTP origin answering every request with `bytes` bytes, on a test host of its own. */
+/**
+ * An HTTP origin answering every request with `bytes` bytes, on a test host of its own; with
+ * `seconds`, it sends them evenly over that time (a long-lived VPN stream).
+ */
 export async function startNetnsOrigin(
   bytes: number,
+  options: { seconds?: number } = {},
 ): Promise<{ host: string; port: number; close(): Promise<void> }> {
   const testHost = createTestHost();
   const port = 8000;
@@ -127,6 +144,7 @@ export async function startNetnsOrigin(
     String(bytes),
     String(port),
     testHost.address,
+    String(options.seconds ?? 0),
   ]);
   try {
     await waitForPort(testHost.address, port);

@@ -1,4 +1,7 @@
-/** `GET /api/v1/health`: 200 once start-up is done, 503 before; no auth. */
+/**
+ * `GET /api/v1/health`: 200 once start-up is done, 503 before; no auth. "degraded" names the
+ * part that is down (Telegram, the core) while the rest serves.
+ */
 import type { FastifyInstance } from 'fastify';
 import { APP_VERSION } from '../../version.ts';
 import { publicSchema } from '../openapi.ts';
@@ -8,6 +11,14 @@ export interface HealthSource {
   isReady(): boolean;
   /** What the core adapter reports. */
   coreStatus(): Promise<{ running: boolean }>;
+  /** Where the bot stands with the Bot API (absent: no bot, reported as connected). */
+  telegramState?(): 'connecting' | 'connected' | 'unreachable';
+}
+
+/** `telegram` of the health body: "ok" or the reason the bot does not serve. */
+export function telegramHealth(source: HealthSource): 'ok' | 'connecting' | 'unreachable' {
+  const state = source.telegramState?.() ?? 'connected';
+  return state === 'connected' ? 'ok' : state;
 }
 
 /** Registers `GET /health` on the /api/v1 instance. */
@@ -19,17 +30,21 @@ export function healthRoutes(app: FastifyInstance, source: HealthSource, started
         summary: 'Liveness and readiness',
         description:
           '200 once start-up is done (core adopted, first reconcile run), 503 with the same body before. ' +
-          '`core.running` tells whether the VPN core runs.',
+          '`core.running` tells whether the VPN core runs; `telegram` whether the bot reaches the Bot API ' +
+          '(`ok`, `connecting`, `unreachable`). `status` is `degraded` while either is down.',
         tags: ['meta'],
       }),
     },
     async (_request, reply) => {
       const ready = source.isReady();
       const core = await source.coreStatus();
+      const telegram = telegramHealth(source);
+      const healthy = core.running && telegram === 'ok';
       return reply.status(ready ? 200 : 503).send({
-        status: ready ? 'ok' : 'starting',
+        status: !ready ? 'starting' : healthy ? 'ok' : 'degraded',
         version: APP_VERSION,
         uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
+        telegram,
         core,
       });
     },

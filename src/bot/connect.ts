@@ -1,0 +1,173 @@
+/**
+ * Connects the bot to Telegram in the background, so the VPN, its accounting and the HTTP API
+ * never wait for the Bot API: many hosts cannot reach it (blocked or filtered). Each failed
+ * attempt logs one line with the reason and the next try (backoff capped at a minute); the
+ * first also says how to get through (a proxy or a self-hosted Bot API server). A token that
+ * Telegram refuses (401) ends the attempts: retrying cannot fix it.
+ */
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import { Api, type Bot, GrammyError, HttpError } from 'grammy';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { SocksProxyAgent } from 'socks-proxy-agent';
+import type { Config } from '../config.ts';
+import { maskSecrets, type Logger } from '../logger.ts';
+import { isLoopbackHost } from '../loopback.ts';
+import type { BotContext } from './context.ts';
+import { ALLOWED_UPDATES } from './index.ts';
+
+/** Where the bot stands with Telegram: not tried yet, up, or the last attempt failed. */
+export type TelegramState = 'connecting' | 'connected' | 'unreachable';
+
+/** Telegram refused BOT_TOKEN: start-up fails. */
+export class TokenRejectedError extends Error {
+  constructor(description: string) {
+    super(`Telegram refused BOT_TOKEN (${description}): copy the token @BotFather gave you into BOT_TOKEN`);
+    this.name = 'TokenRejectedError';
+  }
+}
+
+/** A getMe that gets no answer within this is a failed attempt (grammY's default is 500 s). */
+const PROBE_TIMEOUT_SECONDS = 20;
+
+/** Said once, after the first failed attempt: how to get through. */
+function hintFor(config: Readonly<Config>): string {
+  const kept = 'the VPN, traffic accounting, limits and the HTTP API keep working meanwhile.';
+  if (telegramProxy(config)) {
+    return `Telegram Bot API not reachable through the proxy in ${config.TELEGRAM_PROXY ? 'TELEGRAM_PROXY' : 'HTTPS_PROXY'}; ${kept} Check that the proxy runs and can reach ${config.TELEGRAM_API_ROOT}.`;
+  }
+  return (
+    `Telegram Bot API not reachable from this host; ${kept} Where Telegram is blocked, set TELEGRAM_PROXY ` +
+    '(or HTTPS_PROXY) to an http:// or socks5:// proxy, or TELEGRAM_API_ROOT to a self-hosted Bot API server.'
+  );
+}
+
+/** The proxy for Bot API calls, if any. */
+function telegramProxy(config: Readonly<Config>): string | undefined {
+  // A machine-wide HTTPS_PROXY is not for a Bot API server on this machine; TELEGRAM_PROXY is explicit.
+  const local = isLoopbackHost(new URL(config.TELEGRAM_API_ROOT).hostname);
+  return config.TELEGRAM_PROXY ?? (local ? undefined : config.HTTPS_PROXY);
+}
+
+/**
+ * grammY client options for Bot API calls: the API root and, when TELEGRAM_PROXY (or
+ * HTTPS_PROXY) is set, an agent that tunnels through that proxy.
+ */
+export function telegramClientOptions(config: Readonly<Config>) {
+  const proxy = telegramProxy(config);
+  const agent = !proxy
+    ? undefined
+    : proxy.startsWith('socks')
+      ? new SocksProxyAgent(proxy)
+      : new HttpsProxyAgent(proxy);
+  return {
+    apiRoot: config.TELEGRAM_API_ROOT,
+    ...(agent && { baseFetchConfig: { agent } }),
+  };
+}
+
+export interface BotConnectionOptions {
+  bot: Bot<BotContext>;
+  config: Readonly<Config>;
+  logger: Logger;
+  /** Run once Telegram answers, before any update is fetched. */
+  beforeUpdates?: () => Promise<unknown>;
+  /** Run once updates flow (or the webhook is set). */
+  afterConnect?: () => Promise<unknown>;
+  /** First retry delay (default 1 s), doubled per failure up to `retryMaxMs` (default 60 s). */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface BotConnection {
+  readonly state: TelegramState;
+  /** Resolves once connected; rejects with TokenRejectedError. Never rejects once stopped. */
+  readonly connected: Promise<void>;
+  /** Gives up connecting, or stops fetching updates. */
+  stop(): Promise<void>;
+}
+
+/** The reason of a failed call in a few words, without the token its URL carries. */
+function reasonOf(error: unknown): string {
+  const cause = error instanceof HttpError ? error.error : error;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  // node-fetch says "request to <url> failed, reason: <why>": the why is what helps.
+  return maskSecrets(/, reason: (.*)$/.exec(message)?.[1] ?? message);
+}
+
+/** Starts connecting the bot in the background; see the module comment. */
+export function connectBot(options: BotConnectionOptions): BotConnection {
+  const { bot, config, logger } = options;
+  const initial = options.retryInitialMs ?? 1_000;
+  const max = options.retryMaxMs ?? 60_000;
+  const abort = new AbortController();
+  let state: TelegramState = 'connecting';
+  let runner: RunnerHandle | undefined;
+  // One proxy agent for every attempt.
+  const clientOptions = { ...telegramClientOptions(config), timeoutSeconds: PROBE_TIMEOUT_SECONDS };
+
+  const connectOnce = async () => {
+    // A separate client without the bot's auto-retry: one attempt, bounded in time.
+    const probe = new Api(config.BOT_TOKEN, clientOptions);
+    // grammY types the signal as its polyfill's; node-fetch takes the built-in one.
+    const signal = abort.signal as Parameters<Api['getMe']>[0];
+    bot.botInfo = await probe.getMe(signal);
+    if (abort.signal.aborted) return;
+    await options.beforeUpdates?.();
+    if (config.BOT_MODE === 'webhook') {
+      await bot.api.setWebhook(
+        config.WEBHOOK_URL ?? '',
+        { secret_token: config.WEBHOOK_SECRET, allowed_updates: [...ALLOWED_UPDATES] },
+        signal,
+      );
+      logger.info({ username: bot.botInfo.username }, 'bot webhook set');
+    } else {
+      await bot.api.deleteWebhook(undefined, signal);
+      if (abort.signal.aborted) return;
+      runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+      logger.info({ username: bot.botInfo.username }, 'bot polling');
+    }
+    state = 'connected';
+    await options.afterConnect?.();
+  };
+
+  const loop = async () => {
+    for (let failures = 0; !abort.signal.aborted; failures++) {
+      try {
+        await connectOnce();
+        return;
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        if (error instanceof GrammyError && error.error_code === 401) {
+          throw new TokenRejectedError(error.description);
+        }
+        state = 'unreachable';
+        const delay = Math.min(max, initial * 2 ** failures);
+        const seconds = Math.round(delay / 100) / 10;
+        logger.warn(
+          { reason: reasonOf(error), attempt: failures + 1, retry_in_s: seconds },
+          `cannot reach Telegram: ${reasonOf(error)}; next try in ${seconds} s`,
+        );
+        if (failures === 0) logger.warn(hintFor(config));
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), {
+            once: true,
+          });
+        });
+      }
+    }
+  };
+
+  const connected = loop();
+  return {
+    get state() {
+      return state;
+    },
+    connected,
+    async stop() {
+      abort.abort();
+      await connected.catch(() => undefined);
+      if (runner?.isRunning()) await runner.stop();
+    },
+  };
+}
