@@ -19,6 +19,8 @@ menu-traffic = 📊 Traffic
 menu-buy = 💳 Buy / renew
 menu-help = ❓ Help
 menu-language = 🌐 Language
+fallback-unknown-command = I don't know the command { $command }.
+fallback-hint = Use the buttons below, or /keys, /new, /traffic, /help.
 
 ## Keys
 keys-none = You have no keys yet. Press «➕ New key» in the menu or send /new.

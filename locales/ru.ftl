@@ -19,6 +19,8 @@ menu-traffic = 📊 Трафик
 menu-buy = 💳 Купить / продлить
 menu-help = ❓ Помощь
 menu-language = 🌐 Язык
+fallback-unknown-command = Я не знаю команду { $command }.
+fallback-hint = Выберите кнопку ниже или отправьте /keys, /new, /traffic, /help.
 
 ## Keys
 keys-none = У вас пока нет ключей. Нажмите «➕ Новый ключ» в меню или отправьте /new.
