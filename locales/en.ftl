@@ -110,6 +110,7 @@ traffic-caption =
 traffic-chart-title = { $name }: last 30 days
 traffic-download = download
 traffic-upload = upload
+traffic-chart-empty = No traffic yet
 traffic-btn-refresh = 🔄 Refresh
 traffic-updated = Updated
 traffic-pick = Which key?

@@ -118,6 +118,7 @@ traffic-caption =
 traffic-chart-title = { $name }: последние 30 дней
 traffic-download = загрузка
 traffic-upload = отдача
+traffic-chart-empty = Трафика пока нет
 traffic-btn-refresh = 🔄 Обновить
 traffic-updated = Обновлено
 traffic-pick = Какой ключ?

@@ -1,6 +1,8 @@
+import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { trafficChartSvg } from '../../src/bot/render/chart.ts';
 import { OWNER, recordingSystem, startAdminBot, until, type AdminHarness } from './admin-harness.ts';
-import { codeOf, startUserBot, type UserBot } from './user-bot.ts';
+import { codeOf, photoBytes, startUserBot, type UserBot } from './user-bot.ts';
 
 const ann = { id: 401, first_name: 'Ann', username: 'ann', language_code: 'en' };
 const bob = { id: 402, first_name: 'Bob', language_code: 'ru' };
@@ -107,5 +109,50 @@ describe('an error after a button was answered', () => {
     expect(answersTo(id).map((c) => c.params.text)).toEqual([
       'Something went wrong on our side. Please try again in a minute.',
     ]);
+  });
+});
+
+describe('the traffic chart', () => {
+  /** Dark (text-coloured) pixels in a box of the PNG. */
+  function darkPixels(png: PNG, x0: number, y0: number, x1: number, y1: number): number {
+    let dark = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) if (png.data[(y * png.width + x) * 4]! < 128) dark++;
+    }
+    return dark;
+  }
+
+  it('of a key without traffic says so across the plot', async () => {
+    t = await startUserBot();
+    await t.services.keys.create({ name: 'quiet', ownerTelegramId: ann.id }, 'test');
+    t.fake.sendCommand(ann, '/traffic');
+    const call = await t.fake.waitForReply(ann.id);
+    expect(call.method).toBe('sendPhoto');
+    const png = PNG.sync.read(await photoBytes(t.fake, call));
+    // "No traffic yet" sits in the middle of the plot (x 86–780, y 56–372), where nothing else is dark.
+    expect(darkPixels(png, 300, 180, 570, 225)).toBeGreaterThan(200);
+    expect(
+      trafficChartSvg([], { title: '', download: '', upload: '', empty: 'No traffic yet', locale: 'en' }),
+    ).toContain('>No traffic yet</text>');
+  });
+
+  it('never puts two date labels on top of each other, whatever the number of days', () => {
+    for (let n = 1; n <= 30; n++) {
+      const days = Array.from({ length: n }, (_, i) => ({
+        day: new Date(Date.UTC(2026, 10, 1 + i)).toISOString().slice(0, 10),
+        download_bytes: 1000 * (i + 1),
+        upload_bytes: 10,
+      }));
+      const svg = trafficChartSvg(days, { title: 't', download: 'd', upload: 'u', empty: 'e', locale: 'en' });
+      const xs = [...svg.matchAll(/<text x="([\d.]+)"[^>]*text-anchor="middle">\d\d\.\d\d</g)].map((m) =>
+        Number(m[1]),
+      );
+      // Today (the last bar, centred in the last of n slots across the 694 px plot) is always labelled.
+      expect(xs.at(-1), `${n} days: today is labelled`).toBeCloseTo(86 + (694 / n) * (n - 0.5), 0);
+      for (let i = 1; i < xs.length; i++) {
+        // A dd.mm label at 12 px is about 38 px wide.
+        expect(xs[i]! - xs[i - 1]!, `${n} days, labels ${i - 1} and ${i}`).toBeGreaterThanOrEqual(40);
+      }
+    }
   });
 });
