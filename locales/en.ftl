@@ -19,6 +19,8 @@ menu-traffic = 📊 Traffic
 menu-buy = 💳 Buy / renew
 menu-help = ❓ Help
 menu-language = 🌐 Language
+fallback-unknown-command = I don't know the command { $command }.
+fallback-hint = Use the buttons below, or /keys, /new, /traffic, /help.
 
 ## Keys
 keys-none = You have no keys yet. Press «➕ New key» in the menu or send /new.
@@ -108,6 +110,7 @@ traffic-caption =
 traffic-chart-title = { $name }: last 30 days
 traffic-download = download
 traffic-upload = upload
+traffic-chart-empty = No traffic yet
 traffic-btn-refresh = 🔄 Refresh
 traffic-updated = Updated
 traffic-pick = Which key?

@@ -19,6 +19,8 @@ menu-traffic = 📊 Трафик
 menu-buy = 💳 Купить / продлить
 menu-help = ❓ Помощь
 menu-language = 🌐 Язык
+fallback-unknown-command = Я не знаю команду { $command }.
+fallback-hint = Выберите кнопку ниже или отправьте /keys, /new, /traffic, /help.
 
 ## Keys
 keys-none = У вас пока нет ключей. Нажмите «➕ Новый ключ» в меню или отправьте /new.
@@ -116,6 +118,7 @@ traffic-caption =
 traffic-chart-title = { $name }: последние 30 дней
 traffic-download = загрузка
 traffic-upload = отдача
+traffic-chart-empty = Трафика пока нет
 traffic-btn-refresh = 🔄 Обновить
 traffic-updated = Обновлено
 traffic-pick = Какой ключ?

@@ -8,6 +8,7 @@ import { telegramClientOptions } from './connect.ts';
 import type { BotContext, ConversationContext, FeatureDeps, SessionData } from './context.ts';
 import { adminFeature } from './features/admin/index.ts';
 import { createBuyFeature } from './features/buy.ts';
+import { createFallbackFeature } from './features/fallback.ts';
 import { createHelpFeature } from './features/help.ts';
 import { createKeysFeature } from './features/keys.ts';
 import { createLanguageFeature } from './features/language.ts';
@@ -15,7 +16,9 @@ import { createNewKeyFeature } from './features/new-key.ts';
 import { createStartFeature } from './features/start.ts';
 import { createTrafficFeature } from './features/traffic.ts';
 import { createI18n } from './i18n.ts';
+import { createMainMenu } from './menus/main.ts';
 import type { I18n } from '@grammyjs/i18n';
+import { callbackAnswered, trackCallbackAnswers } from './middlewares/callback-answers.ts';
 import { personMiddleware } from './middlewares/person.ts';
 import { createThrottle } from './middlewares/throttle.ts';
 import type { ThrottleLimits } from './middlewares/throttle-limits.ts';
@@ -50,6 +53,7 @@ export function createBot(deps: BotDeps) {
 
   const i18n = deps.i18n ?? createI18n();
   bot.use(sequentialize(chatKey));
+  bot.use(trackCallbackAnswers);
   bot.use(async (ctx, next) => {
     ctx.log = logger.child({ update_id: ctx.update.update_id, from: ctx.from?.id });
     await next();
@@ -96,13 +100,16 @@ export function createBot(deps: BotDeps) {
   registerAdminAlerts(adminDeps, bot.api);
   // User features; the main menu lives in start, so it is installed before the rest.
   const userDeps = { ...deps, qr: createQrPhotos(), throttle };
-  features.use(createStartFeature(userDeps));
+  const menu = createMainMenu(userDeps);
+  features.use(createStartFeature(userDeps, menu));
   features.use(createKeysFeature(userDeps));
   features.use(createNewKeyFeature(userDeps));
   features.use(createTrafficFeature(userDeps));
   features.use(createHelpFeature(userDeps));
   features.use(createLanguageFeature(userDeps));
   features.use(createBuyFeature(userDeps));
+  // Last: what no feature took gets a hint with the menu.
+  features.use(createFallbackFeature(menu));
   createNotifier(bot, { ...userDeps, i18n }, deps.sendLimits);
 
   bot.catch((err) => logger.error({ err: err.error }, 'unhandled bot error'));
@@ -120,7 +127,9 @@ async function handleError(err: BotError<BotContext>, services: BotDeps['service
     services.admins.alert({ type: 'error', severity: 'error', vars: { error: message.slice(0, 200) } });
   }
   try {
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t('error-generic') });
+    // A query takes one answer: once answered (a handler got that far), the chat is told instead.
+    if (ctx.callbackQuery && !callbackAnswered(ctx))
+      await ctx.answerCallbackQuery({ text: ctx.t('error-generic') });
     else if (ctx.chat) await ctx.reply(ctx.t('error-generic'));
   } catch (replyError) {
     ctx.log.warn({ err: replyError }, 'could not tell the user about the error');

@@ -7,8 +7,10 @@
  * Implemented methods: getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo, set/get/deleteMyCommands,
  * sendMessage, sendPhoto, sendDocument, sendInvoice, copyMessage, forwardMessage, editMessageText,
  * editMessageCaption, editMessageReplyMarkup, editMessageMedia, deleteMessage, deleteMessages, getFile, getChat.
- * Any other method (answerCallbackQuery, answerPreCheckoutQuery, refundStarPayment, sendChatAction…) answers
- * `true`; all are recorded in {@link FakeTelegram.calls}.
+ * answerCallbackQuery takes one answer per query, as Telegram does (a second one is a 400).
+ * Any other method (answerPreCheckoutQuery, refundStarPayment, sendChatAction…) answers `true`; all are recorded
+ * in {@link FakeTelegram.calls}. {@link FakeTelegram.removeMethod} makes a method unknown (404), as on a Bot API
+ * emulator that lacks it.
  *
  * Behaviour worth knowing:
  * - Any chat id is accepted: positive ids are private chats (named after the simulated user, if any), negative
@@ -146,6 +148,11 @@ export interface FakeTelegram {
    * handled. The failed calls are still recorded. Rules for the same method apply in the order they were added.
    */
   failNext(method: string, failure: FailureSpec): void;
+  /**
+   * Makes `method` unknown from now on, as on a Bot API emulator without it: calls are recorded and answer
+   * 404 Not Found, like Telegram's answer to a method it does not have.
+   */
+  removeMethod(method: string): void;
 
   /** Enqueues a text message from `user`; a leading `/command` gets its `bot_command` entity. */
   sendText(user: FakeUser, text: string, options?: ChatOptions): Update;
@@ -337,6 +344,8 @@ class FakeTelegramServer implements FakeTelegram {
   private webhookUrl = '';
   private readonly commands = new Map<string, BotCommand[]>();
   private readonly failures: FailureRule[] = [];
+  private readonly removedMethods = new Set<string>();
+  private readonly answeredQueries = new Set<string>();
   private readonly callWaiters = new Set<CallWaiter>();
   /** Woken whenever an update is enqueued. */
   private readonly updateListeners = new Set<() => void>();
@@ -404,6 +413,10 @@ class FakeTelegramServer implements FakeTelegram {
         ...(retry_after !== undefined && { parameters: { retry_after } }),
       },
     });
+  }
+
+  removeMethod(method: string): void {
+    this.removedMethods.add(method);
   }
 
   // ---- User simulation ----
@@ -579,6 +592,7 @@ class FakeTelegramServer implements FakeTelegram {
 
   /** Answers a call; everything up to the long-poll wait of getUpdates happens synchronously. */
   private async dispatch(call: FakeCall, signal: AbortSignal): Promise<ApiResponse> {
+    if (this.removedMethods.has(call.method)) return { ok: false, error_code: 404, description: 'Not Found' };
     const failure = this.failures.find((rule) => rule.method === call.method);
     if (failure) {
       failure.remaining -= 1;
@@ -622,6 +636,15 @@ class FakeTelegramServer implements FakeTelegram {
     getMyCommands: ({ params }) => this.commands.get(commandsKey(params)) ?? [],
     deleteMyCommands: ({ params }) => {
       this.commands.delete(commandsKey(params));
+      return true;
+    },
+
+    answerCallbackQuery: ({ params }) => {
+      const id = stringParam(params, 'callback_query_id');
+      if (this.answeredQueries.has(id)) {
+        throw badRequest('query is too old and response timeout expired or query ID is invalid');
+      }
+      this.answeredQueries.add(id);
       return true;
     },
 

@@ -1,4 +1,5 @@
 /** `/start [invite code]`: the greeting with the main menu; a deep-link invite gives a key at once. */
+import type { Menu } from '@grammyjs/menu';
 import { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
 import { createMainMenu } from '../menus/main.ts';
@@ -6,10 +7,9 @@ import { sendKeyCard } from '../render/key-card.ts';
 import { escapeHtml, HTML, trOf } from '../render/text.ts';
 import type { UserDeps } from './keys.ts';
 
-/** The `/start` command and the main menu's buttons. */
-export function createStartFeature(deps: UserDeps) {
+/** The `/start` command and the main menu's buttons (the menu is installed here). */
+export function createStartFeature(deps: UserDeps, menu: Menu<BotContext> = createMainMenu(deps)) {
   const feature = new Composer<BotContext>();
-  const menu = createMainMenu(deps);
   const privateChats = feature.chatType('private');
   privateChats.use(menu);
 

@@ -31,6 +31,7 @@ export function trafficView(key: Key, tr: Tr, services: Services) {
     title: t('traffic-chart-title', { name: key.name }),
     download: t('traffic-download'),
     upload: t('traffic-upload'),
+    empty: t('traffic-chart-empty'),
     locale,
   });
   const keyboard = new InlineKeyboard().text(t('traffic-btn-refresh'), `tr:refresh:${key.id}`);

@@ -20,8 +20,13 @@ export interface ChartLabels {
   title: string;
   download: string;
   upload: string;
+  /** Shown across an empty chart. */
+  empty: string;
   locale: string;
 }
+
+/** Room a `dd.mm` date label needs at 12 px (≈ 38 px wide), so neighbours never touch. */
+const MIN_LABEL_GAP = 44;
 
 /** A round top for the y axis in the unit its labels use, so the quarter lines read well. */
 function niceMax(max: number): number {
@@ -52,6 +57,10 @@ export function trafficChartSvg(days: DayTraffic[], labels: ChartLabels): string
     `<rect x="${WIDTH - 125}" y="20" width="14" height="14" fill="${COLORS.upload}"/>`,
     text(WIDTH - 105, 32, labels.upload, 'font-size="14"'),
   ];
+  if (days.every((d) => d.download_bytes + d.upload_bytes === 0)) {
+    const middle = PAD.top + plotH / 2;
+    parts.push(text(PAD.left + plotW / 2, middle - 8, labels.empty, 'font-size="20" text-anchor="middle"'));
+  }
   const unit = unitOf(top);
   for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
     const yy = y(top * fraction);
@@ -65,6 +74,7 @@ export function trafficChartSvg(days: DayTraffic[], labels: ChartLabels): string
       ),
     );
   }
+  const lastCenter = PAD.left + (days.length - 1) * slot + slot / 2;
   days.forEach((d, i) => {
     const x = PAD.left + i * slot + (slot - barW) / 2;
     const downTop = y(d.download_bytes);
@@ -80,8 +90,9 @@ export function trafficChartSvg(days: DayTraffic[], labels: ChartLabels): string
         `<rect x="${x.toFixed(1)}" y="${bothTop.toFixed(1)}" width="${barW.toFixed(1)}" height="${(downTop - bothTop).toFixed(1)}" fill="${COLORS.upload}"/>`,
       );
     }
-    // A date under every fifth bar and the last one (today).
-    if (i % 5 === 0 || i === days.length - 1) {
+    // A date under every fifth bar and the last one (today); a fifth too close to today gives way.
+    const last = i === days.length - 1;
+    if (last || (i % 5 === 0 && lastCenter - (x + barW / 2) >= MIN_LABEL_GAP)) {
       const [, month, day] = d.day.split('-');
       parts.push(
         text(

@@ -1,9 +1,9 @@
 /**
  * The key card: one photo message — the QR of the share link — whose caption holds the
  * name, status, expiry, traffic with a progress bar and the share link in a code entity.
- * Without a link yet (core not running) the card is a text message.
+ * Without a link yet (core not running), or when the photo is refused, the card is a text message.
  */
-import { InlineKeyboard, type Api } from 'grammy';
+import { GrammyError, InlineKeyboard, type Api } from 'grammy';
 import type { Key } from '../../db/schema.ts';
 import type { Services } from '../../services/index.ts';
 import { usedBytes } from '../../services/keys.service.ts';
@@ -104,7 +104,11 @@ export function keyCard(key: Key, tr: Tr, services: Services, intro?: string): K
   return { caption, link, keyboard };
 }
 
-/** Sends a key's card to a chat (a photo with the QR, or text while there is no link). */
+/**
+ * Sends a key's card to a chat: a photo with the QR, or text while there is no link. The key
+ * may be freshly made: a refused photo (a Bot API server without sendPhoto, a photo it will
+ * not take) still delivers the card with its link, as text. Only a blocked chat (403) fails.
+ */
 export async function sendKeyCard(
   api: Api,
   chatId: number,
@@ -116,12 +120,16 @@ export async function sendKeyCard(
   assertPrivateChat(chatId); // a key card holds the key's link: never into a group
   const card = keyCard(key, tr, deps.services, intro);
   if (card.link) {
-    await deps.qr.send(card.link, (photo) =>
-      api.sendPhoto(chatId, photo, { caption: card.caption, ...CAPTION, reply_markup: card.keyboard }),
-    );
-  } else {
-    await api.sendMessage(chatId, card.caption, { ...HTML, reply_markup: card.keyboard });
+    try {
+      await deps.qr.send(card.link, (photo) =>
+        api.sendPhoto(chatId, photo, { caption: card.caption, ...CAPTION, reply_markup: card.keyboard }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof GrammyError) || error.error_code === 403) throw error;
+    }
   }
+  await api.sendMessage(chatId, card.caption, { ...HTML, reply_markup: card.keyboard });
 }
 
 /** Redraws the card the pressed button belongs to (after a new link, say). */

@@ -3,6 +3,7 @@ import type { I18n } from '@grammyjs/i18n';
 import { GrammyError, type MiddlewareFn } from 'grammy';
 import type { BotContext, FeatureDeps } from '../../context.ts';
 import { pickLanguage, type Language } from '../../i18n.ts';
+import { callbackAnswered } from '../../middlewares/callback-answers.ts';
 import { errorText, type View } from '../../menus/admin/view.ts';
 
 /** Feature dependencies plus the translations, for texts sent to other people in their language. */
@@ -51,18 +52,9 @@ export async function show(ctx: BotContext, view: View): Promise<void> {
  * does not give one; handlers that want a toast answer themselves.
  */
 export const answerCallbacks: MiddlewareFn<BotContext> = async (ctx, next) => {
-  if (!ctx.callbackQuery) return next();
-  let answered = false;
-  const answer = ctx.answerCallbackQuery.bind(ctx);
-  ctx.answerCallbackQuery = (...args) => {
-    answered = true;
-    return answer(...args);
-  };
-  try {
-    await next();
-  } finally {
-    if (!answered) await answer().catch(() => undefined);
-  }
+  await next();
+  // After a throw the error handler answers (with the error), so only a clean run gets here.
+  if (ctx.callbackQuery && !callbackAnswered(ctx)) await ctx.answerCallbackQuery().catch(() => undefined);
 };
 
 /** Service errors (unknown key, bad value…) become a localized answer instead of a crash. */
