@@ -188,7 +188,8 @@ const XRAY_FEATURES: { since: string; feature: string; isUsed(config: CoreConfig
     feature: 'REALITY',
     isUsed: (config) =>
       asArray(config.inbounds).some(
-        (inbound) => (inbound as { streamSettings?: { security?: unknown } })?.streamSettings?.security === 'reality',
+        (inbound) =>
+          (inbound as { streamSettings?: { security?: unknown } })?.streamSettings?.security === 'reality',
       ),
   },
   {
