@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, resolveCoreBin, type Config } from './config.ts';
 import { sendControlRequest } from './control/client.ts';
 import { printable } from './control/printable.ts';
 import type { OperationName } from './control/operations.ts';
@@ -45,6 +45,34 @@ async function execute(config: Readonly<Config>, op: OperationName, args: unknow
   throw new CliFailure(response.error);
 }
 
+/**
+ * `core install`: the CLI downloads and installs the files itself (a long download never
+ * holds the control socket); a running instance then restarts its core on the new binary.
+ */
+async function installCore(config: Readonly<Config>, version: string | undefined) {
+  const { installCore: install } = await import('./core/install.ts');
+  let result;
+  try {
+    result = await install({ releasesUrl: config.XRAY_RELEASES_URL, dataDir: config.dataDir, version });
+  } catch (error) {
+    const { isAppError } = await import('./services/errors.ts');
+    if (isAppError(error)) throw new CliFailure({ code: error.code, message: error.message });
+    throw error;
+  }
+  const reload = await sendControlRequest(config.dataDir, {
+    op: 'core.reload',
+    args: {},
+    actor: `cli:${userInfo().username}`,
+  });
+  if (reload && !reload.ok) throw new CliFailure(reload.error);
+  const inUse = resolveCoreBin(config) === result.path;
+  return {
+    ...result,
+    restarted: reload?.ok === true,
+    ...(!inUse && { note: `CORE_BIN is set: xkeeper runs ${config.CORE_BIN}, not the installed core` }),
+  };
+}
+
 /** Prints a result: JSON for machines, `key: value` lines for people. */
 function print(result: unknown, json: boolean | undefined): void {
   if (json) {
@@ -70,6 +98,8 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
   const program = new Command('xkeeper')
     .description('xkeeper ops: API keys, keys, backups, core, admins')
     .showHelpAfterError()
+    // Options after a subcommand are its own (`core install --version v1.2.3`).
+    .enablePositionalOptions()
     .exitOverride();
 
   /** Adds a subcommand that takes --json and runs one operation. */
@@ -139,6 +169,11 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
     runs('core.check', () => ({})),
   );
   command(core, 'sync', 'fix drift over the API, without a restart').action(runs('core.sync', () => ({})));
+  command(core, 'install', 'download, verify and install Xray-core into DATA_DIR/bin')
+    .option('--version <tag>', 'release tag such as v26.3.27 (default: the latest release)')
+    .action(async (o: GlobalOptions & { version?: string }) => {
+      print(await installCore(getConfig(), o.version), o.json);
+    });
 
   command(program, 'backup', 'take a backup (database + core config) now')
     .option('--out <file>', 'write the archive here instead of DATA_DIR/backups')

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_MIN_CLIENT_VER } from './core/config.ts';
 
 const bool = (fallback: boolean) =>
   z
@@ -74,7 +75,7 @@ const envSchema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port(8080),
   PUBLIC_URL: url.optional(),
-  CORE_BIN: z.string().min(1).default('xray'),
+  CORE_BIN: z.string().min(1).optional(),
   CORE_MANAGED: bool(true),
   CORE_API_PORT: port(10085),
   VLESS_HOST: z.string().min(1).optional(),
@@ -89,6 +90,11 @@ const envSchema = z.object({
   TRUST_PROXY: bool(false),
   BLOCK_PRIVATE_NETWORKS: bool(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  XRAY_RELEASES_URL: url.default('https://github.com/XTLS/Xray-core/releases'),
+  REALITY_MIN_CLIENT_VER: z
+    .string()
+    .regex(/^\d{1,4}\.\d{1,4}\.\d{1,4}$/, { message: 'must be a version such as 1.0.0 or 26.3.27' })
+    .default(DEFAULT_MIN_CLIENT_VER),
   PAYMENT_WEBHOOK_SECRET: strongSecret.optional(),
   CRYPTOPAY_TOKEN: providerSecret(/^\d+:[A-Za-z0-9_-]{16,}$/, 'a Crypto Pay API token (12345:AAzQc…)'),
   CRYPTOPAY_API_ROOT: url.default('https://pay.crypt.bot'),
@@ -105,7 +111,11 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Env {
+export interface Config extends Omit<Env, 'CORE_BIN'> {
+  /** The core binary: CORE_BIN, else the one `core install` put in DATA_DIR/bin, else `xray` on PATH. */
+  CORE_BIN: string;
+  /** CORE_BIN was set: an installed core does not replace it. */
+  coreBinFromEnv: boolean;
   /** Absolute path of DATA_DIR. */
   dataDir: string;
   /** Base of subscription URLs, without a trailing slash. */
@@ -130,6 +140,18 @@ export interface LoadConfigOptions {
   requireBotToken?: boolean;
   /** Read `.env` from the working directory when present (default true). */
   dotenv?: boolean;
+}
+
+/** Where `xkeeper core install` puts the core binary. */
+export function installedCoreBin(dataDir: string): string {
+  return path.join(dataDir, 'bin', 'xray');
+}
+
+/** The core binary to run now: CORE_BIN when set, else an installed core, else `xray` on PATH. */
+export function resolveCoreBin(config: Pick<Config, 'CORE_BIN' | 'coreBinFromEnv' | 'dataDir'>): string {
+  if (config.coreBinFromEnv) return config.CORE_BIN;
+  const installed = installedCoreBin(config.dataDir);
+  return existsSync(installed) ? installed : 'xray';
 }
 
 const PLACEHOLDER_TOKEN = '0:cli-does-not-use-the-telegram-bot-token';
@@ -172,10 +194,14 @@ export function loadConfig(
   const hostForUrl = isIP(e.HTTP_HOST) === 6 ? `[${e.HTTP_HOST}]` : e.HTTP_HOST;
   const publicUrl = (e.PUBLIC_URL ?? `http://${hostForUrl}:${e.HTTP_PORT}`).replace(/\/+$/, '');
   const vlessHost = e.VLESS_HOST ?? new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  const dataDir = path.resolve(e.DATA_DIR);
+  const coreBinFromEnv = e.CORE_BIN !== undefined;
   return Object.freeze({
     ...e,
+    CORE_BIN: resolveCoreBin({ CORE_BIN: e.CORE_BIN ?? 'xray', coreBinFromEnv, dataDir }),
+    coreBinFromEnv,
     ADMIN_IDS: Object.freeze([...e.ADMIN_IDS]) as number[],
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
     publicUrl,
     vlessHost,
     realityTarget: e.REALITY_TARGET ?? `${e.REALITY_SNI}:443`,

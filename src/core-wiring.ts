@@ -3,7 +3,7 @@
  * REALITY keys live in settings (so backups carry them), and core incidents become events
  * and admin alerts. Used by main.ts and, for ops on the files, by the CLI.
  */
-import type { Config } from './config.ts';
+import { resolveCoreBin, type Config } from './config.ts';
 import {
   createCore,
   generateRealityKeyPair,
@@ -67,6 +67,7 @@ export function wireCore(config: Readonly<Config>, services: Services, logger: L
     check: () => core.check() as unknown as Promise<Record<string, unknown>>,
     sync: () => core.sync() as unknown as Promise<Record<string, unknown>>,
     restart: () => core.restart(),
+    reload: async () => core.reloadBinary?.(resolveCoreBin(config)),
   });
   return core;
 }

@@ -85,6 +85,12 @@ export const operations = {
   'core.status': op(z.object({}), (services) => requireSystem(services).status()),
   'core.check': op(z.object({}), (services) => requireSystem(services).check()),
   'core.sync': op(z.object({}), (services) => requireSystem(services).sync()),
+  // `core install` ran in the CLI (the download and the files); the running instance only
+  // switches to the new binary.
+  'core.reload': op(z.object({}), async (services) => {
+    await requireSystem(services).reload?.();
+    return { restarted: true };
+  }),
   'apikey.create': op(
     z.object({
       name: z.string().min(1),

@@ -3,7 +3,13 @@
  * JSON, so it is snapshot-tested for both flavors and its hash identifies a running core.
  */
 import { createHash } from 'node:crypto';
-import { type FlavorName, supportsReality } from './flavor.ts';
+import { compareVersions, type FlavorName, supportsReality } from './flavor.ts';
+
+/**
+ * Oldest client version a REALITY inbound accepts. Xray 26.7.11+ reads an empty value as
+ * 26.3.27, which locks out sing-box, mihomo and older apps: 1.0.0 lets every client in.
+ */
+export const DEFAULT_MIN_CLIENT_VER = '1.0.0';
 
 /** A VPN account as the core sees it: the email is the account name. */
 export interface CoreUser {
@@ -24,6 +30,8 @@ export interface RealitySettings {
   sni: string;
   /** "host:port" whose TLS handshake REALITY borrows. */
   target: string;
+  /** Oldest client version accepted (default {@link DEFAULT_MIN_CLIENT_VER}: every REALITY client). */
+  minClientVer?: string;
 }
 
 /** Everything of the config that is not a user. */
@@ -113,8 +121,9 @@ function vlessInbound(settings: CoreSettings, users: readonly CoreUser[]): CoreC
       serverNames: [reality.sni],
       privateKey: reality.privateKey,
       shortIds: reality.shortIds,
-      // Since Xray 26.7.11 an empty value means 26.3.27 and locks out sing-box and mihomo.
-      minClientVer: '1.0.0',
+      // Always explicit: since Xray 26.7.11 an empty value means 26.3.27 and locks out
+      // sing-box, mihomo and older apps.
+      minClientVer: reality.minClientVer ?? DEFAULT_MIN_CLIENT_VER,
     },
   };
   return inbound;
@@ -166,6 +175,48 @@ export function renderCoreConfig(input: RenderInput): CoreConfig {
       rules,
     },
   };
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** Config parts that only newer Xray versions understand (older ones ignore them silently). */
+const XRAY_FEATURES: { since: string; feature: string; isUsed(config: CoreConfig): boolean }[] = [
+  {
+    since: '1.8.0',
+    feature: 'REALITY',
+    isUsed: (config) =>
+      asArray(config.inbounds).some(
+        (inbound) =>
+          (inbound as { streamSettings?: { security?: unknown } })?.streamSettings?.security === 'reality',
+      ),
+  },
+  {
+    since: '24.11.5',
+    feature: 'online users (statsUserOnline)',
+    isUsed: (config) => {
+      const levels = (config.policy as { levels?: Record<string, { statsUserOnline?: unknown }> })?.levels;
+      return Object.values(levels ?? {}).some((level) => level?.statsUserOnline === true);
+    },
+  },
+];
+
+/** What a config needs of an Xray core: the oldest version that understands all of it. */
+export interface CoreRequirement {
+  version: string;
+  feature: string;
+}
+
+/** The newest Xray version a feature of `config` needs; null when any version will do. */
+export function requiredXrayVersion(config: CoreConfig): CoreRequirement | null {
+  let needed: CoreRequirement | null = null;
+  for (const { since, feature, isUsed } of XRAY_FEATURES) {
+    if (isUsed(config) && (!needed || compareVersions(since, needed.version) > 0)) {
+      needed = { version: since, feature };
+    }
+  }
+  return needed;
 }
 
 /** The text written to disk. */

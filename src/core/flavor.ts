@@ -56,7 +56,11 @@ export function detectFlavor(bin: string): Promise<FlavorResult> {
   return new Promise((resolve) => {
     execFile(bin, ['-version'], { timeout: VERSION_TIMEOUT_MS }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        resolve({ available: false, bin, reason: `core binary "${bin}" not found (CORE_BIN)` });
+        resolve({
+          available: false,
+          bin,
+          reason: `core binary "${bin}" not found (CORE_BIN): run "npx xkeeper core install" to install Xray`,
+        });
         return;
       }
       if (error && !stdout) {

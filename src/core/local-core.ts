@@ -10,12 +10,20 @@ import {
   type CoreLogLevel,
   type CoreUser,
   renderCoreConfig,
+  requiredXrayVersion,
   settingsHash,
   usersOfConfig,
 } from './config.ts';
 import { installConfig, readInstalledConfig } from './config-file.ts';
 import type { CoreEvent } from './events.ts';
-import { canListUsers, detectFlavor, type Flavor, type FlavorResult, supportsReality } from './flavor.ts';
+import {
+  canListUsers,
+  compareVersions,
+  detectFlavor,
+  type Flavor,
+  type FlavorResult,
+  supportsReality,
+} from './flavor.ts';
 import { vlessShareLink } from './link.ts';
 import { CoreProcess } from './process.ts';
 import { checkRealityTarget, realityPublicKey } from './reality.ts';
@@ -62,6 +70,8 @@ export class LocalCore implements Core {
   private readonly logger: Logger;
   private readonly configPath: string;
   private readonly pidPath: string;
+  /** The core binary; {@link reloadBinary} switches it after `core install`. */
+  private bin: string;
   private flavor: FlavorResult | undefined;
   private api: CoreApi | undefined;
   private proc: CoreProcess | undefined;
@@ -88,6 +98,7 @@ export class LocalCore implements Core {
     this.logger = options.logger.child({ core: 'local' });
     this.configPath = path.join(this.config.dataDir, 'core.json');
     this.pidPath = path.join(this.config.dataDir, 'core.pid');
+    this.bin = this.config.CORE_BIN;
   }
 
   /** Runs `task` after every task queued before it: changes to the core never interleave. */
@@ -149,6 +160,21 @@ export class LocalCore implements Core {
         this.bringingUp = false;
       }
       if (await this.waitReady()) await this.reconcile();
+    });
+  }
+
+  reloadBinary(bin: string): Promise<void> {
+    return this.exclusive(async () => {
+      await this.proc?.stop();
+      this.api?.close();
+      this.api = undefined;
+      this.proc = undefined;
+      this.flavor = undefined;
+      this.tracked = null;
+      this.lastUptime = undefined;
+      this.bin = bin;
+      if (!this.wanted) return;
+      if (await this.bringUp()) await this.reconcile();
     });
   }
 
@@ -225,7 +251,7 @@ export class LocalCore implements Core {
   /** Detects the core once it exists (re-checked while it does not) and opens its API. */
   private async ensureFlavor(): Promise<FlavorResult> {
     if (!this.flavor?.available) {
-      this.detecting ??= detectFlavor(this.config.CORE_BIN).finally(() => {
+      this.detecting ??= detectFlavor(this.bin).finally(() => {
         this.detecting = undefined;
       });
       this.flavor = await this.detecting;
@@ -329,6 +355,7 @@ export class LocalCore implements Core {
           shortIds: state.reality.shortIds,
           sni: state.reality.sni ?? this.config.REALITY_SNI,
           target: state.reality.target ?? this.config.realityTarget,
+          minClientVer: this.config.REALITY_MIN_CLIENT_VER,
         },
         blockPrivateNetworks: this.config.BLOCK_PRIVATE_NETWORKS,
         logLevel: coreLogLevel(this.config.LOG_LEVEL),
@@ -489,6 +516,7 @@ export class LocalCore implements Core {
       last_error: this.lastError,
       available: flavor?.available ?? false,
       reason: flavor === undefined ? 'not started' : flavor.available ? null : flavor.reason,
+      warnings: flavor?.available ? await this.versionWarnings(flavor) : [],
     };
     const api = this.api;
     if (!api) return base;
@@ -507,6 +535,17 @@ export class LocalCore implements Core {
       if (error instanceof CoreApiError && error.unavailable) return base;
       throw error;
     }
+  }
+
+  /** Warns when the core is older than a feature of the installed config needs. */
+  private async versionWarnings(flavor: Flavor): Promise<string[]> {
+    if (flavor.name !== 'xray') return [];
+    const installed = await readInstalledConfig(this.configPath);
+    const needed = installed && requiredXrayVersion(installed);
+    if (!needed || compareVersions(flavor.version, needed.version) >= 0) return [];
+    return [
+      `Xray ${flavor.version} is older than ${needed.version}, which the config needs for ${needed.feature}: run "xkeeper core install"`,
+    ];
   }
 
   async check(): Promise<CoreCheck> {
@@ -534,6 +573,7 @@ export class LocalCore implements Core {
       target: reality.target ?? this.config.realityTarget,
       public_key: null,
       short_ids: reality.shortIds,
+      min_client_ver: this.config.REALITY_MIN_CLIENT_VER,
       target_check: null,
       reason: null,
     };

@@ -18,6 +18,7 @@ export type CoreAdapterConfig = Pick<
   | 'BLOCK_PRIVATE_NETWORKS'
   | 'LOG_LEVEL'
   | 'dataDir'
+  | 'REALITY_MIN_CLIENT_VER'
 >;
 
 /** What the core should hold, as the services see it in the database. */
@@ -82,6 +83,8 @@ export interface CoreStatus {
   /** False when no usable core binary exists; `reason` says why. */
   available: boolean;
   reason: string | null;
+  /** Problems that do not stop the core, e.g. an Xray older than the config needs. */
+  warnings: string[];
 }
 
 /** REALITY part of `core check`. */
@@ -91,6 +94,8 @@ export interface RealityCheck {
   target: string;
   public_key: string | null;
   short_ids: string[];
+  /** Oldest client version the inbound accepts (`minClientVer`). */
+  min_client_ver: string;
   /** TLS probe of the target; null when REALITY is off. */
   target_check: RealityTargetCheck | null;
   reason: string | null;
@@ -141,6 +146,8 @@ export interface Core {
   sync(): Promise<SyncResult>;
   /** A core left by a crashed xkeeper, before {@link start} adopts or replaces it. */
   findOrphan(): Promise<OrphanCore | null>;
+  /** A core binary was installed: detect `bin` and restart the core on it (once). */
+  reloadBinary?(bin: string): Promise<void>;
   /** The share link of `user` for the running inbound; null while no core is known. */
   shareLink(user: CoreUser): string | null;
 }

@@ -61,4 +61,6 @@ export interface CoreControl {
   sync(): Promise<Record<string, unknown>>;
   /** Restarts the core process (drops every connection). */
   restart(): Promise<void>;
+  /** A core was installed (`core install`): restarts the core once on the binary now in force. */
+  reload?(): Promise<void>;
 }

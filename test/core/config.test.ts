@@ -6,6 +6,7 @@ import {
   LOOPBACK_CIDRS,
   PRIVATE_CIDRS,
   renderCoreConfig,
+  requiredXrayVersion,
   settingsHash,
   usersOfConfig,
 } from '../../src/core/config.ts';
@@ -50,6 +51,29 @@ describe('renderCoreConfig', () => {
     expect(text).toContain('"minClientVer":"1.0.0"');
     expect(text).toContain('"flow":"xtls-rprx-vision"');
     expect(text).toContain('"statsUserOnline":true');
+  });
+
+  it('renders minClientVer from the setting, 1.0.0 (every REALITY client) by default', () => {
+    const base = settings('xray');
+    const strict = renderCoreConfig({
+      settings: { ...base, reality: { ...base.reality, minClientVer: '26.3.27' } },
+      users,
+    });
+    const inbound = (strict.inbounds as { streamSettings?: { realitySettings?: unknown } }[])[1];
+    expect(inbound?.streamSettings?.realitySettings).toMatchObject({ minClientVer: '26.3.27' });
+    expect(JSON.stringify(renderCoreConfig({ settings: base, users }))).toContain('"minClientVer":"1.0.0"');
+  });
+
+  it('says which Xray version a rendered config needs, and why', () => {
+    expect(requiredXrayVersion(renderCoreConfig({ settings: settings('xray'), users }))).toEqual({
+      version: '24.11.5',
+      feature: 'online users (statsUserOnline)',
+    });
+    const realityOnly = renderCoreConfig({ settings: settings('xray'), users });
+    delete (realityOnly.policy as { levels: Record<string, Record<string, unknown>> }).levels['0']
+      ?.statsUserOnline;
+    expect(requiredXrayVersion(realityOnly)).toEqual({ version: '1.8.0', feature: 'REALITY' });
+    expect(requiredXrayVersion(renderCoreConfig({ settings: settings('v2fly'), users }))).toBeNull();
   });
 
   it('renders V2Fly as plain VLESS without flow, REALITY or online stats', () => {

@@ -52,6 +52,7 @@ export async function coreConfig(
     realityTarget: 'www.example.com:443',
     BLOCK_PRIVATE_NETWORKS: false,
     LOG_LEVEL: 'silent',
+    REALITY_MIN_CLIENT_VER: '1.0.0',
     dataDir,
     ...overrides,
   };
