@@ -213,7 +213,11 @@ for (const [variant, endpoint] of [
         ]);
         expect(config.inbounds.map((i: { protocol: string }) => i.protocol)).toEqual(['socks', 'http']);
         expect(config.routing.rules).toEqual([
-          { type: 'field', ip: ['geoip:private'], outboundTag: 'direct' },
+          {
+            type: 'field',
+            ip: expect.arrayContaining(['10.0.0.0/8', '192.168.0.0/16', 'fc00::/7']),
+            outboundTag: 'direct',
+          },
         ]);
       }
     });

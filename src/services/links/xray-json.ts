@@ -29,6 +29,19 @@ function streamOf(s: VlessServer) {
   return { network: s.network, security: 'none' };
 }
 
+/** Private and local ranges stay off the tunnel (listed, not `geoip:private`: no geo file needed). */
+const PRIVATE_RANGES = [
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+];
+
 function configOf(s: VlessServer) {
   return {
     remarks: s.name,
@@ -65,7 +78,7 @@ function configOf(s: VlessServer) {
     ],
     routing: {
       domainStrategy: 'IPIfNonMatch',
-      rules: [{ type: 'field', ip: ['geoip:private'], outboundTag: 'direct' }],
+      rules: [{ type: 'field', ip: PRIVATE_RANGES, outboundTag: 'direct' }],
     },
   };
 }
