@@ -168,7 +168,10 @@ export async function runHttpBench(): Promise<Row[]> {
       { url: `${bareBase}/users/${key.name}` },
     );
     const [sub, subBare] = await measure(
-      { url: `${base}/sub/${key.subToken}`, headers: { 'user-agent': 'v2rayNG/1.9' } },
+      {
+        url: `${base}/sub/${key.subToken}`,
+        headers: { 'user-agent': 'v2rayNG/1.8.5' /* base64, like the bare route */ },
+      },
       { url: `${bareBase}/sub/${key.subToken}` },
     );
     let n = 0;

@@ -14,7 +14,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes, type HealthSource } from './routes/health.ts';
 import { paymentWebhookRoutes } from './routes/payment-webhooks.ts';
 import { statsRoutes } from './routes/stats.ts';
-import { subscriptionRoutes } from './routes/subscription.ts';
+import { subscriptionRoutes, subscriptionSettingsRoutes } from './routes/subscription.ts';
 import { systemRoutes } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
 import { lazyChildLogger } from './request-logger.ts';
@@ -94,7 +94,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(createSerializerCompiler({ check: deps.checkResponses }));
   installErrorHandlers(app, logger);
-  installOpenApi(app);
+  installOpenApi(app, { publicUrl: deps.config.publicUrl });
   installMetrics(app, services, deps.health);
 
   const startedAt = Date.now();
@@ -107,6 +107,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
       statsRoutes(api, services);
       systemRoutes(api, services);
       apiKeyRoutes(api, services);
+      subscriptionSettingsRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );

@@ -2,7 +2,8 @@
  * The OpenAPI 3.1 document, generated from the routes' zod schemas: `GET /openapi.json`
  * and Swagger UI at `GET /docs`. Routes declare their scope and error statuses through
  * {@link apiSchema} / {@link publicSchema}; the transform here turns those into the
- * document's `x-scope`, security and error responses.
+ * document's `x-scope`, security and error responses, gives every operation an
+ * `operationId` (for generated clients) and keeps only the components something uses.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -25,6 +26,15 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'The VPN core is not available',
 };
 
+/** Response headers as the document declares them. */
+export type ResponseHeaders = Record<string, { description: string; type: 'string' | 'integer' }>;
+
+/** A success body without a zod schema (text, YAML, profiles): its description and JSON schema. */
+export interface ProducedBody {
+  description: string;
+  schema: object;
+}
+
 interface SchemaParts {
   summary: string;
   tags: string[];
@@ -35,8 +45,15 @@ interface SchemaParts {
   response?: Record<number, z.ZodType>;
   /** Statuses beyond those implied by auth and the request parts. */
   errors?: number[];
-  /** Documents a success that has no JSON schema (text, YAML, HTML): media type → description. */
-  produces?: Record<string, string>;
+  /**
+   * Documents a success that has no zod schema (text, YAML, HTML, profiles), by media type:
+   * a description (a string body) or a description with the body's JSON schema.
+   */
+  produces?: Record<string, string | ProducedBody>;
+  /** Headers of the success response. */
+  successHeaders?: ResponseHeaders;
+  /** Overrides the operationId derived from the method and path. */
+  operationId?: string;
 }
 
 const API_SECURITY: Array<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
@@ -54,7 +71,7 @@ function impliedErrors(parts: SchemaParts, extra: number[] | undefined, authenti
 
 /** Schema of an authenticated API route that needs `scope`. */
 export function apiSchema<P extends SchemaParts>(scope: Scope, parts: P) {
-  const { errors, produces, ...rest } = parts;
+  const { errors, produces, successHeaders, ...rest } = parts;
   return {
     ...rest,
     description: `Scope: \`${scope}\`.${parts.description ? ` ${parts.description}` : ''}`,
@@ -62,38 +79,66 @@ export function apiSchema<P extends SchemaParts>(scope: Scope, parts: P) {
     'x-scope': scope,
     'x-errors': impliedErrors(parts, errors, true),
     'x-produces': produces,
+    'x-success-headers': successHeaders,
   };
 }
 
 /** Schema of a route without an API key (health, subscriptions, docs, metrics). */
 export function publicSchema<P extends SchemaParts>(parts: P) {
-  const { errors, produces, ...rest } = parts;
+  const { errors, produces, successHeaders, ...rest } = parts;
   return {
     ...rest,
     security: NO_SECURITY,
     'x-scope': 'none',
     'x-errors': impliedErrors(parts, errors, false),
     'x-produces': produces,
+    'x-success-headers': successHeaders,
   };
 }
 
 /** Error responses point at the registered Error component. */
 const errorJsonSchema = { $ref: `#/components/schemas/${String(ErrorSchema.meta()?.id)}` };
 
-/** jsonSchemaTransform plus the error responses each route declared in `x-errors`. */
+/**
+ * `getUsersByUsernameTrafficDaily` for `GET /api/v1/users/{username}/traffic/daily`: the
+ * method, then each path segment in PascalCase, a parameter as `By<Name>`. Unique because
+ * method and path are.
+ */
+export function operationIdOf(method: string, url: string): string {
+  const pascal = (word: string) =>
+    word
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join('');
+  const segments = url
+    .replace(/^\/api\/v1(?=\/|$)/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (seg.startsWith(':') || seg.startsWith('{') ? `By${pascal(seg)}` : pascal(seg)));
+  return method.toLowerCase() + segments.join('');
+}
+
+/**
+ * jsonSchemaTransform plus an operationId, the error responses each route declared in
+ * `x-errors`, and a documented success (with its headers) for routes without a zod response.
+ */
 const transform: typeof jsonSchemaTransform = (document) => {
   const result = jsonSchemaTransform(document);
   const schema = result.schema as Record<string, unknown> | undefined;
   if (!schema || schema.hide) return result;
-  const { 'x-errors': errors, 'x-produces': produces, ...rest } = schema;
+  const { 'x-errors': errors, 'x-produces': produces, 'x-success-headers': headers, ...rest } = schema;
   const response = { ...(rest.response as Record<string, unknown> | undefined) };
   if (!Object.keys(response).some((code) => code.startsWith('2'))) {
-    const content = Object.entries((produces as Record<string, string> | undefined) ?? {}).map(
-      ([type, description]) => [type, { schema: { type: 'string', description } }],
-    );
+    const content = Object.entries((produces as SchemaParts['produces']) ?? {}).map(([type, body]) => {
+      const { description, schema: bodySchema } =
+        typeof body === 'string' ? { description: body, schema: { type: 'string' } } : body;
+      return [type, { schema: { ...bodySchema, description } }];
+    });
     response[200] = {
       description: 'OK',
       ...(content.length ? { content: Object.fromEntries(content) } : {}),
+      ...(headers ? { headers } : {}),
     };
   }
   for (const code of (errors as number[] | undefined) ?? []) {
@@ -102,14 +147,54 @@ const transform: typeof jsonSchemaTransform = (document) => {
       content: { 'application/json': { schema: errorJsonSchema } },
     };
   }
-  return { ...result, schema: { ...rest, response } };
+  const method = [document.route.method].flat()[0] ?? 'get';
+  const operationId = (rest.operationId as string | undefined) ?? operationIdOf(method, document.url);
+  return { ...result, schema: { ...rest, operationId, response } };
+};
+
+/** The names of the component schemas `value` refers to, followed through the components. */
+function referencedSchemas(root: unknown, components: Record<string, unknown>): Set<string> {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!value || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      const ref =
+        key === '$ref' && typeof child === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(child) : null;
+      if (ref && !found.has(ref[1]!)) {
+        found.add(ref[1]!);
+        visit(components[ref[1]!]);
+      } else visit(child);
+    }
+  };
+  visit(root);
+  return found;
+}
+
+/**
+ * jsonSchemaTransformObject registers an input and an output version of every registered
+ * schema: only the ones an operation uses stay (unused `*Input` twins confuse generators).
+ */
+const transformObject: typeof jsonSchemaTransformObject = (document) => {
+  const result = jsonSchemaTransformObject(document) as {
+    paths?: unknown;
+    components?: { schemas?: Record<string, unknown> };
+  };
+  const schemas = result.components?.schemas;
+  if (!schemas) return result as ReturnType<typeof jsonSchemaTransformObject>;
+  const used = referencedSchemas(result.paths, schemas);
+  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return { ...result, components: { ...result.components, schemas: kept } } as ReturnType<
+    typeof jsonSchemaTransformObject
+  >;
 };
 
 /** Registers the document and Swagger UI on the root instance (before any route plugin). */
-export function installOpenApi(app: FastifyInstance): void {
+export function installOpenApi(app: FastifyInstance, options: { publicUrl: string }): void {
   void app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
+      servers: [{ url: options.publicUrl, description: 'This xkeeper server (PUBLIC_URL)' }],
       info: {
         title: 'xkeeper API',
         version: APP_VERSION,
@@ -134,7 +219,7 @@ export function installOpenApi(app: FastifyInstance): void {
       ],
     },
     transform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject,
   });
   void app.register(swaggerUi, { routePrefix: '/docs' });
   void app.register(async (scope) => {

@@ -3,12 +3,15 @@
  * locales/*.ftl) because the page is rendered by the HTTP server, not the bot.
  */
 import type { KeyStatus } from '../db/schema.ts';
+import type { StoppedStatus } from '../services/subscription.service.ts';
 
 export type PageLanguage = 'en' | 'ru';
 
 export interface PageText {
   title: string;
   status: Record<KeyStatus, string>;
+  /** What a VPN app announces when the key carries no traffic (the `announce` header). */
+  stopped: Record<StoppedStatus, string>;
   used: string;
   of: string;
   unlimited: string;
@@ -48,6 +51,11 @@ export const PAGE_TEXT: Record<PageLanguage, PageText> = {
       expired: 'Expired',
       on_hold: 'Starts on first connection',
     },
+    stopped: {
+      disabled: 'This key is disabled. Contact support to have it turned back on.',
+      expired: 'This key has expired. Renew it in the Telegram bot to connect again.',
+      limited: 'This key has used up its traffic. Buy more in the Telegram bot or wait for the next reset.',
+    },
     used: 'Traffic used',
     of: 'of',
     unlimited: 'unlimited',
@@ -84,6 +92,11 @@ export const PAGE_TEXT: Record<PageLanguage, PageText> = {
       limited: 'Лимит трафика исчерпан',
       expired: 'Срок истёк',
       on_hold: 'Начнётся при первом подключении',
+    },
+    stopped: {
+      disabled: 'Этот ключ отключён. Обратитесь в поддержку, чтобы его включили.',
+      expired: 'Срок действия ключа истёк. Продлите его в Telegram-боте, чтобы снова подключиться.',
+      limited: 'Трафик ключа израсходован. Докупите трафик в Telegram-боте или дождитесь сброса.',
     },
     used: 'Использовано трафика',
     of: 'из',

@@ -32,6 +32,8 @@ export const SETTING_SCHEMAS = {
     .min(0)
     .max(24 * 30),
   supportContact: z.string().max(200),
+  /** Shown by VPN apps from the subscription's `announce` header (≤ 200 characters; empty = none). */
+  subscriptionAnnounce: z.string().max(200),
   /** Minutes an unpaid order (and the promo code use it holds) lives before it expires. */
   orderLifetimeMinutes: z
     .number()
@@ -74,6 +76,7 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     expiryNoticeDays: [3, 1],
     neverConnectedHours: 24,
     supportContact: '',
+    subscriptionAnnounce: '',
     orderLifetimeMinutes: 60,
     usageRetentionDays: 400,
     backupsKept: 7,

@@ -1,86 +1,40 @@
 /**
  * Subscriptions: what VPN clients fetch from `/sub/{token}`. Every format is built from
- * the key's share links: base64 of the links (v2rayN, v2rayNG, Hiddify, Streisand…),
- * Clash Meta YAML (Clash Verge, mihomo, Stash) or a sing-box profile, plus the usage
- * figures clients show from the `subscription-userinfo` header.
+ * the key's share links (src/services/links/): base64 of the links, Clash Meta (mihomo)
+ * or Stash YAML, a sing-box profile or Xray JSON, plus the usage figures and profile
+ * metadata clients show from the response headers. A stopped key (disabled, expired,
+ * limited) gets no working link, only an entry and an announcement that say why.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import YAML from 'yaml';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import { keys, type Key } from '../db/schema.ts';
+import { keys, type Key, type KeyStatus } from '../db/schema.ts';
 import type { CorePort } from './core-port.ts';
 import { AppError } from './errors.ts';
 import { shareLinks, subscriptionUrl, toUserJson, type UserJson } from './key-view.ts';
+import { toClashYaml } from './links/clash.ts';
+import { toSingBoxJson } from './links/singbox.ts';
+import { isLegacySingBox, type SubscriptionFormat } from './links/user-agent.ts';
+import { noticeServer, parseVlessLink, toVlessLink, type VlessServer } from './links/vless.ts';
+import { toXrayJson } from './links/xray-json.ts';
 import type { SettingsService } from './settings.service.ts';
 
-export type SubscriptionFormat = 'base64' | 'clash' | 'singbox';
+export { toClashYaml } from './links/clash.ts';
+export { toSingBoxJson } from './links/singbox.ts';
+export { formatForUserAgent, SUBSCRIPTION_FORMATS, type SubscriptionFormat } from './links/user-agent.ts';
+export { parseVlessLink, type VlessServer } from './links/vless.ts';
+export { toXrayJson } from './links/xray-json.ts';
 
 /** Hours between client refreshes, announced in `profile-update-interval`. */
 export const UPDATE_INTERVAL_HOURS = 12;
 
-/**
- * The format a client wants, from its User-Agent. Hiddify names ClashMeta and sing-box in
- * its agent but imports base64 best, so it is checked first.
- */
-export function formatForUserAgent(userAgent: string | undefined): SubscriptionFormat {
-  const ua = userAgent ?? '';
-  if (/hiddify/i.test(ua)) return 'base64';
-  if (/clash|mihomo|stash/i.test(ua)) return 'clash';
-  if (/sing-?box|^SF[AIMT]\//i.test(ua)) return 'singbox';
-  return 'base64';
-}
+/** Statuses whose subscription carries no working link. */
+export const STOPPED_STATUSES = ['disabled', 'expired', 'limited'] as const;
+export type StoppedStatus = (typeof STOPPED_STATUSES)[number];
 
-/** One VLESS server as a share link describes it. */
-export interface VlessServer {
-  name: string;
-  uuid: string;
-  server: string;
-  port: number;
-  network: string;
-  security: 'reality' | 'tls' | 'none';
-  sni: string | null;
-  fingerprint: string | null;
-  publicKey: string | null;
-  shortId: string | null;
-  flow: string | null;
-}
-
-/** Reads a `vless://` share link; null for anything else. */
-export function parseVlessLink(link: string): VlessServer | null {
-  let url: URL;
-  try {
-    url = new URL(link);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'vless:' || !url.username || !url.hostname) return null;
-  const q = url.searchParams;
-  const security = q.get('security');
-  return {
-    name: decodeURIComponent(url.hash.slice(1)) || url.hostname,
-    uuid: decodeURIComponent(url.username),
-    server: url.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(url.port || 443),
-    network: q.get('type') ?? 'tcp',
-    security: security === 'reality' || security === 'tls' ? security : 'none',
-    sni: q.get('sni'),
-    fingerprint: q.get('fp'),
-    publicKey: q.get('pbk'),
-    shortId: q.get('sid'),
-    flow: q.get('flow'),
-  };
-}
-
-/** Names clients can tell apart: a repeated name gets a number. */
-function uniqueNames(servers: VlessServer[]): VlessServer[] {
-  const seen = new Map<string, number>();
-  return servers.map((s) => {
-    const n = (seen.get(s.name) ?? 0) + 1;
-    seen.set(s.name, n);
-    return n === 1 ? s : { ...s, name: `${s.name} ${n}` };
-  });
+export function isStopped(status: KeyStatus): status is StoppedStatus {
+  return (STOPPED_STATUSES as readonly string[]).includes(status);
 }
 
 /** The base64 body: the links, one per line. */
@@ -88,94 +42,33 @@ export function toBase64(links: readonly string[]): string {
   return Buffer.from(links.join('\n'), 'utf8').toString('base64');
 }
 
-/** A Clash Meta (mihomo) profile with one selector over the servers. */
-export function toClashYaml(servers: VlessServer[]): string {
-  const named = uniqueNames(servers);
-  const proxies = named.map((s) => ({
-    name: s.name,
-    type: 'vless',
-    server: s.server,
-    port: s.port,
-    uuid: s.uuid,
-    network: s.network,
-    udp: true,
-    tls: s.security !== 'none',
-    ...(s.flow ? { flow: s.flow } : {}),
-    ...(s.sni ? { servername: s.sni } : {}),
-    ...(s.fingerprint ? { 'client-fingerprint': s.fingerprint } : {}),
-    ...(s.security === 'reality'
-      ? { 'reality-opts': { 'public-key': s.publicKey ?? '', 'short-id': s.shortId ?? '' } }
-      : {}),
-  }));
-  return YAML.stringify({
-    'mixed-port': 7890,
-    'allow-lan': false,
-    mode: 'rule',
-    'log-level': 'warning',
-    proxies,
-    'proxy-groups': [{ name: 'PROXY', type: 'select', proxies: named.map((s) => s.name) }],
-    rules: [
-      'IP-CIDR,127.0.0.0/8,DIRECT,no-resolve',
-      'IP-CIDR,10.0.0.0/8,DIRECT,no-resolve',
-      'IP-CIDR,172.16.0.0/12,DIRECT,no-resolve',
-      'IP-CIDR,192.168.0.0/16,DIRECT,no-resolve',
-      'MATCH,PROXY',
-    ],
-  });
-}
+const CONTENT_TYPES: Record<SubscriptionFormat, string> = {
+  base64: 'text/plain; charset=utf-8',
+  clash: 'text/yaml; charset=utf-8',
+  stash: 'text/yaml; charset=utf-8',
+  singbox: 'application/json; charset=utf-8',
+  xray: 'application/json; charset=utf-8',
+};
 
-/** A sing-box (1.11+) profile: TUN and a local mixed port, every server behind a selector. */
-export function toSingBoxJson(servers: VlessServer[]): string {
-  const named = uniqueNames(servers);
-  const outbounds = named.map((s) => ({
-    type: 'vless',
-    tag: s.name,
-    server: s.server,
-    server_port: s.port,
-    uuid: s.uuid,
-    ...(s.flow ? { flow: s.flow } : {}),
-    packet_encoding: 'xudp',
-    ...(s.security === 'none'
-      ? {}
-      : {
-          tls: {
-            enabled: true,
-            ...(s.sni ? { server_name: s.sni } : {}),
-            utls: { enabled: true, fingerprint: s.fingerprint ?? 'chrome' },
-            ...(s.security === 'reality'
-              ? { reality: { enabled: true, public_key: s.publicKey ?? '', short_id: s.shortId ?? '' } }
-              : {}),
-          },
-        }),
-  }));
-  const profile = {
-    log: { level: 'warn' },
-    inbounds: [
-      {
-        type: 'tun',
-        tag: 'tun-in',
-        address: ['172.19.0.1/30', 'fdfe:dcba:9876::1/126'],
-        auto_route: true,
-        strict_route: true,
-      },
-      { type: 'mixed', tag: 'mixed-in', listen: '127.0.0.1', listen_port: 2080 },
-    ],
-    outbounds: [
-      { type: 'selector', tag: 'proxy', outbounds: named.map((s) => s.name), default: named[0]?.name },
-      ...outbounds,
-      { type: 'direct', tag: 'direct' },
-    ],
-    route: {
-      auto_detect_interface: true,
-      final: 'proxy',
-      rules: [
-        { action: 'sniff' },
-        { protocol: 'dns', action: 'hijack-dns' },
-        { ip_is_private: true, outbound: 'direct' },
-      ],
-    },
-  };
-  return `${JSON.stringify(profile, null, 2)}\n`;
+/** The body of `format` for `servers`; base64 keeps the links as the core wrote them. */
+function renderServers(
+  format: SubscriptionFormat,
+  links: readonly string[],
+  servers: readonly VlessServer[],
+  userAgent: string | undefined,
+): string {
+  switch (format) {
+    case 'base64':
+      return toBase64(links);
+    case 'clash':
+      return toClashYaml(servers, 'mihomo');
+    case 'stash':
+      return toClashYaml(servers, 'stash');
+    case 'singbox':
+      return toSingBoxJson(servers, { legacy: isLegacySingBox(userAgent) });
+    case 'xray':
+      return toXrayJson(servers);
+  }
 }
 
 /** Usage as `subscription-userinfo` carries it: bytes, total 0 = unlimited, expire unix seconds (0 = never). */
@@ -219,7 +112,7 @@ export type SubscriptionInfo = Pick<
 /** What answering a client's fetch of its subscription reads of the key. */
 export type SubscriptionKey = Pick<
   Key,
-  'name' | 'uuid' | 'subToken' | 'uploadBytes' | 'downloadBytes' | 'trafficLimitBytes' | 'expireAt'
+  'name' | 'uuid' | 'subToken' | 'status' | 'uploadBytes' | 'downloadBytes' | 'trafficLimitBytes' | 'expireAt'
 >;
 
 /** The key of `token`, compared in constant time. @throws AppError SUBSCRIPTION_NOT_FOUND */
@@ -255,6 +148,7 @@ export function createSubscriptionService(deps: {
         name: keys.name,
         uuid: keys.uuid,
         subToken: keys.subToken,
+        status: keys.status,
         uploadBytes: keys.uploadBytes,
         downloadBytes: keys.downloadBytes,
         trafficLimitBytes: keys.trafficLimitBytes,
@@ -297,27 +191,43 @@ export function createSubscriptionService(deps: {
       };
     },
 
-    /** Profile metadata clients show: title, refresh interval, support and web page links. */
+    /**
+     * Profile metadata clients show: title, refresh interval, support and web page links, and
+     * the admin's announcement (empty = none).
+     */
     profile(key: Pick<Key, 'name' | 'subToken'>) {
       return {
         title: `${key.name} · ${config.vlessHost}`,
         updateIntervalHours: UPDATE_INTERVAL_HOURS,
         supportUrl: supportUrl(settings.get('supportContact')),
         webPageUrl: subscriptionUrl(config.publicUrl, key),
+        announce: settings.get('subscriptionAnnounce') ?? '',
       };
     },
 
-    /** The body of one format with its content type. */
+    /**
+     * The body of one format with its content type. A stopped key gets one entry that
+     * connects nowhere, named `notice` (the reason in the reader's language, else its status),
+     * so the app shows why instead of a dead server.
+     */
     render(
-      key: Pick<Key, 'name' | 'uuid'>,
+      key: Pick<Key, 'name' | 'uuid' | 'status'>,
       format: SubscriptionFormat,
+      options: { userAgent?: string; notice?: string } = {},
     ): { body: string; contentType: string } {
-      const links = this.links(key);
-      if (format === 'base64') return { body: toBase64(links), contentType: 'text/plain; charset=utf-8' };
-      const servers = links.map(parseVlessLink).filter((s): s is VlessServer => s !== null);
-      return format === 'clash'
-        ? { body: toClashYaml(servers), contentType: 'text/yaml; charset=utf-8' }
-        : { body: toSingBoxJson(servers), contentType: 'application/json; charset=utf-8' };
+      let links: string[];
+      let servers: VlessServer[];
+      if (isStopped(key.status)) {
+        servers = [noticeServer(options.notice ?? key.status)];
+        links = servers.map(toVlessLink);
+      } else {
+        links = this.links(key);
+        servers = links.map(parseVlessLink).filter((s): s is VlessServer => s !== null);
+      }
+      return {
+        body: renderServers(format, links, servers, options.userAgent),
+        contentType: CONTENT_TYPES[format],
+      };
     },
 
     info(key: Key): SubscriptionInfo {

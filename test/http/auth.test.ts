@@ -44,6 +44,8 @@ const ROUTES: Array<{ method: string; url: string; scope: Scope; body?: unknown 
   { method: 'GET', url: '/api/v1/system/core', scope: 'stats:read' },
   { method: 'POST', url: '/api/v1/system/core/sync', scope: 'system:write' },
   { method: 'POST', url: '/api/v1/system/core/restart', scope: 'system:write' },
+  { method: 'GET', url: '/api/v1/settings/subscription', scope: 'subscriptions:read' },
+  { method: 'PATCH', url: '/api/v1/settings/subscription', scope: 'system:write', body: { announce: 'hi' } },
 ];
 
 describe('route × scope', () => {

@@ -32,6 +32,7 @@ describe('share links', () => {
       fingerprint: 'chrome',
       publicKey: 'Pk3yQ_public-key',
       shortId: 'ab12cd',
+      spiderX: '/',
       flow: 'xtls-rprx-vision',
     });
     expect(parseVlessLink(PLAIN)).toMatchObject({
@@ -88,15 +89,29 @@ describe('client detection and headers', () => {
   it('picks the format from the User-Agent', () => {
     const cases: Array<[string | undefined, string]> = [
       [undefined, 'base64'],
-      ['v2rayNG/1.9.5', 'base64'],
-      ['v2rayN/7.0', 'base64'],
-      ['Streisand', 'base64'],
+      ['v2rayNG/1.9.5', 'xray'],
+      ['v2rayNG/1.8.28', 'base64'],
+      ['v2rayN/7.0', 'xray'],
+      ['v2rayN/6.23', 'base64'],
+      ['Happ/1.63.1', 'xray'],
+      ['Happ/1.50.0', 'base64'],
+      ['Streisand', 'xray'],
+      ['V2Box 8.2', 'xray'],
       ['HiddifyNext/2.5.7 (android) like ClashMeta v2ray sing-box', 'base64'],
       ['clash-verge/v1.7.7', 'clash'],
       ['mihomo/1.19.0', 'clash'],
-      ['Stash/2.4.6 Clash/1.9.0', 'clash'],
+      ['FlClash/v0.8.80 clash-verge Platform/android', 'clash'],
+      ['ClashX Meta/1.3.1', 'clash'],
+      ['koala-clash/1.0', 'clash'],
+      ['ClashForAndroid/2.5.12', 'clash'],
+      ['Stash/2.4.6 Clash/1.9.0', 'stash'],
       ['sing-box 1.11.4', 'singbox'],
       ['SFA/1.10.0 (Android 14)', 'singbox'],
+      ['SFI/1.12.1', 'singbox'],
+      ['SFM/1.12.1', 'singbox'],
+      ['SFT/1.12.1', 'singbox'],
+      ['Karing/1.1.2.606 android', 'singbox'],
+      ['Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0', 'base64'],
     ];
     for (const [ua, format] of cases) expect(formatForUserAgent(ua), ua).toBe(format);
   });

@@ -59,6 +59,11 @@ export const EDITABLE = {
     parse: (text) => (text.trim() === '-' ? '' : text.trim().length <= 200 ? text.trim() : undefined),
     format: (value) => (value ? esc(value) : '—'),
   },
+  subscriptionAnnounce: {
+    // What VPN apps show from every subscription; "-" clears it.
+    parse: (text) => (text.trim() === '-' ? '' : text.trim().length <= 200 ? text.trim() : undefined),
+    format: (value) => (value ? esc(value) : '—'),
+  },
   orderLifetimeMinutes: {
     parse: (text) => parseNumber(text, { min: 1, max: 7 * 24 * 60, integer: true }),
     format: (value) => String(value ?? 60),
