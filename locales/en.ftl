@@ -421,6 +421,7 @@ admin-restore-checking = 🔎 Downloading and checking the archive…
 admin-restore-invalid =
     ❌ This file cannot be restored: <code>{ $reason }</code>
     Nothing was changed.
+admin-restore-failed = ❌ The restore did not go through; the server log has the details.
 admin-restore-preview =
     ♻️ <b>Restore this backup?</b>
     Made { $date } by xkeeper { $version }.

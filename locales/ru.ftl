@@ -431,6 +431,7 @@ admin-restore-checking = 🔎 Скачиваю и проверяю архив…
 admin-restore-invalid =
     ❌ Этот файл нельзя восстановить: <code>{ $reason }</code>
     Ничего не изменилось.
+admin-restore-failed = ❌ Восстановление не удалось; подробности в журнале сервера.
 admin-restore-preview =
     ♻️ <b>Восстановить эту копию?</b>
     Сделана { $date }, xkeeper { $version }.

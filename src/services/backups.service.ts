@@ -27,6 +27,8 @@ import { knownMigrations, latestAppliedMigration, runMigrations } from '../db/mi
 import type { Logger } from '../logger.ts';
 import { APP_VERSION } from '../version.ts';
 import type { Clock } from './clock.ts';
+import { ArchiveRefused, BACKUP_LIMITS, extractArchive } from './backup-extract.ts';
+import { badRow, foreignSchemaCode } from './backup-validate.ts';
 import { AppError } from './errors.ts';
 import type { EventsService } from './events.service.ts';
 
@@ -35,9 +37,12 @@ const FORMAT_VERSION = 1;
 const DB_ENTRY = 'xkeeper.db';
 const CONFIG_ENTRY = 'core-config.json';
 const MANIFEST_ENTRY = 'manifest.json';
-const ENTRIES = new Set([DB_ENTRY, CONFIG_ENTRY, MANIFEST_ENTRY]);
-/** Archives larger than this are refused before unpacking. */
-const MAX_ARCHIVE_BYTES = 2 * 2 ** 30;
+/** The files of an archive and the largest size each may have (see BACKUP_LIMITS for why). */
+const ENTRIES: ReadonlyMap<string, number> = new Map([
+  [DB_ENTRY, 2 * 2 ** 30],
+  [CONFIG_ENTRY, 16 * 2 ** 20], // the rendered config: ~200 B a key
+  [MANIFEST_ENTRY, 64 * 2 ** 10],
+]);
 const COUNTED_TABLES = ['keys', 'telegram_users', 'api_keys', 'events', 'orders'] as const;
 /** Tables a restore leaves as they are live: the audit trail is not the archive's to rewrite. */
 const LIVE_TABLES = new Set(['events']);
@@ -151,16 +156,13 @@ export function createBackupsService(deps: {
   /** Unpacks and checks an archive into a temp dir; the caller removes `dir`. */
   async function unpack(file: string): Promise<{ dir: string; manifest: BackupManifest }> {
     if (!existsSync(file) || !statSync(file).isFile()) invalid(`no backup file at ${file}`);
-    if (statSync(file).size > MAX_ARCHIVE_BYTES) invalid('the file is larger than any backup xkeeper makes');
+    if (statSync(file).size > BACKUP_LIMITS.totalBytes) {
+      invalid('the file is larger than any backup xkeeper makes');
+    }
     const dir = mkdtempSync(path.join(tmpdir(), 'xkeeper-restore-'));
     try {
-      await tar.extract({
-        file,
-        cwd: dir,
-        strict: true,
-        // Only the known plain files: no paths, links or devices can come out of an archive.
-        filter: (entryPath, entry) => ENTRIES.has(entryPath) && 'type' in entry && entry.type === 'File',
-      });
+      // Only the known plain files, within limits checked while decompressing.
+      await extractArchive(file, dir, ENTRIES);
       const manifestPath = path.join(dir, MANIFEST_ENTRY);
       if (!existsSync(manifestPath) || !existsSync(path.join(dir, DB_ENTRY))) {
         invalid('not an xkeeper backup: the manifest or the database is missing');
@@ -179,6 +181,7 @@ export function createBackupsService(deps: {
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       if (error instanceof AppError) throw error;
+      if (error instanceof ArchiveRefused) invalid(error.message);
       invalid(
         `the file is not a readable backup archive (${error instanceof Error ? error.message : error})`,
       );
@@ -190,6 +193,9 @@ export function createBackupsService(deps: {
     const file = path.join(dir, DB_ENTRY);
     let copy: Db;
     try {
+      // Before anything opens it the usual way (pragmas, migrations write to it).
+      const code = foreignSchemaCode(file);
+      if (code) invalid(code);
       copy = openDatabase(file);
       const check = copy.$client.pragma('integrity_check', { simple: true });
       if (check !== 'ok') invalid(`the database in the backup is damaged: ${String(check)}`);
@@ -206,7 +212,15 @@ export function createBackupsService(deps: {
       copy.$client.close();
       invalid('the backup comes from a newer xkeeper (unknown schema); upgrade xkeeper first');
     }
-    runMigrations(copy); // an older backup is brought to this build's schema, in the copy
+    try {
+      runMigrations(copy); // an older backup is brought to this build's schema, in the copy
+      const bad = badRow(copy.$client);
+      if (bad) invalid(bad);
+    } catch (error) {
+      copy.$client.close();
+      if (error instanceof AppError) throw error;
+      invalid(`the database in the backup does not fit xkeeper's schema (${(error as Error).message})`);
+    }
     return copy;
   }
 

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileLimits, sendBackup } from '../../src/bot/features/admin/backups.ts';
 import { jobSpecs } from '../../src/jobs/index.ts';
-import { tamperBackup } from '../helpers/backup-archive.ts';
+import { bombArchive, manyEntriesArchive, tamperBackup } from '../helpers/backup-archive.ts';
+import { peakRssGrowth } from '../helpers/rss.ts';
 import type { FakeUser } from '../helpers/fake-telegram.ts';
 import { OWNER, startAdminBot, until, USER, type AdminHarness } from './admin-harness.ts';
 
@@ -222,5 +223,60 @@ describe('backups in the bot', () => {
     expect(doc.params.caption).toMatch(/Backup of/);
     await h.press(OWNER, '💾 Backups for owners only');
     expect(h.services.settings.get('backupsForAdmins')).toBe(false);
+  });
+
+  describe('hostile archives', () => {
+    // The bot runs in this process: unpacking goes to os.tmpdir(), pointed here.
+    const scratch = () => path.join(h.dataDir, 'scratch');
+    const ourTempFiles = () => readdirSync(scratch()).filter((name) => name.startsWith('xkeeper-'));
+    let saved: string | undefined;
+    beforeAll(() => {
+      mkdirSync(scratch());
+      saved = process.env.TMPDIR;
+      process.env.TMPDIR = scratch();
+    });
+    afterAll(() => (saved === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = saved)));
+
+    it('/restore with a bomb or 100 000 entries is refused in bounded memory, leaving no files', async () => {
+      const before = keyNames();
+      const cases = [
+        [bombArchive(path.join(h.dataDir, 'bomb.tar.gz'), 2 ** 30), /more than 100 times its size/],
+        [manyEntriesArchive(path.join(h.dataDir, 'many.tar.gz'), 100_000), /more than 8 entries/],
+      ] as const;
+      for (const [file, reason] of cases) {
+        let verdict = '';
+        const growth = await peakRssGrowth(
+          async () => (verdict = await uploadForRestore(readFileSync(file))),
+        );
+        console.log(`/restore ${path.basename(file)}: bot process peak RSS growth ${growth.toFixed(1)} MiB`);
+        expect(verdict).toMatch(/This file cannot be restored: /);
+        expect(verdict).toMatch(reason);
+        expect(growth).toBeLessThan(100);
+        expect(keyNames()).toEqual(before);
+        expect(incoming()).toEqual([]);
+        expect(ourTempFiles()).toEqual([]);
+      }
+    });
+
+    it('a restore refused after the preview turns "Restoring…" into the reason and removes the upload', async () => {
+      const before = keyNames();
+      // An upload swapped for a bomb between the preview and the confirmation.
+      const token = 'fedcba9876543210';
+      mkdirSync(path.join(h.dataDir, 'backups', 'incoming'), { recursive: true });
+      bombArchive(path.join(h.dataDir, 'backups', 'incoming', `${token}.tar.gz`), 2 ** 30);
+      await h.settle();
+      await h.send(OWNER, '/admin'); // a message under which the (forged) button is pressed
+      h.forgeCallback(OWNER, `a:rs:${token}`, h.fake.lastMessageTo(OWNER.id));
+      await until(() => /cannot be restored/.test(h.lastText(OWNER)), 20_000);
+      const edits = h.fake.calls.filter((c) => c.method === 'editMessageText').slice(-2);
+      expect(edits.map((c) => String(c.params.text).replace(/<[^>]+>/g, ''))).toEqual([
+        '♻️ Restoring…',
+        expect.stringMatching(/This file cannot be restored: .*more than 100 times its size/),
+      ]);
+      expect(edits[0]!.params.message_id).toBe(edits[1]!.params.message_id);
+      expect(incoming()).toEqual([]);
+      expect(ourTempFiles()).toEqual([]);
+      expect(keyNames()).toEqual(before);
+    });
   });
 });

@@ -12,10 +12,14 @@ export interface CliResult {
   json<T = any>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** `xkeeper ...args` with the given environment on top of a clean one. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** `xkeeper ...args` with the given environment on top of a clean one; `onStart` gets the child's pid. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  onStart?: (pid: number) => void,
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [BIN, ...args],
       {
@@ -27,5 +31,6 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
         resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) });
       },
     );
+    if (child.pid) onStart?.(child.pid);
   });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as tar from 'tar';
@@ -10,7 +10,9 @@ import { coreConfigPath, createServices } from '../../src/services/index.ts';
 import { silentLogger, tempDir, testConfig } from '../helpers/db.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
-import { tamperBackup } from '../helpers/backup-archive.ts';
+import { bombArchive, manyEntriesArchive, tamperBackup } from '../helpers/backup-archive.ts';
+import { peakRssGrowth } from '../helpers/rss.ts';
+import { extractArchive, BACKUP_LIMITS } from '../../src/services/backup-extract.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -196,5 +198,135 @@ describe('backups', () => {
       clock.advance(60_000);
     }
     expect(services.backups.list()).toHaveLength(2);
+  });
+});
+
+const GiB = 2 ** 30;
+
+/** Points os.tmpdir() (where unpacking happens) at a fresh folder of the test's own. */
+function privateTmp(root: string): string {
+  const dir = path.join(root, 'tmp');
+  mkdirSync(dir);
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  cleanups.push(() => (saved === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = saved)));
+  return dir;
+}
+
+/** Expects a BACKUP_INVALID refusal whose message matches `reason` (toMatchObject does not check an error's message). */
+async function expectRefused(attempt: Promise<unknown>, reason: RegExp): Promise<void> {
+  const error = await attempt.then(
+    () => new Error('the archive was accepted'),
+    (e: unknown) => e,
+  );
+  expect(error).toMatchObject({ code: 'BACKUP_INVALID' });
+  expect((error as Error).message).toMatch(reason);
+}
+
+describe('hostile backup archives', () => {
+  it('refuses a decompression bomb early, in bounded memory, changing nothing and leaving no files', async () => {
+    const { tmp, services, db } = await setup();
+    const before = snapshotOf(db);
+    const bomb = bombArchive(path.join(tmp.dir, 'bomb.tar.gz'), 1 * GiB); // ~1 MB on disk
+    const scratch = privateTmp(tmp.dir);
+    const started = Date.now();
+    const growth = await peakRssGrowth(async () => {
+      for (const attempt of [
+        () => services.backups.preview(bomb),
+        () => services.backups.restore(bomb, 'cli'),
+      ]) {
+        await expectRefused(attempt(), /unpacks to more than 100 times its size/);
+      }
+    });
+    console.log(
+      `bomb (1 GiB in ${readFileSync(bomb).length} B): peak RSS growth ${growth.toFixed(1)} MiB, ${Date.now() - started} ms`,
+    );
+    expect(growth).toBeLessThan(100);
+    expect(snapshotOf(db)).toEqual(before);
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(services.backups.list().some((b) => path.basename(b.file).startsWith('pre-restore-'))).toBe(false);
+  });
+
+  it('refuses an archive of 100 000 entries after the first few', async () => {
+    const { tmp, services, db } = await setup();
+    const before = snapshotOf(db);
+    const many = manyEntriesArchive(path.join(tmp.dir, 'many.tar.gz'), 100_000);
+    const scratch = privateTmp(tmp.dir);
+    const growth = await peakRssGrowth(() =>
+      expectRefused(services.backups.restore(many, 'cli'), /holds more than 8 entries/),
+    );
+    expect(growth).toBeLessThan(100);
+    expect(snapshotOf(db)).toEqual(before);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it('stops unpacking at the per-file and total limits', async () => {
+    const { tmp } = await setup();
+    const staging = path.join(tmp.dir, 'staging');
+    mkdirSync(staging);
+    writeFileSync(path.join(staging, 'a'), randomBytes(4096));
+    writeFileSync(path.join(staging, 'b'), randomBytes(4096));
+    const file = path.join(tmp.dir, 'ab.tar.gz');
+    await tar.create({ gzip: true, file, cwd: staging }, ['a', 'b']);
+    const out = (name: string) => {
+      const dir = path.join(tmp.dir, name);
+      mkdirSync(dir);
+      return dir;
+    };
+    const wanted = new Map([
+      ['a', 8192],
+      ['b', 8192],
+    ]);
+    await extractArchive(file, out('fits'), wanted);
+    expect(readFileSync(path.join(tmp.dir, 'fits', 'b'))).toEqual(readFileSync(path.join(staging, 'b')));
+    await expect(extractArchive(file, out('per-file'), new Map([...wanted, ['b', 4095]]))).rejects.toThrow(
+      /b is larger than 4095 bytes/,
+    );
+    await expect(
+      extractArchive(file, out('total'), wanted, { ...BACKUP_LIMITS, totalBytes: 6000 }),
+    ).rejects.toThrow(/unpacks to more than 6000 bytes/);
+    expect(existsSync(path.join(tmp.dir, 'total', 'b'))).toBe(false);
+  });
+
+  it('refuses an archive whose database holds a trigger or a view', async () => {
+    const { tmp, services, db } = await setup();
+    const before = snapshotOf(db);
+    const backup = await services.backups.create();
+    const trigger = await tamperBackup(
+      backup.file,
+      "CREATE TRIGGER promote AFTER INSERT ON __drizzle_migrations BEGIN UPDATE telegram_users SET role = 'admin'; END",
+      path.join(tmp.dir, 'trigger.tar.gz'),
+    );
+    const view = await tamperBackup(
+      backup.file,
+      'CREATE VIEW everything AS SELECT * FROM keys',
+      path.join(tmp.dir, 'view.tar.gz'),
+    );
+    for (const [file, what] of [
+      [trigger, /trigger \(promote\)/],
+      [view, /view \(everything\)/],
+    ] as const) {
+      await expectRefused(services.backups.preview(file), what);
+      await expectRefused(services.backups.restore(file, 'cli'), what);
+    }
+    expect(snapshotOf(db)).toEqual(before);
+  });
+
+  it('refuses rows that do not fit the schema: a bad key name, a date as text, a date past 9999', async () => {
+    const { tmp, services, db } = await setup();
+    const before = snapshotOf(db);
+    const backup = await services.backups.create();
+    const cases = [
+      ["UPDATE keys SET name = 'ann\nFAKE LINE' WHERE name = 'ann'", /key with a bad name/],
+      ["UPDATE keys SET expire_at = 'tomorrow' WHERE name = 'ann'", /keys has a bad expire_at/],
+      ["UPDATE keys SET expire_at = 9e15 WHERE name = 'bob'", /keys has a bad expire_at/],
+      ["UPDATE key_usage_daily SET day = 'yesterday'", /key_usage_daily has a bad day/],
+      ["UPDATE keys SET status = 'root' WHERE name = 'bob'", /keys has a bad status/],
+    ] as const;
+    for (const [i, [sql, reason]] of cases.entries()) {
+      const file = await tamperBackup(backup.file, sql, path.join(tmp.dir, `bad-${i}.tar.gz`));
+      await expectRefused(services.backups.restore(file, 'cli'), reason);
+    }
+    expect(snapshotOf(db)).toEqual(before);
   });
 });

@@ -106,6 +106,15 @@ function previewView(ctx: Translator, preview: RestorePreview, token: string, li
   return { text: lines.join('\n'), keyboard };
 }
 
+/** Why a check or restore failed: a refused archive says why, anything else is in the log. */
+function failureView(ctx: BotContext, error: unknown): View {
+  if (isAppError(error, 'BACKUP_INVALID')) {
+    return { text: ctx.t('admin-restore-invalid', { reason: esc(error.message) }) };
+  }
+  ctx.log.error({ err: error }, 'restore failed');
+  return { text: ctx.t('admin-restore-failed') };
+}
+
 /** `requireOwner` comes from the admin guard. */
 export function backupsFeature(
   deps: AdminDeps,
@@ -198,8 +207,7 @@ export function backupsFeature(
       await edit(previewView(ctx, preview, token, liveAdmins()));
     } catch (error) {
       if (token) await rm(uploadOf(token), { force: true });
-      if (!isAppError(error, 'BACKUP_INVALID')) throw error;
-      await edit({ text: ctx.t('admin-restore-invalid', { reason: esc(error.message) }) });
+      await edit(failureView(ctx, error));
     }
   });
 
@@ -242,8 +250,8 @@ export function backupsFeature(
       if (!synced) lines.push(ctx.t('admin-restore-not-synced'));
       await show(ctx, { text: lines.join('\n') });
     } catch (error) {
-      if (!isAppError(error, 'BACKUP_INVALID')) throw error;
-      await show(ctx, { text: ctx.t('admin-restore-invalid', { reason: esc(error.message) }) });
+      await rm(file, { force: true });
+      await show(ctx, failureView(ctx, error)); // the "Restoring…" message says why
     } finally {
       await rm(file, { force: true });
     }
