@@ -3,121 +3,26 @@
  * Xray's service names (no Xray binary here): method paths, TypedMessage type strings,
  * vision flow, user listing and counting, online users.
  */
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreApi } from '../../src/core/api.ts';
-import { decode, encode } from '../../src/core/proto/index.ts';
+import { type FakeXray, startFakeXray } from './fake-xray.ts';
 import { uuid } from './fixtures.ts';
 
-interface Typed {
-  type: string;
-  value: Buffer;
-}
-
-type Handler = (request: Record<string, unknown>) => Record<string, unknown>;
-
-function method(path: string, requestType: string, responseType: string) {
-  return {
-    path,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (value: Record<string, unknown>) => encode(requestType, value),
-    requestDeserialize: (bytes: Buffer) => decode<Record<string, unknown>>(requestType, bytes),
-    responseSerialize: (value: Record<string, unknown>) => encode(responseType, value),
-    responseDeserialize: (bytes: Buffer) => decode<Record<string, unknown>>(responseType, bytes),
-  };
-}
-
 describe('CoreApi with Xray names', () => {
-  const server = new grpc.Server();
-  const users = new Map<string, { email: string; id: string; flow: string }>();
-  const operations: string[] = [];
+  let fake: FakeXray;
+  let users: FakeXray['users'];
+  let operations: string[];
   let api: CoreApi;
 
-  const unary =
-    (handler: Handler): grpc.handleUnaryCall<Record<string, unknown>, Record<string, unknown>> =>
-    (call, callback) => {
-      try {
-        callback(null, handler(call.request));
-      } catch (error) {
-        callback({ code: grpc.status.UNKNOWN, details: (error as Error).message });
-      }
-    };
-
   beforeAll(async () => {
-    const handler = 'xray.app.proxyman.command.HandlerService';
-    const stats = 'xray.app.stats.command.StatsService';
-    server.addService(
-      {
-        AlterInbound: method(`/${handler}/AlterInbound`, 'AlterInboundRequest', 'AlterInboundResponse'),
-        GetInboundUsers: method(
-          `/${handler}/GetInboundUsers`,
-          'GetInboundUserRequest',
-          'GetInboundUserResponse',
-        ),
-        GetInboundUsersCount: method(
-          `/${handler}/GetInboundUsersCount`,
-          'GetInboundUserRequest',
-          'GetInboundUsersCountResponse',
-        ),
-        QueryStats: method(`/${stats}/QueryStats`, 'QueryStatsRequest', 'QueryStatsResponse'),
-        GetAllOnlineUsers: method(
-          `/${stats}/GetAllOnlineUsers`,
-          'GetAllOnlineUsersRequest',
-          'GetAllOnlineUsersResponse',
-        ),
-      },
-      {
-        AlterInbound: unary((request) => {
-          expect(request.tag).toBe('vless');
-          const operation = request.operation as Typed;
-          operations.push(operation.type);
-          if (operation.type === 'xray.app.proxyman.command.AddUserOperation') {
-            const { user } = decode<{ user: { email: string; account: Typed } }>(
-              'AddUserOperation',
-              operation.value,
-            );
-            expect(user.account.type).toBe('xray.proxy.vless.Account');
-            const { id, flow } = decode<{ id: string; flow: string }>('VlessAccount', user.account.value);
-            if (users.has(user.email.toLowerCase())) throw new Error(`User ${user.email} already exists.`);
-            users.set(user.email.toLowerCase(), { email: user.email, id, flow });
-          } else {
-            const { email } = decode<{ email: string }>('RemoveUserOperation', operation.value);
-            if (!users.delete(email.toLowerCase())) throw new Error(`User ${email} not found.`);
-          }
-          return {};
-        }),
-        GetInboundUsers: unary(() => ({
-          users: [...users.values()].map((u) => ({
-            email: u.email,
-            level: 0,
-            account: {
-              type: 'xray.proxy.vless.Account',
-              value: encode('VlessAccount', { id: u.id, flow: u.flow }),
-            },
-          })),
-        })),
-        GetInboundUsersCount: unary(() => ({ count: users.size })),
-        QueryStats: unary((request) => ({
-          stat: [
-            { name: 'user>>>alice>>>traffic>>>downlink', value: 5_000_000_000 },
-            { name: 'user>>>alice>>>traffic>>>uplink', value: 7 },
-          ].filter((s) => s.name.includes(String(request.pattern))),
-        })),
-        GetAllOnlineUsers: unary(() => ({ users: ['user>>>alice>>>online'] })),
-      },
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
-        error ? reject(error) : resolve(p),
-      ),
-    );
-    api = new CoreApi({ flavor: 'xray', port });
+    fake = await startFakeXray();
+    ({ users, operations } = fake);
+    api = new CoreApi({ flavor: 'xray', port: fake.port });
   });
 
   afterAll(() => {
     api.close();
-    server.forceShutdown();
+    fake.close();
   });
 
   it('adds users with Xray type names and the vision flow', async () => {
