@@ -200,6 +200,8 @@ export function usersOfConfig(config: CoreConfig): CoreUser[] {
 export function settingsHash(config: CoreConfig): string {
   // Users left out by the replacer, not a deep copy: at 100k users a copy costs ~100 ms.
   const clients = findVlessInbound(config)?.settings?.clients;
-  const text = JSON.stringify(config, (_key, value: unknown) => (clients !== undefined && value === clients ? [] : value));
+  const text = JSON.stringify(config, (_key, value: unknown) =>
+    clients !== undefined && value === clients ? [] : value,
+  );
   return createHash('sha256').update(text).digest('hex');
 }
