@@ -395,8 +395,8 @@ export function createKeysService(deps: {
         inputs.map((input): Key | AppError => {
           try {
             checkCreate(input, now);
-            // A savepoint per item: a refused one leaves nothing behind.
-            return tx.transaction((itemTx) => insertKey(itemTx, input, actor, now));
+            // Refusals come before insertKey writes anything: no savepoint per item needed.
+            return insertKey(tx, input, actor, now);
           } catch (error) {
             if (isAppError(error)) return error;
             throw error;
