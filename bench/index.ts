@@ -5,14 +5,25 @@ import { runCollectBench } from './collect.bench.ts';
 import { runBotBench } from './bot.bench.ts';
 import { runDbBench } from './db.bench.ts';
 import { runHttpBench } from './http.bench.ts';
+import { runProductBench } from './product.bench.ts';
 import { formatTable, type Row } from './table.ts';
 
-const suites: Array<{ title: string; run: () => Promise<Row[]> }> = [
+/** `explicit`: runs only when its title is asked for (it takes minutes). */
+const suites: Array<{ title: string; run: () => Promise<Row[]>; explicit?: boolean }> = [
   { title: 'Database layer (drizzle vs raw better-sqlite3)', run: runDbBench },
   { title: 'Core adapter (real V2Fly 4.34)', run: runCoreBench },
   { title: 'Traffic collection (synthetic StatsService)', run: runCollectBench },
   { title: 'HTTP API (autocannon, 50 connections, in-memory core)', run: runHttpBench },
   { title: 'User bot (whole stack vs bare grammY, fake Bot API)', run: runBotBench },
+  {
+    title: 'Product as shipped (compiled, real V2Fly, data on disk, 10k keys)',
+    run: () => runProductBench(10_000),
+  },
+  {
+    title: 'Product at scale (compiled, real V2Fly, data on disk, 100k keys)',
+    run: () => runProductBench(100_000),
+    explicit: true,
+  },
 ];
 
 const only = process.argv[2];
@@ -20,6 +31,7 @@ process.stdout.write(
   `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}\n\n`,
 );
 for (const suite of suites) {
-  if (only && !suite.title.toLowerCase().includes(only.toLowerCase())) continue;
+  const asked = only !== undefined && suite.title.toLowerCase().includes(only.toLowerCase());
+  if (only ? !asked : suite.explicit) continue;
   process.stdout.write(`${formatTable(suite.title, await suite.run())}\n`);
 }

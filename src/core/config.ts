@@ -249,8 +249,10 @@ export function usersOfConfig(config: CoreConfig): CoreUser[] {
  * this part decides whether a running core matches the desired settings.
  */
 export function settingsHash(config: CoreConfig): string {
-  const copy = structuredClone(config);
-  const inbound = findVlessInbound(copy);
-  if (inbound?.settings) inbound.settings.clients = [];
-  return createHash('sha256').update(JSON.stringify(copy)).digest('hex');
+  // Users left out by the replacer, not a deep copy: at 100k users a copy costs ~100 ms.
+  const clients = findVlessInbound(config)?.settings?.clients;
+  const text = JSON.stringify(config, (_key, value: unknown) =>
+    clients !== undefined && value === clients ? [] : value,
+  );
+  return createHash('sha256').update(text).digest('hex');
 }

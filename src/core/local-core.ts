@@ -2,6 +2,7 @@
  * The adapter of the local core: config file, child process (when CORE_MANAGED), gRPC API and
  * the reconciler, behind the {@link Core} interface. All changes run one at a time.
  */
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.ts';
 import { CoreApi, CoreApiError, type AlterResult } from './api.ts';
@@ -44,6 +45,10 @@ import type {
 import { diffUsers, invalidUserReason, userKey } from './users.ts';
 
 const READY_TIMEOUT_MS = 10_000;
+/** A burst of changes is written to the config file once, this long after the last one… */
+const WRITE_DEBOUNCE_MS = 200;
+/** …but never later than this after the first unwritten one. */
+const WRITE_MAX_DELAY_MS = 2_000;
 
 /** pino level → core log level. The core's "info" logs every connection: one step quieter. */
 function coreLogLevel(level: CoreAdapterConfig['LOG_LEVEL']): CoreLogLevel {
@@ -92,6 +97,18 @@ export class LocalCore implements Core {
   /** The V2Fly warning is said once per process, not at every bring-up. */
   private v2flyWarned = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Settings hash of the last config the core's `-test` passed in this process. */
+  private validatedHash: string | null = null;
+  /** Names changed on the core since the config file was last written (also in the journal). */
+  private unwritten = new Map<string, string>();
+  /** When the oldest unwritten change happened (ms), or null when the file is current. */
+  private dirtySince: number | null = null;
+  private writeTimer: NodeJS.Timeout | undefined;
+  /**
+   * Names a core may hold beyond the config file it started from: the journal of a process that
+   * died before writing the file. The reconciler removes those the database does not want.
+   */
+  private suspects = new Map<string, string>();
 
   constructor(private readonly options: CreateCoreOptions) {
     this.config = options.config;
@@ -99,7 +116,11 @@ export class LocalCore implements Core {
     this.configPath = path.join(this.config.dataDir, 'core.json');
     this.pidPath = path.join(this.config.dataDir, 'core.pid');
     this.bin = this.config.CORE_BIN;
+    this.journalPath = path.join(this.config.dataDir, 'core.pending');
   }
+
+  /** One name a line: users changed on the core whose change the config file may lack. */
+  private readonly journalPath: string;
 
   /** Runs `task` after every task queued before it: changes to the core never interleave. */
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -133,6 +154,8 @@ export class LocalCore implements Core {
 
   stop(): Promise<void> {
     return this.exclusive(async () => {
+      if (this.dirtySince !== null) await this.writeConfig();
+      this.cancelWrite();
       this.wanted = false;
       await this.proc?.stop();
       this.api?.close();
@@ -224,6 +247,7 @@ export class LocalCore implements Core {
     // If the new config is refused, a core starts from the previous (validated) file.
     const previous = await readInstalledConfig(this.configPath);
     this.installedUsers = previous ? usersOfConfig(previous) : [];
+    for (const name of this.readJournal()) this.suspects.set(userKey(name), name);
     const hash = (await this.writeConfig()) ?? (previous ? settingsHash(previous) : null);
     if (!this.config.CORE_MANAGED) {
       this.tracked = null; // an external core: unknown until the first sync
@@ -236,8 +260,10 @@ export class LocalCore implements Core {
       const orphan = await this.proc.findOrphan();
       if (orphan && orphan.configHash === hash) {
         await this.proc.adopt(orphan);
-        // It started from the previous file, kept current by every change since.
+        // It started from the previous file; the journal names what changed since over the API
+        // (an unknown UUID: the reconciler replaces or removes each of them).
         this.tracked = toMap(previous ? usersOfConfig(previous) : []);
+        for (const [key, name] of this.suspects) this.tracked.set(key, { name, uuid: '' });
         this.emit({ type: 'core.adopted', severity: 'info', data: { pid: orphan.pid } });
       } else {
         await this.proc.start(hash); // stops a stale orphan first
@@ -371,14 +397,68 @@ export class LocalCore implements Core {
   private async writeConfig(state = this.desired()): Promise<string | null> {
     const flavor = this.flavor;
     if (!flavor?.available) return null;
+    this.cancelWrite();
+    const written = new Map(this.unwritten);
     const config = this.render(flavor, state);
-    const result = await installConfig(flavor, this.configPath, config);
+    const hash = settingsHash(config);
+    const result = await installConfig(flavor, this.configPath, config, {
+      validate: hash !== this.validatedHash,
+    });
     if (!result.ok) {
       this.emit({ type: 'core.config_refused', severity: 'error', data: { message: result.message } });
       return null;
     }
+    this.validatedHash = hash;
     this.installedUsers = state.users;
-    return settingsHash(config);
+    // The state was read after every change journaled so far had been committed: all are in.
+    for (const key of written.keys()) this.unwritten.delete(key);
+    this.clearJournal();
+    return hash;
+  }
+
+  /** Writes the config file soon: once after a burst of changes (see WRITE_DEBOUNCE_MS). */
+  private scheduleWrite(): void {
+    const now = Date.now();
+    this.dirtySince ??= now;
+    clearTimeout(this.writeTimer);
+    const delay = Math.min(WRITE_DEBOUNCE_MS, Math.max(0, this.dirtySince + WRITE_MAX_DELAY_MS - now));
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = undefined;
+      this.exclusive(async () => {
+        if (this.dirtySince !== null) await this.writeConfig();
+      }).catch((error: unknown) => this.logger.error({ err: error }, 'core config write failed'));
+    }, delay);
+  }
+
+  private cancelWrite(): void {
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    this.dirtySince = null;
+  }
+
+  /**
+   * Records names about to change on the core before the config file has them, so a crash
+   * before the next write cannot leave a removed key in an adopted core. Synchronous: one
+   * small append per batch, done before the change reaches the core.
+   */
+  private journal(names: readonly string[]): void {
+    const fresh = names.filter((name) => !this.unwritten.has(userKey(name)));
+    if (fresh.length === 0) return;
+    appendFileSync(this.journalPath, fresh.map((name) => `${name}\n`).join(''), { mode: 0o600 });
+    for (const name of fresh) this.unwritten.set(userKey(name), name);
+  }
+
+  private readJournal(): string[] {
+    try {
+      return readFileSync(this.journalPath, 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  /** The journal goes once the file has every change and no suspect is left to repair. */
+  private clearJournal(): void {
+    if (this.unwritten.size === 0 && this.suspects.size === 0) rmSync(this.journalPath, { force: true });
   }
 
   // ── users ──────────────────────────────────────────────────────────────────
@@ -392,9 +472,13 @@ export class LocalCore implements Core {
         return reason === null;
       });
       if (!this.isReady()) return { status: 'pending', failed };
-      const status = await this.applyToCore(change.remove ?? [], add, failed);
-      await this.writeConfig();
-      return { status, failed };
+      const remove = change.remove ?? [];
+      this.journal([...remove, ...add.map((user) => user.name)]);
+      try {
+        return { status: await this.applyToCore(remove, add, failed), failed };
+      } finally {
+        this.scheduleWrite();
+      }
     });
   }
 
@@ -459,6 +543,9 @@ export class LocalCore implements Core {
     const api = this.api;
     const state = this.desired();
     if (!api) return { status: 'pending', missing: state.users.map((u) => u.name), extra: [], changed: [] };
+    // What the core could hold beyond the file it started from, should its contents be unknown.
+    const suspects = new Map([...this.suspects, ...this.unwritten]);
+    for (const user of this.installedUsers) suspects.set(userKey(user.name), user.name);
     await this.writeConfig(state);
     let inCore: CoreUser[] | null;
     try {
@@ -474,10 +561,16 @@ export class LocalCore implements Core {
     const byName = new Map(state.users.map((user) => [userKey(user.name), user]));
     const toAdd = [...diff.missing, ...diff.changed].flatMap((name) => byName.get(userKey(name)) ?? []);
     const toRemove = [...diff.extra, ...diff.changed];
+    if (inCore === null) {
+      for (const [key, name] of suspects) if (!byName.has(key)) toRemove.push(name);
+    }
     const failed: ApplyResult['failed'] = [];
     const status = await this.applyToCore(toRemove, toAdd, failed);
-    if (status === 'applied')
+    if (status === 'applied') {
       this.tracked = toMap(state.users.filter((u) => !failed.some((f) => f.name === u.name)));
+      this.suspects.clear();
+      this.clearJournal();
+    }
     if (inCore !== null && toAdd.length + toRemove.length > 0) {
       this.emit({ type: 'core.drift_fixed', severity: 'warning', data: { ...diff, failed } });
     }

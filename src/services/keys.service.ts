@@ -10,7 +10,7 @@ import { keys, telegramUsers, type Key, type KeyStatus, type ResetStrategy } fro
 import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import { isInCore, type CorePort, type CoreUser } from './core-port.ts';
-import { AppError } from './errors.ts';
+import { AppError, isAppError } from './errors.ts';
 import { lazy } from '../db/statements.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
@@ -188,6 +188,65 @@ export function createKeysService(deps: {
     deps.webhooks.emit(tx, event, () => toUserJson(key, { publicUrl: deps.publicUrl, core }));
   }
 
+  /** Refuses a creation the rules forbid, before any write. */
+  function checkCreate(input: CreateKeyInput, now: Date): void {
+    assertKeyName(input.name);
+    nonNegative(input.trafficLimitBytes, 'traffic limit');
+    const expireAt = clampExpiry(input.expireAt);
+    if (input.onHold && !(input.onHold.durationDays > 0)) {
+      throw new AppError('VALIDATION_FAILED', 'an on-hold key needs a duration of at least one day');
+    }
+    if (!input.onHold && expireAt && expireAt.getTime() <= now.getTime()) {
+      throw new AppError('VALIDATION_FAILED', 'expiry must be in the future');
+    }
+    if (input.note && input.note.length > 500) {
+      throw new AppError('VALIDATION_FAILED', 'note must be at most 500 characters');
+    }
+  }
+
+  /** Inserts a checked key with its event and webhook, inside `tx`. */
+  function insertKey(tx: DbOrTx, input: CreateKeyInput, actor: string, now: Date): Key {
+    if (find(input.name)) {
+      throw new AppError('KEY_NAME_TAKEN', `a key named "${input.name}" already exists`);
+    }
+    const limit = nonNegative(input.trafficLimitBytes, 'traffic limit');
+    const onHold = input.onHold ?? null;
+    const expireAt = clampExpiry(input.expireAt);
+    const status: KeyStatus = input.status === 'disabled' ? 'disabled' : onHold ? 'on_hold' : 'active';
+    const row = tx
+      .insert(keys)
+      .values({
+        name: input.name,
+        uuid: randomUUID(),
+        status,
+        trafficLimitBytes: limit,
+        expireAt: onHold ? null : (expireAt ?? null),
+        onHoldDurationSeconds: onHold ? onHoldSeconds(0, onHold.durationDays) : null,
+        onHoldDeadline: onHold?.deadline ?? null,
+        resetStrategy: input.resetStrategy ?? 'no_reset',
+        lastResetAt: now,
+        ownerTelegramId: input.ownerTelegramId ?? null,
+        note: input.note ?? null,
+        subToken: newSubToken(),
+        createdBy: actor,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    events.record(
+      {
+        type: 'key.created',
+        actor,
+        subject: row.name,
+        data: { status, traffic_limit_bytes: limit, expire_at: row.expireAt?.toISOString() ?? null },
+      },
+      tx,
+    );
+    webhook(tx, 'user.created', row);
+    return row;
+  }
+
   function notifyOwner(
     tx: DbOrTx,
     key: Key,
@@ -315,61 +374,45 @@ export function createKeysService(deps: {
       /** Runs inside the creating transaction; throw to undo the creation (payments). */
       inTransaction?: (key: Key, tx: DbOrTx) => void,
     ): Promise<Key> {
-      assertKeyName(input.name);
       const now = clock.now();
-      const limit = nonNegative(input.trafficLimitBytes, 'traffic limit');
-      const onHold = input.onHold ?? null;
-      const expireAt = clampExpiry(input.expireAt);
-      if (onHold && !(onHold.durationDays > 0)) {
-        throw new AppError('VALIDATION_FAILED', 'an on-hold key needs a duration of at least one day');
-      }
-      if (!onHold && expireAt && expireAt.getTime() <= now.getTime()) {
-        throw new AppError('VALIDATION_FAILED', 'expiry must be in the future');
-      }
-      if (input.note && input.note.length > 500) {
-        throw new AppError('VALIDATION_FAILED', 'note must be at most 500 characters');
-      }
-      const status: KeyStatus = input.status === 'disabled' ? 'disabled' : onHold ? 'on_hold' : 'active';
+      checkCreate(input, now);
       const key = db.transaction((tx) => {
-        if (find(input.name)) {
-          throw new AppError('KEY_NAME_TAKEN', `a key named "${input.name}" already exists`);
-        }
-        const row = tx
-          .insert(keys)
-          .values({
-            name: input.name,
-            uuid: randomUUID(),
-            status,
-            trafficLimitBytes: limit,
-            expireAt: onHold ? null : (expireAt ?? null),
-            onHoldDurationSeconds: onHold ? onHoldSeconds(0, onHold.durationDays) : null,
-            onHoldDeadline: onHold?.deadline ?? null,
-            resetStrategy: input.resetStrategy ?? 'no_reset',
-            lastResetAt: now,
-            ownerTelegramId: input.ownerTelegramId ?? null,
-            note: input.note ?? null,
-            subToken: newSubToken(),
-            createdBy: actor,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .returning()
-          .get();
-        events.record(
-          {
-            type: 'key.created',
-            actor,
-            subject: row.name,
-            data: { status, traffic_limit_bytes: limit, expire_at: row.expireAt?.toISOString() ?? null },
-          },
-          tx,
-        );
-        webhook(tx, 'user.created', row);
+        const row = insertKey(tx, input, actor, now);
         inTransaction?.(row, tx);
         return row;
       });
       await applyToCore(null, key);
       return key;
+    },
+
+    /**
+     * Creates many keys in one transaction and hands them to the core as one change. Each
+     * item succeeds or fails on its own: a result is the key or the AppError that refused it.
+     */
+    async createMany(inputs: readonly CreateKeyInput[], actor: string): Promise<(Key | AppError)[]> {
+      const now = clock.now();
+      const results = db.transaction((tx) =>
+        inputs.map((input): Key | AppError => {
+          try {
+            checkCreate(input, now);
+            // Refusals come before insertKey writes anything: no savepoint per item needed.
+            return insertKey(tx, input, actor, now);
+          } catch (error) {
+            if (isAppError(error)) return error;
+            throw error;
+          }
+        }),
+      );
+      const created = results.filter((r): r is Key => !isAppError(r));
+      const add = created.filter((key) => isInCore(key.status)).map(coreUser);
+      if (add.length > 0) {
+        try {
+          await core.apply({ add });
+        } catch (err) {
+          logger.warn({ err, keys: add.length }, 'core apply failed; the reconciler will retry');
+        }
+      }
+      return results;
     },
 
     /**

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KEY_STATUSES, RESET_STRATEGIES, type Key } from '../../db/schema.ts';
-import { isAppError } from '../../services/errors.ts';
+import { type AppError, isAppError } from '../../services/errors.ts';
 import type { Services } from '../../services/index.ts';
 import { GB, type CreateKeyInput, type KeyPatch } from '../../services/keys.service.ts';
 import { actorOf } from '../auth.ts';
@@ -162,47 +162,59 @@ export function userRoutes(app: FastifyInstance, services: Services): void {
   const { keys } = services;
   const now = () => services.clock.now();
 
-  /** Runs each batch item on its own: a bad item fails alone. */
+  /**
+   * Runs a batch: each item is checked on its own, then `runAll` gets the valid ones at once
+   * and answers, in order, the key or the AppError of each. A bad item fails alone.
+   */
   async function batch<T>(
     items: unknown[],
     schema: z.ZodType<T>,
-    run: (item: T) => Promise<Key>,
+    runAll: (valid: T[]) => Promise<(Key | AppError)[]>,
     okStatus: number,
   ) {
-    const results = [];
-    for (const [index, item] of items.entries()) {
+    const parsed = items.map((item, index) => {
       const named = (item as { username?: unknown } | null)?.username;
-      const username = typeof named === 'string' ? named : null;
-      const parsed = schema.safeParse(item);
-      if (!parsed.success) {
-        const message = parsed.error.issues
+      return { index, username: typeof named === 'string' ? named : null, result: schema.safeParse(item) };
+    });
+    const valid = parsed.flatMap((p) => (p.result.success ? [p.result.data] : []));
+    const outcomes = (await runAll(valid))[Symbol.iterator]();
+    const results = parsed.map(({ index, username, result }) => {
+      if (!result.success) {
+        const message = result.error.issues
           .map((i) => `${i.path.join('.') || 'item'}: ${i.message}`)
           .join('; ');
-        results.push({
+        return { index, username, ok: false, status: 400, error: { code: 'VALIDATION_FAILED', message } };
+      }
+      const outcome = outcomes.next().value as Key | AppError;
+      if (isAppError(outcome)) {
+        return {
           index,
           username,
           ok: false,
-          status: 400,
-          error: { code: 'VALIDATION_FAILED', message },
-        });
-        continue;
+          status: outcome.status,
+          error: { code: outcome.code, message: outcome.message },
+        };
       }
-      try {
-        const key = await run(parsed.data);
-        results.push({ index, username: key.name, ok: true, status: okStatus, user: services.view(key) });
-      } catch (error) {
-        if (!isAppError(error)) throw error;
-        results.push({
-          index,
-          username,
-          ok: false,
-          status: error.status,
-          error: { code: error.code, message: error.message },
-        });
-      }
-    }
+      return { index, username: outcome.name, ok: true, status: okStatus, user: services.view(outcome) };
+    });
     const succeeded = results.filter((x) => x.ok).length;
     return { results, succeeded, failed: results.length - succeeded };
+  }
+
+  /** Runs items one after another, each on its own. */
+  function oneByOne<T>(run: (item: T) => Promise<Key>) {
+    return async (valid: T[]) => {
+      const outcomes: (Key | AppError)[] = [];
+      for (const item of valid) {
+        try {
+          outcomes.push(await run(item));
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          outcomes.push(error);
+        }
+      }
+      return outcomes;
+    };
   }
 
   r.post(
@@ -259,7 +271,11 @@ export function userRoutes(app: FastifyInstance, services: Services): void {
       batch(
         request.body.items,
         CreateUserBody,
-        (item) => keys.create(toCreateInput(item, now()), actorOf(request)),
+        (valid) =>
+          keys.createMany(
+            valid.map((item) => toCreateInput(item, now())),
+            actorOf(request),
+          ),
         201,
       ),
   );
@@ -280,7 +296,7 @@ export function userRoutes(app: FastifyInstance, services: Services): void {
       batch(
         request.body.items,
         BatchUpdateItem,
-        ({ username, ...patch }) => keys.update(username, toPatch(patch, now()), actorOf(request)),
+        oneByOne(({ username, ...patch }) => keys.update(username, toPatch(patch, now()), actorOf(request))),
         200,
       ),
   );
