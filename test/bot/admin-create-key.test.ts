@@ -91,12 +91,17 @@ describe('create-key dialog', () => {
     await h.send(OWNER, '5');
     expect(await h.press(OWNER, '✖ Cancel')).toBe('Cancelled.');
     expect(h.services.keys.list().total).toBe(before);
-    // The dialog is over: plain text is no longer taken as an answer.
+    // The dialog is over: plain text is no longer taken as an answer, only the general hint
+    // that any text outside a dialog gets.
     await h.settle();
     const calls = h.fake.calls.length;
     h.fake.sendText(OWNER, '42');
     await h.settle();
-    expect(h.fake.calls.slice(calls).filter((c) => c.method === 'sendMessage')).toHaveLength(0);
+    const replies = h.fake.calls.slice(calls).filter((c) => c.method === 'sendMessage');
+    expect(replies.map((c) => String(c.params.text))).toEqual([
+      expect.stringMatching(/^Use the buttons below/),
+    ]);
+    expect(h.services.keys.list().total).toBe(before);
   });
 
   it('a command in the middle leaves the dialog and runs', async () => {
