@@ -80,13 +80,26 @@ export function formatBytes(bytes: number, locale: string, unit = unitOf(bytes))
   ).format(value);
 }
 
+const DATE: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' };
+
 /** A calendar date in the person's language (UTC, like every day boundary in xkeeper). */
 export function formatDate(date: Date, locale: string): string {
+  return cached(`${locale}:date`, () => new Intl.DateTimeFormat(locale, DATE)).format(date);
+}
+
+/** A moment (the date as {@link formatDate} writes it, then the UTC time) in the person's language. */
+export function formatDateTime(date: Date | string, locale: string): string {
   return cached(
-    `${locale}:date`,
+    `${locale}:datetime`,
     () =>
-      new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
-  ).format(date);
+      new Intl.DateTimeFormat(locale, {
+        ...DATE,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'short',
+      }),
+  ).format(new Date(date));
 }
 
 /** Whole days from `now` until `until`, rounded up (0 once past). */
