@@ -1,4 +1,4 @@
-/** Text helpers shared by the user features: translation handle, escaping, figures, progress bar. */
+/** Text helpers shared by the user and admin features: translation handle, escaping, figures, dates, progress bar. */
 import type { I18n } from '@grammyjs/i18n';
 import { GrammyError } from 'grammy';
 import type { Services } from '../../services/index.ts';
