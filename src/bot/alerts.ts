@@ -107,7 +107,7 @@ async function toEach(
   for (const id of ids) {
     const lang = languageOf(deps, id);
     try {
-      await send(id, { t: (key, vars) => deps.i18n.t(lang, key, vars) });
+      await send(id, { t: (key, vars) => deps.i18n.t(lang, key, vars), person: { language: lang } });
     } catch (error) {
       if (error instanceof GrammyError && error.error_code === 403)
         deps.services.broadcasts.markUnreachable(id);

@@ -13,12 +13,20 @@ export function pickLanguage(code: string | null | undefined): Language {
   return SUPPORTED_LANGUAGES.find((l) => l === base) ?? 'en';
 }
 
+/** The language of whoever sent an update: picked with /lang, else Telegram's (the i18n negotiator). */
+export function localeOf(ctx: {
+  person?: { language?: string | null };
+  from?: { language_code?: string };
+}): Language {
+  return pickLanguage(ctx.person?.language ?? ctx.from?.language_code);
+}
+
 export function createI18n(): I18n<BotContext> {
   return new I18n<BotContext>({
     defaultLocale: 'en',
     directory: LOCALES_DIR,
     // No Unicode isolation marks around variables: links and names must stay copyable.
     fluentBundleOptions: { useIsolating: false },
-    localeNegotiator: (ctx) => pickLanguage(ctx.person?.language ?? ctx.from?.language_code),
+    localeNegotiator: localeOf,
   });
 }

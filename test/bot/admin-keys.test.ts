@@ -68,7 +68,7 @@ describe('key card', () => {
     const text = await h.send(OWNER, '/user ann');
     expect(text).toMatch(/ann/);
     expect(text).toMatch(/Owner: @mallory/);
-    expect(text).toMatch(/Traffic: 0 B of 10.0 GB/);
+    expect(text).toMatch(/Traffic: 0 kB of 10 GB/);
     expect(text).toMatch(/Never expires/);
     expect(text).toMatch(/Subscription: http/);
     const message = h.fake.lastMessageTo(OWNER.id)!;
@@ -136,7 +136,7 @@ describe('key card', () => {
   it('sets a limit through the dialog, resets traffic, disables and enables', async () => {
     await h.send(OWNER, '/user bob');
     await h.press(OWNER, '📏 Set limit');
-    expect(await h.send(OWNER, '2.5')).toMatch(/2.50 GB/);
+    expect(await h.send(OWNER, '2.5')).toMatch(/2\.5 GB/);
     expect(h.services.keys.get('bob').trafficLimitBytes).toBe(2.5 * GB);
 
     h.memory.traffic('bob', 100, 200);

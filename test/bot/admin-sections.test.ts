@@ -16,14 +16,14 @@ describe('status', () => {
   it('shows the core, the host, keys, traffic and top keys', async () => {
     const text = await h.send(OWNER, '/status');
     expect(text).toMatch(
-      /Core: xray 25\.1\.1 · ✅ running · up 3h 0m · restarts: 1 · memory 40\.0 MB · users: 2/,
+      /Core: xray 25\.1\.1 · ✅ running · up 3h 0m · restarts: 1 · memory 40 MB · users: 2/,
     );
     expect(text).toMatch(
       /Host: \d+ CPU · load [\d.]+ \/ [\d.]+ \/ [\d.]+ · RAM .* of .* · disk free .* of .*/,
     );
     expect(text).toMatch(/Keys: ✅ 1 · ⛔ 0 · 📉 0 · ⌛ 0 · ⏳ 0/);
-    expect(text).toMatch(/Traffic: today 20\.0 MB · this month 20\.0 MB/);
-    expect(text).toMatch(/1\. ann — 20\.0 MB/);
+    expect(text).toMatch(/Traffic: today 20 MB · this month 20 MB/);
+    expect(text).toMatch(/1\. ann — 20 MB/);
   });
 
   it('restarts the core only after a confirmation; syncs and checks drift', async () => {

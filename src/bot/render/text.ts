@@ -1,4 +1,4 @@
-/** Text helpers shared by the user features: translation handle, escaping, figures, progress bar. */
+/** Text helpers shared by the user and admin features: translation handle, escaping, figures, dates, progress bar. */
 import type { I18n } from '@grammyjs/i18n';
 import { GrammyError } from 'grammy';
 import type { Services } from '../../services/index.ts';
@@ -80,13 +80,26 @@ export function formatBytes(bytes: number, locale: string, unit = unitOf(bytes))
   ).format(value);
 }
 
+const DATE: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' };
+
 /** A calendar date in the person's language (UTC, like every day boundary in xkeeper). */
 export function formatDate(date: Date, locale: string): string {
+  return cached(`${locale}:date`, () => new Intl.DateTimeFormat(locale, DATE)).format(date);
+}
+
+/** A moment (the date as {@link formatDate} writes it, then the UTC time) in the person's language. */
+export function formatDateTime(date: Date | string, locale: string): string {
   return cached(
-    `${locale}:date`,
+    `${locale}:datetime`,
     () =>
-      new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
-  ).format(date);
+      new Intl.DateTimeFormat(locale, {
+        ...DATE,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'short',
+      }),
+  ).format(new Date(date));
 }
 
 /** Whole days from `now` until `until`, rounded up (0 once past). */

@@ -6,7 +6,9 @@ import { Composer, InlineKeyboard } from 'grammy';
 import type { ApiKeyJson } from '../../../services/api-keys.service.ts';
 import { API_KEY } from '../../conversations/ids.ts';
 import type { BotContext } from '../../context.ts';
-import { confirmView, esc, formatDate, type Translator, type View } from '../../menus/admin/view.ts';
+import { localeOf } from '../../i18n.ts';
+import { formatDateTime } from '../../render/text.ts';
+import { confirmView, esc, type Translator, type View } from '../../menus/admin/view.ts';
 import { actorOf, enterDialog, show, type AdminDeps } from './common.ts';
 
 /** Rate limits and expiry of an API key as one line. */
@@ -17,7 +19,7 @@ export function apiKeyTerms(
   return ctx.t('admin-apikey-terms', {
     minute: key.rate_limit_per_minute,
     hour: key.rate_limit_per_hour,
-    expires: key.expire_at ? formatDate(key.expire_at) : ctx.t('admin-never'),
+    expires: key.expire_at ? formatDateTime(key.expire_at, localeOf(ctx)) : ctx.t('admin-never'),
   });
 }
 
@@ -34,7 +36,7 @@ function apiKeysView(ctx: Translator, keys: ApiKeyJson[]): View {
         status: ctx.t(`admin-apikey-status-${key.status}`),
         scopes: esc(key.scopes.join(', ')),
         terms: apiKeyTerms(ctx, key),
-        used: key.last_used_at ? formatDate(key.last_used_at) : ctx.t('admin-never'),
+        used: key.last_used_at ? formatDateTime(key.last_used_at, localeOf(ctx)) : ctx.t('admin-never'),
       }),
     );
     if (key.status !== 'revoked') {

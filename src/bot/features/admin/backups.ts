@@ -19,7 +19,9 @@ import { isAppError } from '../../../services/errors.ts';
 import type { BotContext } from '../../context.ts';
 import { commandOf } from '../../middlewares/admin.ts';
 import { assertPrivateChat } from '../../middlewares/private-chat.ts';
-import { esc, formatBytes, formatDate, type Translator, type View } from '../../menus/admin/view.ts';
+import { localeOf } from '../../i18n.ts';
+import { formatBytes, formatDateTime } from '../../render/text.ts';
+import { esc, type Translator, type View } from '../../menus/admin/view.ts';
 import { actorOf, HTML, show, type AdminDeps } from './common.ts';
 
 const MB = 1024 * 1024;
@@ -57,17 +59,21 @@ export async function sendBackup(
 ): Promise<void> {
   assertPrivateChat(chatId); // the archive holds every secret: never into a group
   const limit = fileLimits(config).upload;
+  const locale = localeOf(ctx);
   if (backup.bytes > limit) {
     const text = ctx.t('admin-backup-too-large', {
-      size: formatBytes(backup.bytes),
-      limit: formatBytes(limit),
+      size: formatBytes(backup.bytes, locale),
+      limit: formatBytes(limit, locale),
       file: esc(backup.file),
     });
     await api.sendMessage(chatId, text, HTML);
     return;
   }
   const caption = [
-    ctx.t('admin-backup-caption', { date: formatDate(backup.created_at), size: formatBytes(backup.bytes) }),
+    ctx.t('admin-backup-caption', {
+      date: formatDateTime(backup.created_at, locale),
+      size: formatBytes(backup.bytes, locale),
+    }),
     countsText(ctx, backup.counts),
   ].join('\n');
   await api.sendDocument(chatId, new InputFile(backup.file, path.basename(backup.file)), {
@@ -83,7 +89,7 @@ export async function sendBackup(
 function previewView(ctx: Translator, preview: RestorePreview, token: string, liveAdmins: number[]): View {
   const lines = [
     ctx.t('admin-restore-preview', {
-      date: formatDate(preview.manifest.created_at),
+      date: formatDateTime(preview.manifest.created_at, localeOf(ctx)),
       version: esc(preview.manifest.app_version),
     }),
     countsText(ctx, preview.counts),
@@ -92,7 +98,7 @@ function previewView(ctx: Translator, preview: RestorePreview, token: string, li
     lines.push(
       ctx.t('admin-restore-newest-event', {
         type: esc(preview.newest_event.type),
-        date: formatDate(preview.newest_event.at),
+        date: formatDateTime(preview.newest_event.at, localeOf(ctx)),
       }),
     );
   }
@@ -148,7 +154,9 @@ export function backupsFeature(
     const archives = services.backups.list().slice(0, 5);
     const lines = [ctx.t('admin-backups-title')];
     for (const archive of archives) {
-      lines.push(`• <code>${esc(path.basename(archive.file))}</code> — ${formatBytes(archive.bytes)}`);
+      lines.push(
+        `• <code>${esc(path.basename(archive.file))}</code> — ${formatBytes(archive.bytes, localeOf(ctx))}`,
+      );
     }
     if (archives.length === 0) lines.push(ctx.t('admin-backups-none'));
     lines.push(ctx.t('admin-backups-hint'));
@@ -192,7 +200,10 @@ export function backupsFeature(
     if (!document) return void (await ctx.reply(ctx.t('admin-restore-usage'), HTML));
     const limit = fileLimits(config).download;
     if ((document.file_size ?? 0) > limit) {
-      return void (await ctx.reply(ctx.t('admin-restore-too-large', { limit: formatBytes(limit) }), HTML));
+      return void (await ctx.reply(
+        ctx.t('admin-restore-too-large', { limit: formatBytes(limit, localeOf(ctx)) }),
+        HTML,
+      ));
     }
     const progress = await ctx.reply(ctx.t('admin-restore-checking'));
     const edit = (view: View) =>
@@ -239,7 +250,7 @@ export function backupsFeature(
       }
       const lines = [
         ctx.t('admin-restore-done', {
-          date: formatDate(result.manifest.created_at),
+          date: formatDateTime(result.manifest.created_at, localeOf(ctx)),
           previous: esc(path.basename(result.previous)),
         }),
         countsText(ctx, result.counts),

@@ -10,7 +10,9 @@ import type { Order, Plan, PromoCode } from '../../../services/payments.service.
 import { PLAN, PROMO } from '../../conversations/ids.ts';
 import type { BotContext } from '../../context.ts';
 import { personLabel } from '../../menus/admin/keys.ts';
-import { confirmView, esc, formatDate, type Translator, type View } from '../../menus/admin/view.ts';
+import { localeOf } from '../../i18n.ts';
+import { formatDateTime } from '../../render/text.ts';
+import { confirmView, esc, type Translator, type View } from '../../menus/admin/view.ts';
 import { formatAmount, formatPrices } from '../../render/money.ts';
 import { actorOf, enterDialog, show, type AdminDeps } from './common.ts';
 
@@ -96,7 +98,7 @@ export function promosView(deps: AdminDeps, ctx: Translator): View {
         effect: promoEffect(ctx, promo),
         uses: promo.uses,
         max: promo.maxUses ?? '∞',
-        expires: promo.expireAt ? formatDate(promo.expireAt) : ctx.t('admin-never'),
+        expires: promo.expireAt ? formatDateTime(promo.expireAt, localeOf(ctx)) : ctx.t('admin-never'),
       }),
     );
   }
@@ -130,7 +132,7 @@ function ordersView(deps: AdminDeps, ctx: Translator): View {
     lines.push(
       ctx.t('admin-order-line', {
         id: order.id,
-        date: formatDate(order.createdAt),
+        date: formatDateTime(order.createdAt, localeOf(ctx)),
         person: order.telegramId === null ? '—' : personLabel(order.telegramId, admins.get(order.telegramId)),
         plan: esc(order.planId === null ? '—' : (planNames.get(order.planId) ?? '—')),
         amount: formatAmount(order.amount, order.currency),

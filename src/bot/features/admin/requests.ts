@@ -7,7 +7,9 @@ import { Composer, InlineKeyboard } from 'grammy';
 import type { PendingRequest } from '../../../services/requests.service.ts';
 import type { BotContext } from '../../context.ts';
 import { personLabel } from '../../menus/admin/keys.ts';
-import { esc, formatDate, type Translator, type View } from '../../menus/admin/view.ts';
+import { localeOf } from '../../i18n.ts';
+import { formatDateTime } from '../../render/text.ts';
+import { esc, type Translator, type View } from '../../menus/admin/view.ts';
 import { show, type AdminDeps } from './common.ts';
 
 const SHOWN = 10;
@@ -23,7 +25,7 @@ function requestsView(ctx: Translator, pending: PendingRequest[]): View {
   const keyboard = new InlineKeyboard();
   for (const request of pending.slice(0, SHOWN)) {
     lines.push(
-      `#${request.id} ${personLabel(request.telegramId, request)} — ${esc(formatDate(request.createdAt))}`,
+      `#${request.id} ${personLabel(request.telegramId, request)} — ${esc(formatDateTime(request.createdAt, localeOf(ctx)))}`,
     );
     keyboard
       .text(ctx.t('admin-btn-approve', { id: String(request.id) }), requestDecisionData('ok', request.id))

@@ -3,7 +3,9 @@ import { InlineKeyboard } from 'grammy';
 import { KEY_STATUSES, type Key, type KeyStatus, type TelegramUser } from '../../../db/schema.ts';
 import type { UserJson } from '../../../services/key-view.ts';
 import type { Traffic } from '../../../services/reports.service.ts';
-import { cb, esc, formatBytes, formatDate, formatNumber, type Translator, type View } from './view.ts';
+import { localeOf } from '../../i18n.ts';
+import { formatBytes, formatDate, formatDateTime } from '../../render/text.ts';
+import { cb, esc, formatNumber, type Translator, type View } from './view.ts';
 
 export const STATUS_EMOJI: Record<KeyStatus, string> = {
   active: '✅',
@@ -44,7 +46,7 @@ export function personLabel(
 }
 
 function limitLabel(ctx: Translator, bytes: number | null): string {
-  return bytes === null ? ctx.t('admin-unlimited') : formatBytes(bytes);
+  return bytes === null ? ctx.t('admin-unlimited') : formatBytes(bytes, localeOf(ctx));
 }
 
 /** One page of keys with the filter row, paging, search and create. */
@@ -60,9 +62,10 @@ export function keyListView(
   if (filter.search) lines.push(ctx.t('admin-keys-search', { query: esc(filter.search) }));
   lines.push(page.total ? ctx.t('admin-page', { page: page.page, pages }) : ctx.t('admin-keys-none'));
 
+  const locale = localeOf(ctx);
   const keyboard = new InlineKeyboard();
   for (const key of page.items) {
-    const used = formatBytes(key.uploadBytes + key.downloadBytes);
+    const used = formatBytes(key.uploadBytes + key.downloadBytes, locale);
     keyboard
       .text(
         `${STATUS_EMOJI[key.status]} ${key.name} · ${used} / ${limitLabel(ctx, key.trafficLimitBytes)}`,
@@ -101,14 +104,16 @@ function expiryLine(ctx: Translator, key: Key, now: Date): string {
   }
   if (!key.expireAt) return ctx.t('admin-card-no-expiry');
   const days = Math.ceil((key.expireAt.getTime() - now.getTime()) / 86_400_000);
-  return days > 0
-    ? ctx.t('admin-card-expires', { date: formatDate(key.expireAt), days })
-    : ctx.t('admin-card-expired', { date: formatDate(key.expireAt) });
+  const date = formatDate(key.expireAt, localeOf(ctx));
+  return days > 0 ? ctx.t('admin-card-expires', { date, days }) : ctx.t('admin-card-expired', { date });
 }
 
 /** The key card: every field, usage, owner, link; buttons for every action. */
 export function keyCardView(ctx: Translator, card: KeyCard): View {
   const { key, json, usage, owner } = card;
+  const locale = localeOf(ctx);
+  const bytes = (value: number) => formatBytes(value, locale);
+  const moment = (value: Date) => formatDateTime(value, locale);
   const used = key.uploadBytes + key.downloadBytes;
   const percent =
     key.trafficLimitBytes !== null && key.trafficLimitBytes > 0
@@ -123,30 +128,30 @@ export function keyCardView(ctx: Translator, card: KeyCard): View {
       ? ctx.t('admin-card-no-owner')
       : ctx.t('admin-card-owner', { owner: personLabel(key.ownerTelegramId, owner) }),
     ctx.t('admin-card-traffic', {
-      used: formatBytes(used),
+      used: bytes(used),
       limit: limitLabel(ctx, key.trafficLimitBytes),
       percent,
-      up: formatBytes(key.uploadBytes),
-      down: formatBytes(key.downloadBytes),
+      up: bytes(key.uploadBytes),
+      down: bytes(key.downloadBytes),
     }),
     ctx.t('admin-card-usage', {
-      today: formatBytes(total(usage.today)),
-      month: formatBytes(total(usage.month)),
-      lifetime: formatBytes(usage.lifetime_used_bytes),
+      today: bytes(total(usage.today)),
+      month: bytes(total(usage.month)),
+      lifetime: bytes(usage.lifetime_used_bytes),
     }),
     expiryLine(ctx, key, card.now),
     ctx.t('admin-card-reset', {
       strategy: ctx.t(`admin-reset-${key.resetStrategy}`),
-      last: key.lastResetAt ? formatDate(key.lastResetAt) : '—',
+      last: key.lastResetAt ? moment(key.lastResetAt) : '—',
     }),
     key.onlineAt
       ? ctx.t('admin-card-online', {
-          date: formatDate(key.onlineAt),
-          first: key.firstConnectedAt ? formatDate(key.firstConnectedAt) : '—',
+          date: moment(key.onlineAt),
+          first: key.firstConnectedAt ? moment(key.firstConnectedAt) : '—',
         })
       : ctx.t('admin-card-never-online'),
     ctx.t('admin-card-uuid', { uuid: esc(key.uuid) }),
-    ctx.t('admin-card-created', { date: formatDate(key.createdAt), by: esc(key.createdBy ?? '—') }),
+    ctx.t('admin-card-created', { date: moment(key.createdAt), by: esc(key.createdBy ?? '—') }),
   ];
   if (key.note) lines.push(ctx.t('admin-card-note', { note: esc(key.note) }));
   lines.push(ctx.t('admin-card-subscription', { url: esc(json.subscription_url) }));

@@ -3,7 +3,9 @@ import { InlineKeyboard } from 'grammy';
 import type { KeyStatus } from '../../../db/schema.ts';
 import type { Traffic } from '../../../services/reports.service.ts';
 import { STATUS_EMOJI } from './keys.ts';
-import { esc, formatBytes, formatDuration, type Translator, type View } from './view.ts';
+import { localeOf } from '../../i18n.ts';
+import { formatBytes } from '../../render/text.ts';
+import { esc, formatDuration, type Translator, type View } from './view.ts';
 
 /** Host figures from node:os and statfs. */
 export interface HostStats {
@@ -47,7 +49,7 @@ function coreLine(ctx: Translator, core: StatusData['core']): string {
       state: ctx.t(core.running ? 'admin-status-running' : 'admin-status-stopped'),
       uptime: uptime === null ? '—' : formatDuration(uptime),
       restarts: num(core.restarts) ?? 0,
-      memory: memory === null ? '—' : formatBytes(memory),
+      memory: memory === null ? '—' : formatBytes(memory, localeOf(ctx)),
       users: num(core.users_in_core) ?? '—',
     }),
   ];
@@ -58,16 +60,18 @@ function coreLine(ctx: Translator, core: StatusData['core']): string {
 /** The status screen with restart (asks first), sync and drift check. */
 export function statusView(ctx: Translator, data: StatusData): View {
   const { host, stats } = data;
+  const locale = localeOf(ctx);
+  const bytes = (value: number) => formatBytes(value, locale);
   const lines = [
     ctx.t('admin-status-title'),
     coreLine(ctx, data.core),
     ctx.t('admin-status-host', {
       cpus: host.cpus,
       load: host.load.map((l) => l.toFixed(2)).join(' / '),
-      ramUsed: formatBytes(host.memTotal - host.memFree),
-      ramTotal: formatBytes(host.memTotal),
-      diskFree: host.diskFree === null ? '—' : formatBytes(host.diskFree),
-      diskTotal: host.diskTotal === null ? '—' : formatBytes(host.diskTotal),
+      ramUsed: bytes(host.memTotal - host.memFree),
+      ramTotal: bytes(host.memTotal),
+      diskFree: host.diskFree === null ? '—' : bytes(host.diskFree),
+      diskTotal: host.diskTotal === null ? '—' : bytes(host.diskTotal),
     }),
     ctx.t('admin-status-keys', {
       counts: (Object.keys(STATUS_EMOJI) as KeyStatus[])
@@ -76,14 +80,14 @@ export function statusView(ctx: Translator, data: StatusData): View {
       online: stats.online_now,
     }),
     ctx.t('admin-status-traffic', {
-      today: formatBytes(sum(stats.traffic_today)),
-      month: formatBytes(sum(stats.traffic_month)),
+      today: bytes(sum(stats.traffic_today)),
+      month: bytes(sum(stats.traffic_month)),
     }),
   ];
   if (stats.top_keys.length) {
     lines.push(ctx.t('admin-status-top'));
     stats.top_keys.forEach((k, i) =>
-      lines.push(`${i + 1}. <code>${esc(k.username)}</code> — ${formatBytes(sum(k))}`),
+      lines.push(`${i + 1}. <code>${esc(k.username)}</code> — ${bytes(sum(k))}`),
     );
   }
   const keyboard = new InlineKeyboard()

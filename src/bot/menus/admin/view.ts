@@ -1,7 +1,7 @@
 /**
  * What every admin screen is made of: a text in HTML parse mode plus an inline keyboard,
- * and the small formatters the screens share. Every value that comes from people or the
- * database is escaped with {@link esc} before it goes into a text.
+ * and the small helpers the screens share (bytes and dates come from render/text.ts, as in
+ * the user views). Every value that comes from people or the database is escaped with {@link esc} before it goes into a text.
  */
 import { InlineKeyboard } from 'grammy';
 import type { TranslationVariables } from '@grammyjs/i18n';
@@ -13,9 +13,14 @@ export interface View {
   keyboard?: InlineKeyboard;
 }
 
-/** The translation function of a context (outside or inside a conversation). */
+/**
+ * The translation function of a context (outside or inside a conversation), and who reads:
+ * their language (`localeOf` in i18n.ts) also formats figures and dates, as in the user views.
+ */
 export interface Translator {
   t(key: string, variables?: TranslationVariables): string;
+  person?: { language?: string | null };
+  from?: { language_code?: string };
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
@@ -37,25 +42,6 @@ export function cb(...parts: Array<string | number>): string {
   let tail = String(parts.at(-1) ?? '');
   while (Buffer.byteLength(prefix + tail) > MAX_CALLBACK_BYTES) tail = tail.slice(0, -1);
   return prefix + tail;
-}
-
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-
-/** Bytes in binary units (GB = 2^30, as everywhere in xkeeper). */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
-}
-
-/** `2026-11-01 12:00 UTC`. */
-export function formatDate(date: Date | string): string {
-  return `${new Date(date).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 /** A number without float noise (`0.5`, `12`, `1.25`). */
