@@ -8,8 +8,8 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, resolveCoreBin, type Config } from './config.ts';
 import { sendControlRequest } from './control/client.ts';
-import { printable } from './control/printable.ts';
 import type { OperationName } from './control/operations.ts';
+import { APP_VERSION } from './version.ts';
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -17,6 +17,9 @@ const EXIT_USAGE = 2;
 interface GlobalOptions {
   json?: boolean;
 }
+
+/** Codes that mean a bad argument or value (exit 2); any other code is a failure (exit 1). */
+const BAD_VALUE_CODES = new Set(['VALIDATION_FAILED', 'INVALID_KEY_NAME', 'INVALID_TELEGRAM_ID']);
 
 /** A failed operation; arguments that fail validation count as bad usage. */
 class CliFailure extends Error {
@@ -27,7 +30,7 @@ class CliFailure extends Error {
   ) {
     super(body.message);
     this.name = 'CliFailure';
-    this.exitCode = exitCode ?? (body.code === 'VALIDATION_FAILED' ? EXIT_USAGE : EXIT_ERROR);
+    this.exitCode = exitCode ?? (BAD_VALUE_CODES.has(body.code) ? EXIT_USAGE : EXIT_ERROR);
   }
 }
 
@@ -35,14 +38,18 @@ class CliFailure extends Error {
  * Runs an operation on the running instance, or locally when none answers. Only the
  * socket's client is loaded up front: the local path's modules cost seconds under tsx.
  */
-async function execute(config: Readonly<Config>, op: OperationName, args: unknown) {
+async function execute(config: Readonly<Config>, op: OperationName, args: unknown): Promise<Executed> {
   const actor = `cli:${userInfo().username}`;
   const request = { op, args, actor };
-  const response =
-    (await sendControlRequest(config.dataDir, request)) ??
-    (await (await import('./control/local.ts')).runLocally(config, op, args, actor));
-  if (response.ok) return response.result;
-  throw new CliFailure(response.error);
+  const answer = await sendControlRequest(config.dataDir, request);
+  const response = answer ?? (await (await import('./control/local.ts')).runLocally(config, op, args, actor));
+  if (!response.ok) throw new CliFailure(response.error);
+  let result = response.result;
+  // Whether xkeeper runs is part of the status (the core may run without it, or not at all).
+  if (op === 'core.status' && result && typeof result === 'object') {
+    result = { ...result, xkeeper_running: answer !== null };
+  }
+  return { op, result, notice: response.notice, live: answer !== null };
 }
 
 /**
@@ -73,30 +80,37 @@ async function installCore(config: Readonly<Config>, version: string | undefined
   };
 }
 
-/** Prints a result: JSON for machines, `key: value` lines for people. */
-function print(result: unknown, json: boolean | undefined): void {
+interface Executed {
+  /** What ran: an operation, or `core.install` (run by the CLI itself). */
+  op: OperationName | 'core.install';
+  result: unknown;
+  /** A repeat that changed nothing says so. */
+  notice?: string;
+  live: boolean;
+}
+
+/** Prints a result: JSON alone on stdout for machines, tables and cards for people. */
+async function print({ op, result, notice, live }: Executed, json: boolean | undefined): Promise<void> {
   if (json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (notice) process.stderr.write(`${notice}\n`);
     return;
   }
-  const rows = Array.isArray(result) ? result : [result];
-  for (const row of rows) {
-    if (row && typeof row === 'object') {
-      for (const [k, v] of Object.entries(row)) {
-        const text = typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-        process.stdout.write(`${printable(k)}: ${printable(text)}\n`);
-      }
-      if (rows.length > 1) process.stdout.write('\n');
-    } else {
-      process.stdout.write(`${printable(String(row))}\n`);
-    }
+  // Loaded only here: --json needs none of it.
+  const { printable } = await import('./control/printable.ts');
+  if (notice) {
+    process.stdout.write(`${printable(notice)}\n`);
+    return;
   }
+  const { render } = await import('./control/output.ts');
+  process.stdout.write(`${render(op, result, { now: Date.now(), live })}\n`);
 }
 
 /** Builds the command tree. `program.parseAsync` runs it. */
 export function buildProgram(getConfig: () => Readonly<Config>): Command {
   const program = new Command('xkeeper')
-    .description('xkeeper ops: API keys, keys, backups, core, admins')
+    .description('xkeeper ops: keys, plans, promo codes, API keys, backups, core, admins')
+    .version(APP_VERSION, '-V, --version', 'print the xkeeper version')
     .showHelpAfterError()
     // Options after a subcommand are its own (`core install --version v1.2.3`).
     .enablePositionalOptions()
@@ -115,8 +129,8 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
     return async (...params: unknown[]) => {
       const cmd = params[params.length - 1] as Command;
       const options = cmd.opts<GlobalOptions>();
-      const result = await execute(getConfig(), op, (toArgs as (...a: unknown[]) => unknown)(...params));
-      print(result, options.json);
+      const executed = await execute(getConfig(), op, (toArgs as (...a: unknown[]) => unknown)(...params));
+      await print(executed, options.json);
     };
   }
 
@@ -160,6 +174,83 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
   ] as const) {
     command(key, `${verb} <name>`, description).action(runs(`key.${verb}`, (name: string) => ({ name })));
   }
+  command(key, 'extend <name> <days>', 'add days to the expiry (from now when already expired)').action(
+    runs('key.extend', (name: string, days: string) => ({ name, days })),
+  );
+  command(key, 'limit <name> <gb>', 'set the traffic limit in GB (2^30 bytes); 0 = unlimited').action(
+    runs('key.limit', (name: string, gb: string) => ({ name, gb })),
+  );
+  command(key, 'disable <name>', 'take a key out of the core; everything else is kept').action(
+    runs('key.disable', (name: string) => ({ name })),
+  );
+  command(
+    key,
+    'enable <name>',
+    'put a disabled key back (active, limited or expired as its limits say)',
+  ).action(runs('key.enable', (name: string) => ({ name })));
+  command(key, 'note <name> <text>', 'set the key\'s note ("" clears it)').action(
+    runs('key.note', (name: string, text: string) => ({ name, text })),
+  );
+
+  const plan = program.command('plan').description('plans sold in the bot').exitOverride();
+  /** Options shared by `plan create` and `plan update`. */
+  const planOptions = (cmd: Command) =>
+    cmd
+      .option('--days <n>', 'days a purchase adds')
+      .option('--traffic-gb <n>', 'traffic in GB (2^30 bytes); 0 = unlimited')
+      .option('--stars <n>', 'price in Telegram Stars')
+      .option(
+        '--price <cur:amount>',
+        'price in another currency, e.g. RUB:199 or USD:2.99; repeat for more',
+        (v, all: string[] = []) => [...all, v],
+      )
+      .option('--trial', 'a free trial plan (once per person)');
+  type PlanOptions = {
+    name?: string;
+    days?: string;
+    trafficGb?: string;
+    stars?: string;
+    price?: string[];
+    trial?: boolean;
+  };
+  const planArgs = (o: PlanOptions) => ({
+    name: o.name,
+    days: o.days,
+    trafficGb: o.trafficGb,
+    stars: o.stars,
+    price: o.price,
+    trial: o.trial,
+  });
+  planOptions(
+    command(plan, 'create', 'create a plan').requiredOption('--name <name>', 'name shown to buyers'),
+  ).action(runs('plan.create', planArgs));
+  command(plan, 'list', 'list plans').action(runs('plan.list', () => ({})));
+  planOptions(
+    command(plan, 'update <id>', 'change a plan').option('--name <name>', 'name shown to buyers'),
+  ).action(runs('plan.update', (id: string, o: PlanOptions) => ({ id, ...planArgs(o) })));
+  command(plan, 'disable <id>', 'stop selling a plan').action(runs('plan.disable', (id: string) => ({ id })));
+  command(plan, 'enable <id>', 'sell a plan again').action(runs('plan.enable', (id: string) => ({ id })));
+
+  const promo = program.command('promo').description('promo codes').exitOverride();
+  command(promo, 'create <code>', 'create a promo code with one effect')
+    .option('--percent <n>', 'percent off (1-100)')
+    .option('--stars-off <n>', 'Stars (or minor units of a currency) off')
+    .option('--days <n>', 'extra days')
+    .option('--max-uses <n>', 'how many people may use it (default unlimited)')
+    .option('--expires-days <n>', 'days until it stops working (default never)')
+    .action(
+      runs(
+        'promo.create',
+        (
+          code: string,
+          o: { percent?: string; starsOff?: string; days?: string; maxUses?: string; expiresDays?: string },
+        ) => ({ code, ...o }),
+      ),
+    );
+  command(promo, 'list', 'list promo codes (newest first)').action(runs('promo.list', () => ({})));
+  command(promo, 'disable <code>', 'stop a promo code').action(
+    runs('promo.disable', (code: string) => ({ code })),
+  );
 
   const core = program.command('core').description('the VPN core').exitOverride();
   command(core, 'status', 'flavor, version, running, pid, uptime, restarts, users in core').action(
@@ -172,7 +263,10 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
   command(core, 'install', 'download, verify and install Xray-core into DATA_DIR/bin')
     .option('--version <tag>', 'release tag such as v26.3.27 (default: the latest release)')
     .action(async (o: GlobalOptions & { version?: string }) => {
-      print(await installCore(getConfig(), o.version), o.json);
+      await print(
+        { op: 'core.install', result: await installCore(getConfig(), o.version), live: false },
+        o.json,
+      );
     });
 
   command(program, 'backup', 'take a backup (database + core config) now')
@@ -188,12 +282,11 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
       const args = { file: path.resolve(file), ...(o.withRoles && { withRoles: true }) };
       if (!o.yes) {
         // Without --yes: check and preview only, and say how to go on.
-        const preview = await execute(getConfig(), 'restore.preview', args);
-        print(preview, o.json);
+        await print(await execute(getConfig(), 'restore.preview', args), o.json);
         process.stderr.write('nothing changed: add --yes to restore this backup\n');
         throw new CliFailure({ code: 'CONFIRMATION_REQUIRED', message: 'add --yes to restore' }, EXIT_USAGE);
       }
-      print(await execute(getConfig(), 'restore', args), o.json);
+      await print(await execute(getConfig(), 'restore', args), o.json);
     });
 
   const apikey = program.command('apikey').description('keys of the HTTP API').exitOverride();
@@ -255,7 +348,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (error instanceof CliFailure) {
-      process.stderr.write(`error: ${error.body.code}: ${error.body.message}\n`);
+      process.stderr.write(`error: ${error.body.message} (${error.body.code})\n`);
       return error.exitCode;
     }
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);

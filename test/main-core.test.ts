@@ -43,7 +43,16 @@ describe('xkeeper running with the real core', () => {
     expect(health.core).toMatchObject({ running: true, flavor: 'v2fly' });
     const status = await runCli(['core', 'status', '--json'], env);
     expect(status.code).toBe(0);
-    expect(status.json()).toMatchObject({ flavor: 'v2fly', running: true, users_in_core: 0 });
+    expect(status.json()).toMatchObject({
+      flavor: 'v2fly',
+      running: true,
+      users_in_core: 0,
+      xkeeper_running: true,
+    });
+    const human = await runCli(['core', 'status'], env);
+    expect(human.stdout).toMatch(/^core {2}running\n/);
+    expect(human.stdout).toMatch(/\n {2}xkeeper +running/);
+    expect(human.stdout).toMatch(/\n {2}core +v2fly /);
   });
 
   it('applies `key create` / `key kick` / `key delete` from the CLI to the live core', async () => {

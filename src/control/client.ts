@@ -12,8 +12,9 @@ export interface ControlRequest {
   actor: string;
 }
 
+/** `notice`: a repeat that changed nothing says so (`API key 3 was already revoked`). */
 export type ControlResponse =
-  { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+  { ok: true; result: unknown; notice?: string } | { ok: false; error: { code: string; message: string } };
 
 /** Where the control socket lives for a DATA_DIR. */
 export function controlSocketPath(dataDir: string): string {

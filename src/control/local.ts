@@ -30,12 +30,12 @@ export async function runLocally(
     // Migrations first: everything after reads the schema. `migrate` itself stops here.
     const migrated = runMigrations(db);
     if (op === 'migrate') return { ok: true, result: migrated };
-    const logger = createLogger({ level: 'warn', destination: process.stderr, pretty: false });
+    const logger = createLogger({ level: 'error', destination: process.stderr, pretty: false });
     const services = createServices({ db, config, logger });
     // The same adapter as the running instance; it finds a core left running, if any.
     const core = wireCore(config, services, logger);
     await core.findOrphan();
-    return { ok: true, result: await runOperation(services, op, args, actor) };
+    return { ok: true, ...(await runOperation(services, op, args, actor)) };
   } catch (error) {
     return { ok: false, error: toErrorBody(error) };
   } finally {

@@ -19,7 +19,8 @@ export { controlSocketPath };
 export function toErrorBody(error: unknown): { code: string; message: string } {
   if (isAppError(error)) return { code: error.code, message: error.message };
   if (error instanceof ZodError) {
-    const message = error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+    // The operations word their own messages for the operator (operations.ts).
+    const message = [...new Set(error.issues.map((i) => i.message))].join('; ');
     return { code: 'VALIDATION_FAILED', message };
   }
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
@@ -59,8 +60,7 @@ export async function startControlServer(deps: {
         throw new AppError('VALIDATION_FAILED', `unknown operation ${request.op}`);
       }
       deps.logger.info({ op: request.op, actor: request.actor }, 'control command');
-      const result = await runOperation(deps.services, request.op, request.args, request.actor);
-      return { ok: true, result };
+      return { ok: true, ...(await runOperation(deps.services, request.op, request.args, request.actor)) };
     } catch (error) {
       if (!isAppError(error) && !(error instanceof ZodError)) {
         deps.logger.error({ err: error }, 'control command failed');

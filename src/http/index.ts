@@ -10,6 +10,8 @@ import { installAuth } from './auth.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
 import { installMetrics } from './metrics.ts';
 import { installOpenApi } from './openapi.ts';
+import { planRoutes } from './routes/plans.ts';
+import { promoRoutes } from './routes/promos.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes, type HealthSource } from './routes/health.ts';
 import { paymentWebhookRoutes } from './routes/payment-webhooks.ts';
@@ -108,6 +110,8 @@ export function createServer(deps: ServerDeps): FastifyInstance {
       systemRoutes(api, services);
       apiKeyRoutes(api, services);
       subscriptionSettingsRoutes(api, services);
+      planRoutes(api, services);
+      promoRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );

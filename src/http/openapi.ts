@@ -214,6 +214,7 @@ export function installOpenApi(app: FastifyInstance, options: { publicUrl: strin
         { name: 'traffic', description: 'Usage and statistics' },
         { name: 'system', description: 'The VPN core' },
         { name: 'api-keys', description: 'Keys of this API' },
+        { name: 'plans', description: 'Plans and promo codes sold in the bot' },
         { name: 'subscription', description: 'What VPN clients fetch (token in the path, no API key)' },
         { name: 'meta', description: 'Health, documentation, metrics' },
       ],

@@ -78,3 +78,8 @@ export const EventSchema = z.object({
   subject: z.string().nullable(),
   data: z.record(z.string(), z.unknown()).nullable(),
 });
+
+/** One page of a list held in memory, in the `{ items, total, page, per_page }` shape. */
+export function pageSlice<T>(all: T[], { page, per_page }: { page: number; per_page: number }) {
+  return { items: all.slice((page - 1) * per_page, page * per_page), total: all.length, page, per_page };
+}

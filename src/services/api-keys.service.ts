@@ -24,6 +24,8 @@ export const SCOPES = [
   'system:write',
   'api-keys:read',
   'api-keys:write',
+  'plans:read',
+  'plans:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -259,9 +259,13 @@ export function createBackupsService(deps: {
 
     /** Takes a backup into DATA_DIR/backups (or moves it to `out`). */
     async create(options: { out?: string; actor?: string } = {}): Promise<BackupResult> {
+      const target = options.out && path.resolve(options.out);
+      // Checked before the snapshot, so a bad --out leaves no archive behind in DATA_DIR/backups.
+      if (target && !statSync(path.dirname(target), { throwIfNoEntry: false })?.isDirectory()) {
+        throw new AppError('VALIDATION_FAILED', `folder ${path.dirname(target)} does not exist`);
+      }
       const result = await snapshot('xkeeper-backup');
-      if (options.out) {
-        const target = path.resolve(options.out);
+      if (target) {
         copyFileSync(result.file, target);
         // The archive holds every secret: owner-only even where a file was there before.
         chmodSync(target, 0o600);
@@ -317,6 +321,8 @@ export function createBackupsService(deps: {
       try {
         const copy = openUnpacked(dir);
         const archiveAdmins = adminIds(copy.$client);
+        // What the restore brings in, as the preview counted it (the live event log stays).
+        const restored = countRows(copy.$client);
         copy.$client.close();
         const previous = await snapshot('pre-restore');
         const live = db.$client;
@@ -362,7 +368,7 @@ export function createBackupsService(deps: {
         return {
           file,
           manifest,
-          counts: countRows(live),
+          counts: restored,
           newest_event: null,
           has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
           admins: withRoles ? archiveAdmins : adminIds(live),

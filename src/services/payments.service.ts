@@ -464,6 +464,24 @@ export function createPaymentsService(deps: {
       }
     },
 
+    /** Changes a promo code's limits or switches it off/on (looked up without regard to case). */
+    updatePromo(
+      code: string,
+      patch: { active?: boolean; maxUses?: number | null; expireAt?: Date | null },
+      actor: string,
+    ): PromoCode {
+      const promo = promoByCode(code);
+      if (!promo) throw new AppError('NOT_FOUND', `no promo code ${code}`);
+      if (patch.maxUses != null && !(Number.isInteger(patch.maxUses) && patch.maxUses > 0)) {
+        throw new AppError('VALIDATION_FAILED', 'max uses must be a positive whole number');
+      }
+      return db.transaction((tx) => {
+        const updated = tx.update(promoCodes).set(patch).where(eq(promoCodes.id, promo.id)).returning().get();
+        events.record({ type: 'promo.modified', actor, subject: promo.code, data: { ...patch } }, tx);
+        return updated;
+      });
+    },
+
     /**
      * A promo code this person may use; PROMO_INVALID (one reason for every failure) or,
      * after too many wrong codes, RATE_LIMITED.

@@ -30,11 +30,14 @@ describe('CLI output of stored text', () => {
     expect(shown.code, shown.stderr).toBe(0);
     // eslint-disable-next-line no-control-regex -- looking for control characters
     expect(shown.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
-    const noteLines = shown.stdout.split('\n').filter((line) => line.startsWith('note: '));
-    expect(noteLines).toEqual([`note: ${printable(HOSTILE_NOTE)}`]);
+    const lines = shown.stdout.trimEnd().split('\n');
+    const noteLines = lines.filter((line) => /^ +note +/.test(line));
+    expect(noteLines).toHaveLength(1);
+    expect(noteLines[0]!.replace(/^ +note +/, '')).toBe(printable(HOSTILE_NOTE));
     expect(noteLines[0]).toContain('paid\\nstatus: active\\r\\x1b[2J');
-    // Only one status line: the note did not forge one.
-    expect(shown.stdout.split('\n').filter((line) => line.startsWith('status: '))).toHaveLength(1);
+    // One card: the title line, then indented fields; the note did not forge a line.
+    expect(lines[0]).toBe('mallory  active');
+    expect(lines.slice(1).every((line) => line.startsWith('  '))).toBe(true);
 
     // --json stays exact, for scripts.
     const json = await runCli(['key', 'show', 'mallory', '--json'], { DATA_DIR: tmp.dir });

@@ -54,7 +54,7 @@ describe('xkeeper CLI on the files (nothing running)', () => {
     const badArg = await runCli(['admin', 'add', 'abc', '--json'], env);
     expect(badArg.code).toBe(2);
     expect(badArg.stdout).toBe('');
-    expect(badArg.stderr).toMatch(/telegramId/);
+    expect(badArg.stderr).toMatch(/TGID must be a Telegram user id \(a number\)/);
 
     expect((await runCli(['no-such-command'], env)).code).toBe(2);
 

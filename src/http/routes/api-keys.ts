@@ -12,7 +12,7 @@ import {
 import type { Services } from '../../services/index.ts';
 import { actorOf } from '../auth.ts';
 import { apiSchema } from '../openapi.ts';
-import { IdParams, PageQuery, pageOf } from '../schemas.ts';
+import { IdParams, PageQuery, pageOf, pageSlice } from '../schemas.ts';
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -84,11 +84,7 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
         response: { 200: pageOf(ApiKeySchema) },
       }),
     },
-    async (request) => {
-      const { page, per_page } = request.query;
-      const all = apiKeys.list();
-      return { items: all.slice((page - 1) * per_page, page * per_page), total: all.length, page, per_page };
-    },
+    async (request) => pageSlice(apiKeys.list(), request.query),
   );
 
   r.get(
