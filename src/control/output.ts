@@ -163,6 +163,7 @@ interface Status {
   users_in_core: number | null;
   last_error: string | null;
   reason?: string | null;
+  warnings?: string[];
 }
 
 function coreStatus(s: Status, ctx: RenderContext): string {
@@ -177,6 +178,7 @@ function coreStatus(s: Status, ctx: RenderContext): string {
     ['restarts', s.restarts],
     ['users', s.users_in_core],
     ['last error', s.last_error],
+    ['warnings', s.warnings?.length ? s.warnings.join('; ') : null],
   ]);
 }
 

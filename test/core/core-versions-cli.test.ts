@@ -65,7 +65,7 @@ describe('Xray versions in the CLI', () => {
       expect.stringMatching(/Xray 1\.8\.4 is older than 24\.11\.5.*statsUserOnline.*core install/),
     ]);
     const human = await runCli(['core', 'status'], { ...base, CORE_BIN: fakeXray(tmp.dir, '1.8.4') });
-    expect(human.stdout).toMatch(/warnings: .*older than 24\.11\.5/);
+    expect(human.stdout).toMatch(/warnings +.*older than 24\.11\.5/);
 
     const current = await runCli(['core', 'status', '--json'], {
       ...base,

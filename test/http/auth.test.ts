@@ -46,6 +46,26 @@ const ROUTES: Array<{ method: string; url: string; scope: Scope; body?: unknown 
   { method: 'POST', url: '/api/v1/system/core/restart', scope: 'system:write' },
   { method: 'GET', url: '/api/v1/settings/subscription', scope: 'subscriptions:read' },
   { method: 'PATCH', url: '/api/v1/settings/subscription', scope: 'system:write', body: { announce: 'hi' } },
+  { method: 'GET', url: '/api/v1/plans', scope: 'plans:read' },
+  { method: 'GET', url: '/api/v1/plans/999', scope: 'plans:read' },
+  {
+    method: 'POST',
+    url: '/api/v1/plans',
+    scope: 'plans:write',
+    body: { name: 'Month', days: 30, price_stars: 100 },
+  },
+  { method: 'PATCH', url: '/api/v1/plans/999', scope: 'plans:write', body: { days: 31 } },
+  { method: 'DELETE', url: '/api/v1/plans/999', scope: 'plans:write' },
+  { method: 'GET', url: '/api/v1/promos', scope: 'plans:read' },
+  { method: 'GET', url: '/api/v1/promos/NOPE', scope: 'plans:read' },
+  {
+    method: 'POST',
+    url: '/api/v1/promos',
+    scope: 'plans:write',
+    body: { code: 'SPRING', kind: 'percent', value: 10 },
+  },
+  { method: 'PATCH', url: '/api/v1/promos/NOPE', scope: 'plans:write', body: { active: false } },
+  { method: 'DELETE', url: '/api/v1/promos/NOPE', scope: 'plans:write' },
 ];
 
 describe('route × scope', () => {
@@ -69,6 +89,8 @@ describe('route × scope', () => {
         .split('?')[0]!
         .replace(/\/users\/(alice|bob)/, '/users/{username}')
         .replace(/\/api-keys\/\d+/, '/api-keys/{id}')
+        .replace(/\/plans\/\d+/, '/plans/{id}')
+        .replace(/\/promos\/NOPE/, '/promos/{code}')
         .replace(/\d{4}-\d{2}-\d{2}/, '{date}');
       return `${r.method} ${path} ${r.scope}`;
     });
