@@ -3,7 +3,7 @@
  * xkeeper's collector is killed with -9 at random moments, again and again. In the end
  * the bytes recorded equal the core's counters exactly: nothing lost, nothing twice.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,8 @@ import {
 } from '../core/fixtures.ts';
 import { startRealApp } from '../helpers/real-app.ts';
 
-const RUNNER = fileURLToPath(new URL('./collector-runner.ts', import.meta.url));
+const RUNNER = fileURLToPath(new URL('./collector-runner.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KILLS = 24;
 
 describe('crash-safe accounting', () => {
@@ -27,6 +28,8 @@ describe('crash-safe accounting', () => {
   const clientDir = makeTempDir();
 
   beforeAll(async () => {
+    // The collector that gets killed runs from the compiled build, as users run it.
+    execFileSync(process.execPath, ['bin/build.js', '--if-current'], { cwd: ROOT, stdio: 'ignore' });
     app = await startRealApp();
     origin = await startOrigin(256 * 1024);
   });
@@ -57,7 +60,7 @@ describe('crash-safe accounting', () => {
     let kills = 0;
     try {
       for (let i = 0; i < KILLS; i++) {
-        const child = spawn(process.execPath, ['--import', 'tsx', RUNNER], {
+        const child = spawn(process.execPath, [RUNNER], {
           env,
           stdio: ['ignore', 'pipe', 'inherit'],
         });
