@@ -69,6 +69,12 @@ function coreLogLevel(level: CoreAdapterConfig['LOG_LEVEL']): CoreLogLevel {
 }
 
 /** The local core (id `local`). */
+/** Changes queued together: name key → the user to put in the core, or the name to take out. */
+interface PendingBatch {
+  users: Map<string, CoreUser | string>;
+  result: Promise<ApplyResult>;
+}
+
 export class LocalCore implements Core {
   readonly id = 'local';
   private readonly config: CoreAdapterConfig;
@@ -97,6 +103,8 @@ export class LocalCore implements Core {
   /** The V2Fly warning is said once per process, not at every bring-up. */
   private v2flyWarned = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Changes waiting for their turn on the core, applied together (see `apply`). */
+  private waiting: PendingBatch | undefined;
   /** Settings hash of the last config the core's `-test` passed in this process. */
   private validatedHash: string | null = null;
   /** Names changed on the core since the config file was last written (also in the journal). */
@@ -463,16 +471,42 @@ export class LocalCore implements Core {
 
   // ── users ──────────────────────────────────────────────────────────────────
 
+  /**
+   * Applies a change. Changes that arrive while the core is busy join one batch queued behind
+   * the running task, so a burst of single creates reaches the core as a batch does: one
+   * journal append, one run of gRPC calls, one config write.
+   */
   apply(change: { add?: CoreUser[]; remove?: string[] }): Promise<ApplyResult> {
-    return this.exclusive(async () => {
+    const failed: ApplyResult['failed'] = [];
+    const add = (change.add ?? []).filter((user) => {
+      const reason = invalidUserReason(user);
+      if (reason) failed.push({ name: user.name, reason });
+      return reason === null;
+    });
+    const batch = (this.waiting ??= this.queueBatch());
+    // Later changes win per name: the batch holds each name's last wanted state.
+    for (const name of change.remove ?? []) batch.users.set(userKey(name), name);
+    for (const user of add) batch.users.set(userKey(user.name), user);
+    const mine = new Set([...(change.remove ?? []), ...add.map((user) => user.name)].map(userKey));
+    return batch.result.then((result) => ({
+      status: result.status,
+      failed: [...failed, ...result.failed.filter((f) => mine.has(userKey(f.name)))],
+    }));
+  }
+
+  /** The batch that collects changes until its turn comes. */
+  private queueBatch(): PendingBatch {
+    const users = new Map<string, CoreUser | string>();
+    const result = this.exclusive(async (): Promise<ApplyResult> => {
+      this.waiting = undefined;
       const failed: ApplyResult['failed'] = [];
-      const add = (change.add ?? []).filter((user) => {
-        const reason = invalidUserReason(user);
-        if (reason) failed.push({ name: user.name, reason });
-        return reason === null;
-      });
       if (!this.isReady()) return { status: 'pending', failed };
-      const remove = change.remove ?? [];
+      const remove: string[] = [];
+      const add: CoreUser[] = [];
+      for (const user of users.values()) {
+        if (typeof user === 'string') remove.push(user);
+        else add.push(user); // added with replacement: an old UUID the core holds goes
+      }
       this.journal([...remove, ...add.map((user) => user.name)]);
       try {
         return { status: await this.applyToCore(remove, add, failed), failed };
@@ -480,6 +514,7 @@ export class LocalCore implements Core {
         this.scheduleWrite();
       }
     });
+    return { users, result };
   }
 
   /**

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import { isInCore, type CorePort, type CoreUser } from './core-port.ts';
 import { AppError, isAppError } from './errors.ts';
-import { lazy } from '../db/statements.ts';
+import { lazy, lazyStatement } from '../db/statements.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { TrafficService } from './traffic.service.ts';
@@ -153,6 +153,17 @@ export function createKeysService(deps: {
       .prepare(),
   );
 
+  // Creation's insert, prepared once: building it with drizzle per key cost more than the
+  // write. Instants are stored as epoch milliseconds (the schema's timestamp_ms columns).
+  const insertRow = lazyStatement(
+    db.$client,
+    `INSERT INTO keys (name, uuid, status, traffic_limit_bytes, expire_at, on_hold_duration_seconds,
+       on_hold_deadline, reset_strategy, last_reset_at, owner_telegram_id, note, sub_token,
+       created_by, created_at, updated_at)
+     VALUES (@name, @uuid, @status, @limit, @expireAt, @onHoldSeconds, @onHoldDeadline,
+       @resetStrategy, @now, @owner, @note, @subToken, @actor, @now, @now)`,
+  );
+
   function find(name: string): Key | undefined {
     return byName().get({ name });
   }
@@ -213,27 +224,22 @@ export function createKeysService(deps: {
     const onHold = input.onHold ?? null;
     const expireAt = clampExpiry(input.expireAt);
     const status: KeyStatus = input.status === 'disabled' ? 'disabled' : onHold ? 'on_hold' : 'active';
-    const row = tx
-      .insert(keys)
-      .values({
-        name: input.name,
-        uuid: randomUUID(),
-        status,
-        trafficLimitBytes: limit,
-        expireAt: onHold ? null : (expireAt ?? null),
-        onHoldDurationSeconds: onHold ? onHoldSeconds(0, onHold.durationDays) : null,
-        onHoldDeadline: onHold?.deadline ?? null,
-        resetStrategy: input.resetStrategy ?? 'no_reset',
-        lastResetAt: now,
-        ownerTelegramId: input.ownerTelegramId ?? null,
-        note: input.note ?? null,
-        subToken: newSubToken(),
-        createdBy: actor,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning()
-      .get();
+    const { lastInsertRowid } = insertRow().run({
+      name: input.name,
+      uuid: randomUUID(),
+      status,
+      limit,
+      expireAt: onHold ? null : (expireAt?.getTime() ?? null),
+      onHoldSeconds: onHold ? onHoldSeconds(0, onHold.durationDays) : null,
+      onHoldDeadline: onHold?.deadline?.getTime() ?? null,
+      resetStrategy: input.resetStrategy ?? 'no_reset',
+      now: now.getTime(),
+      owner: input.ownerTelegramId ?? null,
+      note: input.note ?? null,
+      subToken: newSubToken(),
+      actor,
+    });
+    const row = byId().get({ id: Number(lastInsertRowid) })!;
     events.record(
       {
         type: 'key.created',

@@ -3,7 +3,8 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { chmodSync, existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CoreApi } from '../../src/core/api.ts';
 import {
   type Core,
   type CoreAdapterConfig,
@@ -229,6 +230,29 @@ describe('core adapter on a real v2ray', () => {
     expect(await core.status()).toMatchObject({ available: true, running: true, users_in_core: 1 });
     const vpn = await client(core, grace);
     expect(await socksDownload(vpn.socksPort, origin)).toBe(SIZE);
+  });
+
+  it('applies changes that arrive while the core is busy as one batch, later changes winning', async () => {
+    const config = await coreConfig(dir);
+    const { core } = harness(config);
+    cleanups.push(() => core.stop());
+    await core.start();
+    const calls = vi.spyOn(CoreApi.prototype, 'addUsers');
+    cleanups.push(() => calls.mockRestore());
+    const users = Array.from({ length: 20 }, (_, i) => ({ name: `burst${i}`, uuid: uuid(100 + i) }));
+    // Twenty single creates at once (as concurrent POST /users make them), then a delete of
+    // the first while its create still waits: it must end outside the core.
+    const results = await Promise.all([
+      ...users.map((user) => core.apply({ add: [user] })),
+      core.apply({ remove: ['burst0'] }),
+    ]);
+    expect(results.every((r) => r.status === 'applied' && r.failed.length === 0)).toBe(true);
+    expect(calls.mock.calls.length).toBeLessThanOrEqual(2);
+
+    const api = new CoreApi({ flavor: 'v2fly', port: config.CORE_API_PORT });
+    cleanups.push(() => api.close());
+    const again = await api.addUsers(users.map((user) => ({ name: user.name, uuid: uuid(200) })));
+    expect(again.map((r) => r.ok)).toEqual(users.map((user) => user.name === 'burst0'));
   });
 
   it('rejects invalid users without touching the core', async () => {
