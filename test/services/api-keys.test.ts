@@ -23,6 +23,7 @@ describe('scopes', () => {
       'subscriptions:read',
       'stats:read',
       'api-keys:read',
+      'plans:read',
     ]);
     expect(expandScopes(['*:*'])).toEqual([...SCOPES]);
     expect(expandScopes(['api-keys:*'])).toEqual(['api-keys:read', 'api-keys:write']);
@@ -167,7 +168,9 @@ describe('xkeeper apikey (CLI)', () => {
 
     const human = await runCli(['apikey', 'create', '--name', 'ops', '--scopes', '*:read'], env);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^key: xk_[\w-]{43}$/m);
+    // The key on a line of its own, said to be shown once only.
+    expect(human.stdout).toMatch(/^ {2}xk_[\w-]{43}$/m);
+    expect(human.stdout).toMatch(/shown once only/);
 
     const list = await runCli(['apikey', 'list', '--json'], env);
     expect(list.code).toBe(0);
