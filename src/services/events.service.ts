@@ -3,9 +3,10 @@ import { and, count, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { events, type Severity } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
+import type { EventType } from './messages.ts';
 
 export interface EventInput {
-  type: string;
+  type: EventType;
   severity?: Severity;
   actor?: string | null;
   subject?: string | null;

@@ -19,7 +19,7 @@ import type { AdminsService } from './admins.service.ts';
 import type { Clock } from './clock.ts';
 import { AppError, isAppError } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
-import { GB, OWNER_NOTICE, type KeysService } from './keys.service.ts';
+import { GB, type KeysService } from './keys.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import { paymentMismatch, recordMismatch } from './payments/match.ts';
 import type { SettingsService } from './settings.service.ts';
@@ -362,7 +362,7 @@ export function createPaymentsService(deps: {
     db.transaction((tx) => {
       expireDue(tx);
       events.record({ type: 'payment.refused', severity: 'warning', actor: input.actor, data }, tx);
-      outbox.enqueue('admin.alert', { type: 'payment.refused', severity: 'warning', data }, tx);
+      admins.alert({ type: 'payment.refused', severity: 'warning', data }, { tx, throttleMinutes: 0 });
     });
     throw notPayable(order.id, 'expired');
   }
@@ -582,7 +582,7 @@ export function createPaymentsService(deps: {
       if (order && order.state !== 'created') return { status: 'duplicate', order };
       const mismatch = order ? paymentMismatch(order, input) : null;
       if (order && mismatch) {
-        recordMismatch({ db, events, outbox }, order, input, mismatch);
+        recordMismatch({ db, events, admins }, order, input, mismatch);
         return { status: 'refused', order, reason: mismatch };
       }
       const orderData = (order?.data ?? {}) as OrderData;
@@ -619,7 +619,7 @@ export function createPaymentsService(deps: {
         // A renewal is told to the owner by keys.renew; a key this payment made is told here.
         if (created && telegramId !== null) {
           outbox.enqueue(
-            OWNER_NOTICE,
+            'owner.notice',
             { telegramId, notice: 'purchased', key: key.name, trial: orderData.trial === true },
             tx,
           );
@@ -640,14 +640,13 @@ export function createPaymentsService(deps: {
           amount: input.amount,
           currency: input.currency,
         }));
-        outbox.enqueue(
-          'admin.alert',
+        admins.alert(
           {
             type: 'payment.received',
             severity: 'info',
             data: { key: key.name, amount: input.amount, currency: input.currency, provider: input.provider },
           },
-          tx,
+          { tx, throttleMinutes: 0 },
         );
         appliedOrder = row;
       };
@@ -718,7 +717,7 @@ export function createPaymentsService(deps: {
         );
         if (row.telegramId !== null) {
           outbox.enqueue(
-            OWNER_NOTICE,
+            'owner.notice',
             {
               telegramId: row.telegramId,
               notice: 'refunded',
