@@ -17,7 +17,7 @@ import {
 } from '../db/schema.ts';
 import type { AdminsService } from './admins.service.ts';
 import type { Clock } from './clock.ts';
-import { AppError, isAppError } from './errors.ts';
+import { AppError, isAppError, reasonedError, type NotPayableReason } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import { GB, type KeysService } from './keys.service.ts';
 import type { OutboxService } from './outbox.service.ts';
@@ -67,17 +67,6 @@ export interface ApplyInput {
   grant?: Grant;
   actor: string;
 }
-
-/** Why an order cannot be paid (pre-checkout, and `apply` for `expired`); the bot maps each to a text. */
-export const NOT_PAYABLE_REASONS = [
-  'not_found',
-  'not_yours',
-  'paid',
-  'expired',
-  'plan_unavailable',
-  'price_changed',
-] as const;
-export type NotPayableReason = (typeof NOT_PAYABLE_REASONS)[number];
 
 /** Wrong promo codes a person may try: 5 a minute, then none for 15 minutes. */
 const PROMO_STRIKES = { max: 5, windowMs: 60_000, lockMs: 15 * 60_000 };
@@ -261,7 +250,7 @@ export function createPaymentsService(deps: {
   }
 
   function notPayable(orderId: number, reason: NotPayableReason): AppError {
-    return new AppError('ORDER_NOT_PAYABLE', `order ${orderId} cannot be paid: ${reason}`, { reason });
+    return reasonedError('ORDER_NOT_PAYABLE', reason, `order ${orderId} cannot be paid: ${reason}`);
   }
 
   /** Price after a promo (never below 1 when the base price is positive). */
