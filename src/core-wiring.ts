@@ -14,9 +14,6 @@ import {
 import type { Logger } from './logger.ts';
 import type { Services } from './services/index.ts';
 
-/** Alerts of one type are sent at most once per this window. */
-const ALERT_WINDOW_MS = 10 * 60_000;
-
 /** Generates the REALITY key pair and short ids at first start; later starts keep them. */
 export function ensureRealityKeys(services: Services): void {
   if (!services.settings.get('realityPrivateKey')) {
@@ -35,12 +32,10 @@ export function recordCoreEvent(services: Services, event: CoreEvent): void {
       tx,
     );
     if (event.severity === 'info') return;
-    const bucket = Math.floor(services.clock.now().getTime() / ALERT_WINDOW_MS);
-    services.outbox.enqueue(
-      'admin.alert',
+    // One alert of a type per 10 minutes.
+    services.admins.alert(
       { type: event.type, severity: event.severity, data: event.data },
-      tx,
-      `alert:${event.type}:${bucket}`,
+      { tx, throttleMinutes: 10 },
     );
   });
 }

@@ -1,28 +1,25 @@
 /**
  * Delivery of admin alerts and scheduled backups from the outbox. Alerts (`admin.alert`,
- * queued with `services.admins.alert`, which deduplicates and throttles them, or by other
- * services with their own dedupe key) go to every admin in their own language; a scheduled
- * backup (`owner.backup`) goes to every owner as a document.
+ * queued with `services.admins.alert`, which deduplicates and throttles them) go to every
+ * admin in their own language; a scheduled backup (`owner.backup`) goes to every owner as
+ * a document.
  */
 import { existsSync } from 'node:fs';
 import { GrammyError, type Api } from 'grammy';
-import type { Severity } from '../db/schema.ts';
-import { ADMIN_ALERT, OWNER_BACKUP, type AdminAlert } from '../services/admins.service.ts';
-import type { BackupResult } from '../services/backups.service.ts';
+import type { AdminAlert, AlertType } from '../services/messages.ts';
 import { PermanentFailure } from '../services/outbox.service.ts';
 import { sendBackup } from './features/admin/backups.ts';
 import { HTML, languageOf, type AdminDeps } from './features/admin/common.ts';
 import { SEVERITY_ICON } from './menus/admin/events.ts';
 import { esc, type Translator } from './menus/admin/view.ts';
 
-/** An `admin.alert` outbox row: `vars` (services.admins.alert) or raw `data` (other producers). */
-type AlertPayload = AdminAlert & { data?: Record<string, unknown> };
-
 /**
- * Alert types with their own text and the variables it shows; any missing one is empty.
- * `details` is made from the alert's data when not given. Other types get the generic text.
+ * Each alert type with the variables its own text shows (any missing one is empty), or null
+ * for the generic text. `details` is made from the alert's data when not given.
  */
-const KNOWN_ALERTS: Record<string, string[]> = {
+const ALERT_VARS: Record<AlertType, string[] | null> = {
+  'core.adopted': null,
+  'core.orphan_replaced': null,
   'core.exited': ['details'],
   'core.restarted': ['details'],
   'core.restart_detected': ['details'],
@@ -32,6 +29,7 @@ const KNOWN_ALERTS: Record<string, string[]> = {
   'core.drift_fixed': ['details'],
   'payment.received': ['amount', 'key', 'provider'],
   'payment.mismatch': ['order', 'provider', 'paid', 'expected', 'reason'],
+  'payment.refused': null,
   'webhook.dead_letter': ['url', 'error'],
   'backup.failed': ['error'],
   'job.failed': ['job', 'error'],
@@ -59,8 +57,8 @@ const text = (value: unknown) =>
   typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 
 /** The text variables of an alert, escaped for HTML. */
-function alertVars(alert: AlertPayload): Record<string, string> {
-  const raw: Record<string, unknown> = { ...alert.data, ...alert.vars };
+function alertVars(alert: AdminAlert): Record<string, string> {
+  const raw: Record<string, unknown> = { ...alert.data };
   if (alert.type === 'payment.received' && raw.currency !== undefined)
     raw.amount = formatAmount(raw.amount, raw.currency);
   if (raw.details === undefined && alert.data) {
@@ -74,9 +72,10 @@ function alertVars(alert: AlertPayload): Record<string, string> {
 }
 
 /** An alert as one admin reads it. */
-function alertText(tr: Translator, alert: AlertPayload): string {
+function alertText(tr: Translator, alert: AdminAlert): string {
   const vars = alertVars(alert);
-  const expected = Object.hasOwn(KNOWN_ALERTS, alert.type) ? KNOWN_ALERTS[alert.type] : undefined;
+  // A row of a type this version does not know gets the generic text.
+  const expected = Object.hasOwn(ALERT_VARS, alert.type) ? ALERT_VARS[alert.type] : null;
   const body = expected
     ? tr.t(`admin-alert-${alert.type.replace(/[._]/g, '-')}`, {
         ...Object.fromEntries(expected.map((name) => [name, ''])),
@@ -90,7 +89,7 @@ function alertText(tr: Translator, alert: AlertPayload): string {
             .map(([k, v]) => `${k}: ${v}`)
             .join(', '),
       });
-  return `${SEVERITY_ICON[alert.severity as Severity] ?? ''} ${body}`.trim();
+  return `${SEVERITY_ICON[alert.severity] ?? ''} ${body}`.trim();
 }
 
 /**
@@ -120,13 +119,11 @@ async function toEach(
 /** Plugs alert and backup delivery into the outbox. */
 export function registerAdminAlerts(deps: AdminDeps, api: Api): void {
   const { services } = deps;
-  services.outbox.register(ADMIN_ALERT, async (payload) => {
-    const alert = payload as unknown as AlertPayload;
+  services.outbox.register('admin.alert', async (alert) => {
     const admins = services.admins.listAdmins().map((a) => a.telegram_id);
     await toEach(deps, admins, (id, tr) => api.sendMessage(id, alertText(tr, alert), HTML));
   });
-  services.outbox.register(OWNER_BACKUP, async (payload) => {
-    const backup = payload as unknown as BackupResult;
+  services.outbox.register('owner.backup', async (backup) => {
     if (!existsSync(backup.file)) throw new PermanentFailure(`backup ${backup.file} no longer exists`);
     const owners = services.admins
       .listAdmins()

@@ -124,7 +124,7 @@ async function handleError(err: BotError<BotContext>, services: BotDeps['service
   ctx.log[level]({ err: error }, 'update failed');
   if (level === 'error') {
     const message = error instanceof Error ? error.message : String(error);
-    services.admins.alert({ type: 'error', severity: 'error', vars: { error: message.slice(0, 200) } });
+    services.admins.alert({ type: 'error', severity: 'error', data: { error: message.slice(0, 200) } });
   }
   try {
     // A query takes one answer: once answered (a handler got that far), the chat is told instead.

@@ -7,10 +7,9 @@
 import type { I18n } from '@grammyjs/i18n';
 import { GrammyError, type Bot } from 'grammy';
 import type { Logger } from '../logger.ts';
-import { OWNER_NOTICE } from '../services/keys.service.ts';
 import type { Services } from '../services/index.ts';
+import { unhandled, type OwnerNotice } from '../services/messages.ts';
 import { PermanentFailure } from '../services/outbox.service.ts';
-import { ADMIN_KEY_REQUEST } from '../services/requests.service.ts';
 import type { BotContext } from './context.ts';
 import { pickLanguage } from './i18n.ts';
 import { sendKeyCard } from './render/key-card.ts';
@@ -98,18 +97,17 @@ export function createNotifier(bot: Bot<BotContext>, deps: NotifierDeps, limits?
     }
   }
 
-  /** The text of an owner notice, or null for a notice this bot does not know. */
-  function noticeText(tr: Tr, payload: Record<string, unknown>): string | null {
-    const key = escapeHtml(String(payload.key ?? ''));
-    const date = (value: unknown) =>
-      typeof value === 'string' ? formatDate(new Date(value), tr.locale) : '';
+  /** The text of an owner notice, or null for a notice this bot does not know (an older row). */
+  function noticeText(tr: Tr, payload: OwnerNotice): string | null {
+    const key = escapeHtml(String('key' in payload ? (payload.key ?? '') : ''));
+    const date = (value: string | null) => (value ? formatDate(new Date(value), tr.locale) : '');
     switch (payload.notice) {
       case 'quota':
-        return Number(payload.percent) >= 100
+        return payload.percent >= 100
           ? tr.t('notice-quota-full', { key })
-          : tr.t('notice-quota', { key, percent: Number(payload.percent) });
+          : tr.t('notice-quota', { key, percent: payload.percent });
       case 'expiring':
-        return tr.t('notice-expiring', { key, days: Number(payload.days), date: date(payload.expireAt) });
+        return tr.t('notice-expiring', { key, days: payload.days, date: date(payload.expireAt) });
       case 'expired':
         return tr.t('notice-expired', { key });
       case 'never_connected':
@@ -129,18 +127,18 @@ export function createNotifier(bot: Bot<BotContext>, deps: NotifierDeps, limits?
       case 'refunded':
         return tr.t('notice-refunded', {
           key,
-          order: Number(payload.order),
-          amount: formatAmount(Number(payload.amount), String(payload.currency)),
+          order: payload.order,
+          amount: formatAmount(payload.amount, payload.currency),
         });
       case 'rejected':
         return [tr.t('notice-rejected'), ...supportLine(tr, services)].join('\n');
       default:
-        return null;
+        return unhandled(payload); // a notice without its text does not compile
     }
   }
 
-  services.outbox.register(OWNER_NOTICE, async (payload) => {
-    const chatId = Number(payload.telegramId);
+  services.outbox.register('owner.notice', async (payload) => {
+    const chatId = payload.telegramId;
     const person = services.admins.get(chatId);
     if (person?.banned) return; // banned people get nothing
     if (person && !person.reachable) throw new PermanentFailure(`${chatId} blocked the bot`);
@@ -152,7 +150,7 @@ export function createNotifier(bot: Bot<BotContext>, deps: NotifierDeps, limits?
     }
     // An approved request or a bought key arrives as the key card itself, with the news on top.
     const withCard = payload.notice === 'approved' || payload.notice === 'purchased';
-    const key = withCard ? services.keys.find(String(payload.key)) : undefined;
+    const key = withCard ? services.keys.find(payload.key) : undefined;
     await send(chatId, () =>
       key && key.ownerTelegramId === chatId
         ? sendKeyCard(bot.api, chatId, key, tr, deps, text)
@@ -160,8 +158,8 @@ export function createNotifier(bot: Bot<BotContext>, deps: NotifierDeps, limits?
     );
   });
 
-  services.outbox.register(ADMIN_KEY_REQUEST, async (payload) => {
-    const request = services.requests.get(Number(payload.requestId));
+  services.outbox.register('admin.key_request', async (payload) => {
+    const request = services.requests.get(payload.requestId);
     if (!request || request.state !== 'pending') return; // decided meanwhile: nothing to ask
     let delivered = 0;
     let lastError: unknown;

@@ -3,10 +3,21 @@
 /** Severity names shared with the event log. */
 export type CoreEventSeverity = 'info' | 'warning' | 'error' | 'critical';
 
+/** Every incident the core adapter reports. */
+export type CoreEventType = `core.${
+  | 'adopted'
+  | 'config_refused'
+  | 'drift_fixed'
+  | 'exited'
+  | 'not_available'
+  | 'orphan_replaced'
+  | 'restart_detected'
+  | 'restarted'
+  | 'user_rejected'}`;
+
 /** One incident: config refused, core exited/restarted/adopted, core not available… */
 export interface CoreEvent {
-  /** `core.*`, e.g. `core.exited`. */
-  type: string;
+  type: CoreEventType;
   severity: CoreEventSeverity;
   data: Record<string, unknown>;
 }

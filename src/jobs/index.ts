@@ -1,7 +1,6 @@
 /** Registers the cron jobs; each calls one service method. */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logger.ts';
-import { OWNER_BACKUP } from '../services/admins.service.ts';
 import type { Services } from '../services/index.ts';
 import { settleWithin } from '../timing.ts';
 import { releaseTransientMemory } from './memory.ts';
@@ -11,7 +10,7 @@ interface JobSpec {
   schedule: string;
   run(): unknown;
   /** Admin alert type of a failed run (default `job.failed`). */
-  alert?: string;
+  alert?: 'backup.failed' | 'job.failed';
   /** Whether a run may start while the last one is still going (default: no). */
   overlap?: boolean;
 }
@@ -58,7 +57,7 @@ export function jobSpecs(services: Services): JobSpec[] {
       schedule: '41 3 * * *',
       run: async () => {
         const backup = await services.backups.scheduled(services.settings.require('backupsKept'));
-        services.outbox.enqueue(OWNER_BACKUP, { ...backup });
+        services.outbox.enqueue('owner.backup', { ...backup });
       },
       alert: 'backup.failed',
     },
@@ -87,7 +86,7 @@ export function startJobs({ services, logger }: { services: Services; logger: Lo
               {
                 type: spec.alert ?? 'job.failed',
                 severity: 'error',
-                vars: { job: spec.name, error: error.slice(0, 200) },
+                data: { job: spec.name, error: error.slice(0, 200) },
               },
               { key: spec.name, throttleMinutes: 60 },
             );

@@ -5,33 +5,13 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { lazy } from '../db/statements.ts';
-import { telegramUsers, type Role, type Severity, type TelegramUser } from '../db/schema.ts';
+import { telegramUsers, type Role, type TelegramUser } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
+import { queueAlert, type AlertOptions } from './alerts.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
+import type { AdminAlert } from './messages.ts';
 import type { OutboxService } from './outbox.service.ts';
-
-/** Outbox kind of an alert every admin receives, in their own language (see src/bot/alerts.ts). */
-export const ADMIN_ALERT = 'admin.alert';
-/** Outbox kind of a scheduled backup archive sent to the owners. */
-export const OWNER_BACKUP = 'owner.backup';
-
-/** An admin alert: `type` picks the text (`core.exited`, `payment.received`, `backup.failed`…). */
-export interface AdminAlert {
-  type: string;
-  severity: Severity;
-  /** Values the text shows. Never secrets: alerts land in chats. */
-  vars?: Record<string, string | number>;
-}
-
-export interface AlertOptions {
-  /** One occurrence (a payment id, say): an alert with the same type and key goes out once. */
-  key?: string;
-  /** At most one alert of this type (and key) per this many minutes. Default 10 without a key, else 0. */
-  throttleMinutes?: number;
-  /** The transaction of the change the alert is about. */
-  tx?: DbOrTx;
-}
 
 export interface TelegramProfile {
   id: number;
@@ -182,20 +162,10 @@ export function createAdminsService(deps: {
       return ids.map((id) => ({ telegram_id: id, role: this.roleOf(id) }));
     },
 
-    /**
-     * Queues an alert to every admin. Deduplicated through the outbox key: the same type
-     * and key inside one throttle window is queued once.
-     * @returns true when queued, false when an equal alert already was.
-     */
+    /** Queues an alert to every admin (see {@link queueAlert}). */
     alert(alert: AdminAlert, options: AlertOptions = {}): boolean {
       if (!deps.outbox) throw new AppError('INTERNAL', 'admin alerts need the outbox');
-      const minutes = options.throttleMinutes ?? (options.key ? 0 : 10);
-      const window = minutes > 0 ? Math.floor(clock.now().getTime() / (minutes * 60_000)) : '';
-      const dedupe =
-        options.key || minutes > 0
-          ? `${ADMIN_ALERT}:${alert.type}:${options.key ?? ''}:${window}`
-          : undefined;
-      return deps.outbox.enqueue(ADMIN_ALERT, { ...alert }, options.tx, dedupe);
+      return queueAlert({ outbox: deps.outbox, clock }, alert, options);
     },
 
     /** Remembers the language picked with /lang. */

@@ -13,6 +13,7 @@ import { apiKeys, type ApiKey } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
 import type { EventsService } from './events.service.ts';
+import type { EventType } from './messages.ts';
 
 /** Every scope a key can hold (CONTRACT.md). */
 export const SCOPES = [
@@ -359,7 +360,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
     };
   }
 
-  function record(type: string, actor: string, row: ApiKey, data?: Record<string, unknown>) {
+  function record(type: EventType, actor: string, row: ApiKey, data?: Record<string, unknown>) {
     events.record({ type, actor, subject: `api-key:${row.id}`, data: { name: row.name, ...data } });
   }
 

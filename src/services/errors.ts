@@ -40,6 +40,22 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** Why an order cannot be paid (pre-checkout, and `apply` for `expired`); the bot maps each to a text. */
+export const NOT_PAYABLE_REASONS = [
+  'not_found',
+  'not_yours',
+  'paid',
+  'expired',
+  'plan_unavailable',
+  'price_changed',
+] as const;
+export type NotPayableReason = (typeof NOT_PAYABLE_REASONS)[number];
+
+/** Codes whose callers need to know why, with the reasons they may carry (`details.reason`). */
+export interface ErrorReasons {
+  ORDER_NOT_PAYABLE: NotPayableReason;
+}
+
 /** A failure the caller can explain to a person: a code from the registry plus details. */
 export class AppError extends Error {
   constructor(
@@ -55,6 +71,20 @@ export class AppError extends Error {
   get status(): number {
     return ERROR_CODES[this.code];
   }
+}
+
+/** An error with a code and its typed reason. */
+export function reasonedError<C extends keyof ErrorReasons>(
+  code: C,
+  reason: ErrorReasons[C],
+  message: string,
+): AppError {
+  return new AppError(code, message, { reason });
+}
+
+/** The reason an AppError with `code` carries; undefined for any other error. */
+export function reasonOf<C extends keyof ErrorReasons>(error: unknown, code: C): ErrorReasons[C] | undefined {
+  return isAppError(error, code) ? (error.details?.reason as ErrorReasons[C]) : undefined;
 }
 
 /** True when `error` is an AppError (optionally with the given code). */

@@ -4,9 +4,10 @@ import type { Db } from '../db/client.ts';
 import { lazyStatement } from '../db/statements.ts';
 import { events, type Severity } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
+import type { EventType } from './messages.ts';
 
 export interface EventInput {
-  type: string;
+  type: EventType;
   severity?: Severity;
   actor?: string | null;
   subject?: string | null;

@@ -16,6 +16,7 @@ import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { TrafficService } from './traffic.service.ts';
 import { toUserJson } from './key-view.ts';
+import type { EventType, KeyNotice, KeyTransition, WebhookEventType } from './messages.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 
 export const GB = 2 ** 30;
@@ -55,9 +56,6 @@ export interface KeyListQuery {
   search?: string;
   ownerTelegramId?: number;
 }
-
-/** Notification kinds an owner hears about, queued in the outbox. */
-export const OWNER_NOTICE = 'owner.notice';
 
 /** Validates a key name (the core's email): 1–32 of letters, digits, `_ . - @`. */
 export function assertKeyName(name: string): void {
@@ -195,7 +193,7 @@ export function createKeysService(deps: {
   }
 
   /** Queues an outgoing webhook event with the key as the API shows it at this moment. */
-  function webhook(tx: DbOrTx, event: string, key: Key) {
+  function webhook(tx: DbOrTx, event: WebhookEventType, key: Key) {
     deps.webhooks.emit(tx, event, () => toUserJson(key, { publicUrl: deps.publicUrl, core }));
   }
 
@@ -253,17 +251,11 @@ export function createKeysService(deps: {
     return row;
   }
 
-  function notifyOwner(
-    tx: DbOrTx,
-    key: Key,
-    notice: string,
-    vars: Record<string, unknown> = {},
-    dedupe?: string,
-  ) {
+  function notifyOwner(tx: DbOrTx, key: Key, notice: KeyNotice, dedupe?: string) {
     if (key.ownerTelegramId === null) return false;
     return outbox.enqueue(
-      OWNER_NOTICE,
-      { telegramId: key.ownerTelegramId, notice, key: key.name, ...vars },
+      'owner.notice',
+      { telegramId: key.ownerTelegramId, key: key.name, ...notice },
       tx,
       dedupe,
     );
@@ -276,7 +268,7 @@ export function createKeysService(deps: {
   async function mutate(
     name: string,
     actor: string,
-    type: string,
+    type: EventType,
     change: (key: Key, tx: DbOrTx) => Partial<Key>,
     after?: (key: Key, tx: DbOrTx) => void,
   ): Promise<Key> {
@@ -434,7 +426,7 @@ export function createKeysService(deps: {
         'key.kicked',
         () => ({ uuid: randomUUID(), ...(options.keepSubscription ? {} : { subToken: newSubToken() }) }),
         (key, tx) => {
-          notifyOwner(tx, key, 'kicked');
+          notifyOwner(tx, key, { notice: 'kicked' });
           webhook(tx, 'user.revoked', key);
         },
       );
@@ -506,7 +498,7 @@ export function createKeysService(deps: {
           };
         },
         (key, tx) => {
-          notifyOwner(tx, key, 'renewed', { expireAt: key.expireAt?.toISOString() ?? null });
+          notifyOwner(tx, key, { notice: 'renewed', expireAt: key.expireAt?.toISOString() ?? null });
           webhook(tx, 'user.modified', key);
           inTransaction?.(key, tx);
         },
@@ -642,7 +634,7 @@ export function createKeysService(deps: {
         'key.disabled',
         () => ({ status: 'disabled' }),
         (key, tx) => {
-          notifyOwner(tx, key, 'disabled');
+          notifyOwner(tx, key, { notice: 'disabled' });
           webhook(tx, 'user.disabled', key);
         },
       );
@@ -686,9 +678,9 @@ export function createKeysService(deps: {
     async transition(
       key: Key,
       status: KeyStatus,
-      reason: string,
+      reason: KeyTransition,
       patch: Partial<Key> = {},
-      notice?: { name: string; dedupe?: string; vars?: Record<string, unknown> },
+      notice?: { notice: KeyNotice; dedupe?: string },
     ): Promise<Key> {
       const updated = db.transaction((tx) => {
         const row = tx
@@ -707,10 +699,13 @@ export function createKeysService(deps: {
           },
           tx,
         );
-        if (notice) notifyOwner(tx, row, notice.name, notice.vars, notice.dedupe);
-        const hook = { limited: 'user.limited', expired: 'user.expired', active: 'user.enabled' }[
-          status as string
-        ];
+        if (notice) notifyOwner(tx, row, notice.notice, notice.dedupe);
+        const hooks: Partial<Record<KeyStatus, WebhookEventType>> = {
+          limited: 'user.limited',
+          expired: 'user.expired',
+          active: 'user.enabled',
+        };
+        const hook = hooks[status];
         if (hook) webhook(tx, hook, row);
         return row;
       });

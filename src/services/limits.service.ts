@@ -8,6 +8,7 @@ import type { Db } from '../db/client.ts';
 import { keys, type Key, type ResetStrategy } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { usedBytes, type KeysService } from './keys.service.ts';
+import type { KeyNotice } from './messages.ts';
 import type { SettingsService } from './settings.service.ts';
 
 const HOUR_MS = 3_600_000;
@@ -122,7 +123,7 @@ export function createLimitsService(deps: {
             'expired',
             {},
             {
-              name: 'expired',
+              notice: { notice: 'expired' },
               dedupe: `expired:${key.id}:${key.expireAt.getTime()}`,
             },
           );
@@ -140,8 +141,7 @@ export function createLimitsService(deps: {
             'limited',
             {},
             {
-              name: 'quota',
-              vars: { percent: 100 },
+              notice: { notice: 'quota', percent: 100 },
               dedupe: `quota100:${periodTag}`,
             },
           );
@@ -183,23 +183,23 @@ export function createLimitsService(deps: {
     },
   ): number {
     let queued = 0;
-    const send = (name: string, dedupe: string, vars: Record<string, unknown>) => {
-      if (db.transaction((tx) => keyService.notifyOwner(tx, key, name, vars, dedupe))) queued++;
+    const send = (notice: KeyNotice, dedupe: string) => {
+      if (db.transaction((tx) => keyService.notifyOwner(tx, key, notice, dedupe))) queued++;
     };
     if (key.trafficLimitBytes !== null && key.trafficLimitBytes > 0) {
       const percent = (ctx.used / key.trafficLimitBytes) * 100;
       // Only the highest threshold crossed; lower ones of the same period are implied.
       const crossed = ctx.quotaPercents.find((p) => p < 100 && percent >= p);
-      if (crossed) send('quota', `quota${crossed}:${ctx.periodTag}`, { percent: crossed });
+      if (crossed) send({ notice: 'quota', percent: crossed }, `quota${crossed}:${ctx.periodTag}`);
     }
     if (key.expireAt !== null) {
       const daysLeft = (key.expireAt.getTime() - ctx.nowMs) / DAY_MS;
       const threshold = ctx.expiryDays.find((d) => daysLeft <= d);
       if (threshold) {
-        send('expiring', `expiry${threshold}:${key.id}:${key.expireAt.getTime()}`, {
-          days: threshold,
-          expireAt: key.expireAt.toISOString(),
-        });
+        send(
+          { notice: 'expiring', days: threshold, expireAt: key.expireAt.toISOString() },
+          `expiry${threshold}:${key.id}:${key.expireAt.getTime()}`,
+        );
       }
     }
     if (
@@ -207,7 +207,7 @@ export function createLimitsService(deps: {
       key.firstConnectedAt === null &&
       ctx.nowMs - key.createdAt.getTime() >= ctx.neverHours * HOUR_MS
     ) {
-      send('never_connected', `never:${key.id}`, {});
+      send({ notice: 'never_connected' }, `never:${key.id}`);
     }
     return queued;
   }

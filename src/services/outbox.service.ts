@@ -9,12 +9,13 @@ import { outbox, type OutboxRow } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import type { DbOrTx } from './events.service.ts';
+import type { OutboxMessages } from './messages.ts';
 
 /** Delivers one row. Throw to retry later; throw {@link PermanentFailure} to give up now. */
-export type OutboxHandler = (payload: Record<string, unknown>, row: OutboxRow) => Promise<void>;
+export type OutboxHandler<P = unknown> = (payload: P, row: OutboxRow) => Promise<void>;
 
 /** Told when a row is dead-lettered (so admins can hear of it). */
-export type GiveUpHandler = (row: OutboxRow, lastError: string) => void;
+export type GiveUpHandler<P = unknown> = (row: OutboxRow & { payload: P }, lastError: string) => void;
 
 /** A failure that retrying cannot fix (the recipient blocked the bot, say). */
 export class PermanentFailure extends Error {
@@ -44,7 +45,13 @@ export interface OutboxOptions {
   maxDelayMs?: number;
 }
 
-export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger } & OutboxOptions) {
+/**
+ * The outbox, typed by the messages it carries (kind → payload): {@link OutboxMessages} in
+ * the product; a test may bring its own.
+ */
+export function createOutboxService<M extends object = OutboxMessages>(
+  deps: { db: Db; clock: Clock; logger: Logger } & OutboxOptions,
+) {
   const { db, clock, logger } = deps;
   const maxAttempts = deps.maxAttempts ?? 8;
   const baseDelayMs = deps.baseDelayMs ?? 30_000;
@@ -115,14 +122,24 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
      * period" is kept.
      * @returns true when queued, false when the dedupe key was already used.
      */
-    enqueue(kind: string, payload: Record<string, unknown>, _tx: DbOrTx = db, dedupeKey?: string): boolean {
+    enqueue<K extends keyof M & string>(
+      kind: K,
+      payload: M[K],
+      _tx: DbOrTx = db,
+      dedupeKey?: string,
+    ): boolean {
       const now = clock.now().getTime();
       return insertRow().run(kind, JSON.stringify(payload), dedupeKey ?? null, now, now).changes > 0;
     },
 
     /** Plugs in the delivery of one kind (Telegram message, webhook…). */
-    register(kind: string, deliver: OutboxHandler, options: { onGiveUp?: GiveUpHandler } = {}) {
-      handlers.set(kind, { deliver, onGiveUp: options.onGiveUp });
+    register<K extends keyof M & string>(
+      kind: K,
+      deliver: OutboxHandler<M[K]>,
+      options: { onGiveUp?: GiveUpHandler<M[K]> } = {},
+    ) {
+      // Rows are read back as JSON of what `enqueue` took for this kind.
+      handlers.set(kind, { deliver, onGiveUp: options.onGiveUp } as Handler);
     },
 
     /** Rows not yet delivered nor given up on, oldest first. */
@@ -177,4 +194,4 @@ export function createOutboxService(deps: { db: Db; clock: Clock; logger: Logger
   };
 }
 
-export type OutboxService = ReturnType<typeof createOutboxService>;
+export type OutboxService = ReturnType<typeof createOutboxService<OutboxMessages>>;

@@ -17,9 +17,9 @@ import {
 } from '../db/schema.ts';
 import type { AdminsService } from './admins.service.ts';
 import type { Clock } from './clock.ts';
-import { AppError, isAppError } from './errors.ts';
+import { AppError, isAppError, reasonedError, type NotPayableReason } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
-import { GB, OWNER_NOTICE, type KeysService } from './keys.service.ts';
+import { GB, type KeysService } from './keys.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import { paymentMismatch, recordMismatch } from './payments/match.ts';
 import type { SettingsService } from './settings.service.ts';
@@ -67,17 +67,6 @@ export interface ApplyInput {
   grant?: Grant;
   actor: string;
 }
-
-/** Why an order cannot be paid (pre-checkout, and `apply` for `expired`); the bot maps each to a text. */
-export const NOT_PAYABLE_REASONS = [
-  'not_found',
-  'not_yours',
-  'paid',
-  'expired',
-  'plan_unavailable',
-  'price_changed',
-] as const;
-export type NotPayableReason = (typeof NOT_PAYABLE_REASONS)[number];
 
 /** Wrong promo codes a person may try: 5 a minute, then none for 15 minutes. */
 const PROMO_STRIKES = { max: 5, windowMs: 60_000, lockMs: 15 * 60_000 };
@@ -261,7 +250,7 @@ export function createPaymentsService(deps: {
   }
 
   function notPayable(orderId: number, reason: NotPayableReason): AppError {
-    return new AppError('ORDER_NOT_PAYABLE', `order ${orderId} cannot be paid: ${reason}`, { reason });
+    return reasonedError('ORDER_NOT_PAYABLE', reason, `order ${orderId} cannot be paid: ${reason}`);
   }
 
   /** Price after a promo (never below 1 when the base price is positive). */
@@ -362,7 +351,7 @@ export function createPaymentsService(deps: {
     db.transaction((tx) => {
       expireDue(tx);
       events.record({ type: 'payment.refused', severity: 'warning', actor: input.actor, data }, tx);
-      outbox.enqueue('admin.alert', { type: 'payment.refused', severity: 'warning', data }, tx);
+      admins.alert({ type: 'payment.refused', severity: 'warning', data }, { tx, throttleMinutes: 0 });
     });
     throw notPayable(order.id, 'expired');
   }
@@ -600,7 +589,7 @@ export function createPaymentsService(deps: {
       if (order && order.state !== 'created') return { status: 'duplicate', order };
       const mismatch = order ? paymentMismatch(order, input) : null;
       if (order && mismatch) {
-        recordMismatch({ db, events, outbox }, order, input, mismatch);
+        recordMismatch({ db, events, admins }, order, input, mismatch);
         return { status: 'refused', order, reason: mismatch };
       }
       const orderData = (order?.data ?? {}) as OrderData;
@@ -637,7 +626,7 @@ export function createPaymentsService(deps: {
         // A renewal is told to the owner by keys.renew; a key this payment made is told here.
         if (created && telegramId !== null) {
           outbox.enqueue(
-            OWNER_NOTICE,
+            'owner.notice',
             { telegramId, notice: 'purchased', key: key.name, trial: orderData.trial === true },
             tx,
           );
@@ -658,14 +647,13 @@ export function createPaymentsService(deps: {
           amount: input.amount,
           currency: input.currency,
         }));
-        outbox.enqueue(
-          'admin.alert',
+        admins.alert(
           {
             type: 'payment.received',
             severity: 'info',
             data: { key: key.name, amount: input.amount, currency: input.currency, provider: input.provider },
           },
-          tx,
+          { tx, throttleMinutes: 0 },
         );
         appliedOrder = row;
       };
@@ -736,7 +724,7 @@ export function createPaymentsService(deps: {
         );
         if (row.telegramId !== null) {
           outbox.enqueue(
-            OWNER_NOTICE,
+            'owner.notice',
             {
               telegramId: row.telegramId,
               notice: 'refunded',

@@ -12,12 +12,11 @@ import type { AdminsService } from './admins.service.ts';
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
-import { GB, OWNER_NOTICE, type CreateKeyInput, type KeysService } from './keys.service.ts';
+import { GB, type CreateKeyInput, type KeysService } from './keys.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { SettingsService } from './settings.service.ts';
 
 /** Outbox kind of "a user asks for a key": delivered to every admin with Approve/Reject buttons. */
-export const ADMIN_KEY_REQUEST = 'admin.key_request';
 
 const DAY_MS = 86_400_000;
 const MAX_NAME = 32;
@@ -188,7 +187,7 @@ export function createRequestsService(deps: {
 
     /**
      * A person asks for a key, under the current policy. With `approval` a pending row and an
-     * {@link ADMIN_KEY_REQUEST} outbox row `{requestId, telegramId, username, name}` are
+     * `admin.key_request` outbox row `{requestId, telegramId, username, name}` are
      * written together; a person with a request pending gets it back instead of a new one.
      */
     async request(telegramId: number): Promise<RequestOutcome> {
@@ -228,7 +227,7 @@ export function createRequestsService(deps: {
           .get();
         const name = [person?.firstName, person?.lastName].filter(Boolean).join(' ');
         outbox.enqueue(
-          ADMIN_KEY_REQUEST,
+          'admin.key_request',
           { requestId: row.id, telegramId, username: person?.username ?? null, name },
           tx,
         );
@@ -266,7 +265,7 @@ export function createRequestsService(deps: {
           .where(eq(keyRequests.id, requestId))
           .returning()
           .get()!;
-        keys.notifyOwner(tx, key, 'approved', { requestId });
+        keys.notifyOwner(tx, key, { notice: 'approved', requestId });
         events.record(
           { type: 'key_request.approved', actor: `tg:${adminId}`, subject: String(requestId) },
           tx,
@@ -280,7 +279,7 @@ export function createRequestsService(deps: {
     reject(requestId: number, adminId: number): KeyRequest {
       return db.transaction((tx) => {
         const request = claim(requestId, 'rejected', adminId);
-        outbox.enqueue(OWNER_NOTICE, { telegramId: request.telegramId, notice: 'rejected', requestId }, tx);
+        outbox.enqueue('owner.notice', { telegramId: request.telegramId, notice: 'rejected', requestId }, tx);
         events.record(
           { type: 'key_request.rejected', actor: `tg:${adminId}`, subject: String(requestId) },
           tx,

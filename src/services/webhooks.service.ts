@@ -7,14 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
+import { queueAlert } from './alerts.ts';
 import type { DbOrTx } from './events.service.ts';
+import type { WebhookEventType } from './messages.ts';
 import type { OutboxService } from './outbox.service.ts';
 import { outgoingSignature } from './payments/signatures.ts';
 import type { SettingsService } from './settings.service.ts';
 
-/** Outbox kind of outgoing webhook events (`user.created`…), fanned out per URL. */
-export const WEBHOOK_EVENT = 'webhook.event';
-export const WEBHOOK_DELIVERY = 'webhook.delivery';
 const TIMEOUT_MS = 10_000;
 
 export function createWebhooksService(deps: {
@@ -38,7 +37,7 @@ export function createWebhooksService(deps: {
     return value;
   }
 
-  outbox.register(WEBHOOK_EVENT, async (payload) => {
+  outbox.register('webhook.event', async (payload) => {
     const urls = settings.get('webhookUrls') ?? [];
     if (urls.length === 0) return;
     const body = JSON.stringify({
@@ -46,14 +45,12 @@ export function createWebhooksService(deps: {
       timestamp: clock.now().toISOString(),
       data: payload.data ?? null,
     });
-    for (const url of urls) outbox.enqueue(WEBHOOK_DELIVERY, { url, body });
+    for (const url of urls) outbox.enqueue('webhook.delivery', { url, body });
   });
 
   outbox.register(
-    WEBHOOK_DELIVERY,
-    async (payload) => {
-      const url = String(payload.url);
-      const body = String(payload.body);
+    'webhook.delivery',
+    async ({ url, body }) => {
       const response = await fetch(url, {
         method: 'POST',
         headers: {
@@ -68,16 +65,11 @@ export function createWebhooksService(deps: {
       if (!response.ok) throw new Error(`${url} answered ${response.status}`);
     },
     {
-      onGiveUp: (row, lastError) =>
-        outbox.enqueue(
-          'admin.alert',
-          {
-            type: 'webhook.dead_letter',
-            severity: 'error',
-            data: { url: row.payload.url, error: lastError },
-          },
-          undefined,
-          `alert:webhook.dead_letter:${String(row.payload.url)}:${Math.floor(clock.now().getTime() / 3_600_000)}`,
+      onGiveUp: ({ payload: { url } }, lastError) =>
+        queueAlert(
+          { outbox, clock },
+          { type: 'webhook.dead_letter', severity: 'error', data: { url, error: lastError } },
+          { key: url, throttleMinutes: 60 },
         ),
     },
   );
@@ -91,9 +83,9 @@ export function createWebhooksService(deps: {
      * only then. Without receivers nothing is written, so a burst (100k first connections
      * after an import) cannot fill the outbox ahead of people's notices.
      */
-    emit(tx: DbOrTx, event: string, data: () => unknown): void {
+    emit(tx: DbOrTx, event: WebhookEventType, data: () => unknown): void {
       if (!subscribed()) return;
-      outbox.enqueue(WEBHOOK_EVENT, { event, data: data() }, tx);
+      outbox.enqueue('webhook.event', { event, data: data() }, tx);
     },
 
     /** Whether some URL receives events now. */

@@ -8,6 +8,7 @@ import { bombArchive, manyEntriesArchive, tamperBackup } from '../helpers/backup
 import { peakRssGrowth } from '../helpers/rss.ts';
 import type { FakeUser } from '../helpers/fake-telegram.ts';
 import { OWNER, startAdminBot, until, USER, type AdminHarness } from './admin-harness.ts';
+import type { EventType } from '../../src/services/messages.ts';
 
 let h: AdminHarness;
 const en = { t: (key: string) => key };
@@ -148,7 +149,7 @@ describe('backups in the bot', () => {
         path.join(h.dataDir, 'forged.tar.gz'),
       ),
     );
-    h.services.events.record({ type: 'test.after_backup', actor: 'test' });
+    h.services.events.record({ type: 'test.after_backup' as EventType, actor: 'test' });
     const events = h.db.$client.prepare('SELECT id, type FROM events ORDER BY id').all();
 
     const preview = await uploadForRestore(forged);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OWNER, startAdminBot, until, USER, type AdminHarness } from './admin-harness.ts';
+import type { EventType } from '../../src/services/messages.ts';
 
 let h: AdminHarness;
 const ADMIN = { id: 77, first_name: 'Adam', username: 'adam' };
@@ -56,7 +57,8 @@ describe('status without a core', () => {
 
 describe('events', () => {
   it('lists newest first, filters by severity and type, pages', async () => {
-    for (let i = 0; i < 12; i++) h.services.events.record({ type: 'test.ping', subject: `n${i}` });
+    for (let i = 0; i < 12; i++)
+      h.services.events.record({ type: 'test.ping' as EventType, subject: `n${i}` });
     h.services.events.record({ type: 'core.exited', severity: 'error', subject: 'core' });
     const all = await h.send(OWNER, '/events');
     expect(all.split('\n')[1]).toMatch(/❌ core\.exited/);

@@ -69,13 +69,13 @@ describe('stopping the jobs', () => {
       const events: string[] = [];
       let started = () => {};
       const deliveryStarted = new Promise<void>((resolve) => (started = resolve));
-      services.outbox.register('slow.kind', async () => {
+      services.outbox.register('webhook.delivery', async () => {
         started();
         events.push('delivery started');
         await new Promise((resolve) => setTimeout(resolve, 500));
         events.push('delivery done');
       });
-      services.outbox.enqueue('slow.kind', {});
+      services.outbox.enqueue('webhook.delivery', { url: 'http://receiver.test/', body: '{}' });
       const jobs = startJobs({ services, logger: silentLogger });
       await deliveryStarted; // the 5-second outbox job has picked it up
       await jobs.stop();

@@ -13,6 +13,7 @@ import { runMigrations } from '../../src/db/migrate.ts';
 import { bombArchive, manyEntriesArchive, tamperBackup } from '../helpers/backup-archive.ts';
 import { peakRssGrowth } from '../helpers/rss.ts';
 import { extractArchive, BACKUP_LIMITS } from '../../src/services/backup-extract.ts';
+import type { EventType } from '../../src/services/messages.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -80,7 +81,7 @@ describe('backups', () => {
       path.join(tmp.dir, 'forged.tar.gz'),
     );
     services.admins.addAdmin(88, 'cli'); // made an admin after the backup
-    services.events.record({ type: 'test.after_backup', actor: 'cli' });
+    services.events.record({ type: 'test.after_backup' as EventType, actor: 'cli' });
     const eventsBefore = db.$client.prepare('SELECT id, type FROM events ORDER BY id').all();
     expect((await services.backups.preview(forged)).admins).toEqual([77, 666]);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testServices } from '../helpers/db.ts';
+import type { EventType } from '../../src/services/messages.ts';
 
 describe('events service', () => {
   it('lists newest first with type/severity filters and paging, and counts', () => {
@@ -25,9 +26,9 @@ describe('events service', () => {
 
   it('prunes old events', () => {
     const { services, clock } = testServices();
-    services.events.record({ type: 'old' });
+    services.events.record({ type: 'old' as EventType });
     clock.advance(200 * 86_400_000);
-    services.events.record({ type: 'new' });
+    services.events.record({ type: 'new' as EventType });
     expect(services.events.prune(180)).toBe(1);
     expect(services.events.list().items.map((e) => e.type)).toEqual(['new']);
   });

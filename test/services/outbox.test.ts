@@ -3,10 +3,13 @@ import { createOutboxService, PermanentFailure } from '../../src/services/outbox
 import { createManualClock } from '../../src/services/clock.ts';
 import { silentLogger, testDb } from '../helpers/db.ts';
 
+/** Kinds of this test's own, each carrying a number. */
+type TestMessages = Record<string, { n?: number }>;
+
 function setup() {
   const db = testDb();
   const clock = createManualClock('2026-11-01T12:00:00Z');
-  const outbox = createOutboxService({ db, clock, logger: silentLogger });
+  const outbox = createOutboxService<TestMessages>({ db, clock, logger: silentLogger });
   return { db, clock, outbox };
 }
 

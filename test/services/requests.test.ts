@@ -1,10 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createManualClock } from '../../src/services/clock.ts';
 import { createServices } from '../../src/services/index.ts';
-import { GB, OWNER_NOTICE } from '../../src/services/keys.service.ts';
-import { ADMIN_KEY_REQUEST, selfServiceKeyName } from '../../src/services/requests.service.ts';
+import { GB } from '../../src/services/keys.service.ts';
+import type { OutboxKind } from '../../src/services/messages.ts';
+import { selfServiceKeyName } from '../../src/services/requests.service.ts';
 import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
+
+const OWNER_NOTICE: OutboxKind = 'owner.notice';
+const ADMIN_KEY_REQUEST: OutboxKind = 'admin.key_request';
 
 const ADMIN = 900;
 const DAY = 86_400_000;

@@ -7,7 +7,8 @@ import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
 import type { BotContext, ConversationContext } from '../context.ts';
 import { HTML, parseNumber, type AdminDeps } from '../features/admin/common.ts';
-import { errorText, type View } from '../menus/admin/view.ts';
+import type { View } from '../menus/admin/view.ts';
+import { errorText } from '../render/errors.ts';
 
 export type AdminConversation = Conversation<BotContext, ConversationContext>;
 

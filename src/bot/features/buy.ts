@@ -7,8 +7,8 @@
  * delivery changes nothing and says nothing.
  */
 import { Composer, InlineKeyboard } from 'grammy';
-import { AppError, isAppError } from '../../services/errors.ts';
-import type { NotPayableReason, Plan, PromoCode } from '../../services/payments.service.ts';
+import { AppError, isAppError, reasonOf } from '../../services/errors.ts';
+import type { Plan, PromoCode } from '../../services/payments.service.ts';
 import {
   configuredProviders,
   createCryptoPayInvoice,
@@ -16,6 +16,7 @@ import {
   createYooKassaPayment,
 } from '../../services/payments/providers.ts';
 import type { BotContext } from '../context.ts';
+import { NOT_PAYABLE_TEXT, refusalText } from '../render/errors.ts';
 import { formatAmount, formatPrices, STARS } from '../render/money.ts';
 import { escapeHtml, HTML, ignoreNotModified, supportLine, trOf, type Tr } from '../render/text.ts';
 import type { UserDeps } from './keys.ts';
@@ -40,16 +41,6 @@ interface PromoWait {
 const PROMO_RE = '([A-Za-z0-9_-]{3,32})';
 /** Invoice payloads name the order: `order:<id>`. */
 const PAYLOAD_RE = /^order:(\d{1,15})$/;
-
-/** Why an order cannot be paid (the service's reason) → the buyer's message. */
-const NOT_PAYABLE_TEXT: Record<NotPayableReason, string> = {
-  not_found: 'pay-refused-not-found',
-  not_yours: 'pay-refused-not-yours',
-  paid: 'pay-refused-paid',
-  expired: 'pay-refused-expired',
-  plan_unavailable: 'pay-refused-plan',
-  price_changed: 'pay-refused-amount',
-};
 
 /** A screen of this feature: HTML text and its buttons. */
 interface Screen {
@@ -78,19 +69,6 @@ function planPrice(plan: Plan, tr: Tr): string {
 /** What a promo code does, e.g. "−20%". */
 function promoEffect(promo: PromoCode, tr: Tr): string {
   return tr.t(`buy-promo-${promo.kind}`, { value: promo.value });
-}
-
-/** Known refusals of a purchase as plain text (it may go into a button's alert). */
-function refusalText(error: unknown, tr: Tr): string | undefined {
-  if (isAppError(error, 'PLAN_UNAVAILABLE') || isAppError(error, 'NOT_FOUND')) {
-    return tr.t('buy-plan-unavailable');
-  }
-  if (isAppError(error, 'TRIAL_USED')) return tr.t('buy-trial-used');
-  // One text for every unusable code: the answer must not tell a prober which codes exist.
-  if (isAppError(error, 'PROMO_INVALID')) return tr.t('buy-promo-invalid');
-  if (isAppError(error, 'RATE_LIMITED')) return tr.t('buy-promo-locked');
-  if (isAppError(error, 'PAYMENT_PROVIDER_FAILED')) return tr.t('buy-provider-failed');
-  return undefined;
 }
 
 /** Runs a step of the purchase; a known refusal is told (alert under a button, else a reply). */
@@ -359,7 +337,7 @@ export function createBuyFeature(deps: UserDeps) {
         actor: `tg:${ctx.from.id}`,
       });
     } catch (error) {
-      if (!isAppError(error, 'ORDER_NOT_PAYABLE')) throw error;
+      if (reasonOf(error, 'ORDER_NOT_PAYABLE') !== 'expired') throw error;
       // Paid after the order expired (the service refused it and told the admins): Stars go back.
       await ctx.api.refundStarPayment(ctx.from.id, payment.telegram_payment_charge_id);
       await ctx.reply(ctx.t('pay-late-refunded'), HTML);

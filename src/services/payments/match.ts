@@ -7,10 +7,9 @@
  * a provider's amount into that form exactly (no rounding: a cent off is a mismatch).
  */
 import type { Db } from '../../db/client.ts';
-import { ADMIN_ALERT } from '../admins.service.ts';
+import type { AdminsService } from '../admins.service.ts';
 import { AppError } from '../errors.ts';
 import type { EventsService } from '../events.service.ts';
-import type { OutboxService } from '../outbox.service.ts';
 
 /** What the provider says was paid, in xkeeper's units. */
 export interface PaidFacts {
@@ -89,7 +88,7 @@ function money(amount: number, currency: string): string {
  * payment (a redelivery does not alert again). Nothing is granted and the order stays open.
  */
 export function recordMismatch(
-  deps: { db: Db; events: EventsService; outbox: OutboxService },
+  deps: { db: Db; events: EventsService; admins: Pick<AdminsService, 'alert'> },
   order: { id: number; amount: number; currency: string },
   paid: PaidFacts & { providerPaymentId: string; actor: string },
   reason: string,
@@ -108,11 +107,9 @@ export function recordMismatch(
       { type: 'payment.mismatch', severity: 'warning', actor: paid.actor, subject: null, data },
       tx,
     );
-    deps.outbox.enqueue(
-      ADMIN_ALERT,
+    deps.admins.alert(
       { type: 'payment.mismatch', severity: 'warning', data },
-      tx,
-      `${ADMIN_ALERT}:payment.mismatch:${paid.provider}:${paid.providerPaymentId}`,
+      { tx, key: `${paid.provider}:${paid.providerPaymentId}` },
     );
   });
 }

@@ -4,7 +4,8 @@ import { GrammyError, type MiddlewareFn } from 'grammy';
 import type { BotContext, FeatureDeps } from '../../context.ts';
 import { pickLanguage, type Language } from '../../i18n.ts';
 import { callbackAnswered } from '../../middlewares/callback-answers.ts';
-import { errorText, type View } from '../../menus/admin/view.ts';
+import type { View } from '../../menus/admin/view.ts';
+import { errorText } from '../../render/errors.ts';
 
 /** Feature dependencies plus the translations, for texts sent to other people in their language. */
 export interface AdminDeps extends FeatureDeps {

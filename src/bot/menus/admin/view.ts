@@ -5,7 +5,6 @@
  */
 import { InlineKeyboard } from 'grammy';
 import type { TranslationVariables } from '@grammyjs/i18n';
-import { isAppError } from '../../../services/errors.ts';
 
 /** One screen: HTML text and its buttons. */
 export interface View {
@@ -59,33 +58,6 @@ export function formatDuration(seconds: number): string {
   if (h > 0) return `${h}h ${m}m`;
   if (m > 0) return `${m}m ${s % 60}s`;
   return `${s}s`;
-}
-
-/** Error codes with their own text; others get the generic one with the code. */
-const EXPLAINED = new Set([
-  'KEY_NOT_FOUND',
-  'KEY_NAME_TAKEN',
-  'INVALID_KEY_NAME',
-  'INVALID_TELEGRAM_ID',
-  'VALIDATION_FAILED',
-  'LAST_OWNER',
-  'API_KEY_NOT_FOUND',
-  'BACKUP_INVALID',
-  'NOT_FOUND',
-  'REQUEST_DECIDED',
-  'NOT_ADMIN',
-]);
-
-/**
- * A service error as an admin reads it. Validation and backup errors carry the service's
- * technical detail, shown verbatim in a code entity.
- */
-export function errorText(ctx: Translator, error: unknown): string | undefined {
-  if (!isAppError(error)) return undefined;
-  const code: string = error.code;
-  if (!EXPLAINED.has(code)) return ctx.t('admin-err-other', { code });
-  const key = `admin-err-${code.toLowerCase().replaceAll('_', '-')}`;
-  return ctx.t(key, { detail: esc(error.message) });
 }
 
 /** A yes/no question. */
