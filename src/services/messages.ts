@@ -103,6 +103,7 @@ export type EventType =
   | `broadcast.${'started' | 'cancelled' | 'resumed' | 'finished'}`
   | `payment.${'succeeded' | 'refunded' | 'refused' | 'mismatch'}`
   | `plan.${'created' | 'modified'}`
+  | `promo.${'created' | 'modified'}`
   | 'settings.changed'
   | 'security.admin_refused';
 
