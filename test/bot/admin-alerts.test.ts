@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ALERT } from '../../src/services/admins.service.ts';
-import { OWNER, startAdminBot, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
 const ADMIN = 77;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer } from '../../src/http/index.ts';
 import { genericSignature } from '../../src/services/payments/signatures.ts';
 import { silentLogger } from '../helpers/db.ts';
-import { OWNER, startAdminBot, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 
 const SECRET = 'generic-webhook-secret-0123456789abcdef';
 let h: AdminHarness;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/http/index.ts';
 import { silentLogger } from '../helpers/db.ts';
-import { OWNER, startAdminBot, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
 let http: ReturnType<typeof createServer>;

@@ -8,14 +8,9 @@ import type { Message, Update } from 'grammy/types';
 import { stripTags } from '../../src/bot/features/admin/common.ts';
 import { createBot, startPolling } from '../../src/bot/index.ts';
 import type { CoreControl } from '../../src/services/core-port.ts';
-import {
-  createFakeTelegram,
-  type ButtonMatcher,
-  type FakeCall,
-  type FakeUser,
-} from '../helpers/fake-telegram.ts';
-import { silentLogger, tempDir, testServices } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { createFakeTelegram, type ButtonMatcher, type FakeCall, type FakeUser } from './fake-telegram.ts';
+import { silentLogger, tempDir, testServices } from './db.ts';
+import { createMemoryCore } from './memory-core.ts';
 
 export const OWNER: FakeUser = { id: 1, first_name: 'Olga', username: 'olga', language_code: 'en' };
 export const USER: FakeUser = { id: 500, first_name: 'Mallory', username: 'mallory' };

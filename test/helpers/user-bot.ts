@@ -10,9 +10,9 @@ import {
   type FakeCall,
   type FakeTelegram,
   type FakeUser,
-} from '../helpers/fake-telegram.ts';
-import { silentLogger, testServices } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+} from './fake-telegram.ts';
+import { silentLogger, testServices } from './db.ts';
+import { createMemoryCore } from './memory-core.ts';
 
 /** The owner (ADMIN_IDS) in every user-bot test. */
 export const ADMIN = { id: 900, first_name: 'Olga', username: 'olga', language_code: 'en' };
