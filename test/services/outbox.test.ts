@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createOutboxService, PermanentFailure } from '../../src/services/outbox.service.ts';
-import { createManualClock } from '../../src/services/clock.ts';
-import { silentLogger, testDb } from '../helpers/db.ts';
+import { PermanentFailure } from '../../src/services/outbox.service.ts';
+import { testServices } from '../helpers/db.ts';
 
 function setup() {
-  const db = testDb();
-  const clock = createManualClock('2026-11-01T12:00:00Z');
-  const outbox = createOutboxService({ db, clock, logger: silentLogger });
-  return { db, clock, outbox };
+  const { db, clock, services } = testServices();
+  return { db, clock, outbox: services.outbox };
 }
 
 describe('outbox worker', () => {

@@ -1,19 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createManualClock } from '../../src/services/clock.ts';
-import { createServices } from '../../src/services/index.ts';
 import { GB, OWNER_NOTICE } from '../../src/services/keys.service.ts';
 import { ADMIN_KEY_REQUEST, selfServiceKeyName } from '../../src/services/requests.service.ts';
-import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { memoryCoreServices } from '../helpers/db.ts';
 
 const ADMIN = 900;
 const DAY = 86_400_000;
 
 function setup(env: Record<string, string> = {}) {
-  const clock = createManualClock('2026-11-01T12:00:00Z');
-  const mem = createMemoryCore();
-  const config = testConfig({ ADMIN_IDS: String(ADMIN), KEY_REQUEST_POLICY: 'approval', ...env });
-  const services = createServices({ db: testDb(), config, logger: silentLogger, clock, core: mem.core });
+  const { clock, mem, services } = memoryCoreServices({
+    ADMIN_IDS: String(ADMIN),
+    KEY_REQUEST_POLICY: 'approval',
+    ...env,
+  });
   services.admins.touch({ id: 7, username: 'ann', firstName: 'Ann', lastName: 'Lee' });
   return { clock, mem, services };
 }
