@@ -7,15 +7,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 import { createServices } from '../../src/services/index.ts';
 import { createFakeTelegram, type FakeCall, type FakeTelegram } from '../helpers/fake-telegram.ts';
-import { silentLogger, tempDir, TEST_TOKEN } from '../helpers/db.ts';
+import { dataDirDb, silentLogger, tempDir, TEST_TOKEN } from '../helpers/db.ts';
 import { freePort } from '../helpers/ports.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -45,9 +42,8 @@ describe('a broadcast interrupted by kill -9', () => {
 
   /** The app's services on the same database, opened and closed around `use`. */
   function withServices<T>(use: (services: ReturnType<typeof createServices>) => T): T {
-    const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+    const db = dataDirDb(tmp.dir);
     try {
-      runMigrations(db);
       return use(createServices({ db, config: config(), logger: silentLogger }));
     } finally {
       db.$client.close();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { openDatabase, type Db } from '../../src/db/client.ts';
+import { databasePath, openDatabase, type Db } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createManualClock } from '../../src/services/clock.ts';
@@ -30,6 +30,13 @@ export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
 /** An in-memory database with every migration applied. */
 export function testDb(): Db {
   const db = openDatabase(':memory:');
+  runMigrations(db);
+  return db;
+}
+
+/** The database in DATA_DIR `dataDir`, where the app keeps it, with every migration applied. */
+export function dataDirDb(dataDir: string): Db {
+  const db = openDatabase(databasePath(dataDir));
   runMigrations(db);
   return db;
 }

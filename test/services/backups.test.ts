@@ -6,8 +6,7 @@ import * as tar from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { coreConfigPath } from '../../src/services/index.ts';
-import { memoryCoreServices, tempDir } from '../helpers/db.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
+import { dataDirDb, memoryCoreServices, tempDir } from '../helpers/db.ts';
 import { bombArchive, manyEntriesArchive, tamperBackup } from '../helpers/backup-archive.ts';
 import { peakRssGrowth } from '../helpers/rss.ts';
 import { extractArchive, BACKUP_LIMITS } from '../../src/services/backup-extract.ts';
@@ -18,9 +17,8 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()));
 async function setup() {
   const tmp = tempDir();
   cleanups.push(tmp.cleanup);
-  const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+  const db = dataDirDb(tmp.dir);
   cleanups.push(() => db.$client.close());
-  runMigrations(db);
   const { services, clock, mem } = memoryCoreServices(
     { DATA_DIR: tmp.dir },
     { now: '2026-11-27T10:00:00Z', db },
