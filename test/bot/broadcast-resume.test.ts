@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -19,8 +20,6 @@ const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const OWNER = 900;
 const PEOPLE = Array.from({ length: 90 }, (_, i) => 3001 + i);
 const BOLD = [{ type: 'bold', offset: 0, length: 5 }];
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
