@@ -6,26 +6,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeTelegram, type FakeTelegram } from './helpers/fake-telegram.ts';
 import { tempDir, TEST_TOKEN } from './helpers/db.ts';
 import { freePort } from './helpers/ports.ts';
+import { groupAlive } from './helpers/process.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<Response> {
   for (let i = 0; i < 300; i++) {

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   makeTempDir,
@@ -20,29 +21,10 @@ import { runCli } from './helpers/cli.ts';
 import { createFakeTelegram, type FakeTelegram } from './helpers/fake-telegram.ts';
 import { tempDir, TEST_TOKEN } from './helpers/db.ts';
 import { freePort } from './helpers/ports.ts';
+import { groupAlive, processAlive as coreAlive } from './helpers/process.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const INTERVAL_S = 3;
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function coreAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The pid of the node process behind `npm start`, from its log lines. */
 function mainPid(stdout: string): number {
   return logLines(stdout)[0]!.pid as number;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminAlert } from '../../src/services/messages.ts';
-import { OWNER, startAdminBot, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, type AdminHarness } from '../helpers/admin-harness.ts';
 
 const ADMIN_ALERT = 'admin.alert';
 let h: AdminHarness;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OWNER, startAdminBot, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
 

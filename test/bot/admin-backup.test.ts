@@ -7,7 +7,7 @@ import { jobSpecs } from '../../src/jobs/index.ts';
 import { bombArchive, manyEntriesArchive, tamperBackup } from '../helpers/backup-archive.ts';
 import { peakRssGrowth } from '../helpers/rss.ts';
 import type { FakeUser } from '../helpers/fake-telegram.ts';
-import { OWNER, startAdminBot, until, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, until, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 import type { EventType } from '../../src/services/messages.ts';
 
 let h: AdminHarness;

@@ -4,7 +4,7 @@ import { resumeBroadcasts } from '../../src/bot/features/admin/broadcast.ts';
 import { createI18n } from '../../src/bot/i18n.ts';
 import { silentLogger } from '../helpers/db.ts';
 import type { FakeCall } from '../helpers/fake-telegram.ts';
-import { OWNER, startAdminBot, until, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, until, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
 /** People with an active key: the `active` audience. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GB } from '../../src/services/keys.service.ts';
-import { OWNER, startAdminBot, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
 let forwardedId = 10_000;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GB } from '../../src/services/keys.service.ts';
-import { OWNER, startAdminBot, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 
 const MB = 2 ** 20;
 let h: AdminHarness;

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_COMMANDS } from '../../src/bot/middlewares/admin.ts';
-import { OWNER, startAdminBot, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
 const REFUSAL = 'This command is for administrators only.';

@@ -2,7 +2,7 @@ import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GB } from '../../src/services/keys.service.ts';
-import { OWNER, startAdminBot, until, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, until, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
 

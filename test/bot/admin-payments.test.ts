@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/services/payments.service.ts';
-import { OWNER, startAdminBot, until, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, until, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 
 const DAY = 86_400_000;
 const REFUSAL = 'This command is for administrators only.';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OWNER, startAdminBot, until, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, until, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 import type { EventType } from '../../src/services/messages.ts';
 
 let h: AdminHarness;

@@ -7,23 +7,19 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 import { createServices } from '../../src/services/index.ts';
 import { createFakeTelegram, type FakeCall, type FakeTelegram } from '../helpers/fake-telegram.ts';
-import { silentLogger, tempDir, TEST_TOKEN } from '../helpers/db.ts';
+import { dataDirDb, silentLogger, tempDir, TEST_TOKEN } from '../helpers/db.ts';
 import { freePort } from '../helpers/ports.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const OWNER = 900;
 const PEOPLE = Array.from({ length: 90 }, (_, i) => 3001 + i);
 const BOLD = [{ type: 'bold', offset: 0, length: 5 }];
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -45,9 +41,8 @@ describe('a broadcast interrupted by kill -9', () => {
 
   /** The app's services on the same database, opened and closed around `use`. */
   function withServices<T>(use: (services: ReturnType<typeof createServices>) => T): T {
-    const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+    const db = dataDirDb(tmp.dir);
     try {
-      runMigrations(db);
       return use(createServices({ db, config: config(), logger: silentLogger }));
     } finally {
       db.$client.close();

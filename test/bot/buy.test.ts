@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GB } from '../../src/services/keys.service.ts';
 import type { Plan } from '../../src/services/payments.service.ts';
 import type { FakeUser } from '../helpers/fake-telegram.ts';
-import { until } from './admin-harness.ts';
-import { callbackUpdate, answerTo, press, startUserBot, type UserBot } from './user-bot.ts';
+import { until } from '../helpers/admin-harness.ts';
+import { callbackUpdate, answerTo, press, startUserBot, type UserBot } from '../helpers/user-bot.ts';
 
 const DAY = 86_400_000;
 const person = (id: number, first_name: string): FakeUser => ({ id, first_name, language_code: 'en' });

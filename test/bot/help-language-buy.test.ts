@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { press, startUserBot, type UserBot } from './user-bot.ts';
+import { press, startUserBot, type UserBot } from '../helpers/user-bot.ts';
 
 const ann = { id: 501, first_name: 'Ann', language_code: 'en' };
 

@@ -10,7 +10,7 @@ import {
   press,
   startUserBot,
   type UserBot,
-} from './user-bot.ts';
+} from '../helpers/user-bot.ts';
 
 const ann = { id: 201, first_name: 'Ann', username: 'ann', language_code: 'en' };
 const bob = { id: 202, first_name: 'Bob', username: 'bob', language_code: 'en' };

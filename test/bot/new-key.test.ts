@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, answerTo, callbackUpdate, codeOf, press, startUserBot, type UserBot } from './user-bot.ts';
+import {
+  ADMIN,
+  answerTo,
+  callbackUpdate,
+  codeOf,
+  press,
+  startUserBot,
+  type UserBot,
+} from '../helpers/user-bot.ts';
 
 const ann = { id: 301, first_name: 'Ann', username: 'ann', language_code: 'en' };
 const bob = { id: 302, first_name: 'Bob', language_code: 'ru' };

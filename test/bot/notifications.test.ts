@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSendLimiter } from '../../src/bot/notifications.ts';
 import { GB } from '../../src/services/keys.service.ts';
-import { ADMIN, startUserBot, type UserBot } from './user-bot.ts';
+import { ADMIN, startUserBot, type UserBot } from '../helpers/user-bot.ts';
 
 const DAY = 86_400_000;
 const ann = { id: 601, first_name: 'Ann', username: 'ann', language_code: 'ru' };

@@ -3,23 +3,17 @@
  * sender's own order reference of a generic payment in the order list.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createServer } from '../../src/http/index.ts';
 import { genericSignature } from '../../src/services/payments/signatures.ts';
-import { silentLogger } from '../helpers/db.ts';
-import { OWNER, startAdminBot, USER, type AdminHarness } from './admin-harness.ts';
+import { testHttpServer } from '../helpers/http-server.ts';
+import { OWNER, startAdminBot, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 
 const SECRET = 'generic-webhook-secret-0123456789abcdef';
 let h: AdminHarness;
-let http: ReturnType<typeof createServer>;
+let http: ReturnType<typeof testHttpServer>;
 
 beforeAll(async () => {
   h = await startAdminBot({ env: { PAYMENT_WEBHOOK_SECRET: SECRET } });
-  http = createServer({
-    config: h.config,
-    services: h.services,
-    logger: silentLogger,
-    health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
-  });
+  http = testHttpServer({ config: h.config, services: h.services });
 });
 afterAll(async () => {
   await http.close();

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeCall } from '../helpers/fake-telegram.ts';
-import { OWNER, startAdminBot, USER, type AdminHarness } from './admin-harness.ts';
+import { OWNER, startAdminBot, USER, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
 const GROUP = -1001234567890;

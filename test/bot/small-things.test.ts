@@ -1,8 +1,8 @@
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trafficChartSvg } from '../../src/bot/render/chart.ts';
-import { OWNER, recordingSystem, startAdminBot, until, type AdminHarness } from './admin-harness.ts';
-import { codeOf, photoBytes, startUserBot, type UserBot } from './user-bot.ts';
+import { OWNER, recordingSystem, startAdminBot, until, type AdminHarness } from '../helpers/admin-harness.ts';
+import { codeOf, photoBytes, startUserBot, type UserBot } from '../helpers/user-bot.ts';
 
 const ann = { id: 401, first_name: 'Ann', username: 'ann', language_code: 'en' };
 const bob = { id: 402, first_name: 'Bob', language_code: 'ru' };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBot, startPolling } from '../../src/bot/index.ts';
 import { createFakeTelegram, type FakeTelegram } from '../helpers/fake-telegram.ts';
 import { silentLogger, testServices } from '../helpers/db.ts';
-import { codeOf, startUserBot, type UserBot } from './user-bot.ts';
+import { codeOf, startUserBot, type UserBot } from '../helpers/user-bot.ts';
 
 describe('/start', () => {
   let fake: FakeTelegram;

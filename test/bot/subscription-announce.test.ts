@@ -1,20 +1,14 @@
 /** The subscription announcement: set in the bot's admin Settings, carried by every subscription. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../../src/http/index.ts';
-import { silentLogger } from '../helpers/db.ts';
-import { OWNER, startAdminBot, type AdminHarness } from './admin-harness.ts';
+import { testHttpServer } from '../helpers/http-server.ts';
+import { OWNER, startAdminBot, type AdminHarness } from '../helpers/admin-harness.ts';
 
 let h: AdminHarness;
-let http: ReturnType<typeof createServer>;
+let http: ReturnType<typeof testHttpServer>;
 
 beforeAll(async () => {
   h = await startAdminBot();
-  http = createServer({
-    config: h.config,
-    services: h.services,
-    logger: silentLogger,
-    health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
-  });
+  http = testHttpServer({ config: h.config, services: h.services });
 });
 afterAll(async () => {
   await http.close();

@@ -6,8 +6,8 @@ import type { Message } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_THROTTLE_LIMITS } from '../../src/bot/middlewares/throttle-limits.ts';
 import type { FakeUser } from '../helpers/fake-telegram.ts';
-import { until } from './admin-harness.ts';
-import { ADMIN, answerTo, callbackUpdate, startUserBot, type UserBot } from './user-bot.ts';
+import { until } from '../helpers/admin-harness.ts';
+import { ADMIN, answerTo, callbackUpdate, startUserBot, type UserBot } from '../helpers/user-bot.ts';
 
 const person = (id: number, first_name: string): FakeUser => ({ id, first_name, language_code: 'en' });
 const TOO_FAST = /^⏳ Not so fast, please: try again in \d+ s\.$/;

@@ -1,7 +1,14 @@
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GB } from '../../src/services/keys.service.ts';
-import { answerTo, callbackUpdate, photoBytes, press, startUserBot, type UserBot } from './user-bot.ts';
+import {
+  answerTo,
+  callbackUpdate,
+  photoBytes,
+  press,
+  startUserBot,
+  type UserBot,
+} from '../helpers/user-bot.ts';
 
 const MB = 2 ** 20;
 const ann = { id: 401, first_name: 'Ann', username: 'ann', language_code: 'en' };

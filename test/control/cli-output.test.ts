@@ -5,10 +5,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { printable } from '../../src/control/printable.ts';
 import { createServices } from '../../src/services/index.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 import { runCli } from '../helpers/cli.ts';
-import { silentLogger, tempDir, testConfig } from '../helpers/db.ts';
+import { dataDirDb, silentLogger, tempDir, testConfig } from '../helpers/db.ts';
 
 const HOSTILE_NOTE = 'paid\nstatus: active\r\x1b[2J\x1b[1;1Hexpire_at: never\u202egnp.exe\x07\x9b';
 
@@ -18,8 +16,7 @@ describe('CLI output of stored text', () => {
 
   it('escapes control characters in a key note instead of printing them', async () => {
     const config = testConfig({ DATA_DIR: tmp.dir });
-    const db = openDatabase(`${tmp.dir}/xkeeper.db`);
-    runMigrations(db);
+    const db = dataDirDb(tmp.dir);
     await createServices({ db, config, logger: silentLogger }).keys.create(
       { name: 'mallory', note: HOSTILE_NOTE },
       'api',

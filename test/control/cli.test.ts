@@ -5,13 +5,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { controlSocketPath, startControlServer } from '../../src/control/socket.ts';
 import { openDatabase } from '../../src/db/client.ts';
-import { knownMigrations, runMigrations } from '../../src/db/migrate.ts';
+import { knownMigrations } from '../../src/db/migrate.ts';
 import { systemClock } from '../../src/services/clock.ts';
 import { createServices } from '../../src/services/index.ts';
 import { tamperBackup } from '../helpers/backup-archive.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ensureRealityKeys } from '../../src/core-wiring.ts';
-import { silentLogger, tempDir, testConfig, testServices } from '../helpers/db.ts';
+import { dataDirDb, silentLogger, tempDir, testConfig, testServices } from '../helpers/db.ts';
 
 describe('xkeeper CLI on the files (nothing running)', () => {
   const tmp = tempDir();
@@ -81,8 +81,7 @@ describe('xkeeper CLI restore', () => {
 
   it('keeps the live admins and event log, and takes the archive roles only with --with-roles', async () => {
     // Set up in-process (a CLI start takes seconds): an admin, a backup, then another admin.
-    const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
-    runMigrations(db);
+    const db = dataDirDb(tmp.dir);
     const config = testConfig(env);
     const services = createServices({ db, config, logger: silentLogger, clock: systemClock });
     ensureRealityKeys(services); // as the first start does

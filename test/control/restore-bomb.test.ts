@@ -8,12 +8,11 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 import { systemClock } from '../../src/services/clock.ts';
 import { createServices } from '../../src/services/index.ts';
 import { bombArchive, manyEntriesArchive } from '../helpers/backup-archive.ts';
 import { runCli } from '../helpers/cli.ts';
-import { silentLogger, tempDir, testConfig } from '../helpers/db.ts';
+import { dataDirDb, silentLogger, tempDir, testConfig } from '../helpers/db.ts';
 import { watchPeakRss } from '../helpers/rss.ts';
 
 const tmp = tempDir();
@@ -46,8 +45,7 @@ async function restore(file: string) {
 
 beforeAll(async () => {
   mkdirSync(scratch);
-  const db = openDatabase(path.join(env.DATA_DIR, 'xkeeper.db'));
-  runMigrations(db);
+  const db = dataDirDb(env.DATA_DIR);
   const services = createServices({ db, config: testConfig(env), logger: silentLogger, clock: systemClock });
   await services.keys.create({ name: 'ann' }, 'test');
   db.$client.close();

@@ -14,11 +14,9 @@ import { startControlServer } from '../../src/control/socket.ts';
 import { startCore, wireCore } from '../../src/core-wiring.ts';
 import { detectFlavor } from '../../src/core/flavor.ts';
 import { releaseAssetName } from '../../src/core/install.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 import { createServices } from '../../src/services/index.ts';
 import { runCli } from '../helpers/cli.ts';
-import { silentLogger, tempDir, testConfig } from '../helpers/db.ts';
+import { dataDirDb, silentLogger, tempDir, testConfig } from '../helpers/db.ts';
 import { freePort } from '../helpers/ports.ts';
 
 const ASSET = releaseAssetName();
@@ -220,8 +218,7 @@ describe('xkeeper core install on a running instance', () => {
     });
     expect(config.CORE_BIN).toBe('xray');
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const db = openDatabase(path.join(dataDir, 'xkeeper.db'));
-    runMigrations(db);
+    const db = dataDirDb(dataDir);
     const services = createServices({ db, config, logger: silentLogger });
     const core = wireCore(config, services, silentLogger);
     await startCore(core, services, silentLogger);

@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { openDatabase, type Db } from '../../src/db/client.ts';
+import { databasePath, openDatabase, type Db } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createManualClock } from '../../src/services/clock.ts';
+import type { CorePort } from '../../src/services/core-port.ts';
 import { createServices } from '../../src/services/index.ts';
+import { createMemoryCore } from './memory-core.ts';
 
 export const TEST_TOKEN = '123456:TEST-token-for-the-fake-telegram-api';
 
@@ -32,13 +34,40 @@ export function testDb(): Db {
   return db;
 }
 
+/** The database in DATA_DIR `dataDir`, where the app keeps it, with every migration applied. */
+export function dataDirDb(dataDir: string): Db {
+  const db = openDatabase(databasePath(dataDir));
+  runMigrations(db);
+  return db;
+}
+
 export const silentLogger = createLogger({ level: 'silent', pretty: false });
 
-/** Services on a fresh DB with a manual clock. */
-export function testServices(env: Record<string, string> = {}) {
-  const clock = createManualClock('2026-11-01T12:00:00Z');
-  const db = testDb();
+export interface TestServicesOptions {
+  /** Where the manual clock starts. */
+  now?: string;
+  /** The core the services drive; none (absent) by default. */
+  core?: CorePort;
+  /** The database; a fresh in-memory one by default. */
+  db?: Db;
+}
+
+/** Services on a fresh DB with a manual clock: the one setup every service test starts from. */
+export function testServices(
+  env: Record<string, string> = {},
+  { now = '2026-11-01T12:00:00Z', core, db = testDb() }: TestServicesOptions = {},
+) {
+  const clock = createManualClock(now);
   const config = testConfig(env);
-  const services = createServices({ db, config, logger: silentLogger, clock });
+  const services = createServices({ db, config, logger: silentLogger, clock, core });
   return { db, clock, config, services };
+}
+
+/** testServices driving the in-memory core, returned as `mem`. */
+export function memoryCoreServices(
+  env: Record<string, string> = {},
+  options: Omit<TestServicesOptions, 'core'> = {},
+) {
+  const mem = createMemoryCore();
+  return { ...testServices(env, { ...options, core: mem.core }), mem };
 }

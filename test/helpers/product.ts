@@ -7,12 +7,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 import { createManualClock } from '../../src/services/clock.ts';
 import { createServices } from '../../src/services/index.ts';
 import { createFakeTelegram, type FakeTelegram } from './fake-telegram.ts';
-import { silentLogger, TEST_TOKEN, testConfig } from './db.ts';
+import { dataDirDb, silentLogger, TEST_TOKEN, testConfig } from './db.ts';
 import { freePort } from './ports.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,9 +24,8 @@ export interface ProductOptions {
 
 /** Creates the database with an API key of every users scope and no practical rate limit. */
 export function seedApiKey(dataDir: string): string {
-  const db = openDatabase(path.join(dataDir, 'xkeeper.db'));
+  const db = dataDirDb(dataDir);
   try {
-    runMigrations(db);
     const config = testConfig({ DATA_DIR: dataDir });
     const services = createServices({
       db,

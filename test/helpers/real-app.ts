@@ -2,14 +2,11 @@
  * Services wired to a real managed V2Fly core in a temp DATA_DIR, as main.ts wires them.
  * For tests that push real bytes through a real VPN client.
  */
-import path from 'node:path';
 import { wireCore, startCore } from '../../src/core-wiring.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 import { createManualClock } from '../../src/services/clock.ts';
 import { createServices } from '../../src/services/index.ts';
 import { freePort } from './ports.ts';
-import { silentLogger, tempDir, testConfig } from './db.ts';
+import { dataDirDb, silentLogger, tempDir, testConfig } from './db.ts';
 
 export async function startRealApp(env: Record<string, string> = {}) {
   const tmp = tempDir('xk-app-');
@@ -21,8 +18,7 @@ export async function startRealApp(env: Record<string, string> = {}) {
     VLESS_HOST: '127.0.0.1',
     ...env,
   });
-  const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
-  runMigrations(db);
+  const db = dataDirDb(tmp.dir);
   const clock = createManualClock(new Date());
   const services = createServices({ db, config, logger: silentLogger, clock });
   const core = wireCore(config, services, silentLogger);

@@ -1,8 +1,8 @@
 /** A real Fastify server on real SQLite with the memory core, plus API keys to call it with. */
-import { createServer } from '../../src/http/index.ts';
 import type { ApiKeyInput } from '../../src/services/api-keys.service.ts';
 import type { CoreControl, CoreUser } from '../../src/services/core-port.ts';
-import { silentLogger, testServices } from '../helpers/db.ts';
+import { testServices } from '../helpers/db.ts';
+import { testHttpServer } from '../helpers/http-server.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
 
 /** Core controls that record calls. */
@@ -32,11 +32,9 @@ export function httpFixture(env: Record<string, string> = {}, options: { withSys
   const memory = createMemoryCore();
   const stub = stubSystem();
   services.attachCore(memory.core, options.withSystem === false ? null : stub.system);
-  const app = createServer({
+  const app = testHttpServer({
     config,
     services,
-    logger: silentLogger,
-    health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
     // Every answer of the tests is also checked against its schema.
     checkResponses: true,
   });

@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from '../../src/http/index.ts';
-import { silentLogger, testServices } from '../helpers/db.ts';
+import { testServices } from '../helpers/db.ts';
+import { testHttpServer } from '../helpers/http-server.ts';
 
 describe('GET /api/v1/health', () => {
   let ready = false;
   const { config, services } = testServices();
-  const app = createServer({
+  const app = testHttpServer({
     config,
     services,
-    logger: silentLogger,
     health: { isReady: () => ready, coreStatus: async () => ({ running: true }) },
   });
   afterEach(() => {

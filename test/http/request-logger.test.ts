@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { createServer } from '../../src/http/index.ts';
 import { publicSchema } from '../../src/http/openapi.ts';
 import { lazyChildLogger } from '../../src/http/request-logger.ts';
 import { createLogger } from '../../src/logger.ts';
+import { testHttpServer } from '../helpers/http-server.ts';
 import { httpFixture } from './fixture.ts';
 
 describe('request loggers', () => {
@@ -15,12 +15,7 @@ describe('request loggers', () => {
     });
     const logger = createLogger({ level: 'info', destination: out, pretty: false });
     const f = httpFixture();
-    const app = createServer({
-      config: f.config,
-      services: f.services,
-      logger,
-      health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
-    });
+    const app = testHttpServer({ config: f.config, services: f.services, logger });
     void app.register(async (scope) => {
       scope.get(
         '/test/log',

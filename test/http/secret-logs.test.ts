@@ -4,9 +4,9 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createServer } from '../../src/http/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { testServices } from '../helpers/db.ts';
+import { testHttpServer } from '../helpers/http-server.ts';
 
 describe('secrets in the HTTP logs', () => {
   it('logs a failed /sub request without its token', async () => {
@@ -15,12 +15,7 @@ describe('secrets in the HTTP logs', () => {
     stream.on('data', (chunk: Buffer) => (logged += chunk.toString()));
     const logger = createLogger({ level: 'info', destination: stream, pretty: false });
     const { config, services, db } = testServices();
-    const app = createServer({
-      config,
-      services,
-      logger,
-      health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
-    });
+    const app = testHttpServer({ config, services, logger });
     const key = await services.keys.create({ name: 'alice' }, 'test');
     // The database goes away under the server: every /sub lookup fails with a 500.
     db.$client.close();

@@ -2,7 +2,6 @@ import type { FastifySerializerCompiler } from 'fastify';
 import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createServer } from '../../src/http/index.ts';
 import { publicSchema } from '../../src/http/openapi.ts';
 import { EventSchema, UserSchema } from '../../src/http/schemas.ts';
 import {
@@ -10,7 +9,7 @@ import {
   forSerialization,
   serializationSchema,
 } from '../../src/http/serializer.ts';
-import { silentLogger } from '../helpers/db.ts';
+import { testHttpServer } from '../helpers/http-server.ts';
 import { httpFixture, withKey } from './fixture.ts';
 
 describe('the JSON Schema answers are written with', () => {
@@ -52,13 +51,7 @@ describe('the JSON Schema answers are written with', () => {
 describe('answers', () => {
   const secretRoute = (check: boolean) => {
     const f = httpFixture();
-    const app = createServer({
-      config: f.config,
-      services: f.services,
-      logger: silentLogger,
-      health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
-      checkResponses: check,
-    });
+    const app = testHttpServer({ config: f.config, services: f.services, checkResponses: check });
     void app.register(async (scope) => {
       scope.get(
         '/test/shape',

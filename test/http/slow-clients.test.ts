@@ -5,22 +5,17 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, HTTP_LIMITS } from '../../src/http/index.ts';
-import { silentLogger, testServices } from '../helpers/db.ts';
+import { HTTP_LIMITS } from '../../src/http/index.ts';
+import { testServices } from '../helpers/db.ts';
+import { testHttpServer } from '../helpers/http-server.ts';
 
-type App = ReturnType<typeof createServer>;
+type App = ReturnType<typeof testHttpServer>;
 
 async function listening(
-  limits?: Parameters<typeof createServer>[0]['limits'],
+  limits?: Parameters<typeof testHttpServer>[0]['limits'],
 ): Promise<{ app: App; port: number }> {
   const { config, services } = testServices();
-  const app = createServer({
-    config,
-    services,
-    logger: silentLogger,
-    limits,
-    health: { isReady: () => true, coreStatus: async () => ({ running: true }) },
-  });
+  const app = testHttpServer({ config, services, limits });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, port: (app.server.address() as net.AddressInfo).port };
 }

@@ -1,14 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jobSpecs, startJobs } from '../../src/jobs/index.ts';
-import { silentLogger, testServices } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { memoryCoreServices, silentLogger, testServices } from '../helpers/db.ts';
 
 const globals = globalThis as { gc?: unknown };
 
 function collectJob() {
-  const { services } = testServices();
-  const mem = createMemoryCore();
-  services.attachCore(mem.core);
+  const { services, mem } = memoryCoreServices();
   const job = jobSpecs(services).find((spec) => spec.name === 'collect-traffic')!;
   return { services, mem, job };
 }

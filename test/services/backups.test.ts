@@ -5,11 +5,8 @@ import Database from 'better-sqlite3';
 import * as tar from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
-import { createManualClock } from '../../src/services/clock.ts';
-import { coreConfigPath, createServices } from '../../src/services/index.ts';
-import { silentLogger, tempDir, testConfig } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
+import { coreConfigPath } from '../../src/services/index.ts';
+import { dataDirDb, memoryCoreServices, tempDir } from '../helpers/db.ts';
 import { bombArchive, manyEntriesArchive, tamperBackup } from '../helpers/backup-archive.ts';
 import { peakRssGrowth } from '../helpers/rss.ts';
 import { extractArchive, BACKUP_LIMITS } from '../../src/services/backup-extract.ts';
@@ -21,20 +18,19 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()));
 async function setup() {
   const tmp = tempDir();
   cleanups.push(tmp.cleanup);
-  const config = testConfig({ DATA_DIR: tmp.dir });
-  const db = openDatabase(path.join(tmp.dir, 'xkeeper.db'));
+  const db = dataDirDb(tmp.dir);
   cleanups.push(() => db.$client.close());
-  runMigrations(db);
-  const mem = createMemoryCore();
-  const clock = createManualClock('2026-11-27T10:00:00Z');
-  const services = createServices({ db, config, logger: silentLogger, clock, core: mem.core });
+  const { services, clock, mem } = memoryCoreServices(
+    { DATA_DIR: tmp.dir },
+    { now: '2026-11-27T10:00:00Z', db },
+  );
   await services.keys.create({ name: 'ann', trafficLimitBytes: 1000 }, 'cli');
   await services.keys.create({ name: 'bob' }, 'cli');
   services.admins.addAdmin(77, 'cli');
   mem.traffic('ann', 10, 20);
   await services.traffic.collect();
   writeFileSync(coreConfigPath(tmp.dir), '{"inbounds":[]}');
-  return { tmp, services, db, mem };
+  return { tmp, services, db, mem, clock };
 }
 
 function snapshotOf(db: ReturnType<typeof openDatabase>) {
@@ -192,8 +188,7 @@ describe('backups', () => {
   });
 
   it('keeps only the newest scheduled archives', async () => {
-    const { services } = await setup();
-    const clock = services.clock as ReturnType<typeof createManualClock>;
+    const { services, clock } = await setup();
     for (let i = 0; i < 4; i++) {
       await services.backups.scheduled(2);
       clock.advance(60_000);

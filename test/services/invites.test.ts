@@ -1,22 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createManualClock } from '../../src/services/clock.ts';
-import { createServices } from '../../src/services/index.ts';
 import { GB } from '../../src/services/keys.service.ts';
-import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { memoryCoreServices } from '../helpers/db.ts';
 
 const ADMIN = 900;
 const DAY = 86_400_000;
 
 function setup(env: Record<string, string> = {}) {
-  const clock = createManualClock('2026-11-01T12:00:00Z');
-  const config = testConfig({ ADMIN_IDS: String(ADMIN), MAX_KEYS_PER_USER: '5', ...env });
-  const services = createServices({
-    db: testDb(),
-    config,
-    logger: silentLogger,
-    clock,
-    core: createMemoryCore().core,
+  const { clock, services } = memoryCoreServices({
+    ADMIN_IDS: String(ADMIN),
+    MAX_KEYS_PER_USER: '5',
+    ...env,
   });
   for (const id of [1, 2, 3]) services.admins.touch({ id, username: `user${id}` });
   return { clock, services };

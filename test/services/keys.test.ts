@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createServices } from '../../src/services/index.ts';
 import { GB } from '../../src/services/keys.service.ts';
-import { createManualClock } from '../../src/services/clock.ts';
 import { isAppError } from '../../src/services/errors.ts';
-import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
-
-function setup() {
-  const clock = createManualClock('2026-11-01T12:00:00Z');
-  const mem = createMemoryCore();
-  const db = testDb();
-  const services = createServices({ db, config: testConfig(), logger: silentLogger, clock, core: mem.core });
-  return { clock, mem, db, services };
-}
+import { memoryCoreServices } from '../helpers/db.ts';
 
 const DAY = 86_400_000;
 
 describe('keys service', () => {
   it('creates a key, puts it in the core and records the event', async () => {
-    const { services, mem } = setup();
+    const { services, mem } = memoryCoreServices();
     const key = await services.keys.create({ name: 'alice', trafficLimitBytes: 2 * GB }, 'tg:1');
     expect(key).toMatchObject({ name: 'alice', status: 'active', trafficLimitBytes: 2 * GB });
     expect(mem.users.get('alice')).toBe(key.uuid);
@@ -30,7 +19,7 @@ describe('keys service', () => {
   });
 
   it('refuses bad and duplicate names case-insensitively', async () => {
-    const { services } = setup();
+    const { services } = memoryCoreServices();
     await services.keys.create({ name: 'Bob' }, 'cli');
     await expect(services.keys.create({ name: 'bob' }, 'cli')).rejects.toMatchObject({
       code: 'KEY_NAME_TAKEN',
@@ -44,7 +33,7 @@ describe('keys service', () => {
   });
 
   it('kick: the old UUID leaves the core before the new one enters', async () => {
-    const { services, mem } = setup();
+    const { services, mem } = memoryCoreServices();
     const before = await services.keys.create({ name: 'carol' }, 'cli');
     const after = await services.keys.kick('CAROL', 'cli');
     expect(after.uuid).not.toBe(before.uuid);
@@ -54,7 +43,7 @@ describe('keys service', () => {
   });
 
   it('renew adds days to what is left, never overwriting it', async () => {
-    const { services, clock } = setup();
+    const { services, clock } = memoryCoreServices();
     const expireAt = new Date(clock.now().getTime() + 10 * DAY);
     await services.keys.create({ name: 'dave', expireAt }, 'cli');
     const renewed = await services.keys.renew('dave', { extendDays: 30 }, 'cli');
@@ -62,7 +51,7 @@ describe('keys service', () => {
   });
 
   it('renewing an expired key counts from now and brings it back into the core', async () => {
-    const { services, clock, mem } = setup();
+    const { services, clock, mem } = memoryCoreServices();
     await services.keys.create({ name: 'erin', expireAt: new Date(clock.now().getTime() + DAY) }, 'cli');
     clock.advance(2 * DAY);
     await services.limits.enforce();
@@ -75,7 +64,7 @@ describe('keys service', () => {
   });
 
   it('disable takes the key out of the core; enable puts it back', async () => {
-    const { services, mem } = setup();
+    const { services, mem } = memoryCoreServices();
     await services.keys.create({ name: 'fay' }, 'cli');
     await services.keys.disable('fay', 'cli');
     expect(mem.users.has('fay')).toBe(false);
@@ -85,7 +74,7 @@ describe('keys service', () => {
   });
 
   it('keeps the DB change when the core is down', async () => {
-    const { services, mem } = setup();
+    const { services, mem } = memoryCoreServices();
     mem.setReachable(false);
     const key = await services.keys.create({ name: 'gus' }, 'cli');
     expect(services.keys.get('gus').uuid).toBe(key.uuid);
@@ -93,7 +82,7 @@ describe('keys service', () => {
   });
 
   it('delete removes the key from the DB and the core', async () => {
-    const { services, mem } = setup();
+    const { services, mem } = memoryCoreServices();
     await services.keys.create({ name: 'hal' }, 'cli');
     await services.keys.delete('hal', 'cli');
     expect(mem.users.has('hal')).toBe(false);
@@ -106,7 +95,7 @@ describe('keys service', () => {
   });
 
   it('searches by name, owner id and owner @username, with paging', async () => {
-    const { services } = setup();
+    const { services } = memoryCoreServices();
     services.admins.touch({ id: 500, username: 'Zed' });
     await services.keys.create({ name: 'k1', ownerTelegramId: 500 }, 'cli');
     await services.keys.create({ name: 'k2' }, 'cli');

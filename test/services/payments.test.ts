@@ -2,21 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { outbox, promoCodes } from '../../src/db/schema.ts';
 import type { AppError } from '../../src/services/errors.ts';
 import { GB } from '../../src/services/keys.service.ts';
-import { testServices } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { memoryCoreServices } from '../helpers/db.ts';
 
 const DAY = 86_400_000;
 
 function setup() {
-  const t = testServices();
-  const mem = createMemoryCore();
-  t.services.attachCore(mem.core);
+  const t = memoryCoreServices();
   t.services.admins.touch({ id: 500, username: 'buyer' });
   const month = t.services.payments.createPlan(
     { name: 'Month', days: 30, trafficGb: 100, priceStars: 150, prices: { USD: 299 } },
     'test',
   );
-  return { ...t, mem, month };
+  return { ...t, month };
 }
 
 /** An order of `month` in Stars (or as `extra` says) for a person. */

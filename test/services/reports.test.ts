@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/services/clock.ts';
-import { createServices } from '../../src/services/index.ts';
-import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { memoryCoreServices } from '../helpers/db.ts';
 
 const DAY = 86_400_000;
 
 async function setup() {
-  const clock = createManualClock('2026-11-29T10:00:00Z');
-  const mem = createMemoryCore();
-  const services = createServices({
-    db: testDb(),
-    config: testConfig(),
-    logger: silentLogger,
-    clock,
-    core: mem.core,
-  });
+  const { clock, mem, services } = memoryCoreServices({}, { now: '2026-11-29T10:00:00Z' });
   const ann = await services.keys.create({ name: 'ann' }, 'cli');
   const bob = await services.keys.create({ name: 'bob' }, 'cli');
   // Two days of traffic: 28th and 29th (today).

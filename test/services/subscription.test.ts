@@ -10,8 +10,7 @@ import {
   toSingBoxJson,
   userinfoHeader,
 } from '../../src/services/subscription.service.ts';
-import { testServices } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { memoryCoreServices } from '../helpers/db.ts';
 
 const UUID = '0f5b2b5e-9c2e-4a4f-8d7a-2b1f3c4d5e6f';
 const REALITY =
@@ -130,9 +129,7 @@ describe('client detection and headers', () => {
 
 describe('subscription service', () => {
   it('resolves tokens, reports usage (GB = 2^30) and renders every format from the key’s links', async () => {
-    const { services } = testServices({ PUBLIC_URL: 'https://vpn.example.com' });
-    const memory = createMemoryCore();
-    services.attachCore(memory.core);
+    const { services, mem: memory } = memoryCoreServices({ PUBLIC_URL: 'https://vpn.example.com' });
     const key = await services.keys.create(
       { name: 'carol', trafficLimitBytes: 5 * 2 ** 30, expireAt: new Date('2027-01-01T00:00:00Z') },
       'test',

@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { outbox } from '../../src/db/schema.ts';
-import { createManualClock } from '../../src/services/clock.ts';
-import { createServices } from '../../src/services/index.ts';
 import { GB } from '../../src/services/keys.service.ts';
 import { nextResetAt } from '../../src/services/limits.service.ts';
-import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { memoryCoreServices } from '../helpers/db.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MB = 2 ** 20;
 
-function setup(start = '2026-11-01T12:00:00Z') {
-  const clock = createManualClock(start);
-  const mem = createMemoryCore();
-  const db = testDb();
-  const services = createServices({ db, config: testConfig(), logger: silentLogger, clock, core: mem.core });
+function setup(now?: string) {
+  const t = memoryCoreServices({}, { now });
+  const { db } = t;
   const notices = () =>
     db
       .select()
@@ -23,7 +18,7 @@ function setup(start = '2026-11-01T12:00:00Z') {
       .all()
       .filter((r) => r.kind === 'owner.notice')
       .map((r) => r.payload);
-  return { clock, mem, db, services, notices };
+  return { ...t, notices };
 }
 
 describe('traffic collection', () => {

@@ -3,16 +3,12 @@
  * rates and a forgotten table, each checked against what the database holds.
  */
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/services/clock.ts';
-import { createServices } from '../../src/services/index.ts';
-import { silentLogger, testConfig, testDb } from '../helpers/db.ts';
+import { memoryCoreServices, testServices } from '../helpers/db.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
 
 function setup() {
-  const clock = createManualClock('2026-11-01T12:00:00Z');
-  const mem = createMemoryCore();
-  const db = testDb();
-  const services = createServices({ db, config: testConfig(), logger: silentLogger, clock, core: mem.core });
+  const t = memoryCoreServices();
+  const { db } = t;
   const baselines = () =>
     Object.fromEntries(
       (
@@ -30,7 +26,7 @@ function setup() {
         'SELECT sum(d.upload_bytes) AS up, sum(d.download_bytes) AS down FROM key_usage_daily d JOIN keys k ON k.id = d.key_id WHERE k.name = ?',
       )
       .get(name) as { up: number; down: number };
-  return { clock, mem, db, services, baselines, daily };
+  return { ...t, baselines, daily };
 }
 
 describe('traffic collection table', () => {
@@ -108,7 +104,6 @@ describe('traffic collection table', () => {
   });
 
   it('drops a cycle whose baselines a restore replaced while it read', async () => {
-    const clock = createManualClock('2026-11-01T12:00:00Z');
     const mem = createMemoryCore();
     let release = () => {};
     let gate: Promise<void> | null = null;
@@ -119,8 +114,7 @@ describe('traffic collection table', () => {
         return mem.core.readCounters(visit);
       },
     };
-    const db = testDb();
-    const services = createServices({ db, config: testConfig(), logger: silentLogger, clock, core });
+    const { services, db } = testServices({}, { core });
     await services.keys.create({ name: 'ann' }, 'cli');
     mem.traffic('ann', 10, 20);
     await services.traffic.collect();

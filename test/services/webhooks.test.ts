@@ -3,8 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { outbox } from '../../src/db/schema.ts';
-import { testServices } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { memoryCoreServices } from '../helpers/db.ts';
 
 interface Received {
   body: string;
@@ -42,15 +41,9 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-function setup() {
-  const t = testServices();
-  t.services.attachCore(createMemoryCore().core);
-  return t;
-}
-
 describe('outgoing webhooks', () => {
   it('delivers signed events that the receiver can verify', async () => {
-    const { services } = setup();
+    const { services } = memoryCoreServices();
     const hook = await receiver();
     closers.push(hook.close);
     services.settings.set('webhookUrls', [hook.url]);
@@ -69,7 +62,7 @@ describe('outgoing webhooks', () => {
   });
 
   it('retries with backoff while the receiver is down and succeeds when it is back', async () => {
-    const { services, clock, db } = setup();
+    const { services, clock, db } = memoryCoreServices();
     const hook = await receiver();
     closers.push(hook.close);
     services.settings.set('webhookUrls', [hook.url]);
@@ -94,7 +87,7 @@ describe('outgoing webhooks', () => {
   });
 
   it('queues nothing while no URL is configured, and events from then on once one is', async () => {
-    const { services, db } = setup();
+    const { services, db } = memoryCoreServices();
     const events = () =>
       db
         .select()
@@ -111,7 +104,7 @@ describe('outgoing webhooks', () => {
   });
 
   it('dead-letters after 8 attempts over more than an hour and alerts admins', async () => {
-    const { services, clock, db } = setup();
+    const { services, clock, db } = memoryCoreServices();
     const hook = await receiver();
     closers.push(hook.close);
     hook.state.up = false;
@@ -144,9 +137,7 @@ describe('outgoing webhooks', () => {
 
 describe('user.first_connected', () => {
   it('is queued once, after the first traffic of a key', async () => {
-    const { services, db } = testServices();
-    const mem = createMemoryCore();
-    services.attachCore(mem.core);
+    const { services, db, mem } = memoryCoreServices();
     services.settings.set('webhookUrls', ['http://127.0.0.1:9/hook']);
     await services.keys.create({ name: 'fresh' }, 'test');
     const firstConnected = () =>
@@ -169,9 +160,7 @@ describe('user.first_connected', () => {
   });
 
   it('announces every key of a large first cycle once, page by page', async () => {
-    const { services, db } = testServices();
-    const mem = createMemoryCore();
-    services.attachCore(mem.core);
+    const { services, db, mem } = memoryCoreServices();
     services.settings.set('webhookUrls', ['http://127.0.0.1:9/hook']);
     const names = Array.from({ length: 1203 }, (_, i) => `k${i}`);
     for (const name of names) {
@@ -192,9 +181,7 @@ describe('user.first_connected', () => {
   });
 
   it('without a receiver only moves the watermark; one set later hears of later keys only', async () => {
-    const { services, db, clock } = testServices();
-    const mem = createMemoryCore();
-    services.attachCore(mem.core);
+    const { services, db, clock, mem } = memoryCoreServices();
     await services.keys.create({ name: 'before' }, 'test');
     mem.traffic('before', 1, 1);
     await services.traffic.collect();

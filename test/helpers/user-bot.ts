@@ -10,24 +10,21 @@ import {
   type FakeCall,
   type FakeTelegram,
   type FakeUser,
-} from '../helpers/fake-telegram.ts';
-import { silentLogger, testServices } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+} from './fake-telegram.ts';
+import { memoryCoreServices, silentLogger } from './db.ts';
 
 /** The owner (ADMIN_IDS) in every user-bot test. */
 export const ADMIN = { id: 900, first_name: 'Olga', username: 'olga', language_code: 'en' };
 
 export async function startUserBot(env: Record<string, string> = {}) {
   const fake = await createFakeTelegram();
-  const setup = testServices({
+  const { mem: memory, ...setup } = memoryCoreServices({
     TELEGRAM_API_ROOT: fake.apiRoot,
     ADMIN_IDS: String(ADMIN.id),
     PUBLIC_URL: 'https://vpn.example.com',
     KEY_REQUEST_POLICY: 'open',
     ...env,
   });
-  const memory = createMemoryCore();
-  setup.services.attachCore(memory.core);
   const bot = createBot({
     config: setup.config,
     services: setup.services,

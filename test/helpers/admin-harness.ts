@@ -8,14 +8,8 @@ import type { Message, Update } from 'grammy/types';
 import { stripTags } from '../../src/bot/features/admin/common.ts';
 import { createBot, startPolling } from '../../src/bot/index.ts';
 import type { CoreControl } from '../../src/services/core-port.ts';
-import {
-  createFakeTelegram,
-  type ButtonMatcher,
-  type FakeCall,
-  type FakeUser,
-} from '../helpers/fake-telegram.ts';
-import { silentLogger, tempDir, testServices } from '../helpers/db.ts';
-import { createMemoryCore } from '../helpers/memory-core.ts';
+import { createFakeTelegram, type ButtonMatcher, type FakeCall, type FakeUser } from './fake-telegram.ts';
+import { memoryCoreServices, silentLogger, tempDir } from './db.ts';
 
 export const OWNER: FakeUser = { id: 1, first_name: 'Olga', username: 'olga', language_code: 'en' };
 export const USER: FakeUser = { id: 500, first_name: 'Mallory', username: 'mallory' };
@@ -60,14 +54,12 @@ export async function startAdminBot(
 ) {
   const fake = await createFakeTelegram();
   const tmp = tempDir('xk-admin-');
-  const setup = testServices({
+  const { mem: memory, ...setup } = memoryCoreServices({
     TELEGRAM_API_ROOT: fake.apiRoot,
     ADMIN_IDS: '1',
     DATA_DIR: tmp.dir,
     ...options.env,
   });
-  const memory = createMemoryCore();
-  setup.services.attachCore(memory.core);
   const recorded = recordingSystem();
   const system = options.system === null ? undefined : (options.system ?? recorded.system);
   // These suites replay many updates of one person on a clock that stands still: the general
