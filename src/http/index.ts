@@ -36,7 +36,10 @@ export const HTTP_LIMITS = {
   checkEveryMs: 1_000,
   keepAliveTimeoutMs: 5_000,
   idleSocketTimeoutMs: 30_000,
-  maxRequestsPerSocket: 1_000,
+  // No per-socket request cap: past it Node answers 503 on the still-open socket to a client
+  // that ignores `Connection: close` (load generators do), and the timeouts above already
+  // bound what one socket can hold.
+  maxRequestsPerSocket: 0,
   maxConnections: 1_024,
   /** Bodies: the API's largest is a batch of 100 users. */
   bodyBytes: 1024 * 1024,
