@@ -3,6 +3,7 @@
  * an action. `--json` bypasses all of this (cli.ts). Results arrive as plain JSON from either
  * path (control socket or local run), so renderers only read fields.
  */
+import type { CoreStatus } from '../core/types.ts';
 import type { ApiKeyJson } from '../services/api-keys.service.ts';
 import type { UserJson } from '../services/key-view.ts';
 import type { PlanJson, PromoJson } from '../services/plan-view.ts';
@@ -153,18 +154,8 @@ function restoreCard(title: string, r: Restored, ctx: RenderContext): string {
   ]);
 }
 
-interface Status {
-  flavor: string | null;
-  version: string | null;
-  running: boolean;
-  pid: number | null;
-  uptime_seconds: number | null;
-  restarts: number;
-  users_in_core: number | null;
-  last_error: string | null;
-  reason?: string | null;
-  warnings?: string[];
-}
+/** `core status` as the CLI gets it (an older running instance may send no warnings). */
+type Status = Omit<CoreStatus, 'warnings'> & { warnings?: string[] };
 
 function coreStatus(s: Status, ctx: RenderContext): string {
   const uptime =
