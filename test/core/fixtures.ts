@@ -186,14 +186,42 @@ export function canConnect(port: number): Promise<boolean> {
 }
 
 /**
+ * Speaks SOCKS5 on `socket` (no auth, CONNECT to an IPv4 `target`), then hands every byte the
+ * target sends to `tunnel.data`; a refused CONNECT goes to `tunnel.refused` instead.
+ */
+function socksTunnel(
+  socket: net.Socket,
+  target: Target,
+  tunnel: { open(): void; refused(code: number): void; data(chunk: Buffer): void },
+): void {
+  let stage: 'greeting' | 'connect' | 'open' = 'greeting';
+  let buffered = Buffer.alloc(0);
+  socket.once('connect', () => socket.write(Buffer.from([5, 1, 0])));
+  socket.on('data', (chunk: Buffer) => {
+    if (stage === 'open') return tunnel.data(chunk);
+    buffered = Buffer.concat([buffered, chunk]);
+    if (stage === 'greeting' && buffered.length >= 2) {
+      buffered = buffered.subarray(2);
+      stage = 'connect';
+      const octets = target.host.split('.').map(Number);
+      socket.write(Buffer.from([5, 1, 0, 1, ...octets, target.port >> 8, target.port & 0xff]));
+    }
+    if (stage === 'connect' && buffered.length >= 10) {
+      if (buffered[1] !== 0) return tunnel.refused(buffered[1]!);
+      stage = 'open';
+      tunnel.open();
+    }
+  });
+}
+
+/**
  * GET http://host:port/ through a SOCKS5 proxy; resolves with the body size (0 when the
  * tunnel closed without an HTTP answer, as when the key is refused or the target blocked).
  */
 export function socksDownload(socksPort: number, target: Target, timeoutMs = 10_000): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socksPort, '127.0.0.1');
-    let stage: 'greeting' | 'connect' | 'http' = 'greeting';
-    let buffered = Buffer.alloc(0);
+    let head = Buffer.alloc(0);
     let received = 0;
     let headerEnd = -1;
     let expected = Infinity;
@@ -201,38 +229,23 @@ export function socksDownload(socksPort: number, target: Target, timeoutMs = 10_
       socket.destroy();
       reject(new Error('socks download timed out'));
     });
-    socket.once('connect', () => socket.write(Buffer.from([5, 1, 0])));
-    socket.on('data', (chunk: Buffer) => {
-      if (stage === 'http') {
+    socksTunnel(socket, target, {
+      open: () => socket.write('GET / HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n'),
+      refused: (code) => {
+        socket.destroy();
+        reject(new Error(`socks connect refused (${code})`));
+      },
+      data: (chunk) => {
         received += chunk.length;
         if (headerEnd < 0) {
-          buffered = Buffer.concat([buffered, chunk]);
-          headerEnd = buffered.indexOf('\r\n\r\n');
-          const length = /content-length: *(\d+)/i.exec(buffered.subarray(0, headerEnd).toString());
+          head = Buffer.concat([head, chunk]);
+          headerEnd = head.indexOf('\r\n\r\n');
+          const length = /content-length: *(\d+)/i.exec(head.subarray(0, headerEnd).toString());
           if (length) expected = Number(length[1]);
         }
         // The proxies close the tunnel a while after the origin did: stop at Content-Length.
         if (headerEnd >= 0 && received - (headerEnd + 4) >= expected) socket.destroy();
-        return;
-      }
-      buffered = Buffer.concat([buffered, chunk]);
-      if (stage === 'greeting' && buffered.length >= 2) {
-        buffered = buffered.subarray(2);
-        stage = 'connect';
-        const octets = target.host.split('.').map(Number);
-        const request = Buffer.from([5, 1, 0, 1, ...octets, target.port >> 8, target.port & 0xff]);
-        socket.write(request);
-      }
-      if (stage === 'connect' && buffered.length >= 10) {
-        if (buffered[1] !== 0) {
-          socket.destroy();
-          reject(new Error(`socks connect refused (${buffered[1]})`));
-          return;
-        }
-        buffered = Buffer.alloc(0);
-        stage = 'http';
-        socket.write('GET / HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n');
-      }
+      },
     });
     socket.once('error', () => resolve(0));
     socket.once('close', () => resolve(headerEnd < 0 ? 0 : received - (headerEnd + 4)));
@@ -251,32 +264,16 @@ export function socksExchange(
 ): Promise<Buffer> {
   return new Promise((resolve) => {
     const socket = net.connect(socksPort, '127.0.0.1');
-    let stage: 'greeting' | 'connect' | 'open' = 'greeting';
-    let buffered = Buffer.alloc(0);
     const received: Buffer[] = [];
     const done = () => {
       socket.destroy();
       resolve(Buffer.concat(received));
     };
     socket.setTimeout(quietMs, done);
-    socket.once('connect', () => socket.write(Buffer.from([5, 1, 0])));
-    socket.on('data', (chunk: Buffer) => {
-      if (stage === 'open') {
-        received.push(chunk);
-        return;
-      }
-      buffered = Buffer.concat([buffered, chunk]);
-      if (stage === 'greeting' && buffered.length >= 2) {
-        buffered = buffered.subarray(2);
-        stage = 'connect';
-        const octets = target.host.split('.').map(Number);
-        socket.write(Buffer.from([5, 1, 0, 1, ...octets, target.port >> 8, target.port & 0xff]));
-      }
-      if (stage === 'connect' && buffered.length >= 10) {
-        if (buffered[1] !== 0) return done();
-        stage = 'open';
-        socket.write(payload);
-      }
+    socksTunnel(socket, target, {
+      open: () => socket.write(payload),
+      refused: done,
+      data: (chunk) => received.push(chunk),
     });
     socket.once('error', done);
     socket.once('close', done);
