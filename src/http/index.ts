@@ -29,17 +29,15 @@ const USAGE_FLUSH_MS = 5000;
  * Limits for a small server facing strangers: a client gets 10 s to send a whole request
  * (headers and body; checked every second), an idle keep-alive socket is closed after 5 s,
  * a silent one after 30 s, and at most 1,024 connections are open at once. A client that
- * announces a large body and trickles it never holds a connection for long.
+ * announces a large body and trickles it never holds a connection for long. (No per-socket
+ * request cap: past one Node answers 503 on the still-open socket to any client that ignores
+ * `Connection: close`, and the timeouts already bound what one socket can hold.)
  */
 export const HTTP_LIMITS = {
   requestTimeoutMs: 10_000,
   checkEveryMs: 1_000,
   keepAliveTimeoutMs: 5_000,
   idleSocketTimeoutMs: 30_000,
-  // No per-socket request cap: past it Node answers 503 on the still-open socket to a client
-  // that ignores `Connection: close` (load generators do), and the timeouts above already
-  // bound what one socket can hold.
-  maxRequestsPerSocket: 0,
   maxConnections: 1_024,
   /** Bodies: the API's largest is a batch of 100 users. */
   bodyBytes: 1024 * 1024,
@@ -83,7 +81,6 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleSocketTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
-    maxRequestsPerSocket: limits.maxRequestsPerSocket,
     // Node checks requestTimeout and headersTimeout on this beat (30 s by default).
     http: {
       connectionsCheckingInterval: limits.checkEveryMs,
