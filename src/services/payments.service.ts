@@ -369,6 +369,12 @@ export function createPaymentsService(deps: {
     getOrder,
     findPayment,
 
+    /** Seconds an order stays payable from now: a provider's link should not outlive it. */
+    secondsToPay(order: Order): number {
+      const lifetime = settings.require('orderLifetimeMinutes') * 60;
+      return order.expiresAt ? (order.expiresAt.getTime() - clock.now().getTime()) / 1000 : lifetime;
+    },
+
     listPlans(options: { activeOnly?: boolean } = {}): Plan[] {
       const all = db.select().from(plans).orderBy(asc(plans.id)).all();
       return options.activeOnly ? all.filter((p) => p.active) : all;

@@ -288,9 +288,7 @@ export function createBuyFeature(deps: UserDeps) {
             currency: order.currency,
             description: `${plan.name}: ${description}`,
             returnUrl: `https://t.me/${ctx.me.username}`,
-            payableForSeconds: order.expiresAt
-              ? (order.expiresAt.getTime() - services.clock.now().getTime()) / 1000
-              : 3600,
+            payableForSeconds: services.payments.secondsToPay(order),
           });
           const price = formatAmount(order.amount, order.currency);
           await ctx.reply(tr.t('buy-link', { order: order.id, name: escapeHtml(plan.name), price }), {
