@@ -4,24 +4,17 @@
  * and admin alerts. Used by main.ts and, for ops on the files, by the CLI.
  */
 import { resolveCoreBin, type Config } from './config.ts';
-import {
-  createCore,
-  generateRealityKeyPair,
-  generateShortIds,
-  type Core,
-  type CoreEvent,
-} from './core/index.ts';
+import { createCore, type Core, type CoreEvent } from './core/index.ts';
 import type { Logger } from './logger.ts';
 import type { Services } from './services/index.ts';
+import { LOCAL_NODE } from './services/nodes.service.ts';
 
-/** Generates the REALITY key pair and short ids at first start; later starts keep them. */
+/**
+ * Makes sure node `local` has its REALITY key pair and short ids (generated at first start;
+ * later starts keep them, in its row).
+ */
 export function ensureRealityKeys(services: Services): void {
-  if (!services.settings.get('realityPrivateKey')) {
-    services.settings.set('realityPrivateKey', generateRealityKeyPair().privateKey);
-  }
-  if (!services.settings.get('realityShortIds')) {
-    services.settings.set('realityShortIds', generateShortIds());
-  }
+  services.nodes.ensureLocal();
 }
 
 /** Records a core incident; warnings and worse also alert the admins (throttled). */
@@ -46,15 +39,15 @@ export function wireCore(config: Readonly<Config>, services: Services, logger: L
   const core = createCore({
     config,
     logger: logger.child({ component: 'core' }),
-    getDesiredState: () => ({
-      reality: {
-        privateKey: services.settings.require('realityPrivateKey'),
-        shortIds: services.settings.require('realityShortIds'),
-        sni: services.settings.require('realitySni'),
-        target: services.settings.require('realityTarget'),
-      },
-      users: services.keys.desiredUsers(),
-    }),
+    getDesiredState: () => {
+      const local = services.nodes.get(LOCAL_NODE);
+      const { sni, target, reality } = services.nodes.endpoint(local);
+      return {
+        reality: { privateKey: reality.privateKey, shortIds: reality.shortIds, sni, target },
+        // The local node's members in core status; none while it is disabled.
+        users: services.nodes.desiredUsers(local.id),
+      };
+    },
     onEvent: (event) => recordCoreEvent(services, event),
   });
   services.attachCore(core, {

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { absentCore, type CoreControl, type CorePort } from './core-port.ts';
 import { createEventsService } from './events.service.ts';
 import { createKeysService } from './keys.service.ts';
+import { createNodesService } from './nodes.service.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
 import type { Key } from '../db/schema.ts';
 import { createLimitsService } from './limits.service.ts';
@@ -51,6 +52,13 @@ export function createServices(deps: ServiceDeps) {
   const outbox = createOutboxService({ db, clock, logger });
   const settings = createSettingsService({ db, clock, config });
   const admins = createAdminsService({ db, clock, events, outbox, ownerIds: config.ADMIN_IDS });
+  const nodes = createNodesService({
+    db,
+    clock,
+    config,
+    events,
+    alert: (alert, options) => admins.alert(alert, options),
+  });
   const traffic = createTrafficService({ db, clock, logger, getCore: () => core });
   const webhooks = createWebhooksService({ clock, outbox, settings });
   const keys = createKeysService({
@@ -92,6 +100,7 @@ export function createServices(deps: ServiceDeps) {
     outbox,
     settings,
     admins,
+    nodes,
     keys,
     traffic,
     limits,

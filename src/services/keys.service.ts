@@ -162,6 +162,12 @@ export function createKeysService(deps: {
        @resetStrategy, @now, @owner, @note, @subToken, @actor, @now, @now)`,
   );
 
+  // Every key is on every node (key_nodes keeps it a relation for plans that pick nodes).
+  const joinNodes = lazyStatement(
+    db.$client,
+    'INSERT INTO key_nodes (key_id, node_id) SELECT ?, id FROM nodes',
+  );
+
   function find(name: string): Key | undefined {
     return byName().get({ name });
   }
@@ -237,6 +243,7 @@ export function createKeysService(deps: {
       subToken: newSubToken(),
       actor,
     });
+    joinNodes().run(lastInsertRowid);
     const row = byId().get({ id: Number(lastInsertRowid) })!;
     events.record(
       {

@@ -46,6 +46,9 @@ export interface AlertData extends Record<CoreEventType, AlertValues> {
   'webhook.dead_letter': { url: string; error: string };
   'backup.failed': { job: string; error: string };
   'job.failed': { job: string; error: string };
+  /** A node stopped answering for a few cycles in a row, or answers again. */
+  'node.down': { node: string; error: string | null };
+  'node.up': { node: string; error: null };
   error: { error: string };
 }
 export type AlertType = keyof AlertData;
@@ -104,6 +107,7 @@ export type EventType =
   | `payment.${'succeeded' | 'refunded' | 'refused' | 'mismatch'}`
   | `plan.${'created' | 'modified'}`
   | `promo.${'created' | 'modified'}`
+  | `node.${'created' | 'modified' | 'enabled' | 'disabled' | 'removed' | 'down' | 'up'}`
   | 'settings.changed'
   | 'security.admin_refused';
 

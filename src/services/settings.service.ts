@@ -54,11 +54,6 @@ export const SETTING_SCHEMAS = {
   webhookSecret: z.string().min(16).max(200),
   /** Keys first connected up to this instant (ms) have had their `user.first_connected` event. */
   firstConnectedWatermark: z.number().min(0),
-  /** REALITY: generated at first start. */
-  realityPrivateKey: z.string(),
-  realityShortIds: z.array(z.string().regex(/^[0-9a-f]{0,16}$/)),
-  realitySni: z.string().min(1),
-  realityTarget: z.string().min(1),
 } as const;
 
 export type SettingName = keyof typeof SETTING_SCHEMAS;
@@ -83,8 +78,6 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     backupsForAdmins: false,
     webhookUrls: [],
     firstConnectedWatermark: 0,
-    realitySni: config.REALITY_SNI,
-    realityTarget: config.realityTarget,
   };
 
   // Read on every subscription poll: kept in memory, refreshed on set (and after a restore).

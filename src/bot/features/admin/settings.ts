@@ -11,6 +11,7 @@ import { INPUT } from '../../conversations/ids.ts';
 import type { BotContext } from '../../context.ts';
 import { esc, formatNumber, type Translator, type View } from '../../menus/admin/view.ts';
 import { actorOf, enterDialog, parseNumber, show, type AdminDeps } from './common.ts';
+import { LOCAL_NODE } from '../../../services/nodes.service.ts';
 
 const POLICIES = ['open', 'approval', 'closed'] as const;
 const HOSTNAME_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -25,11 +26,15 @@ function numberList(min: number, max: number, count: number) {
   };
 }
 
-interface SettingSpec<K extends SettingName> {
+/** The local node's REALITY SNI, edited here as it was when it was a setting. */
+type EditableName = SettingName | 'realitySni';
+type EditableValue<K extends EditableName> = K extends SettingName ? SettingValue<K> : string;
+
+interface SettingSpec<K extends EditableName> {
   /** The typed value, or undefined when it is not acceptable. */
-  parse(text: string): SettingValue<K> | undefined;
+  parse(text: string): EditableValue<K> | undefined;
   /** The value as the settings screen shows it (escaped). */
-  format(value: SettingValue<K> | undefined, ctx: Translator): string;
+  format(value: EditableValue<K> | undefined, ctx: Translator): string;
 }
 
 const list = (value: number[] | undefined) => (value?.length ? value.join(', ') : '—');
@@ -72,14 +77,19 @@ export const EDITABLE = {
     parse: (text) => (HOSTNAME_RE.test(text.trim()) ? text.trim().toLowerCase() : undefined),
     format: (value) => esc(value ?? '—'),
   },
-} satisfies { [K in SettingName]?: SettingSpec<K> };
+} satisfies { [K in EditableName]?: SettingSpec<K> };
 
 export type EditableSetting = keyof typeof EDITABLE;
 
 /** The current value of an editable setting as the screen shows it. */
 export function formatSetting(deps: AdminDeps, ctx: Translator, name: EditableSetting): string {
   const spec = EDITABLE[name] as SettingSpec<typeof name>;
-  return spec.format(deps.services.settings.get(name), ctx);
+  const { services } = deps;
+  const value =
+    name === 'realitySni'
+      ? services.nodes.endpoint(services.nodes.get(LOCAL_NODE)).sni
+      : services.settings.get(name);
+  return spec.format(value as never, ctx);
 }
 
 /** The settings screen; owners also get the backup right's switch. */
@@ -135,14 +145,18 @@ export function settingsView(deps: AdminDeps, ctx: Translator & { role?: Role })
 export async function applySetting<K extends EditableSetting>(
   deps: AdminDeps,
   name: K,
-  value: SettingValue<K>,
+  value: EditableValue<K>,
   actor: string,
 ): Promise<boolean> {
   const { services } = deps;
-  services.settings.set(name, value);
+  if (name !== 'realitySni') {
+    services.settings.set(name as SettingName, value as never);
+    services.events.record({ type: 'settings.changed', actor, subject: name, data: { value } });
+    return true;
+  }
+  // The target follows the SNI (null: REALITY_TARGET when set, else SNI:443).
+  services.nodes.update(LOCAL_NODE, { sni: String(value), target: null }, actor);
   services.events.record({ type: 'settings.changed', actor, subject: name, data: { value } });
-  if (name !== 'realitySni') return true;
-  if (!deps.config.REALITY_TARGET) services.settings.set('realityTarget', `${String(value)}:443`);
   if (!deps.system) return false;
   await deps.system.restart();
   return true;
