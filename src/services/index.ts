@@ -68,7 +68,17 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = createApiKeysService({ db, clock, events });
   const subscription = createSubscriptionService({ db, config, settings, getCore: () => core });
   const reports = createReportsService({ db, clock });
-  const payments = createPaymentsService({ db, clock, keys, events, outbox, admins, webhooks, settings });
+  const payments = createPaymentsService({
+    db,
+    config,
+    clock,
+    keys,
+    events,
+    outbox,
+    admins,
+    webhooks,
+    settings,
+  });
   const broadcasts = createBroadcastsService({ db, clock, events });
   const requests = createRequestsService({ db, clock, keys, settings, outbox, events, admins });
   const invites = createInvitesService({ db, clock, keys, requests, settings, events });

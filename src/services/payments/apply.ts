@@ -290,3 +290,5 @@ export function createApply(deps: PaymentsDeps, { getOrder, findPayment }: Order
     },
   };
 }
+
+export type Apply = ReturnType<typeof createApply>;

@@ -2,7 +2,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { plans } from '../../db/schema.ts';
 import { AppError } from '../errors.ts';
-import type { PaymentsDeps, Plan, PlanInput, PromoCode } from './types.ts';
+import { STARS, type PaymentsDeps, type Plan, type PlanInput, type PromoCode } from './types.ts';
 
 function assertPlan(input: Partial<PlanInput>): void {
   if (input.name !== undefined && (input.name.trim().length === 0 || input.name.length > 32)) {
@@ -32,7 +32,7 @@ function discounted(price: number, promo: PromoCode | null): number {
 
 /** The price of a plan in a currency after a promo; undefined when not sold in it. */
 export function priceOf(plan: Plan, currency: string, promo: PromoCode | null): number | undefined {
-  const base = currency === 'XTR' ? plan.priceStars : plan.prices[currency];
+  const base = currency === STARS ? plan.priceStars : plan.prices[currency];
   if (base == null) return plan.isTrial ? 0 : undefined;
   return discounted(base, promo);
 }

@@ -14,6 +14,9 @@ export type Order = typeof orders.$inferSelect;
 export type PromoCode = typeof promoCodes.$inferSelect;
 export type Redemption = typeof promoRedemptions.$inferSelect;
 
+/** Telegram Stars' currency code. */
+export const STARS = 'XTR';
+
 export const PROVIDERS = ['stars', 'cryptopay', 'yookassa', 'stripe', 'generic'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
