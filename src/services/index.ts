@@ -16,6 +16,7 @@ import { createEventsService } from './events.service.ts';
 import { createKeysService } from './keys.service.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
 import type { Key } from '../db/schema.ts';
+import { createSqliteStorage, type JsonStorage } from '../db/storage.ts';
 import { createLimitsService } from './limits.service.ts';
 import { createOutboxService } from './outbox.service.ts';
 import { createPaymentsService } from './payments.service.ts';
@@ -118,6 +119,8 @@ export function createServices(deps: ServiceDeps) {
     get core(): CorePort {
       return core;
     },
+    /** JSON values kept under a key prefix (the bot's sessions and conversations). */
+    storage: <T>(prefix: string): JsonStorage<T> => createSqliteStorage<T>(db, prefix),
     /** A key as the API, CLI and webhooks show it. */
     view(key: Key): UserJson {
       return toUserJson(key, { publicUrl: config.publicUrl, core });
