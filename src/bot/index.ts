@@ -25,7 +25,6 @@ import type { ThrottleLimits } from './middlewares/throttle-limits.ts';
 import { privateChatsOnly } from './middlewares/private-chat.ts';
 import { createNotifier, type SendLimits } from './notifications.ts';
 import { createQrPhotos } from './render/qr-photo.ts';
-import { createSqliteStorage } from './storage.ts';
 
 export type BotDeps = FeatureDeps & {
   /** Pace of outbox messages (tests shorten the per-chat gap). */
@@ -69,7 +68,7 @@ export function createBot(deps: BotDeps) {
   bot.use(
     session({
       initial: (): SessionData => ({}),
-      storage: createSqliteStorage<SessionData>(services.db, 'session'),
+      storage: services.storage<SessionData>('session'),
       getSessionKey: (ctx) => ctx.from?.id.toString(),
     }),
   );
@@ -77,7 +76,7 @@ export function createBot(deps: BotDeps) {
     conversations<BotContext, ConversationContext>({
       storage: {
         type: 'key',
-        adapter: createSqliteStorage(services.db, 'conversation'),
+        adapter: services.storage('conversation'),
         getStorageKey: (ctx) => ctx.chatId?.toString(),
       },
       // Inside a conversation the context is rebuilt: give it translations and the person again.

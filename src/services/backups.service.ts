@@ -21,9 +21,11 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { asc, count, desc, eq, getTableName } from 'drizzle-orm';
 import * as tar from 'tar';
 import { openDatabase, type Db } from '../db/client.ts';
 import { knownMigrations, latestAppliedMigration, runMigrations } from '../db/migrate.ts';
+import { apiKeys, events as eventsTable, keys, orders, telegramUsers } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { APP_VERSION } from '../version.ts';
 import type { Clock } from './clock.ts';
@@ -43,9 +45,9 @@ const ENTRIES: ReadonlyMap<string, number> = new Map([
   [CONFIG_ENTRY, 16 * 2 ** 20], // the rendered config: ~200 B a key
   [MANIFEST_ENTRY, 64 * 2 ** 10],
 ]);
-const COUNTED_TABLES = ['keys', 'telegram_users', 'api_keys', 'events', 'orders'] as const;
+const COUNTED_TABLES = [keys, telegramUsers, apiKeys, eventsTable, orders];
 /** Tables a restore leaves as they are live: the audit trail is not the archive's to rewrite. */
-const LIVE_TABLES = new Set(['events']);
+const LIVE_TABLES = new Set<string>([getTableName(eventsTable)]);
 
 export interface BackupManifest {
   format: typeof BACKUP_FORMAT;
@@ -85,11 +87,10 @@ function invalid(message: string): never {
   throw new AppError('BACKUP_INVALID', message);
 }
 
-function countRows(sqlite: Database.Database): Record<string, number> {
+function countRows(db: Db): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const table of COUNTED_TABLES) {
-    counts[table] = (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  }
+  for (const table of COUNTED_TABLES)
+    counts[getTableName(table)] = db.select({ n: count() }).from(table).get()!.n;
   return counts;
 }
 
@@ -106,10 +107,14 @@ function dataTables(sqlite: Database.Database): string[] {
     .filter((name) => !LIVE_TABLES.has(name));
 }
 
-function adminIds(sqlite: Database.Database): number[] {
-  return (
-    sqlite.prepare("SELECT id FROM telegram_users WHERE role = 'admin' ORDER BY id").all() as { id: number }[]
-  ).map((r) => r.id);
+function adminIds(db: Db): number[] {
+  return db
+    .select({ id: telegramUsers.id })
+    .from(telegramUsers)
+    .where(eq(telegramUsers.role, 'admin'))
+    .orderBy(asc(telegramUsers.id))
+    .all()
+    .map((r) => r.id);
 }
 
 function columnsOf(sqlite: Database.Database, table: string): string {
@@ -236,7 +241,7 @@ export function createBackupsService(deps: {
         copyFileSync(coreConfigPath, path.join(staging, CONFIG_ENTRY));
         entries.push(CONFIG_ENTRY);
       }
-      const counts = countRows(db.$client);
+      const counts = countRows(db);
       const manifest: BackupManifest = {
         format: BACKUP_FORMAT,
         format_version: FORMAT_VERSION,
@@ -286,16 +291,19 @@ export function createBackupsService(deps: {
       try {
         const copy = openUnpacked(dir);
         try {
-          const newest = copy.$client
-            .prepare('SELECT type, created_at AS at FROM events ORDER BY created_at DESC, id DESC LIMIT 1')
-            .get() as { type: string; at: number } | undefined;
+          const newest = copy
+            .select({ type: eventsTable.type, at: eventsTable.at })
+            .from(eventsTable)
+            .orderBy(desc(eventsTable.at), desc(eventsTable.id))
+            .limit(1)
+            .get();
           return {
             file,
             manifest,
-            counts: countRows(copy.$client),
-            newest_event: newest ? { type: newest.type, at: new Date(newest.at).toISOString() } : null,
+            counts: countRows(copy),
+            newest_event: newest ? { type: newest.type, at: newest.at.toISOString() } : null,
             has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
-            admins: adminIds(copy.$client),
+            admins: adminIds(copy),
           };
         } finally {
           copy.$client.close();
@@ -320,9 +328,9 @@ export function createBackupsService(deps: {
       const { dir, manifest } = await unpack(file);
       try {
         const copy = openUnpacked(dir);
-        const archiveAdmins = adminIds(copy.$client);
+        const archiveAdmins = adminIds(copy);
         // What the restore brings in, as the preview counted it (the live event log stays).
-        const restored = countRows(copy.$client);
+        const restored = countRows(copy);
         copy.$client.close();
         const previous = await snapshot('pre-restore');
         const live = db.$client;
@@ -371,7 +379,7 @@ export function createBackupsService(deps: {
           counts: restored,
           newest_event: null,
           has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
-          admins: withRoles ? archiveAdmins : adminIds(live),
+          admins: withRoles ? archiveAdmins : adminIds(db),
           previous: previous.file,
         };
       } finally {

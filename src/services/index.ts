@@ -17,6 +17,7 @@ import { createKeysService } from './keys.service.ts';
 import { createNodesService } from './nodes.service.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
 import type { Key } from '../db/schema.ts';
+import { createSqliteStorage, type JsonStorage } from '../db/storage.ts';
 import { createLimitsService } from './limits.service.ts';
 import { createOutboxService } from './outbox.service.ts';
 import { createPaymentsService } from './payments.service.ts';
@@ -76,7 +77,17 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = createApiKeysService({ db, clock, events });
   const subscription = createSubscriptionService({ db, config, settings, getCore: () => core });
   const reports = createReportsService({ db, clock });
-  const payments = createPaymentsService({ db, clock, keys, events, outbox, admins, webhooks, settings });
+  const payments = createPaymentsService({
+    db,
+    config,
+    clock,
+    keys,
+    events,
+    outbox,
+    admins,
+    webhooks,
+    settings,
+  });
   const broadcasts = createBroadcastsService({ db, clock, events });
   const requests = createRequestsService({ db, clock, keys, settings, outbox, events, admins });
   const invites = createInvitesService({ db, clock, keys, requests, settings, events });
@@ -117,6 +128,8 @@ export function createServices(deps: ServiceDeps) {
     get core(): CorePort {
       return core;
     },
+    /** JSON values kept under a key prefix (the bot's sessions and conversations). */
+    storage: <T>(prefix: string): JsonStorage<T> => createSqliteStorage<T>(db, prefix),
     /** A key as the API, CLI and webhooks show it. */
     view(key: Key): UserJson {
       return toUserJson(key, { publicUrl: config.publicUrl, core });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Key, KeyStatus } from '../../db/schema.ts';
+import type { Key, KeyStatus } from '../../services/model.ts';
 import type { Services } from '../../services/index.ts';
 import {
   formatForUserAgent,

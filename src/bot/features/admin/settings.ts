@@ -5,7 +5,7 @@
  * Whether admins may take backups is shown to every admin and changed by owners only.
  */
 import { Composer, InlineKeyboard, type MiddlewareFn } from 'grammy';
-import type { Role } from '../../../db/schema.ts';
+import type { Role } from '../../../services/model.ts';
 import type { SettingName, SettingValue } from '../../../services/settings.service.ts';
 import { INPUT } from '../../conversations/ids.ts';
 import type { BotContext } from '../../context.ts';

@@ -1,6 +1,6 @@
 /** The admin event log screen: newest first, filters by severity and type, paging. */
 import { InlineKeyboard } from 'grammy';
-import type { Event, Severity } from '../../../db/schema.ts';
+import type { Event, Severity } from '../../../services/model.ts';
 import { cb, esc, type Translator, type View } from './view.ts';
 
 export const SEVERITY_ICON: Record<Severity, string> = {

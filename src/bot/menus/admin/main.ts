@@ -1,6 +1,6 @@
 /** The `/admin` menu: a summary and a button for every admin section. */
 import { InlineKeyboard } from 'grammy';
-import type { Role } from '../../../db/schema.ts';
+import type { Role } from '../../../services/model.ts';
 import type { Translator, View } from './view.ts';
 
 export interface MainMenuData {
