@@ -32,15 +32,21 @@ export interface FakeXray {
   users: Map<string, { email: string; id: string; flow: string }>;
   /** AlterInbound operation types, oldest first. */
   operations: string[];
+  /** User counters QueryStats answers with, when any are set (else two fixed ones of alice). */
+  counters: Map<string, number>;
+  /** SysStats uptime in seconds, when set (else seconds since start). */
+  uptime: number | null;
   close(): void;
 }
 
-/** Starts a fake Xray API on a free loopback port. */
-export async function startFakeXray(): Promise<FakeXray> {
+/** Starts a fake Xray API on a free loopback port (or on `port`). */
+export async function startFakeXray(options: { port?: number } = {}): Promise<FakeXray> {
   const startedAt = Date.now();
   const server = new grpc.Server();
   const users = new Map<string, { email: string; id: string; flow: string }>();
   const operations: string[] = [];
+  const counters = new Map<string, number>();
+  const state = { uptime: null as number | null };
 
   const unary =
     (handler: Handler): grpc.handleUnaryCall<Record<string, unknown>, Record<string, unknown>> =>
@@ -107,19 +113,36 @@ export async function startFakeXray(): Promise<FakeXray> {
       })),
       GetInboundUsersCount: unary(() => ({ count: users.size })),
       QueryStats: unary((request) => ({
-        stat: [
-          { name: 'user>>>alice>>>traffic>>>downlink', value: 5_000_000_000 },
-          { name: 'user>>>alice>>>traffic>>>uplink', value: 7 },
-        ].filter((s) => s.name.includes(String(request.pattern))),
+        stat: (counters.size > 0
+          ? [...counters].map(([name, value]) => ({ name, value }))
+          : [
+              { name: 'user>>>alice>>>traffic>>>downlink', value: 5_000_000_000 },
+              { name: 'user>>>alice>>>traffic>>>uplink', value: 7 },
+            ]
+        ).filter((s) => s.name.includes(String(request.pattern))),
       })),
-      GetSysStats: unary(() => ({ Uptime: Math.floor((Date.now() - startedAt) / 1000) + 1 })),
+      GetSysStats: unary(() => ({
+        Uptime: state.uptime ?? Math.floor((Date.now() - startedAt) / 1000) + 1,
+      })),
       GetAllOnlineUsers: unary(() => ({ users: ['user>>>alice>>>online'] })),
     },
   );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
+    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, p) =>
       error ? reject(error) : resolve(p),
     ),
   );
-  return { port, users, operations, close: () => server.forceShutdown() };
+  return {
+    port,
+    users,
+    operations,
+    counters,
+    get uptime() {
+      return state.uptime;
+    },
+    set uptime(value: number | null) {
+      state.uptime = value;
+    },
+    close: () => server.forceShutdown(),
+  };
 }
