@@ -36,6 +36,8 @@ export interface FakeXray {
   counters: Map<string, number>;
   /** SysStats uptime in seconds, when set (else seconds since start). */
   uptime: number | null;
+  /** False: GetInboundUsers/Count answer UNIMPLEMENTED, as on V2Fly and Xray before 24.11.5. */
+  canList: boolean;
   close(): void;
 }
 
@@ -46,7 +48,13 @@ export async function startFakeXray(options: { port?: number } = {}): Promise<Fa
   const users = new Map<string, { email: string; id: string; flow: string }>();
   const operations: string[] = [];
   const counters = new Map<string, number>();
-  const state = { uptime: null as number | null };
+  const state = { uptime: null as number | null, canList: true };
+  const listing = (handler: Handler) =>
+    unary((request) => {
+      if (!state.canList)
+        throw Object.assign(new Error('unimplemented'), { code: grpc.status.UNIMPLEMENTED });
+      return handler(request);
+    });
 
   const unary =
     (handler: Handler): grpc.handleUnaryCall<Record<string, unknown>, Record<string, unknown>> =>
@@ -54,7 +62,8 @@ export async function startFakeXray(options: { port?: number } = {}): Promise<Fa
       try {
         callback(null, handler(call.request));
       } catch (error) {
-        callback({ code: grpc.status.UNKNOWN, details: (error as Error).message });
+        const code = (error as { code?: grpc.status }).code ?? grpc.status.UNKNOWN;
+        callback({ code, details: (error as Error).message });
       }
     };
 
@@ -101,7 +110,7 @@ export async function startFakeXray(options: { port?: number } = {}): Promise<Fa
         }
         return {};
       }),
-      GetInboundUsers: unary(() => ({
+      GetInboundUsers: listing(() => ({
         users: [...users.values()].map((u) => ({
           email: u.email,
           level: 0,
@@ -111,7 +120,7 @@ export async function startFakeXray(options: { port?: number } = {}): Promise<Fa
           },
         })),
       })),
-      GetInboundUsersCount: unary(() => ({ count: users.size })),
+      GetInboundUsersCount: listing(() => ({ count: users.size })),
       QueryStats: unary((request) => ({
         stat: (counters.size > 0
           ? [...counters].map(([name, value]) => ({ name, value }))
@@ -142,6 +151,12 @@ export async function startFakeXray(options: { port?: number } = {}): Promise<Fa
     },
     set uptime(value: number | null) {
       state.uptime = value;
+    },
+    get canList() {
+      return state.canList;
+    },
+    set canList(value: boolean) {
+      state.canList = value;
     },
     close: () => server.forceShutdown(),
   };

@@ -135,6 +135,31 @@ describe('node workers', () => {
     expect(alerts).toEqual(['node.down', 'node.up']);
   });
 
+  it('a core that cannot list its users: a restart (uptime drop) re-applies every key, stale ones go', async () => {
+    const { services, add, start } = setup({ intervalMs: 100 });
+    const a = await fake();
+    a.canList = false;
+    a.uptime = 1_000;
+    add('a', a.port);
+    const alice = await services.keys.create({ name: 'alice' }, 'test');
+    const bob = await services.keys.create({ name: 'bob' }, 'test');
+    start();
+    await waitFor(() => Object.keys(held(a)).length === 2);
+    await waitFor(() => services.nodes.appliedUsers(services.nodes.get('a').id).length === 2);
+    const operations = a.operations.length;
+
+    // Passes that find nothing to do send nothing.
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(a.operations.length).toBe(operations);
+
+    // The core restarts from a config file that still lists bob, deleted while it restarted.
+    await services.keys.delete('bob', 'test');
+    a.users.clear();
+    a.users.set('bob', { email: 'bob', id: bob.uuid, flow: '' });
+    a.uptime = 5;
+    await waitFor(() => JSON.stringify(held(a)) === JSON.stringify({ alice: alice.uuid }), 5_000);
+  });
+
   it('a node whose API hangs holds up no other node, no key change and no collection', async () => {
     const { services, add, start } = setup();
     const a = await fake();
