@@ -8,6 +8,8 @@ import { createCore, type Core, type CoreEvent } from './core/index.ts';
 import type { Logger } from './logger.ts';
 import type { Services } from './services/index.ts';
 import { LOCAL_NODE } from './services/nodes.service.ts';
+import { createNodeWorkers, type NodeWorkers } from './services/node-workers.ts';
+import { nodeDriverFor } from './core/node-driver.ts';
 
 /**
  * Makes sure node `local` has its REALITY key pair and short ids (generated at first start;
@@ -58,6 +60,26 @@ export function wireCore(config: Readonly<Config>, services: Services, logger: L
     reload: async () => core.reloadBinary?.(resolveCoreBin(config)),
   });
   return core;
+}
+
+/**
+ * Creates the workers of the remote nodes and attaches them (collection reads their nodes,
+ * key changes wake them). They run once started.
+ */
+export function wireNodes(
+  services: Services,
+  logger: Logger,
+  options: { intervalMs?: number; maxBackoffMs?: number; timeoutMs?: number } = {},
+): NodeWorkers {
+  const workers = createNodeWorkers({
+    nodes: services.nodes,
+    logger,
+    driverFor: (node) => nodeDriverFor(node, { timeoutMs: options.timeoutMs }),
+    intervalMs: options.intervalMs,
+    maxBackoffMs: options.maxBackoffMs,
+  });
+  services.attachNodeWorkers(workers);
+  return workers;
 }
 
 /**

@@ -12,7 +12,7 @@ import { connectBot, TokenRejectedError, type BotConnection } from './bot/connec
 import { createBot } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
-import { startCore, wireCore } from './core-wiring.ts';
+import { startCore, wireCore, wireNodes } from './core-wiring.ts';
 import { AlreadyRunningError, lockDataDir } from './data-dir-lock.ts';
 import { secureDataDir } from './data-dir.ts';
 import { databasePath, openDatabase } from './db/client.ts';
@@ -88,6 +88,10 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
       const core = wireCore(config, services, logger);
       await startCore(core, services, logger);
       await own('core', () => core.stop());
+      // Remote nodes: one worker each, on their own (none of them waits for another).
+      const nodeWorkers = wireNodes(services, logger);
+      nodeWorkers.start();
+      await own('nodes', () => nodeWorkers.stop());
       const i18n = createI18n();
       const bot = createBot({ config, services, logger, i18n, system: services.system ?? undefined });
       await own('broadcasts', () => services.broadcasts.pause());

@@ -10,14 +10,7 @@ import type { Config } from '../config.ts';
 import { generateRealityKeyPair, generateShortIds, realityPublicKey } from '../core/reality.ts';
 import type { Db } from '../db/client.ts';
 import { lazyStatement } from '../db/statements.ts';
-import {
-  coreCounters,
-  keyNodes,
-  nodes,
-  nodeUsers,
-  type Node,
-  type NodeTransport,
-} from '../db/schema.ts';
+import { coreCounters, keyNodes, nodes, nodeUsers, type Node, type NodeTransport } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { STATUSES_IN_CORE, type CoreUser } from './core-port.ts';
 import { AppError } from './errors.ts';
@@ -471,9 +464,12 @@ export function createNodesService(deps: {
       })();
     },
 
-    /** Forgets what a node holds (its core restarted empty, or its contents are unknown). */
-    forgetApplied(nodeId: number): void {
-      db.delete(nodeUsers).where(eq(nodeUsers.nodeId, nodeId)).run();
+    /** Replaces the applied state with what the node's core listed (exact, Xray ≥ 24.11.5). */
+    replaceApplied(nodeId: number, users: readonly CoreUser[]): void {
+      sqlite.transaction(() => {
+        db.delete(nodeUsers).where(eq(nodeUsers.nodeId, nodeId)).run();
+        for (const user of users) upsertApplied().run(nodeId, user.name.toLowerCase(), user.name, user.uuid);
+      })();
     },
 
     /** Whether key `keyId` is on node `nodeId` (membership, not health). */
