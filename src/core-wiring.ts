@@ -7,9 +7,10 @@ import { resolveCoreBin, type Config } from './config.ts';
 import { createCore, type Core, type CoreEvent } from './core/index.ts';
 import type { Logger } from './logger.ts';
 import type { Services } from './services/index.ts';
-import { LOCAL_NODE } from './services/nodes.service.ts';
+import type { NodeDriver } from './services/core-port.ts';
+import { LOCAL_NODE, parseHostPort, type Node } from './services/nodes.service.ts';
 import { createNodeWorkers, type NodeWorkers } from './services/node-workers.ts';
-import { nodeDriverFor } from './core/node-driver.ts';
+import { createDirectNode } from './core/direct-node.ts';
 
 /**
  * Makes sure node `local` has its REALITY key pair and short ids (generated at first start;
@@ -96,4 +97,22 @@ export async function startCore(core: Core, services: Services, logger: Logger):
     await services.traffic.collect();
   }
   await core.start();
+}
+
+/**
+ * The driver of a remote node by its transport. `direct`: its Xray API at HOST:PORT. `ssh`:
+ * the same API through a forward over the node's SSH connection; none until that is wired,
+ * and the node's worker says so in its health.
+ */
+interface NodeDriverOptions {
+  /** Deadline of each call to a node (default 5 s). */
+  timeoutMs?: number;
+}
+
+export function nodeDriverFor(node: Node, options: NodeDriverOptions = {}): NodeDriver | null {
+  if (node.transport === 'direct' && node.directAddress) {
+    const address = parseHostPort(node.directAddress);
+    return address ? createDirectNode({ ...address, timeoutMs: options.timeoutMs }) : null;
+  }
+  return null;
 }

@@ -4,13 +4,8 @@
  * The flavor is found on the first call (Xray's service names, else V2Fly's).
  */
 import * as grpc from '@grpc/grpc-js';
-import type {
-  CoreReading,
-  CoreUser,
-  CounterVisitor,
-  NodeDriver,
-  NodeSysStats,
-} from '../services/core-port.ts';
+import type { CoreUser } from './config.ts';
+import type { CoreReading, CounterVisitor, NodeDriver, NodeSysStats } from './types.ts';
 import { CoreApi, CoreApiError } from './api.ts';
 import type { FlavorName } from './flavor.ts';
 

@@ -63,13 +63,9 @@ export interface NodeJson {
 }
 
 /** What the config and the links of a node need, with the environment's defaults filled in. */
-export interface NodeEndpoint {
-  address: string;
-  port: number;
-  sni: string;
-  target: string;
-  reality: { privateKey: string; publicKey: string; shortIds: string[] };
-}
+import type { NodeEndpoint } from '../core/node-config.ts';
+
+export type { NodeEndpoint };
 
 export interface CreateNodeInput {
   name: string;

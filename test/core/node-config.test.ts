@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderNodeConfig } from '../../src/core/node-driver.ts';
+import { renderNodeConfig } from '../../src/core/node-config.ts';
 import { testServices } from '../helpers/db.ts';
 
 describe('a remote node config', () => {

@@ -1,25 +1,20 @@
-/**
- * The driver of a remote node by its transport. `direct`: its Xray API at HOST:PORT. `ssh`:
- * the same API through a forward over the node's SSH connection (src/core/remote/, plugged in
- * here once it exists); until then none, and the node's worker says so in its health.
- */
-import type { CoreUser, NodeDriver } from '../services/core-port.ts';
-import { parseHostPort, type Node, type NodeEndpoint } from '../services/nodes.service.ts';
-import { type CoreConfig, type CoreLogLevel, DEFAULT_MIN_CLIENT_VER, renderCoreConfig } from './config.ts';
+/** A remote node's config file: rendered from its endpoint and users, like the local core's. */
+import {
+  type CoreConfig,
+  type CoreLogLevel,
+  type CoreUser,
+  DEFAULT_MIN_CLIENT_VER,
+  renderCoreConfig,
+} from './config.ts';
 import type { FlavorName } from './flavor.ts';
-import { createDirectNode } from './direct-node.ts';
 
-export interface NodeDriverOptions {
-  /** Deadline of each call to a node (default 5 s). */
-  timeoutMs?: number;
-}
-
-export function nodeDriverFor(node: Node, options: NodeDriverOptions = {}): NodeDriver | null {
-  if (node.transport === 'direct' && node.directAddress) {
-    const address = parseHostPort(node.directAddress);
-    return address ? createDirectNode({ ...address, timeoutMs: options.timeoutMs }) : null;
-  }
-  return null;
+/** Where a node listens and its REALITY material: what its config file and its links need. */
+export interface NodeEndpoint {
+  address: string;
+  port: number;
+  sni: string;
+  target: string;
+  reality: { privateKey: string; publicKey: string; shortIds: string[] };
 }
 
 /**
