@@ -550,6 +550,7 @@ admin-alert-payment-received = 💰 Payment received: { $amount } for <code>{ $k
 admin-alert-payment-mismatch = <b>Payment refused</b> for order #{ $order } ({ $provider }): paid { $paid }, the order costs { $expected } ({ $reason }). Nothing was granted; refund or settle it by hand.
 admin-alert-backup-failed = <b>The scheduled backup failed:</b> <code>{ $error }</code>
 admin-alert-job-failed = <b>Job { $job } failed:</b> <code>{ $error }</code>
+admin-alert-telegram-restored = <b>The bot could not reach Telegram</b> for { $seconds } s (<code>{ $reason }</code>); the VPN, its limits and the HTTP API kept working. Messages sent meanwhile are being answered now.
 admin-alert-error = <b>Bot error:</b> <code>{ $error }</code> (details in the logs)
 admin-alert-generic = <b>{ $type }</b> { $details }
 

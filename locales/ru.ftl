@@ -560,6 +560,7 @@ admin-alert-payment-received = 💰 Получен платёж: { $amount } з�
 admin-alert-payment-mismatch = <b>Платёж отклонён</b> по заказу #{ $order } ({ $provider }): оплачено { $paid }, заказ стоит { $expected } ({ $reason }). Ничего не выдано; верните деньги или проведите заказ вручную.
 admin-alert-backup-failed = <b>Плановая резервная копия не сделана:</b> <code>{ $error }</code>
 admin-alert-job-failed = <b>Задача { $job } завершилась с ошибкой:</b> <code>{ $error }</code>
+admin-alert-telegram-restored = <b>Бот не мог связаться с Telegram</b> { $seconds } с (<code>{ $reason }</code>); VPN, его лимиты и HTTP API продолжали работать. Сообщения, отправленные за это время, сейчас обрабатываются.
 admin-alert-error = <b>Ошибка в боте:</b> <code>{ $error }</code> (подробности в логах)
 admin-alert-generic = <b>{ $type }</b> { $details }
 

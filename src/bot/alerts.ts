@@ -33,6 +33,7 @@ const ALERT_VARS: Record<AlertType, string[] | null> = {
   'webhook.dead_letter': ['url', 'error'],
   'backup.failed': ['error'],
   'job.failed': ['job', 'error'],
+  'telegram.restored': ['seconds', 'reason'],
   error: ['error'],
 };
 

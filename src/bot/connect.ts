@@ -4,6 +4,11 @@
  * attempt logs one line with the reason and the next try (backoff capped at a minute); the
  * first also says how to get through (a proxy or a self-hosted Bot API server). A token that
  * Telegram refuses (401) ends the attempts: retrying cannot fix it.
+ *
+ * Once polling, the state follows the runner's getUpdates: two failed attempts in a row (or
+ * one left unanswered past its long poll) mean Telegram is lost, so one dropped poll does not
+ * flap; the next answer means it is back. Each change logs one line, not one per retry.
+ * In webhook mode Telegram calls us: there is nothing to poll, so the state stays connected.
  */
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import { Api, type Bot, GrammyError, HttpError } from 'grammy';
@@ -14,6 +19,7 @@ import { maskSecrets, type Logger } from '../logger.ts';
 import { isLoopbackHost } from '../loopback.ts';
 import type { BotContext } from './context.ts';
 import { ALLOWED_UPDATES } from './index.ts';
+import { watchPolling, type PollOutcome } from './poll-watch.ts';
 
 /** Where the bot stands with Telegram: not tried yet, up, or the last attempt failed. */
 export type TelegramState = 'connecting' | 'connected' | 'unreachable';
@@ -28,6 +34,15 @@ export class TokenRejectedError extends Error {
 
 /** A getMe that gets no answer within this is a failed attempt (grammY's default is 500 s). */
 const PROBE_TIMEOUT_SECONDS = 20;
+
+/** Failed getUpdates in a row that mean Telegram is lost (a timed-out one counts for all). */
+const FAILURES_UNTIL_LOST = 2;
+
+/**
+ * The runner retries a failed getUpdates at this steady pace: its default backoff doubles
+ * without bound, so after a long outage the bot would stay deaf for hours once Telegram is back.
+ */
+export const POLL_RETRY_MS = 3_000;
 
 /** Said once, after the first failed attempt: how to get through. */
 function hintFor(config: Readonly<Config>): string {
@@ -76,7 +91,13 @@ export interface BotConnectionOptions {
   /** First retry delay (default 1 s), doubled per failure up to `retryMaxMs` (default 60 s). */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Told when polling loses Telegram and when it answers again (not during the first connect). */
+  onLinkChange?: (change: TelegramLinkChange) => void;
 }
+
+/** Polling lost Telegram, or Telegram answers again after `downSeconds`; `reason` of the loss. */
+export type TelegramLinkChange =
+  { state: 'unreachable'; reason: string } | { state: 'connected'; reason: string; downSeconds: number };
 
 export interface BotConnection {
   readonly state: TelegramState;
@@ -105,6 +126,42 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
   // One proxy agent for every attempt.
   const clientOptions = { ...telegramClientOptions(config), timeoutSeconds: PROBE_TIMEOUT_SECONDS };
 
+  let failures = 0;
+  let firstFailureAt = 0;
+  let lostReason = '';
+  const tell = (change: TelegramLinkChange) => {
+    try {
+      options.onLinkChange?.(change);
+    } catch (err) {
+      logger.error({ err }, 'could not record the change of the link to Telegram');
+    }
+  };
+  /** Flips the state on the runner's getUpdates outcomes; see the module comment. */
+  const onPoll = (outcome: PollOutcome) => {
+    if (outcome.ok) {
+      failures = 0;
+      if (state !== 'unreachable') return;
+      state = 'connected';
+      const downSeconds = Math.round((Date.now() - firstFailureAt) / 1000);
+      logger.info({ down_s: downSeconds }, `Telegram answers again after ${downSeconds} s; the bot is back`);
+      tell({ state: 'connected', reason: lostReason, downSeconds });
+      return;
+    }
+    if (failures === 0) firstFailureAt = Date.now();
+    failures += outcome.timedOut ? FAILURES_UNTIL_LOST : 1;
+    const reason = reasonOf(outcome.error);
+    logger.debug({ reason, failures }, 'getUpdates failed');
+    if (state !== 'connected' || failures < FAILURES_UNTIL_LOST) return;
+    state = 'unreachable';
+    lostReason = reason;
+    logger.warn(
+      { reason },
+      `lost Telegram: ${reason}; the bot retries every ${POLL_RETRY_MS / 1000} s; the VPN, ` +
+        'traffic accounting, limits and the HTTP API keep working',
+    );
+    tell({ state: 'unreachable', reason });
+  };
+
   const connectOnce = async () => {
     // A separate client without the bot's auto-retry: one attempt, bounded in time.
     const probe = new Api(config.BOT_TOKEN, clientOptions);
@@ -123,7 +180,15 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
     } else {
       await bot.api.deleteWebhook(undefined, signal);
       if (abort.signal.aborted) return;
-      runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+      watchPolling(bot.api, onPoll, () => state === 'unreachable');
+      runner = run(bot, {
+        runner: {
+          fetch: { allowed_updates: [...ALLOWED_UPDATES] },
+          retryInterval: POLL_RETRY_MS,
+          maxRetryTime: Infinity, // never give up polling (default: 15 h)
+          silent: true, // onPoll logs the changes, not each retry
+        },
+      });
       logger.info({ username: bot.botInfo.username }, 'bot polling');
     }
     state = 'connected';

@@ -46,6 +46,7 @@ export interface AlertData extends Record<CoreEventType, AlertValues> {
   'webhook.dead_letter': { url: string; error: string };
   'backup.failed': { job: string; error: string };
   'job.failed': { job: string; error: string };
+  'telegram.restored': { seconds: number; reason: string };
   error: { error: string };
 }
 export type AlertType = keyof AlertData;
@@ -105,7 +106,8 @@ export type EventType =
   | `plan.${'created' | 'modified'}`
   | `promo.${'created' | 'modified'}`
   | 'settings.changed'
-  | 'security.admin_refused';
+  | 'security.admin_refused'
+  | `telegram.${'lost' | 'restored'}`;
 
 /**
  * The default of an exhaustive switch: a case left out does not compile. At run time it
