@@ -23,15 +23,21 @@ afterAll(async () => {
   await new Promise((resolve) => silent.close(resolve));
 });
 
-it('gives up on an unanswered getUpdates after the grace and reports it timed out', async () => {
+/** A client of the silent server, watched; `lost` as the bot would say. */
+function watched(lost: boolean) {
   const api = new Api(TEST_TOKEN, { apiRoot });
   const outcomes: PollOutcome[] = [];
-  // Lost: the poll goes out without a long poll, so the grace alone bounds it.
   watchPolling(
     api,
     (outcome) => outcomes.push(outcome),
-    () => true,
+    () => lost,
   );
+  return { api, outcomes };
+}
+
+it('gives up on an unanswered getUpdates after the grace and reports it timed out', async () => {
+  // Lost: the poll goes out without a long poll, so the grace alone bounds it.
+  const { api, outcomes } = watched(true);
   const started = Date.now();
   await expect(api.getUpdates({ timeout: 30 })).rejects.toThrow(/getUpdates/);
   const seconds = (Date.now() - started) / 1000;
@@ -41,13 +47,7 @@ it('gives up on an unanswered getUpdates after the grace and reports it timed ou
 }, 30_000);
 
 it('does not report a poll the runner cancels', async () => {
-  const api = new Api(TEST_TOKEN, { apiRoot });
-  const outcomes: PollOutcome[] = [];
-  watchPolling(
-    api,
-    (outcome) => outcomes.push(outcome),
-    () => false,
-  );
+  const { api, outcomes } = watched(false);
   const cancel = new AbortController();
   const poll = api.getUpdates({ timeout: 30 }, cancel.signal as Parameters<Api['getUpdates']>[1]);
   setTimeout(() => cancel.abort(), 200);
