@@ -2,8 +2,9 @@
  * The running app's view of Telegram once the bot polls: a single failed getUpdates is a blip
  * (health stays ok); failures in a row (here the Bot API answering 502, as a proxy in front of
  * a Telegram outage does) make it unreachable; the next answer brings it back, and the admins
- * hear about the outage once Telegram can carry the alert. (test/startup.test.ts covers the
- * Bot API going away and coming back through `npm start`.)
+ * hear about the outage once Telegram can carry the alert; a 409 that stops the runner is a loss
+ * too, not the end of the process. (test/startup.test.ts covers the Bot API going away and
+ * coming back through `npm start`.)
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,4 +87,18 @@ describe('the bot losing Telegram after it connected', () => {
       /could not reach Telegram<\/b> for \d+ s \(<code>502 Bad Gateway<\/code>\)/,
     );
   }, 60_000);
+
+  it('keeps running and polls again when Telegram stops the runner (409: another process polls)', async () => {
+    const before = fake.calls.length;
+    const conflict = 'Conflict: terminated by other getUpdates request';
+    fake.failNext('getUpdates', { error_code: 409, description: conflict, times: 2 });
+    fake.sendCommand({ id: 10, first_name: 'Eve' }, '/start');
+    const seen = await watchHealth(8_000);
+    expect(seen).toEqual(new Set(['ok', 'unreachable']));
+    expect(await telegram()).toBe('ok');
+    expect((await fake.waitForReply(10, { after: before })).params.text).toMatch(/Eve/);
+    // Polling runs again: a later message is answered.
+    fake.sendCommand({ id: 11, first_name: 'Max' }, '/start');
+    expect((await fake.waitForReply(11, { timeoutMs: 10_000 })).params.text).toMatch(/Max/);
+  }, 30_000);
 });

@@ -8,6 +8,9 @@
  * Once polling, the state follows the runner's getUpdates: two failed attempts in a row (or
  * one left unanswered past its long poll) mean Telegram is lost, so one dropped poll does not
  * flap; the next answer means it is back. Each change logs one line, not one per retry.
+ * The runner gives up on a 409 (another process polls with this token) or a 401 (token
+ * revoked): that is a loss too, and polling starts again later (backoff capped at a minute),
+ * so the process, and the VPN it supervises, never stop for it.
  * In webhook mode Telegram calls us: there is nothing to poll, so the state stays connected.
  */
 import { run, type RunnerHandle } from '@grammyjs/runner';
@@ -129,6 +132,8 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
   let failures = 0;
   let firstFailureAt = 0;
   let lostReason = '';
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
   const tell = (change: TelegramLinkChange) => {
     try {
       options.onLinkChange?.(change);
@@ -140,6 +145,7 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
   const onPoll = (outcome: PollOutcome) => {
     if (outcome.ok) {
       failures = 0;
+      restarts = 0;
       if (state !== 'unreachable') return;
       state = 'connected';
       const downSeconds = Math.round((Date.now() - firstFailureAt) / 1000);
@@ -151,15 +157,38 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
     failures += outcome.timedOut ? FAILURES_UNTIL_LOST : 1;
     const reason = reasonOf(outcome.error);
     logger.debug({ reason, failures }, 'getUpdates failed');
-    if (state !== 'connected' || failures < FAILURES_UNTIL_LOST) return;
+    if (failures >= FAILURES_UNTIL_LOST) markLost(reason);
+  };
+  /** Connected → unreachable, said once. */
+  const markLost = (reason: string) => {
+    if (state !== 'connected') return;
+    if (failures === 0) firstFailureAt = Date.now();
     state = 'unreachable';
     lostReason = reason;
     logger.warn(
       { reason },
-      `lost Telegram: ${reason}; the bot retries every ${POLL_RETRY_MS / 1000} s; the VPN, ` +
-        'traffic accounting, limits and the HTTP API keep working',
+      `lost Telegram: ${reason}; the bot keeps trying; the VPN, traffic accounting, limits ` +
+        'and the HTTP API keep working',
     );
     tell({ state: 'unreachable', reason });
+  };
+
+  const startPolling = () => {
+    runner = run(bot, {
+      runner: {
+        fetch: { allowed_updates: [...ALLOWED_UPDATES] },
+        retryInterval: POLL_RETRY_MS,
+        maxRetryTime: Infinity, // never give up polling (default: 15 h)
+        silent: true, // onPoll logs the changes, not each retry
+      },
+    });
+    // A 409 or 401 stops the runner (its task rejects): a loss; poll again after a pause.
+    runner.task()?.catch((error: unknown) => {
+      if (abort.signal.aborted) return;
+      markLost(reasonOf(error));
+      const delay = Math.min(max, initial * 2 ** restarts++);
+      restartTimer = setTimeout(startPolling, delay);
+    });
   };
 
   const connectOnce = async () => {
@@ -181,14 +210,7 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
       await bot.api.deleteWebhook(undefined, signal);
       if (abort.signal.aborted) return;
       watchPolling(bot.api, onPoll, () => state === 'unreachable');
-      runner = run(bot, {
-        runner: {
-          fetch: { allowed_updates: [...ALLOWED_UPDATES] },
-          retryInterval: POLL_RETRY_MS,
-          maxRetryTime: Infinity, // never give up polling (default: 15 h)
-          silent: true, // onPoll logs the changes, not each retry
-        },
-      });
+      startPolling();
       logger.info({ username: bot.botInfo.username }, 'bot polling');
     }
     state = 'connected';
@@ -231,6 +253,7 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
     connected,
     async stop() {
       abort.abort();
+      clearTimeout(restartTimer);
       await connected.catch(() => undefined);
       if (runner?.isRunning()) await runner.stop();
     },

@@ -39,8 +39,9 @@ export function watchPolling(api: Api, onOutcome: (outcome: PollOutcome) => void
       clearTimeout(timer);
       signal?.removeEventListener('abort', cancel);
     }
-    // An answer from Telegram is reachability, even a refusal; a 5xx is a proxy or Telegram down.
-    if (result.ok || result.error_code < 500) onOutcome({ ok: true });
+    // Updates, or Telegram asking to slow down; any other refusal (409 another poller, 401
+    // token revoked, a 5xx from a proxy or Telegram down) means the bot gets no updates.
+    if (result.ok || result.error_code === 429) onOutcome({ ok: true });
     else {
       const error = new Error(`${result.error_code} ${result.description}`);
       onOutcome({ ok: false, error, timedOut: false });
