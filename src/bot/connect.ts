@@ -45,7 +45,7 @@ const FAILURES_UNTIL_LOST = 2;
  * The runner retries a failed getUpdates at this steady pace: its default backoff doubles
  * without bound, so after a long outage the bot would stay deaf for hours once Telegram is back.
  */
-export const POLL_RETRY_MS = 3_000;
+const POLL_RETRY_MS = 3_000;
 
 /** Said once, after the first failed attempt: how to get through. */
 function hintFor(config: Readonly<Config>): string {
