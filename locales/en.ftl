@@ -552,6 +552,7 @@ admin-alert-backup-failed = <b>The scheduled backup failed:</b> <code>{ $error }
 admin-alert-node-down = <b>VPN server { $node } is down:</b> <code>{ $error }</code>
 admin-alert-node-up = VPN server { $node } is up again.
 admin-alert-job-failed = <b>Job { $job } failed:</b> <code>{ $error }</code>
+admin-alert-telegram-restored = <b>The bot could not reach Telegram</b> for { $seconds } s (<code>{ $reason }</code>); the VPN, its limits and the HTTP API kept working. Messages sent meanwhile are being answered now.
 admin-alert-error = <b>Bot error:</b> <code>{ $error }</code> (details in the logs)
 admin-alert-generic = <b>{ $type }</b> { $details }
 

@@ -562,6 +562,7 @@ admin-alert-backup-failed = <b>Плановая резервная копия н
 admin-alert-node-down = <b>VPN-сервер { $node } недоступен:</b> <code>{ $error }</code>
 admin-alert-node-up = VPN-сервер { $node } снова доступен.
 admin-alert-job-failed = <b>Задача { $job } завершилась с ошибкой:</b> <code>{ $error }</code>
+admin-alert-telegram-restored = <b>Бот не мог связаться с Telegram</b> { $seconds } с (<code>{ $reason }</code>); VPN, его лимиты и HTTP API продолжали работать. Сообщения, отправленные за это время, сейчас обрабатываются.
 admin-alert-error = <b>Ошибка в боте:</b> <code>{ $error }</code> (подробности в логах)
 admin-alert-generic = <b>{ $type }</b> { $details }
 

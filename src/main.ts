@@ -22,6 +22,7 @@ import { startJobs } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices } from './services/index.ts';
 import { warnAboutTraps } from './startup-warnings.ts';
+import { recordTelegramChange } from './telegram-incidents.ts';
 import { APP_VERSION } from './version.ts';
 
 type Stopper = { name: string; stop: () => unknown };
@@ -126,6 +127,7 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
         // update can launch one; on the way out, a running one stops between two messages.
         beforeUpdates: () => resumeBroadcasts({ config, services, logger, i18n }, bot.api),
         afterConnect: () => publishCommands(bot.api, services, logger),
+        onLinkChange: (change) => recordTelegramChange(services, change),
       });
       telegram.connected.catch(failed);
       await own('bot', () => telegram?.stop());

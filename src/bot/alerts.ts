@@ -35,6 +35,7 @@ const ALERT_VARS: Record<AlertType, string[] | null> = {
   'job.failed': ['job', 'error'],
   'node.down': ['node', 'error'],
   'node.up': ['node'],
+  'telegram.restored': ['seconds', 'reason'],
   error: ['error'],
 };
 

@@ -47,8 +47,13 @@ function chatKey(ctx: BotContext): string | undefined {
 export function createBot(deps: BotDeps) {
   const { config, services, logger } = deps;
   const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: telegramClientOptions(config) });
-  // Retries 429 and 5xx answers, waiting as long as Telegram asks (capped).
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+  // Retries 429 and 5xx answers, waiting as long as Telegram asks (capped), and network errors.
+  // Not getUpdates: the runner retries it at a steady pace (auto-retry's backoff grows to an
+  // hour and hides each failure), so connect.ts sees every attempt and an outage ends promptly.
+  const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 });
+  bot.api.config.use((prev, method, payload, signal) =>
+    method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal),
+  );
 
   const i18n = deps.i18n ?? createI18n();
   bot.use(sequentialize(chatKey));

@@ -49,6 +49,7 @@ export interface AlertData extends Record<CoreEventType, AlertValues> {
   /** A node stopped answering for a few cycles in a row, or answers again. */
   'node.down': { node: string; error: string | null };
   'node.up': { node: string; error: null };
+  'telegram.restored': { seconds: number; reason: string };
   error: { error: string };
 }
 export type AlertType = keyof AlertData;
@@ -109,7 +110,8 @@ export type EventType =
   | `promo.${'created' | 'modified'}`
   | `node.${'created' | 'modified' | 'enabled' | 'disabled' | 'removed' | 'down' | 'up'}`
   | 'settings.changed'
-  | 'security.admin_refused';
+  | 'security.admin_refused'
+  | `telegram.${'lost' | 'restored'}`;
 
 /**
  * The default of an exhaustive switch: a case left out does not compile. At run time it
