@@ -35,7 +35,7 @@ export interface SshdHost {
   authorizedKeys(): string;
   /** Runs a shell command inside the namespace (as root); its stdout. */
   run(command: string): string;
-  /** Stops sshd (connections drop); `start()` brings it back on the same key. */
+  /** Stops sshd and drops its open sessions; `start()` brings it back on the same key. */
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Kills every process in the namespace, removes it, the account and the files. */
@@ -93,16 +93,8 @@ export async function startSshdHost(options: SshdHostOptions = {}): Promise<Sshd
     }
   };
 
-  const stop = async (): Promise<void> => {
-    const child = sshd;
-    sshd = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  };
-
-  const killNamespace = (): void => {
+  /** Kills the namespace's processes (those named `only`, else all of them). */
+  const killNamespace = (only?: string): void => {
     let pids: string[] = [];
     try {
       pids = execFileSync('ip', ['netns', 'pids', host.name], { encoding: 'utf8' })
@@ -113,11 +105,23 @@ export async function startSshdHost(options: SshdHostOptions = {}): Promise<Sshd
     }
     for (const pid of pids) {
       try {
+        if (only && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== only) continue;
         process.kill(Number(pid), 'SIGKILL');
       } catch {
         // gone
       }
     }
+  };
+
+  const stop = async (): Promise<void> => {
+    const child = sshd;
+    sshd = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    // Open sessions go too, as when the server goes down.
+    killNamespace('sshd');
   };
 
   try {
