@@ -15,6 +15,8 @@ export const SSHD = '/usr/sbin/sshd';
 export interface SshdHostOptions {
   /** Also make a throwaway local account with this password (for the one-time-password path). */
   password?: string;
+  /** PATH of the sessions (e.g. one without v2ray: a node that has no core). */
+  path?: string;
 }
 
 export interface SshdHost {
@@ -149,6 +151,7 @@ export async function startSshdHost(options: SshdHostOptions = {}): Promise<Sshd
         'Subsystem sftp internal-sftp',
         'LogLevel ERROR',
         'MaxStartups 50',
+        ...(options.path ? [`SetEnv PATH=${options.path}`] : []),
         '',
       ].join('\n'),
     );
