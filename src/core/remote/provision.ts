@@ -12,7 +12,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type CoreSettings, type CoreUser, renderCoreConfig, serializeCoreConfig } from '../config.ts';
 import { coreErrorMessage } from '../config-file.ts';
-import { compareVersions, detectFlavor, type Flavor, parseVersionOutput, testArgs } from '../flavor.ts';
+import {
+  compareVersions,
+  detectFlavor,
+  type Flavor,
+  type FlavorName,
+  parseVersionOutput,
+  testArgs,
+} from '../flavor.ts';
 import { RemoteError, shellQuote } from './errors.ts';
 import {
   DEFAULT_REMOTE_DIR,
@@ -288,14 +295,8 @@ export async function provisionNode(options: ProvisionOptions): Promise<Provisio
     await step(
       'validate',
       async () => {
-        const result = await session.exec(
-          [testBin, ...testArgs(flavor.name, `${stage}/config.json`)].map(shellQuote).join(' '),
-          { timeoutMs: 30_000 },
-        );
-        if (result.code !== 0)
-          throw new StepFailure(
-            `the core refused the config: ${coreErrorMessage(`${result.stdout}\n${result.stderr}`)}`,
-          );
+        const refusal = await testConfigOnNode(session, testBin, flavor.name, `${stage}/config.json`);
+        if (refusal !== null) throw new StepFailure(`the core refused the config: ${refusal}`);
       },
       () => 'Configuration OK',
     );
@@ -337,6 +338,49 @@ export async function provisionNode(options: ProvisionOptions): Promise<Provisio
     // A directory that was not there before goes again with a failure.
     const leftover = !state.ok && state.facts && !state.facts.dirExisted ? remoteDir : stage;
     await session.exec(`rm -rf ${shellQuote(leftover)}`).catch(() => undefined);
+  }
+}
+
+/** Runs the core's config test ON THE NODE; null when it passes, else the core's words. */
+async function testConfigOnNode(
+  session: SshSession,
+  bin: string,
+  flavor: FlavorName,
+  file: string,
+): Promise<string | null> {
+  const command = [bin, ...testArgs(flavor, file)].map(shellQuote).join(' ');
+  const result = await session.exec(command, { timeoutMs: 30_000 });
+  return result.code === 0 ? null : coreErrorMessage(`${result.stdout}\n${result.stderr}`);
+}
+
+/**
+ * Rewrites a provisioned node's config with the current users (coalesced by the caller, not
+ * per change), so the node keeps serving them across a restart while xkeeper is away. The
+ * running core is not restarted: users change over the API. Validated on the node unless
+ * `validate: false` (only users changed since a config with the same settings passed);
+ * written atomically. Resolves false when the core refused it (the old file stays).
+ */
+export async function writeNodeConfig(
+  session: SshSession,
+  core: RemoteCore,
+  settings: NodeCoreSettings,
+  users: readonly CoreUser[],
+  { validate = true }: { validate?: boolean } = {},
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const text = serializeCoreConfig(
+    renderCoreConfig({ settings: { ...settings, flavor: core.flavor }, users }),
+  );
+  const { config } = remotePaths(core.remoteDir);
+  // Xray picks its parser by the extension: the temp file keeps `.json`.
+  const temp = `${core.remoteDir}/.config-${randomBytes(4).toString('hex')}.json`;
+  try {
+    await session.upload(temp, { data: text }, { mode: 0o600 });
+    const refusal = validate ? await testConfigOnNode(session, core.bin, core.flavor, temp) : null;
+    if (refusal !== null) return { ok: false, message: refusal };
+    await session.rename(temp, config);
+    return { ok: true };
+  } finally {
+    await session.exec(`rm -f ${shellQuote(temp)}`).catch(() => undefined);
   }
 }
 

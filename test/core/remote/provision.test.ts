@@ -7,8 +7,9 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
+  readdirSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -18,9 +19,10 @@ import { CoreApi } from '../../../src/core/api.ts';
 import type { CoreUser } from '../../../src/core/config.ts';
 import { RemoteError } from '../../../src/core/remote/errors.ts';
 import {
+  type NodeCoreSettings,
   type ProvisionProgress,
   provisionNode,
-  type NodeCoreSettings,
+  writeNodeConfig,
 } from '../../../src/core/remote/provision.ts';
 import { ensureRunning, remotePaths, renderSystemdUnit } from '../../../src/core/remote/remote-core.ts';
 import { SshLink } from '../../../src/core/remote/ssh-link.ts';
@@ -244,6 +246,35 @@ describe('provisioning a node over SSH (no systemd)', () => {
       expect((await session.exec(`kill -0 ${pid}`)).code).toBe(0);
     } finally {
       await session.exec(`kill -9 $(cat ${remotePaths(remoteDir).pid})`);
+      session.close();
+    }
+  });
+
+  it("writeNodeConfig rewrites the node's users without restarting its core; a refused config keeps the old file", async () => {
+    const remoteDir = path.join(nodeB.dir, 'xk-users');
+    const paths = remotePaths(remoteDir);
+    const session = await open(nodeB);
+    try {
+      const { core } = await provisionNode({ session, settings: settings(), users: USERS, remoteDir });
+      const pid = readFileSync(paths.pid, 'utf8');
+      const three = [...USERS, { name: 'carl', uuid: uuid(3) }];
+      expect(await writeNodeConfig(session, core, settings(), three)).toEqual({ ok: true });
+      const written = readFileSync(paths.config, 'utf8');
+      expect(written).toContain(uuid(3));
+      expect(statSync(paths.config).mode & 0o777).toBe(0o600);
+      const refused = await writeNodeConfig(session, core, settings(), [{ name: 'bad', uuid: 'not-a-uuid' }]);
+      expect(refused.ok).toBe(false);
+      expect(readFileSync(paths.config, 'utf8')).toBe(written);
+      expect(readdirSync(remoteDir).sort()).toEqual(
+        ['config.json', 'config.json.prev', 'core.log', 'core.pid'].filter((f) =>
+          existsSync(path.join(remoteDir, f)),
+        ),
+      );
+      expect(readdirSync(remoteDir).some((f) => f.startsWith('.'))).toBe(false);
+      expect(readFileSync(paths.pid, 'utf8')).toBe(pid);
+      expect((await session.exec(`kill -0 ${pid}`)).code).toBe(0);
+    } finally {
+      await session.exec(`kill -9 $(cat ${paths.pid})`);
       session.close();
     }
   });
