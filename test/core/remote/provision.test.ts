@@ -9,6 +9,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -424,6 +425,70 @@ describe('a node without a core', () => {
       session.close();
       await bare.close();
       removeDir(localData);
+      removeDir(tools);
+    }
+  });
+});
+
+describe('a node with systemd', () => {
+  /** A stand-in systemctl recording its calls and running the unit's ExecStart (no systemd in tests). */
+  function fakeSystemctl(dir: string): string {
+    const bin = path.join(dir, 'systemctl');
+    const unit = remotePaths('/x').unit;
+    writeFileSync(
+      bin,
+      [
+        '#!/bin/sh',
+        `echo "$*" >> ${dir}/calls`,
+        `pidf=${dir}/pid`,
+        '[ "$2" = --quiet ] && q=1',
+        'case "$1" in',
+        '  daemon-reload|enable) exit 0;;',
+        `  restart) [ -f $pidf ] && kill $(cat $pidf) 2>/dev/null; cmd=$(sed -n 's/^ExecStart=//p' ${unit}); setsid $cmd >/dev/null 2>&1 </dev/null & echo $! > $pidf;;`,
+        '  stop) [ -f $pidf ] && kill $(cat $pidf) 2>/dev/null; rm -f $pidf;;',
+        '  is-active) [ -f $pidf ] && kill -0 $(cat $pidf) 2>/dev/null;;',
+        '  *) exit 1;;',
+        'esac',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(bin, 0o755);
+    return bin;
+  }
+
+  it('installs the unit, enables and starts it through systemctl, and waits for the API', async () => {
+    const tools = makeTempDir('xk-prov-systemd-');
+    fakeSystemctl(tools);
+    const host = await startSshdHost({ path: `${tools}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin` });
+    host.authorize(key.publicLine());
+    const remoteDir = path.join(host.dir, 'xkeeper');
+    const unitFile = remotePaths(remoteDir).unit;
+    const session = await open(host);
+    try {
+      const result = await provisionNode({
+        session,
+        settings: settings(),
+        users: USERS,
+        remoteDir,
+        serviceMode: 'systemd',
+      });
+      expect(result.core.mode).toBe('systemd');
+      expect(readFileSync(unitFile, 'utf8')).toBe(renderSystemdUnit(result.core));
+      expect(statSync(unitFile).mode & 0o777).toBe(0o644);
+      expect(existsSync(`${unitFile}.new`)).toBe(false);
+      expect(readFileSync(path.join(tools, 'calls'), 'utf8').trim().split('\n')).toEqual([
+        'is-active --quiet xkeeper-core',
+        'daemon-reload',
+        'enable --quiet xkeeper-core',
+        'restart xkeeper-core',
+      ]);
+      expect(await ensureRunning(session, result.core)).toBe('running');
+    } finally {
+      await session.exec('systemctl stop xkeeper-core');
+      session.close();
+      await host.close();
+      rmSync(unitFile, { force: true });
+      rmSync(`${unitFile}.prev`, { force: true });
       removeDir(tools);
     }
   });
