@@ -136,6 +136,8 @@ export function connectSsh(options: SshConnectOptions): Promise<SshSession> {
     let settled = false;
     client.once('ready', () => {
       settled = true;
+      // Small gRPC messages go out at once, not after Nagle's delay.
+      client.setNoDelay(true);
       resolve(new SshSession(client, options.target, seenHostKey ?? ''));
     });
     client.on('error', (error: Error & { level?: string; code?: string }) => {
@@ -395,6 +397,7 @@ export async function forwardPort(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    socket.setNoDelay(true);
     socket.pause();
     void (async () => {
       const session = await Promise.resolve(current()).catch(() => null);
