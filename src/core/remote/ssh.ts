@@ -8,7 +8,7 @@
  * `127.0.0.1:<local port>` exactly as it does to the local core, with its own reconnects; the
  * local port is as reachable as the local core's own API port (this machine's loopback).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
@@ -346,7 +346,7 @@ export class SshSession {
   ): Promise<void> {
     const temp = path.posix.join(
       path.posix.dirname(remotePath),
-      `.${path.posix.basename(remotePath)}.${process.pid}-${Date.now().toString(36)}.tmp`,
+      `.${path.posix.basename(remotePath)}.${randomBytes(6).toString('hex')}.tmp`,
     );
     try {
       await this.sftpCall(`uploading ${remotePath}`, timeoutMs, (sftp, done) => {
