@@ -1,6 +1,6 @@
 /**
- * Backups: a consistent online snapshot of SQLite plus the rendered core config in one
- * gzip'd tar with a manifest. Restore checks everything first (format, manifest,
+ * Backups: a consistent online snapshot of SQLite plus the rendered core config and xkeeper's
+ * SSH key (what its nodes trust) in one gzip'd tar with a manifest. Restore checks everything first (format, manifest,
  * integrity_check, schema level), previews, and only then swaps the data in one
  * transaction on the live connection, keeping the previous data as an archive.
  * A restore never rewrites who may administer the bot or what happened: the live admin
@@ -17,12 +17,14 @@ import {
   statSync,
   writeFileSync,
   copyFileSync,
+  renameSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { asc, count, desc, eq, getTableName } from 'drizzle-orm';
 import * as tar from 'tar';
+import { sshKeyPath } from '../core/remote/ssh-key.ts';
 import { openDatabase, type Db } from '../db/client.ts';
 import { knownMigrations, latestAppliedMigration, runMigrations } from '../db/migrate.ts';
 import { apiKeys, events as eventsTable, keys, orders, telegramUsers } from '../db/schema.ts';
@@ -39,11 +41,13 @@ const FORMAT_VERSION = 1;
 const DB_ENTRY = 'xkeeper.db';
 const CONFIG_ENTRY = 'core-config.json';
 const MANIFEST_ENTRY = 'manifest.json';
+const SSH_KEY_ENTRY = 'ssh_ed25519_key';
 /** The files of an archive and the largest size each may have (see BACKUP_LIMITS for why). */
 const ENTRIES: ReadonlyMap<string, number> = new Map([
   [DB_ENTRY, 2 * 2 ** 30],
   [CONFIG_ENTRY, 16 * 2 ** 20], // the rendered config: ~200 B a key
   [MANIFEST_ENTRY, 64 * 2 ** 10],
+  [SSH_KEY_ENTRY, 64 * 2 ** 10],
 ]);
 const COUNTED_TABLES = [keys, telegramUsers, apiKeys, eventsTable, orders];
 /** Tables a restore leaves as they are live: the audit trail is not the archive's to rewrite. */
@@ -229,6 +233,20 @@ export function createBackupsService(deps: {
     return copy;
   }
 
+  /**
+   * Puts the archive's SSH key in place (owner-only, atomically): the nodes of the restored
+   * data trust that key. The live one, if different, is kept in the pre-restore archive.
+   */
+  function restoreSshKey(dir: string): void {
+    const archived = path.join(dir, SSH_KEY_ENTRY);
+    if (!existsSync(archived)) return;
+    const target = sshKeyPath(dataDir);
+    const temp = `${target}.restore.tmp`;
+    writeFileSync(temp, readFileSync(archived), { mode: 0o600 });
+    chmodSync(temp, 0o600);
+    renameSync(temp, target);
+  }
+
   async function snapshot(prefix: string): Promise<BackupResult> {
     mkdirSync(backupsDir, { recursive: true });
     const now = clock.now();
@@ -240,6 +258,10 @@ export function createBackupsService(deps: {
       if (existsSync(coreConfigPath)) {
         copyFileSync(coreConfigPath, path.join(staging, CONFIG_ENTRY));
         entries.push(CONFIG_ENTRY);
+      }
+      if (existsSync(sshKeyPath(dataDir))) {
+        copyFileSync(sshKeyPath(dataDir), path.join(staging, SSH_KEY_ENTRY));
+        entries.push(SSH_KEY_ENTRY);
       }
       const counts = countRows(db);
       const manifest: BackupManifest = {
@@ -357,6 +379,7 @@ export function createBackupsService(deps: {
         } finally {
           live.prepare('DETACH DATABASE restored').run();
         }
+        restoreSshKey(dir);
         deps.onRestored?.();
         events.record({
           type: 'backup.restored',
