@@ -43,9 +43,15 @@ export function parseVlessLink(link: string): VlessServer | null {
   };
 }
 
-/** Names clients can tell apart: a repeated name gets a number. */
-export function uniqueNames(servers: readonly VlessServer[]): VlessServer[] {
-  const seen = new Map<string, number>();
+/**
+ * Names clients can tell apart: a repeated name gets a number, and so does a server named
+ * like one of the profile's own groups (`reserved`).
+ */
+export function uniqueNames(
+  servers: readonly VlessServer[],
+  reserved: readonly string[] = [],
+): VlessServer[] {
+  const seen = new Map<string, number>(reserved.map((name) => [name, 1]));
   return servers.map((s) => {
     const n = (seen.get(s.name) ?? 0) + 1;
     seen.set(s.name, n);
