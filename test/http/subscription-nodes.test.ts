@@ -106,6 +106,15 @@ describe('subscriptions over several nodes', () => {
     expect(subscription.json()).toEqual({ subscription_url: `https://vpn.example.com/sub/${token}`, links });
   });
 
+  it('names each server above its link on the web page', async () => {
+    const page = (await sub('', { accept: 'text/html' })).body;
+    const links = await base64Links();
+    for (const [i, name] of ['🇳🇱 Amsterdam', '🇩🇪 Frankfurt', '🇫🇮 Helsinki'].entries()) {
+      const escaped = links[i]!.replace(/&/g, '&amp;');
+      expect(page).toContain(`<strong>${name}</strong><br /><code>${escaped}</code>`);
+    }
+  });
+
   it('hides a node only once it has been down longer than the setting (10 minutes by default)', async () => {
     for (let i = 0; i < 3; i++) f.services.nodes.recordHealth(frankfurt.id, { ok: false, error: 'timeout' });
     expect(f.services.nodes.byId(frankfurt.id)!.health).toBe('down');
