@@ -11,6 +11,7 @@ import type { Clock } from '../clock.ts';
 import type { CorePort } from '../core-port.ts';
 import type { Node, NodesService } from '../nodes.service.ts';
 import type { SettingsService } from '../settings.service.ts';
+import { numberRepeats } from './vless.ts';
 
 export type LinkKey = Pick<Key, 'id' | 'name' | 'uuid'>;
 
@@ -18,16 +19,6 @@ export type LinkKey = Pick<Key, 'id' | 'name' | 'uuid'>;
 function labelOf(node: Node, key: LinkKey): string {
   if (node.displayName) return node.displayName;
   return node.transport === 'local' ? key.name : node.name;
-}
-
-/** Names apps can tell apart (they key servers by name): a repeated one gets a number. */
-function uniqueLabels(labels: readonly string[]): string[] {
-  const seen = new Map<string, number>();
-  return labels.map((label) => {
-    const n = (seen.get(label) ?? 0) + 1;
-    seen.set(label, n);
-    return n === 1 ? label : `${label} ${n}`;
-  });
 }
 
 export function createKeyLinks(deps: {
@@ -68,12 +59,10 @@ export function createKeyLinks(deps: {
   }
 
   return {
-    listedNodes,
-
     /** The key's share links, one per listed node (none for a node without a usable link). */
     links(key: LinkKey): string[] {
       const listed = listedNodes(key);
-      const labels = uniqueLabels(listed.map((node) => labelOf(node, key)));
+      const labels = numberRepeats(listed.map((node) => labelOf(node, key)));
       return listed
         .map((node, i) => linkOf(node, { name: labels[i]!, uuid: key.uuid }))
         .filter((link): link is string => link !== null);
