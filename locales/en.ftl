@@ -506,6 +506,7 @@ admin-setting-quotaNoticePercents = Traffic notices, %
 admin-setting-expiryNoticeDays = Expiry notices, days before
 admin-setting-supportContact = Support contact
 admin-setting-subscriptionAnnounce = Subscription announcement
+admin-setting-hideDownNodeMinutes = Hide a down server after, minutes
 admin-setting-orderLifetimeMinutes = Order lifetime, minutes
 admin-setting-realitySni = REALITY SNI
 admin-policy-open = open
@@ -524,6 +525,7 @@ admin-ask-quotaNoticePercents = At what % of their limit are owners told? Now: {
 admin-ask-expiryNoticeDays = How many days before expiry are owners told? Now: { $current }. Send up to 5 numbers, for example <code>3, 1</code>
 admin-ask-supportContact = Support contact shown to users (for example @support or a link). Now: { $current }. Send <code>-</code> to clear it.
 admin-ask-subscriptionAnnounce = Announcement VPN apps show from every subscription (up to 200 characters). Now: { $current }. Send <code>-</code> to clear it.
+admin-ask-hideDownNodeMinutes = After how many minutes down is a VPN server left out of subscriptions (apps then stop offering it)? Now: { $current }. (0 = as soon as it is down; up to 10080)
 admin-ask-orderLifetimeMinutes = How many minutes may an order (and the promo code it holds) wait for payment before it expires? Now: { $current }. (1–10080)
 admin-ask-realitySni = New REALITY server name: a site with TLS 1.3, for example <code>www.microsoft.com</code>. Now: { $current }.
 admin-bad-setting = That value is not accepted; see the example above.

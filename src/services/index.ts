@@ -16,6 +16,7 @@ import { createEventsService } from './events.service.ts';
 import { createKeysService } from './keys.service.ts';
 import { createNodesService, LOCAL_NODE } from './nodes.service.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
+import { createKeyLinks } from './links/node-links.ts';
 import type { Key } from '../db/schema.ts';
 import { createSqliteStorage, type JsonStorage } from '../db/storage.ts';
 import { createLimitsService } from './limits.service.ts';
@@ -82,6 +83,7 @@ export function createServices(deps: ServiceDeps) {
     events,
     alert: (alert, options) => admins.alert(alert, options),
   });
+  const keyLinks = createKeyLinks({ nodes, settings, clock, getCore: () => core });
   let remoteMeters: () => TrafficMeter[] = () => [];
   const traffic = createTrafficService({
     db,
@@ -109,10 +111,11 @@ export function createServices(deps: ServiceDeps) {
     traffic,
     webhooks,
     publicUrl: config.publicUrl,
+    links: keyLinks,
   });
   const limits = createLimitsService({ db, clock, keys, settings });
   const apiKeys = createApiKeysService({ db, clock, events });
-  const subscription = createSubscriptionService({ db, config, settings, getCore: () => core });
+  const subscription = createSubscriptionService({ db, config, settings, links: keyLinks });
   const reports = createReportsService({ db, clock });
   const payments = createPaymentsService({
     db,
@@ -171,7 +174,7 @@ export function createServices(deps: ServiceDeps) {
     storage: <T>(prefix: string): JsonStorage<T> => createSqliteStorage<T>(db, prefix),
     /** A key as the API, CLI and webhooks show it. */
     view(key: Key): UserJson {
-      return toUserJson(key, { publicUrl: config.publicUrl, core });
+      return toUserJson(key, { publicUrl: config.publicUrl, links: keyLinks });
     },
     /** Operator controls of the core; null until a core adapter is attached. */
     get system(): CoreControl | null {

@@ -9,7 +9,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import { generateRealityKeyPair, generateShortIds, realityPublicKey } from '../core/reality.ts';
 import type { Db } from '../db/client.ts';
-import { lazyStatement } from '../db/statements.ts';
+import { lazy, lazyStatement } from '../db/statements.ts';
 import { coreCounters, keyNodes, nodes, nodeUsers, type Node, type NodeTransport } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { STATUSES_IN_CORE, type CoreUser } from './core-port.ts';
@@ -174,6 +174,18 @@ export function createNodesService(deps: {
      ON CONFLICT (node_id, name_key) DO UPDATE SET name = excluded.name, uuid = excluded.uuid`,
   );
   const deleteApplied = lazyStatement(sqlite, 'DELETE FROM node_users WHERE node_id = ? AND name_key = ?');
+  // Read on every subscription poll: prepared once (a built query costs ten times more).
+  const selectNodesOfKey = lazy(() =>
+    db
+      .select({ node: nodes })
+      .from(keyNodes)
+      .innerJoin(nodes, eq(nodes.id, keyNodes.nodeId))
+      .where(and(eq(keyNodes.keyId, sql.placeholder('keyId')), eq(nodes.enabled, true)))
+      .orderBy(asc(nodes.position), asc(nodes.id))
+      .prepare(),
+  );
+  // Deriving a public key costs more than the rest of a poll: once per private key.
+  const publicKeys = new Map<string, string>();
 
   function find(name: string): Node | null {
     return (
@@ -211,11 +223,14 @@ export function createNodesService(deps: {
   /** The endpoint of a node: its own values, the environment's for what `local` leaves null. */
   function endpoint(node: Node): NodeEndpoint {
     const privateKey = node.realityPrivateKey ?? '';
-    let publicKey = '';
-    try {
-      publicKey = privateKey ? realityPublicKey(privateKey) : '';
-    } catch {
-      publicKey = '';
+    let publicKey = publicKeys.get(privateKey);
+    if (publicKey === undefined) {
+      try {
+        publicKey = privateKey ? realityPublicKey(privateKey) : '';
+      } catch {
+        publicKey = '';
+      }
+      publicKeys.set(privateKey, publicKey);
     }
     const sni = node.sni ?? config.REALITY_SNI;
     return {
@@ -481,13 +496,8 @@ export function createNodesService(deps: {
 
     /** Enabled nodes a key is on, in order (for links). */
     nodesOfKey(keyId: number): Node[] {
-      return db
-        .select({ node: nodes })
-        .from(keyNodes)
-        .innerJoin(nodes, eq(nodes.id, keyNodes.nodeId))
-        .where(and(eq(keyNodes.keyId, keyId), eq(nodes.enabled, true)))
-        .orderBy(asc(nodes.position), asc(nodes.id))
-        .all()
+      return selectNodesOfKey()
+        .all({ keyId })
         .map((row) => row.node);
     },
 

@@ -34,6 +34,12 @@ export const SETTING_SCHEMAS = {
   supportContact: z.string().max(200),
   /** Shown by VPN apps from the subscription's `announce` header (≤ 200 characters; empty = none). */
   subscriptionAnnounce: z.string().max(200),
+  /** Minutes a node may be down before subscriptions stop listing it (0 = as soon as it is down). */
+  hideDownNodeMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60),
   /** Minutes an unpaid order (and the promo code use it holds) lives before it expires. */
   orderLifetimeMinutes: z
     .number()
@@ -72,6 +78,7 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     neverConnectedHours: 24,
     supportContact: '',
     subscriptionAnnounce: '',
+    hideDownNodeMinutes: 10,
     orderLifetimeMinutes: 60,
     usageRetentionDays: 400,
     backupsKept: 7,

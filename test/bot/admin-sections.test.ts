@@ -117,6 +117,20 @@ describe('settings', () => {
     expect(h.services.settings.get('defaultKeyTrafficGb')).toBe(0.5);
   });
 
+  it('sets how long a down VPN server stays in subscriptions', async () => {
+    await h.send(OWNER, '/admin');
+    expect(await h.press(OWNER, '⚙️ Settings')).toMatch(/Hide a down server after, minutes: 10/);
+    expect(await h.press(OWNER, 'Hide a down server after, minutes')).toMatch(
+      /left out of subscriptions[\s\S]*Now: 10\./,
+    );
+    expect(await h.send(OWNER, '-1')).toBe('That value is not accepted; see the example above.');
+    expect(await h.send(OWNER, '20000')).toBe('That value is not accepted; see the example above.');
+    expect(await h.send(OWNER, '30')).toMatch(/Hide a down server after, minutes: 30/);
+    expect(h.services.settings.get('hideDownNodeMinutes')).toBe(30);
+    const [event] = h.services.events.list({ type: 'settings.changed' }).items;
+    expect(event).toMatchObject({ subject: 'hideDownNodeMinutes', actor: 'tg:1' });
+  });
+
   it('changes the REALITY SNI only after a confirmation, then restarts the core', async () => {
     const restarts = () => h.systemCalls.filter((c) => c === 'restart').length;
     const before = restarts();

@@ -1,7 +1,7 @@
 /**
  * Admin settings: key request policy (buttons), and dialogs for max keys per user, the
- * default limits of self-service keys, notice thresholds, the support contact, how long an
- * order waits for payment and the REALITY SNI (which restarts the core, after a confirmation).
+ * default limits of self-service keys, notice thresholds, the support contact, how long a
+ * down VPN server stays in subscriptions, how long an order waits for payment and the REALITY SNI (which restarts the core, after a confirmation).
  * Whether admins may take backups is shown to every admin and changed by owners only.
  */
 import { Composer, InlineKeyboard, type MiddlewareFn } from 'grammy';
@@ -68,6 +68,11 @@ export const EDITABLE = {
     // What VPN apps show from every subscription; "-" clears it.
     parse: (text) => (text.trim() === '-' ? '' : text.trim().length <= 200 ? text.trim() : undefined),
     format: (value) => (value ? esc(value) : '—'),
+  },
+  hideDownNodeMinutes: {
+    // Minutes a VPN server may be down before subscriptions leave it out (0 = at once).
+    parse: (text) => parseNumber(text, { min: 0, max: 7 * 24 * 60, integer: true }),
+    format: (value) => String(value ?? 10),
   },
   orderLifetimeMinutes: {
     parse: (text) => parseNumber(text, { min: 1, max: 7 * 24 * 60, integer: true }),
