@@ -3,10 +3,10 @@
  * deadline; expected refusals ("already exists", "not found", an older core without the
  * method) come back as values, transport failures as {@link CoreApiError}.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { CoreUser } from './config.ts';
 import { VISION_FLOW, VLESS_TAG } from './config.ts';
 import { type FlavorName, supportsReality } from './flavor.ts';
+import { GrpcCallError, GrpcStatus, GrpcUnaryClient } from './grpc-unary.ts';
 import { decode, forEachStat, methodDescriptor, type MethodDescriptor, typedMessage } from './proto/index.ts';
 
 /** Outcome of adding or removing one user. */
@@ -35,7 +35,8 @@ export interface SysStats {
 /** A gRPC failure the caller did not expect (core down, deadline, internal error). */
 export class CoreApiError extends Error {
   constructor(
-    readonly code: grpc.status,
+    /** A gRPC status code ({@link GrpcStatus}). */
+    readonly code: number,
     message: string,
   ) {
     super(message);
@@ -44,7 +45,7 @@ export class CoreApiError extends Error {
 
   /** True when the core is not answering at all (stopped, restarting, wrong port). */
   get unavailable(): boolean {
-    return this.code === grpc.status.UNAVAILABLE || this.code === grpc.status.DEADLINE_EXCEEDED;
+    return this.code === GrpcStatus.UNAVAILABLE || this.code === GrpcStatus.DEADLINE_EXCEEDED;
   }
 }
 
@@ -59,12 +60,6 @@ export interface CoreApiOptions {
 /** A QueryStats answer is ~80 bytes a counter: 64 MiB covers ~400k users. */
 const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 5_000;
-/** The core is local: retry the connection quickly after a restart, not grpc's 1-120 s. */
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
-  'grpc.initial_reconnect_backoff_ms': 100,
-  'grpc.max_reconnect_backoff_ms': 1_000,
-};
 
 interface UserMessage {
   email: string;
@@ -92,29 +87,23 @@ export async function mapLimit<T, R>(
 /** Typed client of one core's API. */
 export class CoreApi {
   readonly flavor: FlavorName;
-  private readonly address: string;
   private readonly timeoutMs: number;
-  private client: grpc.Client;
+  /** Reconnects at the next call after a failure: the core is local, no backoff needed. */
+  private readonly client: GrpcUnaryClient;
   private readonly methods = new Map<string, MethodDescriptor>();
 
   constructor(options: CoreApiOptions) {
     this.flavor = options.flavor;
-    this.address = `127.0.0.1:${options.port}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.client = this.connect();
+    this.client = new GrpcUnaryClient(`127.0.0.1:${options.port}`, MAX_RECEIVE_BYTES);
   }
 
-  private connect(): grpc.Client {
-    return new grpc.Client(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-  }
-
-  /** Drops the channel and opens a fresh one (after a core restart, skipping any backoff). */
+  /** Drops the connection; the next call opens a fresh one (after a core restart). */
   reconnect(): void {
     this.client.close();
-    this.client = this.connect();
   }
 
-  /** Closes the channel for good. */
+  /** Closes the connection (a later call would open a new one). */
   close(): void {
     this.client.close();
   }
@@ -133,19 +122,13 @@ export class CoreApi {
       this.methods.set(key, descriptor);
     }
     const { path, serialize, deserialize } = descriptor;
-    return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        path,
-        serialize,
-        raw ? (bytes: Buffer) => bytes : deserialize,
-        request,
-        { deadline: Date.now() + this.timeoutMs },
-        (error, response) => {
-          if (error) reject(new CoreApiError(error.code, error.details || error.message));
-          else resolve(response as T);
-        },
-      );
-    });
+    return this.client.call(path, serialize(request), this.timeoutMs).then(
+      (bytes) => (raw ? bytes : deserialize(bytes)) as T,
+      (error: unknown) => {
+        if (error instanceof GrpcCallError) throw new CoreApiError(error.code, error.message);
+        throw error;
+      },
+    );
   }
 
   private alter(operation: { type: string; value: Buffer }): Promise<AlterResult> {
@@ -224,7 +207,7 @@ export class CoreApi {
     try {
       return { available: true, value: await run() };
     } catch (error) {
-      if (error instanceof CoreApiError && error.code === grpc.status.UNIMPLEMENTED) {
+      if (error instanceof CoreApiError && error.code === GrpcStatus.UNIMPLEMENTED) {
         return { available: false, reason };
       }
       throw error;
