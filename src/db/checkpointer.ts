@@ -57,7 +57,7 @@ export function startCheckpointer(
   });
   worker.on('error', (error) => onError(error.message));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  // A checkpoint in flight must not keep a stopping process alive, nor a stopped one.
+  // Running, it must not keep the process alive on its own.
   worker.unref();
   sqlite.pragma('wal_autocheckpoint = 0');
   let stopping: Promise<void> | undefined;
@@ -65,6 +65,7 @@ export function startCheckpointer(
     stop: () =>
       (stopping ??= (() => {
         sqlite.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+        worker.ref(); // the wait for its exit keeps the process alive until it closed the file
         worker.postMessage('stop');
         return exited;
       })()),
