@@ -15,6 +15,7 @@ import { startControlServer } from './control/socket.ts';
 import { startCore, wireCore, wireNodes } from './core-wiring.ts';
 import { AlreadyRunningError, lockDataDir } from './data-dir-lock.ts';
 import { secureDataDir } from './data-dir.ts';
+import { startCheckpointer } from './db/checkpointer.ts';
 import { databasePath, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createServer } from './http/index.ts';
@@ -83,6 +84,10 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
       await own('db', () => db.$client.close());
       const migrations = runMigrations(db);
       logger.info({ applied: migrations.applied }, 'database ready');
+      const checkpoints = startCheckpointer(db.$client, (error) =>
+        logger.warn({ error }, 'WAL checkpoint failed; the next one retries'),
+      );
+      await own('checkpoints', () => checkpoints.stop());
 
       const services = createServices({ db, config, logger });
       warnAboutTraps(config, services, logger);
