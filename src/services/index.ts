@@ -15,6 +15,7 @@ import { absentCore, type CoreControl, type CorePort } from './core-port.ts';
 import { createEventsService } from './events.service.ts';
 import { createKeysService } from './keys.service.ts';
 import { createNodesService } from './nodes.service.ts';
+import { localNodeActions } from './node-actions.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
 import type { Key } from '../db/schema.ts';
 import { createLimitsService } from './limits.service.ts';
@@ -129,6 +130,8 @@ export function createServices(deps: ServiceDeps) {
     attachCore(next: CorePort, controls: CoreControl | null = null) {
       core = next;
       system = controls;
+      // Node `local`'s check, sync and restart are the core controls.
+      nodes.attachActions('local', controls && localNodeActions(controls));
       keys.attachCore(next);
     },
   };

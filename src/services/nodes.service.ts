@@ -10,20 +10,14 @@ import type { Config } from '../config.ts';
 import { generateRealityKeyPair, generateShortIds, realityPublicKey } from '../core/reality.ts';
 import type { Db } from '../db/client.ts';
 import { lazyStatement } from '../db/statements.ts';
-import {
-  coreCounters,
-  keyNodes,
-  nodes,
-  nodeUsers,
-  type Node,
-  type NodeTransport,
-} from '../db/schema.ts';
+import { coreCounters, keyNodes, nodes, nodeUsers, type Node, type NodeTransport } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { STATUSES_IN_CORE, type CoreUser } from './core-port.ts';
 import { AppError } from './errors.ts';
 import type { AlertOptions } from './alerts.ts';
 import type { EventsService } from './events.service.ts';
 import type { AdminAlert } from './messages.ts';
+import type { NodeAction, NodeActions } from './node-actions.ts';
 
 export type { Node, NodeTransport } from '../db/schema.ts';
 
@@ -81,7 +75,8 @@ export interface NodeEndpoint {
 export interface CreateNodeInput {
   name: string;
   displayName?: string | null;
-  address: string;
+  /** Public address for links; default the SSH host, or the host of `direct`. */
+  address?: string;
   port?: number;
   sni?: string;
   target?: string;
@@ -154,6 +149,14 @@ function checkPort(port: number | null | undefined, what: string): void {
   }
 }
 
+/** The address a new node's links carry: the one given, else the host xkeeper reaches it at. */
+function publicAddress(input: CreateNodeInput): string {
+  const given = input.address?.trim();
+  if (given) return given;
+  if (input.transport === 'ssh') return input.ssh?.host.trim() ?? '';
+  return (input.direct && parseHostPort(input.direct)?.host) ?? '';
+}
+
 function checkMultiplier(value: number | undefined): void {
   if (value !== undefined && !(Number.isFinite(value) && value >= 0 && value <= 100)) {
     throw invalid('traffic multiplier must be between 0 and 100');
@@ -185,6 +188,8 @@ export function createNodesService(deps: {
      ON CONFLICT (node_id, name_key) DO UPDATE SET name = excluded.name, uuid = excluded.uuid`,
   );
   const deleteApplied = lazyStatement(sqlite, 'DELETE FROM node_users WHERE node_id = ? AND name_key = ?');
+  /** Operator actions by who runs them: the local core's controls, the remote nodes' workers. */
+  const actions: Record<'local' | 'remote', NodeActions | null> = { local: null, remote: null };
 
   function find(name: string): Node | null {
     return (
@@ -283,7 +288,6 @@ export function createNodesService(deps: {
     if (!NODE_NAME_RE.test(input.name)) {
       throw invalid('node name: 1-32 letters, digits, "_" or "-", starting with a letter or digit');
     }
-    if (!input.address.trim()) throw invalid('a node needs a public address for its links');
     checkPort(input.port, 'port');
     checkMultiplier(input.trafficMultiplier);
     if (input.transport === 'direct') {
@@ -295,6 +299,7 @@ export function createNodesService(deps: {
     } else {
       throw invalid(`unknown transport ${String(input.transport)}`);
     }
+    if (!publicAddress(input)) throw invalid('a node needs a public address for its links');
   }
 
   function setEnabled(name: string, enabled: boolean, actor: string): { node: Node; changed: boolean } {
@@ -308,7 +313,7 @@ export function createNodesService(deps: {
     return { node: next, changed: true };
   }
 
-  return {
+  const service = {
     /** Every node, in order (`local` first unless moved). */
     list(): Node[] {
       return db.select().from(nodes).orderBy(asc(nodes.position), asc(nodes.id)).all();
@@ -359,7 +364,7 @@ export function createNodesService(deps: {
     /** Adds a node (its own REALITY keys made here); every key joins it. */
     create(input: CreateNodeInput, actor: string): Node {
       checkCreate(input);
-      if (find(input.name)) throw new AppError('VALIDATION_FAILED', `a node named ${input.name} exists`);
+      if (find(input.name)) throw new AppError('NODE_NAME_TAKEN', `a node named ${input.name} exists`);
       return db.transaction((tx) => {
         const position =
           (tx
@@ -371,7 +376,7 @@ export function createNodesService(deps: {
           .values({
             name: input.name,
             displayName: input.displayName ?? null,
-            address: input.address.trim(),
+            address: publicAddress(input),
             port: input.port ?? 443,
             sni: input.sni ?? config.REALITY_SNI,
             target: input.target ?? `${input.sni ?? config.REALITY_SNI}:443`,
@@ -446,6 +451,39 @@ export function createNodesService(deps: {
         events.record({ type: 'node.removed', actor, subject: node.name }, tx);
       });
       return node;
+    },
+
+    /**
+     * Adds a node as an operator asks for it (`POST /nodes`, `node add`): the one entry point
+     * of both, where the SSH provisioning of a new node plugs in.
+     */
+    async add(input: CreateNodeInput, actor: string): Promise<Node> {
+      return service.create(input, actor);
+    },
+
+    /** Connects (or with null, detaches) the actions of the local core or of the remote nodes. */
+    attachActions(runner: 'local' | 'remote', port: NodeActions | null): void {
+      actions[runner] = port;
+    },
+
+    /**
+     * Runs `check`, `sync` or `restart` on a node through whoever drives it; answers with the
+     * node as it is after and what the action found or did.
+     * @throws AppError NOT_FOUND; CORE_UNAVAILABLE when nothing drives the node here.
+     */
+    async act(name: string, action: NodeAction): Promise<{ node: Node; result: Record<string, unknown> }> {
+      const node = get(name);
+      const port = node.transport === 'local' ? actions.local : actions.remote;
+      if (!port) {
+        throw new AppError(
+          'CORE_UNAVAILABLE',
+          node.transport === 'local'
+            ? 'no core adapter is attached'
+            : `no worker drives node ${node.name} here: ${action} needs a running xkeeper`,
+        );
+      }
+      const result = await port[action](node);
+      return { node: byId(node.id) ?? node, result };
     },
 
     /** Users the node should hold now: keys in core status on it; none when it is disabled. */
@@ -577,6 +615,7 @@ export function createNodesService(deps: {
       });
     },
   };
+  return service;
 }
 
 export type NodesService = ReturnType<typeof createNodesService>;
