@@ -124,6 +124,8 @@ export type HealthObservation =
 export type HealthTransition = 'up' | 'down' | null;
 
 export const NODE_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
+/** A pinned SSH host key: OpenSSH's SHA-256 fingerprint. */
+export const HOST_KEY_RE = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 const HOST_PORT_RE = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/i;
 const DEFAULT_REMOTE_DIR = '/usr/local/etc/xkeeper';
 const DEFAULT_API_PORT = 10085;
@@ -146,6 +148,12 @@ function invalid(message: string): AppError {
 function checkPort(port: number | null | undefined, what: string): void {
   if (port != null && (!Number.isInteger(port) || port < 1 || port > 65535)) {
     throw invalid(`${what} must be a port (1-65535)`);
+  }
+}
+
+function checkHostKey(value: string | null | undefined): void {
+  if (value != null && !HOST_KEY_RE.test(value)) {
+    throw invalid('a host key is its SHA-256 fingerprint: SHA256: and 43 base64 characters');
   }
 }
 
@@ -295,6 +303,7 @@ export function createNodesService(deps: {
     } else if (input.transport === 'ssh') {
       if (!input.ssh?.user || !input.ssh.host) throw invalid('--ssh needs USER@HOST[:PORT]');
       checkPort(input.ssh.port, 'ssh port');
+      checkHostKey(input.ssh.hostKey);
       checkPort(input.apiPort, 'api port');
     } else {
       throw invalid(`unknown transport ${String(input.transport)}`);
@@ -413,6 +422,7 @@ export function createNodesService(deps: {
       checkPort(patch.port, 'port');
       checkPort(patch.apiPort, 'api port');
       checkMultiplier(patch.trafficMultiplier);
+      checkHostKey(patch.sshHostKey);
       if (patch.directAddress != null && !parseHostPort(patch.directAddress)) {
         throw invalid('direct address must be HOST:PORT');
       }
@@ -468,10 +478,10 @@ export function createNodesService(deps: {
 
     /**
      * Runs `check`, `sync` or `restart` on a node through whoever drives it; answers with the
-     * node as it is after and what the action found or did.
+     * node JSON as it is after, plus what the action found or did (`result`).
      * @throws AppError NOT_FOUND; CORE_UNAVAILABLE when nothing drives the node here.
      */
-    async act(name: string, action: NodeAction): Promise<{ node: Node; result: Record<string, unknown> }> {
+    async act(name: string, action: NodeAction): Promise<NodeJson & { result: Record<string, unknown> }> {
       const node = get(name);
       const port = node.transport === 'local' ? actions.local : actions.remote;
       if (!port) {
@@ -483,7 +493,7 @@ export function createNodesService(deps: {
         );
       }
       const result = await port[action](node);
-      return { node: byId(node.id) ?? node, result };
+      return { ...view(byId(node.id) ?? node), result };
     },
 
     /** Users the node should hold now: keys in core status on it; none when it is disabled. */
