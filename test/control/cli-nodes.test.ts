@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startControlServer } from '../../src/control/socket.ts';
 import { openDatabase } from '../../src/db/client.ts';
-import type { Node } from '../../src/db/schema.ts';
+import { remoteNodeActions } from '../../src/services/node-actions.ts';
 import { runCli } from '../helpers/cli.ts';
 import { silentLogger, tempDir, testServices } from '../helpers/db.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
@@ -147,16 +147,16 @@ describe('xkeeper node, against a running instance', { timeout: 300_000 }, () =>
     const { services } = testServices();
     const stub = stubSystem();
     services.attachCore(createMemoryCore().core, stub.system);
-    const seen: string[] = [];
-    const remote = (action: string) => async (node: Node) => {
-      seen.push(`${action} ${node.name}`);
-      return { added: 1, removed: 0 };
-    };
-    services.nodes.attachActions('remote', {
-      check: remote('check'),
-      sync: remote('sync'),
-      restart: remote('restart'),
-    });
+    const passes: string[] = [];
+    services.nodes.attachActions(
+      'remote',
+      remoteNodeActions({
+        syncNow: async (name) => {
+          passes.push(name);
+          return { ok: true, error: null, added: 1, removed: 0 };
+        },
+      }),
+    );
     const control = await startControlServer({ dataDir: tmp.dir, services, logger: silentLogger });
     const cli = (...args: string[]) => runCli(args, { DATA_DIR: tmp.dir });
     try {
@@ -173,8 +173,8 @@ describe('xkeeper node, against a running instance', { timeout: 300_000 }, () =>
       const sync = await cli('node', 'sync', 'nl');
       expect(sync.code, sync.stderr).toBe(0);
       expect(sync.stdout).toMatch(/^nl {2}unknown\n/);
-      expect(sync.stdout).toMatch(/result\s+\{"added":1,"removed":0\}/);
-      expect(seen).toEqual(['sync nl']);
+      expect(sync.stdout).toMatch(/result\s+\{"ok":true,"error":null,"added":1,"removed":0\}/);
+      expect(passes).toEqual(['nl']);
     } finally {
       await control.close();
     }

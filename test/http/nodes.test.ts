@@ -4,8 +4,7 @@
  * whoever drives the node (the local core's controls; the remote nodes' workers once attached).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Node } from '../../src/db/schema.ts';
-import type { NodeAction } from '../../src/services/node-actions.ts';
+import { remoteNodeActions } from '../../src/services/node-actions.ts';
 import { httpFixture } from './fixture.ts';
 
 describe('nodes over HTTP', () => {
@@ -145,23 +144,42 @@ describe('nodes over HTTP', () => {
       message: 'no worker drives node fi here: sync needs a running xkeeper',
     });
 
-    const seen: string[] = [];
-    const port = (action: NodeAction) => async (node: Node) => {
-      seen.push(`${action} ${node.name}`);
-      return { action, node: node.name };
-    };
-    f.services.nodes.attachActions('remote', {
-      check: port('check'),
-      sync: port('sync'),
-      restart: port('restart'),
-    });
+    // The workers' passes, as src/services/node-workers.ts answers them.
+    const passes: string[] = [];
+    let outcome: { ok: boolean; error: string | null } = { ok: true, error: null };
+    f.services.nodes.attachActions(
+      'remote',
+      remoteNodeActions({
+        syncNow: async (name) => {
+          passes.push(name);
+          return { node: name, added: 1, removed: 0, full: false, failed: [], ...outcome };
+        },
+      }),
+    );
     try {
-      for (const action of ['check', 'sync', 'restart'] as const) {
-        const res = await call('POST', `/nodes/FI/${action}`);
-        expect(res.status).toBe(200);
-        expect(res.body).toMatchObject({ name: 'fi', result: { action, node: 'fi' } });
-      }
-      expect(seen).toEqual(['check fi', 'sync fi', 'restart fi']);
+      const check = await call('POST', '/nodes/FI/check');
+      expect(check.status).toBe(200);
+      expect(check.body).toMatchObject({ name: 'fi', result: { ok: true, added: 1, removed: 0 } });
+      expect((await call('POST', '/nodes/fi/sync')).body.result).toMatchObject({ ok: true, added: 1 });
+
+      outcome = { ok: false, error: 'connect ECONNREFUSED 10.8.0.9:22' };
+      // A check reports a node that does not answer; a sync that could not reach it failed.
+      const down = await call('POST', '/nodes/fi/check');
+      expect(down.status).toBe(200);
+      expect(down.body.result).toMatchObject({ ok: false, error: 'connect ECONNREFUSED 10.8.0.9:22' });
+      const failed = await call('POST', '/nodes/fi/sync');
+      expect(failed.status).toBe(503);
+      expect(failed.body.error).toEqual({
+        code: 'CORE_UNAVAILABLE',
+        message: 'node fi: connect ECONNREFUSED 10.8.0.9:22',
+      });
+      expect(passes).toEqual(['fi', 'fi', 'fi', 'fi']);
+
+      const direct = await call('POST', '/nodes/de/restart');
+      expect(direct.status).toBe(400);
+      expect(direct.body.error.message).toMatch(/direct node de: restart its core on the node/);
+      expect((await call('POST', '/nodes/fi/restart')).status).toBe(503);
+      expect(passes).toHaveLength(4);
       expect(f.stub.calls).toEqual(['sync', 'restart']);
     } finally {
       f.services.nodes.attachActions('remote', null);
