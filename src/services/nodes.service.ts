@@ -468,7 +468,11 @@ export function createNodesService(deps: {
      * of both, where the SSH provisioning of a new node plugs in.
      */
     async add(input: CreateNodeInput, actor: string): Promise<Node> {
-      return service.create(input, actor);
+      const node = service.create(input, actor);
+      // A first pass right away: the node gets every key, and the answer says whether it is up
+      // (a node that does not answer is recorded as such; its worker goes on trying).
+      await actions.remote?.check(node).catch(() => undefined);
+      return byId(node.id) ?? node;
     },
 
     /** Connects (or with null, detaches) the actions of the local core or of the remote nodes. */
