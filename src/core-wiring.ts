@@ -8,6 +8,7 @@ import { createCore, type Core, type CoreEvent } from './core/index.ts';
 import type { Logger } from './logger.ts';
 import type { Services } from './services/index.ts';
 import type { NodeDriver } from './services/core-port.ts';
+import { remoteNodeActions } from './services/node-actions.ts';
 import { LOCAL_NODE, parseHostPort, type Node } from './services/nodes.service.ts';
 import { createNodeWorkers, type NodeWorkers } from './services/node-workers.ts';
 import { createDirectNode } from './core/direct-node.ts';
@@ -80,6 +81,7 @@ export function wireNodes(
     maxBackoffMs: options.maxBackoffMs,
   });
   services.attachNodeWorkers(workers);
+  services.nodes.attachActions('remote', remoteNodeActions(workers));
   return workers;
 }
 

@@ -15,6 +15,7 @@ import { absentCore, type CoreControl, type CorePort } from './core-port.ts';
 import { createEventsService } from './events.service.ts';
 import { createKeysService } from './keys.service.ts';
 import { createNodesService, LOCAL_NODE } from './nodes.service.ts';
+import { localNodeActions } from './node-actions.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
 import { createKeyLinks } from './links/node-links.ts';
 import type { Key } from '../db/schema.ts';
@@ -199,6 +200,8 @@ export function createServices(deps: ServiceDeps) {
     attachCore(next: CorePort, controls: CoreControl | null = null) {
       core = next;
       system = controls;
+      // Node `local`'s check, sync and restart are the core controls.
+      nodes.attachActions('local', controls && localNodeActions(controls));
     },
   };
 }

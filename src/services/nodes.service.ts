@@ -17,6 +17,7 @@ import { AppError } from './errors.ts';
 import type { AlertOptions } from './alerts.ts';
 import type { EventsService } from './events.service.ts';
 import type { AdminAlert } from './messages.ts';
+import type { NodeAction, NodeActions } from './node-actions.ts';
 
 export type { Node, NodeTransport } from '../db/schema.ts';
 
@@ -70,7 +71,8 @@ export type { NodeEndpoint };
 export interface CreateNodeInput {
   name: string;
   displayName?: string | null;
-  address: string;
+  /** Public address for links; default the SSH host, or the host of `direct`. */
+  address?: string;
   port?: number;
   sni?: string;
   target?: string;
@@ -118,6 +120,8 @@ export type HealthObservation =
 export type HealthTransition = 'up' | 'down' | null;
 
 export const NODE_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
+/** A pinned SSH host key: OpenSSH's SHA-256 fingerprint. */
+export const HOST_KEY_RE = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 const HOST_PORT_RE = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/i;
 const DEFAULT_REMOTE_DIR = '/usr/local/etc/xkeeper';
 const DEFAULT_API_PORT = 10085;
@@ -141,6 +145,20 @@ function checkPort(port: number | null | undefined, what: string): void {
   if (port != null && (!Number.isInteger(port) || port < 1 || port > 65535)) {
     throw invalid(`${what} must be a port (1-65535)`);
   }
+}
+
+function checkHostKey(value: string | null | undefined): void {
+  if (value != null && !HOST_KEY_RE.test(value)) {
+    throw invalid('a host key is its SHA-256 fingerprint: SHA256: and 43 base64 characters');
+  }
+}
+
+/** The address a new node's links carry: the one given, else the host xkeeper reaches it at. */
+function publicAddress(input: CreateNodeInput): string {
+  const given = input.address?.trim();
+  if (given) return given;
+  if (input.transport === 'ssh') return input.ssh?.host.trim() ?? '';
+  return (input.direct && parseHostPort(input.direct)?.host) ?? '';
 }
 
 function checkMultiplier(value: number | undefined): void {
@@ -186,6 +204,8 @@ export function createNodesService(deps: {
   );
   // Deriving a public key costs more than the rest of a poll: once per private key.
   const publicKeys = new Map<string, string>();
+  /** Operator actions by who runs them: the local core's controls, the remote nodes' workers. */
+  const actions: Record<'local' | 'remote', NodeActions | null> = { local: null, remote: null };
 
   function find(name: string): Node | null {
     return (
@@ -287,7 +307,6 @@ export function createNodesService(deps: {
     if (!NODE_NAME_RE.test(input.name)) {
       throw invalid('node name: 1-32 letters, digits, "_" or "-", starting with a letter or digit');
     }
-    if (!input.address.trim()) throw invalid('a node needs a public address for its links');
     checkPort(input.port, 'port');
     checkMultiplier(input.trafficMultiplier);
     if (input.transport === 'direct') {
@@ -295,10 +314,12 @@ export function createNodesService(deps: {
     } else if (input.transport === 'ssh') {
       if (!input.ssh?.user || !input.ssh.host) throw invalid('--ssh needs USER@HOST[:PORT]');
       checkPort(input.ssh.port, 'ssh port');
+      checkHostKey(input.ssh.hostKey);
       checkPort(input.apiPort, 'api port');
     } else {
       throw invalid(`unknown transport ${String(input.transport)}`);
     }
+    if (!publicAddress(input)) throw invalid('a node needs a public address for its links');
   }
 
   function setEnabled(name: string, enabled: boolean, actor: string): { node: Node; changed: boolean } {
@@ -312,7 +333,7 @@ export function createNodesService(deps: {
     return { node: next, changed: true };
   }
 
-  return {
+  const service = {
     /** Every node, in order (`local` first unless moved). */
     list(): Node[] {
       return db.select().from(nodes).orderBy(asc(nodes.position), asc(nodes.id)).all();
@@ -363,7 +384,7 @@ export function createNodesService(deps: {
     /** Adds a node (its own REALITY keys made here); every key joins it. */
     create(input: CreateNodeInput, actor: string): Node {
       checkCreate(input);
-      if (find(input.name)) throw new AppError('VALIDATION_FAILED', `a node named ${input.name} exists`);
+      if (find(input.name)) throw new AppError('NODE_NAME_TAKEN', `a node named ${input.name} exists`);
       return db.transaction((tx) => {
         const position =
           (tx
@@ -375,7 +396,7 @@ export function createNodesService(deps: {
           .values({
             name: input.name,
             displayName: input.displayName ?? null,
-            address: input.address.trim(),
+            address: publicAddress(input),
             port: input.port ?? 443,
             sni: input.sni ?? config.REALITY_SNI,
             target: input.target ?? `${input.sni ?? config.REALITY_SNI}:443`,
@@ -412,6 +433,7 @@ export function createNodesService(deps: {
       checkPort(patch.port, 'port');
       checkPort(patch.apiPort, 'api port');
       checkMultiplier(patch.trafficMultiplier);
+      checkHostKey(patch.sshHostKey);
       if (patch.directAddress != null && !parseHostPort(patch.directAddress)) {
         throw invalid('direct address must be HOST:PORT');
       }
@@ -450,6 +472,43 @@ export function createNodesService(deps: {
         events.record({ type: 'node.removed', actor, subject: node.name }, tx);
       });
       return node;
+    },
+
+    /**
+     * Adds a node as an operator asks for it (`POST /nodes`, `node add`): the one entry point
+     * of both, where the SSH provisioning of a new node plugs in.
+     */
+    async add(input: CreateNodeInput, actor: string): Promise<Node> {
+      const node = service.create(input, actor);
+      // A first pass right away: the node gets every key, and the answer says whether it is up
+      // (a node that does not answer is recorded as such; its worker goes on trying).
+      await actions.remote?.check(node).catch(() => undefined);
+      return byId(node.id) ?? node;
+    },
+
+    /** Connects (or with null, detaches) the actions of the local core or of the remote nodes. */
+    attachActions(runner: 'local' | 'remote', port: NodeActions | null): void {
+      actions[runner] = port;
+    },
+
+    /**
+     * Runs `check`, `sync` or `restart` on a node through whoever drives it; answers with the
+     * node JSON as it is after, plus what the action found or did (`result`).
+     * @throws AppError NOT_FOUND; CORE_UNAVAILABLE when nothing drives the node here.
+     */
+    async act(name: string, action: NodeAction): Promise<NodeJson & { result: Record<string, unknown> }> {
+      const node = get(name);
+      const port = node.transport === 'local' ? actions.local : actions.remote;
+      if (!port) {
+        throw new AppError(
+          'CORE_UNAVAILABLE',
+          node.transport === 'local'
+            ? 'no core adapter is attached'
+            : `no worker drives node ${node.name} here: ${action} needs a running xkeeper`,
+        );
+      }
+      const result = await port[action](node);
+      return { ...view(byId(node.id) ?? node), result };
     },
 
     /** Users the node should hold now: keys in core status on it; none when it is disabled. */
@@ -579,6 +638,7 @@ export function createNodesService(deps: {
       });
     },
   };
+  return service;
 }
 
 export type NodesService = ReturnType<typeof createNodesService>;
