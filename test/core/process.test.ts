@@ -90,7 +90,8 @@ describe('CoreProcess (real v2ray)', () => {
     await proc.start('h');
     const first = proc.pid ?? 0;
     process.kill(first, 'SIGKILL');
-    await waitFor(() => proc.running && proc.pid !== first, 3_000);
+    // onStarted follows the pid by a tick or two: wait for both, not only the new pid.
+    await waitFor(() => proc.running && proc.pid !== first && started.length === 2, 3_000);
     expect(proc.restarts).toBe(1);
     expect(started).toHaveLength(2);
     expect(events.map((e) => e.type)).toEqual(['core.exited', 'core.restarted']);

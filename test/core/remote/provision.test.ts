@@ -116,7 +116,8 @@ afterAll(async () => {
   removeDir(dataDir);
 });
 
-describe('provisioning a node over SSH (no systemd)', () => {
+// Each test provisions a real core over SSH: seconds alone, much more on a loaded CI machine.
+describe('provisioning a node over SSH (no systemd)', { timeout: 120_000 }, () => {
   it('runs v2ray on the node; the API answers only through SSH; a VLESS client works through it; kill -9 → ensureRunning restarts it', async () => {
     const remoteDir = path.join(nodeA.dir, 'xkeeper');
     const progress: ProvisionProgress[] = [];
@@ -336,7 +337,8 @@ describe('provisioning a node over SSH (no systemd)', () => {
   });
 });
 
-describe('a node without a core', () => {
+// Each test provisions a real core over SSH: seconds alone, much more on a loaded CI machine.
+describe('a node without a core', { timeout: 120_000 }, () => {
   /** A stand-in for DATA_DIR/bin/xray: answers as Xray, runs v2ray with the Xray-only parts taken out. */
   function fakeXray(dir: string): string {
     const bin = path.join(dir, 'bin', 'xray');
@@ -430,7 +432,8 @@ describe('a node without a core', () => {
   });
 });
 
-describe('a node with systemd', () => {
+// Each test provisions a real core over SSH: seconds alone, much more on a loaded CI machine.
+describe('a node with systemd', { timeout: 120_000 }, () => {
   /** A stand-in systemctl recording its calls and running the unit's ExecStart (no systemd in tests). */
   function fakeSystemctl(dir: string): string {
     const bin = path.join(dir, 'systemctl');
