@@ -3,7 +3,7 @@
  * or none) → confirm. Every step checks its answer, offers Back and Cancel, and every
  * database call runs in `conversation.external`.
  */
-import { assertKeyName } from '../../services/keys.service.ts';
+import { assertKeyName } from '../../services/keys/rules.ts';
 import type { ConversationContext } from '../context.ts';
 import { actorOf, KEY_LIMITS, type AdminDeps } from '../features/admin/common.ts';
 import { createKey, keyCard } from '../features/admin/keys.ts';

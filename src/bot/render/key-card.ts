@@ -6,7 +6,7 @@
 import { GrammyError, InlineKeyboard, type Api } from 'grammy';
 import type { Key } from '../../db/schema.ts';
 import type { Services } from '../../services/index.ts';
-import { usedBytes } from '../../services/keys.service.ts';
+import { usedBytes } from '../../services/keys/rules.ts';
 import type { BotContext } from '../context.ts';
 import { assertPrivateChat } from '../middlewares/private-chat.ts';
 import type { QrPhotos } from './qr-photo.ts';

@@ -6,7 +6,7 @@
  */
 import { Composer, GrammyError, InputFile } from 'grammy';
 import type { Key } from '../../../db/schema.ts';
-import { GB } from '../../../services/keys.service.ts';
+import { expiryFromDays, limitFromGb } from '../../../services/keys/rules.ts';
 import { qrPng } from '../../../services/qr.ts';
 import { CREATE_KEY, INPUT } from '../../conversations/ids.ts';
 import type { BotContext } from '../../context.ts';
@@ -61,8 +61,8 @@ export function createKey(
   return services.keys.create(
     {
       name: input.name,
-      trafficLimitBytes: input.gb > 0 ? Math.round(input.gb * GB) : null,
-      expireAt: input.days > 0 ? new Date(services.clock.now().getTime() + input.days * 86_400_000) : null,
+      trafficLimitBytes: limitFromGb(input.gb),
+      expireAt: expiryFromDays(services.clock.now(), input.days),
       ownerTelegramId: input.owner,
     },
     actor,
@@ -205,7 +205,7 @@ export function keysFeature(deps: AdminDeps): Composer<BotContext> {
     const [name, gbText] = commandArgs(ctx);
     const gb = parseNumber(gbText, KEY_LIMITS.gb);
     if (!name || gb === undefined) return void (await ctx.reply(ctx.t('admin-usage-limit'), HTML));
-    const key = await services.keys.setLimit(name, gb > 0 ? Math.round(gb * GB) : null, actorOf(ctx));
+    const key = await services.keys.setLimit(name, limitFromGb(gb), actorOf(ctx));
     await changed(ctx, key, 'admin-done-limit');
   });
 
