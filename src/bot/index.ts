@@ -16,6 +16,7 @@ import { createNewKeyFeature } from './features/new-key.ts';
 import { createStartFeature } from './features/start.ts';
 import { createTrafficFeature } from './features/traffic.ts';
 import { createI18n } from './i18n.ts';
+import { parseMode } from './kit/parse-mode.ts';
 import { createMainMenu } from './menus/main.ts';
 import type { I18n } from '@grammyjs/i18n';
 import { callbackAnswered, trackCallbackAnswers } from './middlewares/callback-answers.ts';
@@ -50,6 +51,8 @@ export function createBot(deps: BotDeps) {
   const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: telegramClientOptions(config) });
   // Retries 429 and 5xx answers, waiting as long as Telegram asks (capped).
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+  // Every text and caption is HTML, set here once (kit/parse-mode.ts).
+  bot.api.config.use(parseMode('HTML'));
 
   const i18n = deps.i18n ?? createI18n();
   bot.use(sequentialize(chatKey));
@@ -84,6 +87,8 @@ export function createBot(deps: BotDeps) {
       plugins: [
         i18n as never,
         async (ctx, next) => {
+          // A conversation's context has an Api of its own: HTML is set on it too.
+          ctx.api.config.use(parseMode('HTML'));
           ctx.log = logger.child({ update_id: ctx.update.update_id, from: ctx.from?.id, conversation: true });
           ctx.role = ctx.from ? services.admins.roleOf(ctx.from.id) : 'user';
           ctx.person = ctx.from ? services.admins.get(ctx.from.id) : undefined;

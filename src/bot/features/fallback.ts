@@ -6,7 +6,7 @@
 import { Composer } from 'grammy';
 import type { Menu } from '@grammyjs/menu';
 import type { BotContext } from '../context.ts';
-import { escapeHtml, HTML, trOf } from '../render/text.ts';
+import { escapeHtml, trOf } from '../kit/index.ts';
 
 /** The hint, with `menu` (installed by the start feature) under it. */
 export function createFallbackFeature(menu: Menu<BotContext>) {
@@ -20,7 +20,7 @@ export function createFallbackFeature(menu: Menu<BotContext>) {
     const lines = command
       ? [t('fallback-unknown-command', { command: escapeHtml(command) }), t('fallback-hint')]
       : [t('fallback-hint')];
-    await ctx.reply(lines.join('\n'), { ...HTML, reply_markup: menu });
+    await ctx.reply(lines.join('\n'), { reply_markup: menu });
   });
 
   return feature;

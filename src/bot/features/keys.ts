@@ -7,8 +7,8 @@ import { Composer, InlineKeyboard } from 'grammy';
 import type { Key } from '../../db/schema.ts';
 import type { BotContext, FeatureDeps } from '../context.ts';
 import type { ThrottleDeps } from '../middlewares/throttle.ts';
-import { editKeyCard, keyCard, sendKeyCard, type CardDeps } from '../render/key-card.ts';
-import { CAPTION, escapeHtml, HTML, ignoreNotModified, trOf } from '../render/text.ts';
+import { escapeHtml, ignoreNotModified, onButton, trOf } from '../kit/index.ts';
+import { editKeyCard, keyButton, keyCard, sendKeyCard, type CardDeps } from '../render/key-card.ts';
 
 /** What every user feature receives: FeatureDeps plus the bot's QR photo cache and throttle. */
 export type UserDeps = FeatureDeps & CardDeps & ThrottleDeps;
@@ -24,17 +24,20 @@ export async function sendMyKeys(ctx: BotContext, deps: UserDeps): Promise<void>
   const tr = await trOf(ctx);
   const owned = deps.services.keys.ownedBy(ctx.from!.id);
   if (owned.length === 0) {
-    await ctx.reply(tr.t('keys-none'), HTML);
+    await ctx.reply(tr.t('keys-none'));
   } else if (owned.length === 1) {
     await sendKeyCard(ctx.api, ctx.chatId!, owned[0]!, tr, deps);
   } else {
     const keyboard = new InlineKeyboard();
     for (const key of owned) {
       keyboard
-        .text(`${key.name} · ${tr.t(`key-status-${key.status.replace('_', '-')}`)}`, `key:open:${key.id}`)
+        .text(
+          `${key.name} · ${tr.t(`key-status-${key.status.replace('_', '-')}`)}`,
+          keyButton.pack({ action: 'open', id: key.id }),
+        )
         .row();
     }
-    await ctx.reply(tr.t('keys-list', { count: owned.length }), { ...HTML, reply_markup: keyboard });
+    await ctx.reply(tr.t('keys-list', { count: owned.length }), { reply_markup: keyboard });
   }
 }
 
@@ -42,8 +45,15 @@ export async function sendMyKeys(ctx: BotContext, deps: UserDeps): Promise<void>
 const QR_ACTIONS = new Set(['open', 'qr', 'regen!']);
 
 /** Two buttons in place of the card's: do it, or back to the card. */
-function confirmKeyboard(confirm: string, action: string, key: Key, cancel: string): InlineKeyboard {
-  return new InlineKeyboard().text(confirm, `key:${action}:${key.id}`).text(cancel, `key:back:${key.id}`);
+function confirmKeyboard(
+  confirm: string,
+  action: 'regen!' | 'del!',
+  key: Key,
+  cancel: string,
+): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(confirm, keyButton.pack({ action, id: key.id }))
+    .text(cancel, keyButton.pack({ action: 'back', id: key.id }));
 }
 
 /** `/keys` and the `key:<action>:<id>` buttons of key cards. */
@@ -54,29 +64,29 @@ export function createKeysFeature(deps: UserDeps) {
 
   privateChats.command('keys', (ctx) => sendMyKeys(ctx, deps));
 
-  privateChats.callbackQuery(/^key:(open|qr|sub|regen|regen!|del|del!|back):(\d+)$/, async (ctx) => {
+  onButton(privateChats, keyButton, async (ctx, { action, id }) => {
     const tr = await trOf(ctx);
     const { t } = tr;
-    const key = ownKey(ctx, deps, Number(ctx.match[2]));
+    const key = ownKey(ctx, deps, id);
     if (!key) {
       await ctx.answerCallbackQuery({ text: t('key-not-available'), show_alert: true });
       return;
     }
-    if (QR_ACTIONS.has(ctx.match[1]!) && !(await deps.throttle.allow(ctx, 'qr', 'answer'))) return;
+    if (QR_ACTIONS.has(action) && !(await deps.throttle.allow(ctx, 'qr', 'answer'))) return;
     const actor = `tg:${ctx.from.id}`;
-    switch (ctx.match[1]) {
+    switch (action) {
       case 'open':
         await sendKeyCard(ctx.api, ctx.chat.id, key, tr, deps);
         break;
       case 'qr': {
         const url = services.view(key).subscription_url;
         const caption = t('key-sub-qr', { name: escapeHtml(key.name), url: escapeHtml(url) });
-        await deps.qr.send(url, (photo) => ctx.replyWithPhoto(photo, { caption, ...CAPTION }));
+        await deps.qr.send(url, (photo) => ctx.replyWithPhoto(photo, { caption }));
         break;
       }
       case 'sub': {
         const url = services.view(key).subscription_url;
-        await ctx.reply(t('key-sub-link', { name: escapeHtml(key.name), url: escapeHtml(url) }), HTML);
+        await ctx.reply(t('key-sub-link', { name: escapeHtml(key.name), url: escapeHtml(url) }));
         break;
       }
       case 'regen':
@@ -100,8 +110,8 @@ export function createKeysFeature(deps: UserDeps) {
       case 'del!': {
         await services.keys.delete(key.name, actor);
         const text = t('key-deleted', { name: escapeHtml(key.name) });
-        if (ctx.callbackQuery.message?.photo) await ctx.editMessageCaption({ caption: text, ...CAPTION });
-        else await ctx.editMessageText(text, HTML);
+        if (ctx.callbackQuery.message?.photo) await ctx.editMessageCaption({ caption: text });
+        else await ctx.editMessageText(text);
         break;
       }
       case 'back':

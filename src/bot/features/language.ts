@@ -2,14 +2,16 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext, FeatureDeps } from '../context.ts';
 import { SUPPORTED_LANGUAGES } from '../i18n.ts';
-import { HTML } from '../render/text.ts';
+import { callbackData, oneOf, onButton } from '../kit/index.ts';
+
+const languageButton = callbackData('lang', { language: oneOf(SUPPORTED_LANGUAGES) });
 
 /** The language picker. */
 export async function sendLanguagePicker(ctx: BotContext): Promise<void> {
   const keyboard = new InlineKeyboard();
   for (const language of SUPPORTED_LANGUAGES)
-    keyboard.text(ctx.t(`language-btn-${language}`), `lang:${language}`);
-  await ctx.reply(ctx.t('language-choose'), { ...HTML, reply_markup: keyboard });
+    keyboard.text(ctx.t(`language-btn-${language}`), languageButton.pack({ language }));
+  await ctx.reply(ctx.t('language-choose'), { reply_markup: keyboard });
 }
 
 /** `/lang` and its `lang:<code>` buttons. */
@@ -19,13 +21,12 @@ export function createLanguageFeature(deps: FeatureDeps) {
 
   privateChats.command('lang', sendLanguagePicker);
 
-  privateChats.callbackQuery(new RegExp(`^lang:(${SUPPORTED_LANGUAGES.join('|')})$`), async (ctx) => {
-    const language = ctx.match[1]!;
+  onButton(privateChats, languageButton, async (ctx, { language }) => {
     deps.services.admins.setLanguage(ctx.from.id, language);
     // The negotiator reads person.language: update it and negotiate again to answer in the new language.
     if (ctx.person) ctx.person = { ...ctx.person, language };
     await ctx.i18n.renegotiateLocale();
-    await ctx.editMessageText(ctx.t('language-set'), HTML);
+    await ctx.editMessageText(ctx.t('language-set'));
     await ctx.answerCallbackQuery();
   });
 

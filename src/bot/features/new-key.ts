@@ -6,8 +6,8 @@ import { Composer } from 'grammy';
 import { isAppError } from '../../services/errors.ts';
 import type { BotContext } from '../context.ts';
 import { sendKeyCard } from '../render/key-card.ts';
-import { requestKeyboard, requestText } from '../render/request.ts';
-import { formatDate, HTML, ignoreNotModified, supportLine, trOf } from '../render/text.ts';
+import { requestButton, requestKeyboard, requestText } from '../render/request.ts';
+import { formatDate, ignoreNotModified, onButton, supportLine, trOf } from '../kit/index.ts';
 import type { UserDeps } from './keys.ts';
 
 /** Asks for a key for the sender and tells them what happened. */
@@ -22,10 +22,10 @@ export async function requestNewKey(ctx: BotContext, deps: UserDeps): Promise<vo
       await sendKeyCard(ctx.api, ctx.chatId!, result.key, tr, deps, t('new-key-created'));
       return;
     case 'requested':
-      await ctx.reply(t('new-key-requested'), HTML);
+      await ctx.reply(t('new-key-requested'));
       return;
     case 'pending':
-      await ctx.reply(t('new-key-pending'), HTML);
+      await ctx.reply(t('new-key-pending'));
       return;
     case 'recently':
       await ctx.reply(
@@ -34,16 +34,15 @@ export async function requestNewKey(ctx: BotContext, deps: UserDeps): Promise<vo
           days: result.days,
           date: formatDate(result.nextAt, tr.locale),
         }),
-        HTML,
       );
       return;
     case 'limit':
     case 'closed':
       // A limit of 0 keys means self-service is off: the same answer as a closed policy.
       if (result.outcome === 'limit' && result.max > 0) {
-        await ctx.reply(t('new-key-limit', { max: result.max }), HTML);
+        await ctx.reply(t('new-key-limit', { max: result.max }));
       } else {
-        await ctx.reply([t('new-key-closed'), ...supportLine(tr, services)].join('\n'), HTML);
+        await ctx.reply([t('new-key-closed'), ...supportLine(tr, services)].join('\n'));
       }
   }
 }
@@ -55,16 +54,15 @@ export function createNewKeyFeature(deps: UserDeps) {
 
   feature.chatType('private').command('new', (ctx) => requestNewKey(ctx, deps));
 
-  feature.callbackQuery(/^req:(ok|no):(\d+)$/, async (ctx) => {
+  onButton(feature, requestButton, async (ctx, { decision, id }) => {
     const tr = await trOf(ctx);
     if (!services.admins.isAdmin(ctx.from.id)) {
       await ctx.answerCallbackQuery({ text: tr.t('refused-not-admin'), show_alert: true });
       return;
     }
-    const id = Number(ctx.match[2]);
     let answer: string;
     try {
-      if (ctx.match[1] === 'ok') {
+      if (decision === 'ok') {
         const { key } = await services.requests.approve(id, ctx.from.id);
         answer = tr.t('request-done-approved', { key: key.name });
       } else {
@@ -79,7 +77,6 @@ export function createNewKeyFeature(deps: UserDeps) {
     if (request) {
       await ignoreNotModified(
         ctx.editMessageText(requestText(request, tr, services), {
-          ...HTML,
           reply_markup: requestKeyboard(request, tr),
         }),
       );

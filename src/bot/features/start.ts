@@ -4,7 +4,7 @@ import { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
 import { createMainMenu } from '../menus/main.ts';
 import { sendKeyCard } from '../render/key-card.ts';
-import { escapeHtml, HTML, trOf } from '../render/text.ts';
+import { escapeHtml, trOf } from '../kit/index.ts';
 import type { UserDeps } from './keys.ts';
 
 /** The `/start` command and the main menu's buttons (the menu is installed here). */
@@ -16,14 +16,13 @@ export function createStartFeature(deps: UserDeps, menu: Menu<BotContext> = crea
   privateChats.command('start', async (ctx) => {
     const tr = await trOf(ctx);
     await ctx.reply(tr.t('start-greeting', { name: escapeHtml(ctx.from.first_name) }), {
-      ...HTML,
       reply_markup: menu,
     });
     const code = ctx.match.trim();
     if (!code) return;
     const result = await deps.services.invites.redeem(code, ctx.from.id);
     if (result.ok) await sendKeyCard(ctx.api, ctx.chat.id, result.key, tr, deps, tr.t('invite-accepted'));
-    else await ctx.reply(tr.t(`invite-refused-${result.reason.replace(/_/g, '-')}`), HTML);
+    else await ctx.reply(tr.t(`invite-refused-${result.reason.replace(/_/g, '-')}`));
   });
 
   return feature;

@@ -7,8 +7,8 @@ import type { Key } from '../../db/schema.ts';
 import type { Services } from '../../services/index.ts';
 import type { BotContext } from '../context.ts';
 import { trafficChartPng } from '../render/chart.ts';
-import { keyLines } from '../render/key-card.ts';
-import { CAPTION, escapeHtml, formatBytes, HTML, trOf, type Tr } from '../render/text.ts';
+import { keyLines, trafficButton } from '../render/key-card.ts';
+import { escapeHtml, formatBytes, onButton, trOf, type Tr } from '../kit/index.ts';
 import { ownKey, type UserDeps } from './keys.ts';
 
 /** Caption, chart and buttons of a key's traffic. */
@@ -34,13 +34,16 @@ export function trafficView(key: Key, tr: Tr, services: Services) {
     empty: t('traffic-chart-empty'),
     locale,
   });
-  const keyboard = new InlineKeyboard().text(t('traffic-btn-refresh'), `tr:refresh:${key.id}`);
+  const keyboard = new InlineKeyboard().text(
+    t('traffic-btn-refresh'),
+    trafficButton.pack({ action: 'refresh', id: key.id }),
+  );
   return { caption, photo: new InputFile(chart, 'traffic.png'), keyboard };
 }
 
 async function sendTrafficOf(ctx: BotContext, key: Key, services: Services): Promise<void> {
   const view = trafficView(key, await trOf(ctx), services);
-  await ctx.replyWithPhoto(view.photo, { caption: view.caption, ...CAPTION, reply_markup: view.keyboard });
+  await ctx.replyWithPhoto(view.photo, { caption: view.caption, reply_markup: view.keyboard });
 }
 
 /** "Traffic": of the only key, or a choice between the sender's keys. */
@@ -52,12 +55,12 @@ export async function sendTraffic(ctx: BotContext, deps: UserDeps): Promise<void
   }
   const { t } = await trOf(ctx);
   if (owned.length === 0) {
-    await ctx.reply(t('keys-none'), HTML);
+    await ctx.reply(t('keys-none'));
     return;
   }
   const keyboard = new InlineKeyboard();
-  for (const key of owned) keyboard.text(key.name, `tr:show:${key.id}`).row();
-  await ctx.reply(t('traffic-pick'), { ...HTML, reply_markup: keyboard });
+  for (const key of owned) keyboard.text(key.name, trafficButton.pack({ action: 'show', id: key.id })).row();
+  await ctx.reply(t('traffic-pick'), { reply_markup: keyboard });
 }
 
 /** `/traffic` and the `tr:show|refresh:<id>` buttons. */
@@ -68,22 +71,22 @@ export function createTrafficFeature(deps: UserDeps) {
 
   privateChats.command('traffic', (ctx) => sendTraffic(ctx, deps));
 
-  privateChats.callbackQuery(/^tr:(show|refresh):(\d+)$/, async (ctx) => {
+  onButton(privateChats, trafficButton, async (ctx, { action, id }) => {
     const tr = await trOf(ctx);
-    const key = ownKey(ctx, deps, Number(ctx.match[2]));
+    const key = ownKey(ctx, deps, id);
     if (!key) {
       await ctx.answerCallbackQuery({ text: tr.t('key-not-available'), show_alert: true });
       return;
     }
     if (!(await deps.throttle.allow(ctx, 'chart', 'answer'))) return;
-    if (ctx.match[1] === 'show') {
+    if (action === 'show') {
       await sendTrafficOf(ctx, key, services);
       await ctx.answerCallbackQuery();
       return;
     }
     const view = trafficView(key, tr, services);
     await ctx.editMessageMedia(
-      { type: 'photo', media: view.photo, caption: view.caption, ...CAPTION },
+      { type: 'photo', media: view.photo, caption: view.caption },
       { reply_markup: view.keyboard },
     );
     await ctx.answerCallbackQuery({ text: tr.t('traffic-updated') });

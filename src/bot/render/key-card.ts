@@ -11,15 +11,24 @@ import type { BotContext } from '../context.ts';
 import { assertPrivateChat } from '../middlewares/private-chat.ts';
 import type { QrPhotos } from './qr-photo.ts';
 import {
-  CAPTION,
+  callbackData,
+  int,
+  oneOf,
   daysLeft,
   escapeHtml,
   formatBytes,
   formatDate,
-  HTML,
   progressBar,
   type Tr,
-} from './text.ts';
+} from '../kit/index.ts';
+
+/** An action on the presser's own key `id` (`!` = confirmed); the key is looked up and checked. */
+export const keyButton = callbackData('key', {
+  action: oneOf(['open', 'qr', 'sub', 'regen', 'regen!', 'del', 'del!', 'back']),
+  id: int,
+});
+/** The traffic chart of key `id`: sent anew (`show`) or redrawn in place (`refresh`). */
+export const trafficButton = callbackData('tr', { action: oneOf(['show', 'refresh']), id: int });
 
 /** What the user features need beyond FeatureDeps. */
 export interface CardDeps {
@@ -94,13 +103,13 @@ export function keyCard(key: Key, tr: Tr, services: Services, intro?: string): K
   const keyboard = new InlineKeyboard();
   if (isPublicUrl(services.config.publicUrl)) keyboard.url(t('key-btn-page'), view.subscription_url).row();
   keyboard
-    .text(t('key-btn-qr'), `key:qr:${key.id}`)
-    .text(t('key-btn-sub'), `key:sub:${key.id}`)
+    .text(t('key-btn-qr'), keyButton.pack({ action: 'qr', id: key.id }))
+    .text(t('key-btn-sub'), keyButton.pack({ action: 'sub', id: key.id }))
     .row()
-    .text(t('key-btn-traffic'), `tr:show:${key.id}`)
+    .text(t('key-btn-traffic'), trafficButton.pack({ action: 'show', id: key.id }))
     .row()
-    .text(t('key-btn-regen'), `key:regen:${key.id}`)
-    .text(t('key-btn-delete'), `key:del:${key.id}`);
+    .text(t('key-btn-regen'), keyButton.pack({ action: 'regen', id: key.id }))
+    .text(t('key-btn-delete'), keyButton.pack({ action: 'del', id: key.id }));
   return { caption, link, keyboard };
 }
 
@@ -122,14 +131,14 @@ export async function sendKeyCard(
   if (card.link) {
     try {
       await deps.qr.send(card.link, (photo) =>
-        api.sendPhoto(chatId, photo, { caption: card.caption, ...CAPTION, reply_markup: card.keyboard }),
+        api.sendPhoto(chatId, photo, { caption: card.caption, reply_markup: card.keyboard }),
       );
       return;
     } catch (error) {
       if (!(error instanceof GrammyError) || error.error_code === 403) throw error;
     }
   }
-  await api.sendMessage(chatId, card.caption, { ...HTML, reply_markup: card.keyboard });
+  await api.sendMessage(chatId, card.caption, { reply_markup: card.keyboard });
 }
 
 /** Redraws the card the pressed button belongs to (after a new link, say). */
@@ -139,10 +148,10 @@ export async function editKeyCard(ctx: BotContext, key: Key, tr: Tr, deps: CardD
   if (card.link && message?.photo) {
     const caption = card.caption;
     await deps.qr.send(card.link, (media) =>
-      ctx.editMessageMedia({ type: 'photo', media, caption, ...CAPTION }, { reply_markup: card.keyboard }),
+      ctx.editMessageMedia({ type: 'photo', media, caption }, { reply_markup: card.keyboard }),
     );
   } else if (!card.link && message?.text !== undefined) {
-    await ctx.editMessageText(card.caption, { ...HTML, reply_markup: card.keyboard });
+    await ctx.editMessageText(card.caption, { reply_markup: card.keyboard });
   } else {
     await sendKeyCard(ctx.api, ctx.chatId!, key, tr, deps);
   }

@@ -3,7 +3,10 @@ import { InlineKeyboard } from 'grammy';
 import type { TelegramUser } from '../../db/schema.ts';
 import type { Services } from '../../services/index.ts';
 import type { KeyRequest } from '../../services/requests.service.ts';
-import { escapeHtml, type Tr } from './text.ts';
+import { callbackData, escapeHtml, int, oneOf, type Tr } from '../kit/index.ts';
+
+/** An admin's decision on key request `id`, from the request message. */
+export const requestButton = callbackData('req', { decision: oneOf(['ok', 'no']), id: int });
 
 /** A person as a link that opens their profile, with @username and id. */
 function who(id: number, person: TelegramUser | undefined): string {
@@ -35,6 +38,6 @@ export function requestText(request: KeyRequest, tr: Tr, services: Services): st
 export function requestKeyboard(request: KeyRequest, tr: Tr): InlineKeyboard | undefined {
   if (request.state !== 'pending') return undefined;
   return new InlineKeyboard()
-    .text(tr.t('request-btn-approve'), `req:ok:${request.id}`)
-    .text(tr.t('request-btn-reject'), `req:no:${request.id}`);
+    .text(tr.t('request-btn-approve'), requestButton.pack({ decision: 'ok', id: request.id }))
+    .text(tr.t('request-btn-reject'), requestButton.pack({ decision: 'no', id: request.id }));
 }

@@ -3,11 +3,11 @@
  * an active key, expired) → preview exactly as people will see it → confirm. Confirming
  * starts the broadcast in the background; the confirm message turns into its progress.
  */
-import { BROADCAST_AUDIENCES, type BroadcastAudience } from '../../db/schema.ts';
-import type { ConversationContext } from '../context.ts';
-import { launchBroadcast, type BroadcastContent } from '../features/admin/broadcast.ts';
-import type { AdminDeps } from '../features/admin/common.ts';
-import { ask, cancelled, runSteps, type AdminConversation, type Parsed } from './common.ts';
+import { BROADCAST_AUDIENCES, type BroadcastAudience } from '../../../../db/schema.ts';
+import type { ConversationContext } from '../../../context.ts';
+import { launchBroadcast, type BroadcastContent } from './index.ts';
+import type { AdminDeps } from '../common.ts';
+import { ask, cancelled, runSteps, type AdminConversation, type Parsed } from '../../../kit/index.ts';
 
 export function broadcastConversation(deps: AdminDeps) {
   const { services } = deps;

@@ -13,16 +13,36 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { Composer, InlineKeyboard, InputFile, type Api, type MiddlewareFn } from 'grammy';
-import type { Config } from '../../../config.ts';
-import type { BackupResult, RestorePreview } from '../../../services/backups.service.ts';
-import { isAppError } from '../../../services/errors.ts';
-import type { BotContext } from '../../context.ts';
-import { commandOf } from '../../middlewares/admin.ts';
-import { assertPrivateChat } from '../../middlewares/private-chat.ts';
-import { localeOf } from '../../i18n.ts';
-import { formatBytes, formatDateTime } from '../../render/text.ts';
-import { esc, type Translator, type View } from '../../menus/admin/view.ts';
-import { actorOf, HTML, show, type AdminDeps } from './common.ts';
+import type { Config } from '../../../../config.ts';
+import type { BackupResult, RestorePreview } from '../../../../services/backups.service.ts';
+import { isAppError } from '../../../../services/errors.ts';
+import type { BotContext } from '../../../context.ts';
+import { commandOf } from '../../../middlewares/admin.ts';
+import { assertPrivateChat } from '../../../middlewares/private-chat.ts';
+import {
+  callbackData,
+  esc,
+  formatBytes,
+  formatDateTime,
+  HTML,
+  localeOf,
+  oneOf,
+  onButton,
+  show,
+  underPrefix,
+  word,
+  type Screen,
+  type Translator,
+} from '../../../kit/index.ts';
+import { actorOf, menuButton, type AdminDeps } from '../common.ts';
+
+export const backupsButton = callbackData('a:bk');
+const backupNowButton = callbackData('a:bk:new');
+/** An uploaded archive waits under this token for an owner's decision. */
+const uploadToken = word('[0-9a-f]{16}');
+const restoreButton = callbackData('a:rs', { token: uploadToken });
+/** Restore taking the archive's admins (`ar`), or cancel (`no`). */
+const restoreChoiceButton = callbackData('a:rs', { choice: oneOf(['ar', 'no']), token: uploadToken });
 
 const MB = 1024 * 1024;
 /** Uploads nobody confirmed are removed after this long. */
@@ -86,7 +106,7 @@ export async function sendBackup(
  * The preview with its buttons. `liveAdmins`: who is admin now; when the archive names
  * others, a separate button restores with the archive's admins.
  */
-function previewView(ctx: Translator, preview: RestorePreview, token: string, liveAdmins: number[]): View {
+function previewView(ctx: Translator, preview: RestorePreview, token: string, liveAdmins: number[]): Screen {
   const lines = [
     ctx.t('admin-restore-preview', {
       date: formatDateTime(preview.manifest.created_at, localeOf(ctx)),
@@ -103,17 +123,20 @@ function previewView(ctx: Translator, preview: RestorePreview, token: string, li
     );
   }
   lines.push(ctx.t('admin-restore-warning'), ctx.t('admin-restore-keeps'));
-  const keyboard = new InlineKeyboard().text(ctx.t('admin-btn-restore'), `a:rs:${token}`);
+  const keyboard = new InlineKeyboard().text(ctx.t('admin-btn-restore'), restoreButton.pack({ token }));
   if (preview.admins.join() !== liveAdmins.join()) {
     lines.push(ctx.t('admin-restore-archive-admins', { admins: preview.admins.join(', ') || '—' }));
-    keyboard.row().text(ctx.t('admin-btn-restore-with-admins'), `a:rs:ar:${token}`).row();
+    keyboard
+      .row()
+      .text(ctx.t('admin-btn-restore-with-admins'), restoreChoiceButton.pack({ choice: 'ar', token }))
+      .row();
   }
-  keyboard.text(ctx.t('admin-btn-cancel'), `a:rs:no:${token}`);
+  keyboard.text(ctx.t('admin-btn-cancel'), restoreChoiceButton.pack({ choice: 'no', token }));
   return { text: lines.join('\n'), keyboard };
 }
 
 /** Why a check or restore failed: a refused archive says why, anything else is in the log. */
-function failureView(ctx: BotContext, error: unknown): View {
+function failureView(ctx: BotContext, error: unknown): Screen {
   if (isAppError(error, 'BACKUP_INVALID')) {
     return { text: ctx.t('admin-restore-invalid', { reason: esc(error.message) }) };
   }
@@ -150,7 +173,7 @@ export function backupsFeature(
     await ctx.api.deleteMessage(progress.chat.id, progress.message_id).catch(() => undefined);
   }
 
-  function backupsView(ctx: BotContext): View {
+  function backupsView(ctx: BotContext): Screen {
     const archives = services.backups.list().slice(0, 5);
     const lines = [ctx.t('admin-backups-title')];
     for (const archive of archives) {
@@ -161,8 +184,8 @@ export function backupsFeature(
     if (archives.length === 0) lines.push(ctx.t('admin-backups-none'));
     lines.push(ctx.t('admin-backups-hint'));
     const keyboard = new InlineKeyboard();
-    if (mayBackUp(ctx)) keyboard.text(ctx.t('admin-btn-backup-now'), 'a:bk:new').row();
-    keyboard.text(ctx.t('admin-btn-menu'), 'a:m');
+    if (mayBackUp(ctx)) keyboard.text(ctx.t('admin-btn-backup-now'), backupNowButton.pack({})).row();
+    keyboard.text(ctx.t('admin-btn-menu'), menuButton.pack({}));
     return { text: lines.join('\n'), keyboard };
   }
 
@@ -190,25 +213,23 @@ export function backupsFeature(
   }
 
   feature.command('backup', backupRight, backupNow);
-  feature.callbackQuery('a:bk:new', backupRight, backupNow);
-  feature.callbackQuery('a:bk', (ctx) => show(ctx, backupsView(ctx)));
+  feature.callbackQuery(backupNowButton.pattern, backupRight, backupNow);
+  onButton(feature, backupsButton, (ctx) => show(ctx, backupsView(ctx)));
 
   // `/restore` comes as the caption of a document, which bot.command() does not see.
   const isRestore = (ctx: BotContext) => commandOf(ctx.message?.text ?? ctx.message?.caption) === 'restore';
   feature.on('message').filter(isRestore, requireOwner, async (ctx) => {
     const document = ctx.message.document;
-    if (!document) return void (await ctx.reply(ctx.t('admin-restore-usage'), HTML));
+    if (!document) return void (await ctx.reply(ctx.t('admin-restore-usage')));
     const limit = fileLimits(config).download;
     if ((document.file_size ?? 0) > limit) {
       return void (await ctx.reply(
         ctx.t('admin-restore-too-large', { limit: formatBytes(limit, localeOf(ctx)) }),
-        HTML,
       ));
     }
     const progress = await ctx.reply(ctx.t('admin-restore-checking'));
-    const edit = (view: View) =>
+    const edit = (view: Screen) =>
       ctx.api.editMessageText(progress.chat.id, progress.message_id, view.text, {
-        ...HTML,
         reply_markup: view.keyboard,
       });
     let token: string | undefined;
@@ -223,15 +244,15 @@ export function backupsFeature(
   });
 
   // Restoring is an owner's decision, confirming and cancelling alike.
-  const owners = feature.callbackQuery(/^a:rs:/, requireOwner);
-  owners.callbackQuery(/^a:rs:no:([0-9a-f]{16})$/, async (ctx) => {
-    await rm(uploadOf(ctx.match[1]!), { force: true });
+  const owners = feature.callbackQuery(underPrefix(restoreButton.prefix), requireOwner);
+  onButton(owners, restoreButton, (ctx, { token }) => restore(ctx, token, false));
+  onButton(owners, restoreChoiceButton, async (ctx, { choice, token }) => {
+    if (choice === 'ar') return restore(ctx, token, true);
+    await rm(uploadOf(token), { force: true });
     await show(ctx, { text: ctx.t('admin-restore-cancelled') });
   });
 
-  owners.callbackQuery(/^a:rs:(ar:)?([0-9a-f]{16})$/, async (ctx) => {
-    const withRoles = ctx.match[1] !== undefined;
-    const token = ctx.match[2]!;
+  async function restore(ctx: BotContext, token: string, withRoles: boolean): Promise<void> {
     const file = uploadOf(token);
     if (!existsSync(file)) {
       return void (await show(ctx, { text: ctx.t('admin-restore-expired') }));
@@ -266,7 +287,7 @@ export function backupsFeature(
     } finally {
       await rm(file, { force: true });
     }
-  });
+  }
 
   return feature;
 }

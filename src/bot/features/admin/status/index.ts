@@ -6,11 +6,18 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { Composer } from 'grammy';
-import type { CoreControl } from '../../../services/core-port.ts';
-import type { BotContext } from '../../context.ts';
-import { driftView, statusView, type HostStats, type StatusData } from '../../menus/admin/status.ts';
-import { confirmView } from '../../menus/admin/view.ts';
-import { actorOf, show, type AdminDeps } from './common.ts';
+import type { CoreControl } from '../../../../services/core-port.ts';
+import type { BotContext } from '../../../context.ts';
+import { confirmScreen, onButton, show } from '../../../kit/index.ts';
+import { actorOf, type AdminDeps } from '../common.ts';
+import {
+  coreButton,
+  driftView,
+  statusButton,
+  statusView,
+  type HostStats,
+  type StatusData,
+} from './screens.ts';
 
 /** CPU count, load, memory, and the disk DATA_DIR lives on. */
 async function hostStats(dataDir: string): Promise<HostStats> {
@@ -54,29 +61,27 @@ export function statusFeature(deps: AdminDeps): Composer<BotContext> {
   }
 
   feature.command('status', status);
-  feature.callbackQuery('a:st', status);
-  feature.callbackQuery('a:st:restart', (ctx) =>
-    show(ctx, confirmView(ctx, ctx.t('admin-confirm-restart'), 'a:st:restart!', 'a:st')),
-  );
-  feature.callbackQuery('a:st:restart!', (ctx) =>
-    withCore(ctx, async (core) => {
-      await core.restart();
-      services.events.record({ type: 'core.restart_requested', actor: actorOf(ctx) });
-      await ctx.answerCallbackQuery({ text: ctx.t('admin-done-restarted') });
-      await status(ctx);
-    }),
-  );
-  feature.callbackQuery('a:st:sync', (ctx) =>
-    withCore(ctx, async (core) => {
-      const result = await core.sync();
-      await show(ctx, driftView(ctx, ctx.t('admin-sync-title'), result));
-    }),
-  );
-  feature.callbackQuery('a:st:check', (ctx) =>
-    withCore(ctx, async (core) => {
-      const result = await core.check();
-      await show(ctx, driftView(ctx, ctx.t('admin-check-title'), result));
-    }),
-  );
+  onButton(feature, statusButton, status);
+  onButton(feature, coreButton, (ctx, { action }) => {
+    switch (action) {
+      case 'restart': {
+        const yes = coreButton.pack({ action: 'restart!' });
+        return show(ctx, confirmScreen(ctx, ctx.t('admin-confirm-restart'), yes, statusButton.pack({})));
+      }
+      case 'restart!':
+        return withCore(ctx, async (core) => {
+          await core.restart();
+          services.events.record({ type: 'core.restart_requested', actor: actorOf(ctx) });
+          await ctx.answerCallbackQuery({ text: ctx.t('admin-done-restarted') });
+          await status(ctx);
+        });
+      case 'sync':
+      case 'check':
+        return withCore(ctx, async (core) => {
+          const result = action === 'sync' ? await core.sync() : await core.check();
+          await show(ctx, driftView(ctx, ctx.t(`admin-${action}-title`), result));
+        });
+    }
+  });
   return feature;
 }

@@ -5,75 +5,24 @@
  * /delete`). Kick and delete ask first.
  */
 import { Composer, GrammyError, InputFile } from 'grammy';
-import type { Key } from '../../../db/schema.ts';
-import { expiryFromDays, limitFromGb } from '../../../services/keys/rules.ts';
-import { qrPng } from '../../../services/qr.ts';
-import { CREATE_KEY, INPUT } from '../../conversations/ids.ts';
-import type { BotContext } from '../../context.ts';
-import { keyCardView, keyData, keyListView, type KeyCard, type KeyFilter } from '../../menus/admin/keys.ts';
-import { confirmView, esc, type Translator, type View } from '../../menus/admin/view.ts';
+import type { Key } from '../../../../db/schema.ts';
+import { limitFromGb } from '../../../../services/keys/rules.ts';
+import { qrPng } from '../../../../services/qr.ts';
+import { CREATE_KEY, INPUT } from '../../../conversations/ids.ts';
+import type { BotContext } from '../../../context.ts';
+import { commandArgs, confirmScreen, esc, notify, onButton, parseNumber, show } from '../../../kit/index.ts';
+import { actorOf, enterDialog, KEY_LIMITS, languageOf, type AdminDeps } from '../common.ts';
+import { createKey } from './create-dialog.ts';
 import {
-  actorOf,
-  commandArgs,
-  enterDialog,
-  HTML,
-  KEY_LIMITS,
-  languageOf,
-  parseNumber,
-  show,
-  type AdminDeps,
-} from './common.ts';
-
-const PER_PAGE = 10;
-const LIST_RE = /^a:kl:(all|active|disabled|limited|expired|on_hold):(\d{1,6}):?(.*)$/s;
-const ACTION_RE = /^a:k:([a-z0-9]+!?):(.+)$/;
-
-/** Everything the card of `key` shows. */
-export function keyCard(deps: AdminDeps, key: Key): KeyCard {
-  const { services } = deps;
-  return {
-    key,
-    json: services.view(key),
-    usage: services.reports.keyUsage(key.id),
-    owner: key.ownerTelegramId === null ? undefined : services.admins.get(key.ownerTelegramId),
-    now: services.clock.now(),
-  };
-}
-
-/** One page of the key list. */
-export function keyListPage(deps: AdminDeps, ctx: Translator, filter: KeyFilter, page: number): View {
-  const result = deps.services.keys.list({
-    page,
-    perPage: PER_PAGE,
-    status: filter.status === 'all' ? undefined : filter.status,
-    search: filter.search || undefined,
-  });
-  return keyListView(ctx, result, filter);
-}
-
-/** Creates a key as an admin: GB and days of 0 mean unlimited and never. */
-export function createKey(
-  deps: AdminDeps,
-  input: { name: string; gb: number; days: number; owner: number | null },
-  actor: string,
-) {
-  const { services } = deps;
-  return services.keys.create(
-    {
-      name: input.name,
-      trafficLimitBytes: limitFromGb(input.gb),
-      expireAt: expiryFromDays(services.clock.now(), input.days),
-      ownerTelegramId: input.owner,
-    },
-    actor,
-  );
-}
-
-/** A short confirmation: a toast for a button, a message for a command. */
-async function notify(ctx: BotContext, text: string): Promise<void> {
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text });
-  else await ctx.reply(text, HTML);
-}
+  keyButton,
+  keyCard,
+  keyCardView,
+  keyCreateButton,
+  keyListButton,
+  keyListPage,
+  keySearchButton,
+  type KeyAction,
+} from './screens.ts';
 
 export function keysFeature(deps: AdminDeps): Composer<BotContext> {
   const { services } = deps;
@@ -87,15 +36,15 @@ export function keysFeature(deps: AdminDeps): Composer<BotContext> {
     await show(ctx, keyCardView(ctx, keyCard(deps, key)));
   }
 
-  function confirm(ctx: BotContext, question: string, action: string, name: string): Promise<void> {
+  function confirm(ctx: BotContext, question: string, action: KeyAction, name: string): Promise<void> {
     const key = services.keys.get(name);
     return show(
       ctx,
-      confirmView(
+      confirmScreen(
         ctx,
         ctx.t(question, { name: esc(key.name) }),
-        keyData(action, key.name),
-        keyData('view', key.name),
+        keyButton.pack({ action, name: key.name }),
+        keyButton.pack({ action: 'view', name: key.name }),
       ),
     );
   }
@@ -110,7 +59,6 @@ export function keysFeature(deps: AdminDeps): Composer<BotContext> {
     const link = json.links[0] ?? json.subscription_url;
     await ctx.replyWithPhoto(new InputFile(await qrPng(link), `${json.username}.png`), {
       caption: `<code>${esc(link)}</code>`,
-      parse_mode: 'HTML',
     });
   }
 
@@ -127,10 +75,7 @@ export function keysFeature(deps: AdminDeps): Composer<BotContext> {
       url: esc(json.subscription_url),
     });
     try {
-      await ctx.api.sendPhoto(owner, new InputFile(await qrPng(link), `${key.name}.png`), {
-        caption,
-        parse_mode: 'HTML',
-      });
+      await ctx.api.sendPhoto(owner, new InputFile(await qrPng(link), `${key.name}.png`), { caption });
     } catch (error) {
       if (!(error instanceof GrammyError && error.error_code === 403)) throw error;
       services.broadcasts.markUnreachable(owner);
@@ -141,7 +86,7 @@ export function keysFeature(deps: AdminDeps): Composer<BotContext> {
   }
 
   /** Every action on a key, by the name its callback data and command use. */
-  const actions: Record<string, (ctx: BotContext, name: string) => Promise<void>> = {
+  const actions: Record<KeyAction, (ctx: BotContext, name: string) => Promise<void>> = {
     view: (ctx, name) => show(ctx, card(ctx, name)),
     qr: sendQr,
     send: sendToOwner,
@@ -171,40 +116,41 @@ export function keysFeature(deps: AdminDeps): Composer<BotContext> {
   feature.command('users', (ctx) =>
     show(ctx, keyListPage(deps, ctx, { status: 'all', search: ctx.match.trim() }, 1)),
   );
-  feature.callbackQuery(LIST_RE, (ctx) => {
-    const [, status, page, search] = ctx.match as unknown as [string, KeyFilter['status'], string, string];
-    return show(ctx, keyListPage(deps, ctx, { status, search }, Number(page) || 1));
-  });
-  feature.callbackQuery('a:ks', (ctx) => enterDialog(ctx, INPUT, { kind: 'search' }));
-  feature.callbackQuery('a:kc', (ctx) => enterDialog(ctx, CREATE_KEY));
-
-  feature.callbackQuery(ACTION_RE, async (ctx, next) => {
-    const [, action, name] = ctx.match as unknown as [string, string, string];
-    if (!Object.hasOwn(actions, action)) return next();
-    await actions[action]!(ctx, name);
-  });
+  onButton(feature, keyListButton, (ctx, { status, page, search }) =>
+    show(ctx, keyListPage(deps, ctx, { status, search }, page || 1)),
+  );
+  onButton(feature, keySearchButton, (ctx) => enterDialog(ctx, INPUT, { kind: 'search' }));
+  onButton(feature, keyCreateButton, (ctx) => enterDialog(ctx, CREATE_KEY));
+  onButton(feature, keyButton, (ctx, { action, name }) => actions[action](ctx, name));
 
   // Commands that take just a name do what the card's button does.
-  const byName = { user: 'view', kick: 'kick', reset: 'reset', disable: 'off', enable: 'on', delete: 'del' };
+  const byName: Record<string, KeyAction> = {
+    user: 'view',
+    kick: 'kick',
+    reset: 'reset',
+    disable: 'off',
+    enable: 'on',
+    delete: 'del',
+  };
   for (const [command, action] of Object.entries(byName)) {
     feature.command(command, async (ctx) => {
       const [name] = commandArgs(ctx);
-      if (!name) return void (await ctx.reply(ctx.t(`admin-usage-${command}`), HTML));
-      await actions[action]!(ctx, name);
+      if (!name) return void (await ctx.reply(ctx.t(`admin-usage-${command}`)));
+      await actions[action](ctx, name);
     });
   }
 
   feature.command('extend', async (ctx) => {
     const [name, daysText] = commandArgs(ctx);
     const days = parseNumber(daysText, KEY_LIMITS.extendDays);
-    if (!name || days === undefined) return void (await ctx.reply(ctx.t('admin-usage-extend'), HTML));
+    if (!name || days === undefined) return void (await ctx.reply(ctx.t('admin-usage-extend')));
     await extend(ctx, name, days);
   });
 
   feature.command('limit', async (ctx) => {
     const [name, gbText] = commandArgs(ctx);
     const gb = parseNumber(gbText, KEY_LIMITS.gb);
-    if (!name || gb === undefined) return void (await ctx.reply(ctx.t('admin-usage-limit'), HTML));
+    if (!name || gb === undefined) return void (await ctx.reply(ctx.t('admin-usage-limit')));
     const key = await services.keys.setLimit(name, limitFromGb(gb), actorOf(ctx));
     await changed(ctx, key, 'admin-done-limit');
   });
@@ -214,8 +160,7 @@ export function keysFeature(deps: AdminDeps): Composer<BotContext> {
     if (!name) return enterDialog(ctx, CREATE_KEY);
     const gb = gbText === undefined ? 0 : parseNumber(gbText, KEY_LIMITS.gb);
     const days = daysText === undefined ? 0 : parseNumber(daysText, KEY_LIMITS.days);
-    if (gb === undefined || days === undefined)
-      return void (await ctx.reply(ctx.t('admin-usage-create'), HTML));
+    if (gb === undefined || days === undefined) return void (await ctx.reply(ctx.t('admin-usage-create')));
     const key = await createKey(deps, { name, gb, days, owner: null }, actorOf(ctx));
     await changed(ctx, key, 'admin-done-created');
   });

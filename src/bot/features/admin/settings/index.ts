@@ -5,14 +5,31 @@
  * Whether admins may take backups is shown to every admin and changed by owners only.
  */
 import { Composer, InlineKeyboard, type MiddlewareFn } from 'grammy';
-import type { Role } from '../../../db/schema.ts';
-import type { SettingName, SettingValue } from '../../../services/settings.service.ts';
-import { INPUT } from '../../conversations/ids.ts';
-import type { BotContext } from '../../context.ts';
-import { esc, formatNumber, type Translator, type View } from '../../menus/admin/view.ts';
-import { actorOf, enterDialog, parseNumber, show, type AdminDeps } from './common.ts';
+import type { Role } from '../../../../db/schema.ts';
+import type { SettingName, SettingValue } from '../../../../services/settings.service.ts';
+import { INPUT } from '../../../conversations/ids.ts';
+import type { BotContext } from '../../../context.ts';
+import {
+  callbackData,
+  esc,
+  formatNumber,
+  oneOf,
+  onButton,
+  parseNumber,
+  show,
+  word,
+  type Screen,
+  type Translator,
+} from '../../../kit/index.ts';
+import { actorOf, enterDialog, menuButton, type AdminDeps } from '../common.ts';
 
 const POLICIES = ['open', 'approval', 'closed'] as const;
+
+export const settingsButton = callbackData('a:se');
+const backupsForAdminsButton = callbackData('a:se:bk', { allow: oneOf(['on', 'off']) });
+const policyButton = callbackData('a:se:pol', { policy: oneOf(POLICIES) });
+/** Opens the dialog that edits one setting (checked against {@link EDITABLE} when pressed). */
+const editButton = callbackData('a:se:ed', { setting: word('\\w+') });
 const HOSTNAME_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** A list of whole numbers (`80, 100`) of at most `count` items in [min, max]. */
@@ -83,7 +100,7 @@ export function formatSetting(deps: AdminDeps, ctx: Translator, name: EditableSe
 }
 
 /** The settings screen; owners also get the backup right's switch. */
-export function settingsView(deps: AdminDeps, ctx: Translator & { role?: Role }): View {
+export function settingsView(deps: AdminDeps, ctx: Translator & { role?: Role }): Screen {
   const policy = deps.services.settings.require('keyRequestPolicy');
   const backupsForAdmins = deps.services.settings.get('backupsForAdmins') === true;
   const names = Object.keys(EDITABLE) as EditableSetting[];
@@ -107,11 +124,11 @@ export function settingsView(deps: AdminDeps, ctx: Translator & { role?: Role })
   const keyboard = new InlineKeyboard();
   for (const p of POLICIES) {
     const label = ctx.t(`admin-policy-${p}`);
-    keyboard.text(p === policy ? `• ${label}` : label, `a:se:pol:${p}`);
+    keyboard.text(p === policy ? `• ${label}` : label, policyButton.pack({ policy: p }));
   }
   keyboard.row();
   names.forEach((name, i) => {
-    keyboard.text(ctx.t(`admin-setting-${name}`), `a:se:ed:${name}`);
+    keyboard.text(ctx.t(`admin-setting-${name}`), editButton.pack({ setting: name }));
     if (i % 2 === 1) keyboard.row();
   });
   keyboard.row();
@@ -119,11 +136,11 @@ export function settingsView(deps: AdminDeps, ctx: Translator & { role?: Role })
     keyboard
       .text(
         ctx.t(backupsForAdmins ? 'admin-btn-backups-owners-only' : 'admin-btn-backups-allow-admins'),
-        `a:se:bk:${backupsForAdmins ? 'off' : 'on'}`,
+        backupsForAdminsButton.pack({ allow: backupsForAdmins ? 'off' : 'on' }),
       )
       .row();
   }
-  keyboard.text(ctx.t('admin-btn-menu'), 'a:m');
+  keyboard.text(ctx.t('admin-btn-menu'), menuButton.pack({}));
   return { text: lines.join('\n'), keyboard };
 }
 
@@ -154,7 +171,7 @@ export function settingsFeature(
   requireOwner: MiddlewareFn<BotContext>,
 ): Composer<BotContext> {
   const feature = new Composer<BotContext>();
-  feature.callbackQuery('a:se', (ctx) => show(ctx, settingsView(deps, ctx)));
+  onButton(feature, settingsButton, (ctx) => show(ctx, settingsView(deps, ctx)));
   /** Stores a setting chosen by a button, with its event, and shows the screen again. */
   async function choose<K extends SettingName>(ctx: BotContext, name: K, value: SettingValue<K>) {
     deps.services.settings.set(name, value);
@@ -166,14 +183,12 @@ export function settingsFeature(
     });
     await show(ctx, settingsView(deps, ctx));
   }
-  feature.callbackQuery(/^a:se:bk:(on|off)$/, requireOwner, (ctx) =>
-    choose(ctx, 'backupsForAdmins', ctx.match[1] === 'on'),
+  const owners = feature.callbackQuery(backupsForAdminsButton.pattern, requireOwner);
+  onButton(owners, backupsForAdminsButton, (ctx, { allow }) =>
+    choose(ctx, 'backupsForAdmins', allow === 'on'),
   );
-  feature.callbackQuery(/^a:se:pol:(open|approval|closed)$/, (ctx) =>
-    choose(ctx, 'keyRequestPolicy', ctx.match[1] as (typeof POLICIES)[number]),
-  );
-  feature.callbackQuery(/^a:se:ed:(\w+)$/, async (ctx, next) => {
-    const setting = ctx.match[1]!;
+  onButton(feature, policyButton, (ctx, { policy }) => choose(ctx, 'keyRequestPolicy', policy));
+  onButton(feature, editButton, async (ctx, { setting }, next) => {
     if (!Object.hasOwn(EDITABLE, setting)) return next();
     await enterDialog(ctx, INPUT, { kind: 'setting', setting });
   });

@@ -1,7 +1,8 @@
 /** The admin event log screen: newest first, filters by severity and type, paging. */
 import { InlineKeyboard } from 'grammy';
-import type { Event, Severity } from '../../../db/schema.ts';
-import { cb, esc, type Translator, type View } from './view.ts';
+import { SEVERITIES, type Event, type Severity } from '../../../../db/schema.ts';
+import { callbackData, esc, int, oneOf, word, type Screen, type Translator } from '../../../kit/index.ts';
+import { menuButton } from '../common.ts';
 
 export const SEVERITY_ICON: Record<Severity, string> = {
   debug: '🔹',
@@ -17,9 +18,15 @@ export interface EventFilter {
   type: string;
 }
 
-/** Callback data of an events page. */
+/** A page of events: `a:ev:<page>:<severity>:<type>` (type '' = every type). */
+export const eventsButton = callbackData('a:ev', {
+  page: int,
+  severity: oneOf(['all', ...SEVERITIES]),
+  type: word('[\\w.-]{0,40}'),
+});
+
 function eventsData(filter: EventFilter, page = 1): string {
-  return cb('a:ev', page, filter.severity, filter.type);
+  return eventsButton.pack({ page, severity: filter.severity, type: filter.type });
 }
 
 function line(event: Event): string {
@@ -36,7 +43,7 @@ export function eventsView(
   page: { items: Event[]; total: number; page: number; perPage: number },
   filter: EventFilter,
   types: string[],
-): View {
+): Screen {
   const pages = Math.max(1, Math.ceil(page.total / page.perPage));
   const lines = [ctx.t('admin-events-title', { total: page.total })];
   if (filter.severity !== 'all' || filter.type) {
@@ -64,6 +71,6 @@ export function eventsView(
   if (filter.type) keyboard.text(ctx.t('admin-btn-all-types'), eventsData({ ...filter, type: '' })).row();
   if (page.page > 1) keyboard.text('‹', eventsData(filter, page.page - 1));
   if (page.page < pages) keyboard.text('›', eventsData(filter, page.page + 1));
-  keyboard.row().text(ctx.t('admin-btn-menu'), 'a:m');
+  keyboard.row().text(ctx.t('admin-btn-menu'), menuButton.pack({}));
   return { text: lines.join('\n'), keyboard };
 }

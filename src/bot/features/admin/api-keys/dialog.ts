@@ -9,11 +9,11 @@ import {
   MAX_RATE_PER_HOUR,
   MAX_RATE_PER_MINUTE,
   SCOPES,
-} from '../../services/api-keys.service.ts';
-import type { ConversationContext } from '../context.ts';
-import { apiKeyTerms } from '../features/admin/api-keys.ts';
-import { actorOf, HTML, type AdminDeps } from '../features/admin/common.ts';
-import { esc, type View } from '../menus/admin/view.ts';
+} from '../../../../services/api-keys.service.ts';
+import type { ConversationContext } from '../../../context.ts';
+import { actorOf, type AdminDeps } from '../common.ts';
+import { apiKeyTerms, deleteMessageButton } from './screens.ts';
+import { esc, type Screen } from '../../../kit/index.ts';
 import {
   ask,
   cancelled,
@@ -27,7 +27,7 @@ import {
   waitAnswer,
   type AdminConversation,
   type Nav,
-} from './common.ts';
+} from '../../../kit/index.ts';
 
 /** Scopes offered: each known one, and full access. */
 const CHOICES = [...SCOPES, '*:*'];
@@ -54,7 +54,7 @@ export function apiKeyConversation(deps: AdminDeps) {
           ok: ctx.t('admin-btn-done'),
           choices: CHOICES.map((s) => [[`${draft.scopes.includes(s) ? '☑' : '☐'} ${s}`, s]]),
         });
-      await ctx.reply(ctx.t('admin-ask-scopes'), { ...HTML, reply_markup: keyboard() });
+      await ctx.reply(ctx.t('admin-ask-scopes'), { reply_markup: keyboard() });
       for (;;) {
         const answer = await waitAnswer(conversation, ctx.from?.id);
         if (answer.kind === 'nav') return answer.nav;
@@ -143,7 +143,7 @@ export function apiKeyConversation(deps: AdminDeps) {
         });
         const answer = await askConfirm(conversation, ctx, summary, ctx.t('admin-btn-create'));
         if ('nav' in answer) return answer.nav;
-        const outcome = await commit(conversation, ctx, deps, (): View => {
+        const outcome = await commit(conversation, ctx, deps, (): Screen => {
           const created = services.apiKeys.create(
             {
               name: draft.name,
@@ -162,7 +162,10 @@ export function apiKeyConversation(deps: AdminDeps) {
               scopes: esc(created.scopes.join(', ')),
               terms: apiKeyTerms(ctx, created),
             }),
-            keyboard: new InlineKeyboard().text(ctx.t('admin-btn-delete-message'), 'a:del'),
+            keyboard: new InlineKeyboard().text(
+              ctx.t('admin-btn-delete-message'),
+              deleteMessageButton.pack({}),
+            ),
           };
         });
         return outcome === 'refused' ? 'cancel' : outcome === 'failed' ? 'back' : 'next';

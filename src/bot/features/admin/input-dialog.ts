@@ -3,15 +3,20 @@
  * set its limit, search keys, add an admin, edit a setting (a new REALITY SNI is confirmed
  * first: it restarts the core).
  */
-import { GB } from '../../services/keys.service.ts';
-import type { ConversationContext } from '../context.ts';
-import { adminsView } from '../features/admin/admins.ts';
-import { actorOf, KEY_LIMITS, type AdminDeps } from '../features/admin/common.ts';
-import { keyCard, keyListPage } from '../features/admin/keys.ts';
-import { applySetting, EDITABLE, formatSetting, settingsView } from '../features/admin/settings.ts';
-import { keyCardView } from '../menus/admin/keys.ts';
-import { esc } from '../menus/admin/view.ts';
+import { GB } from '../../../services/keys/rules.ts';
+import type { ConversationContext } from '../../context.ts';
+import { adminsView } from './admins/index.ts';
+import { actorOf, KEY_LIMITS, type AdminDeps } from './common.ts';
+import { keyCard, keyCardView, keyListPage } from './keys/screens.ts';
 import {
+  applySetting,
+  EDITABLE,
+  formatSetting,
+  settingsView,
+  type EditableSetting,
+} from './settings/index.ts';
+import {
+  esc,
   ask,
   cancelled,
   choiceRow,
@@ -22,8 +27,15 @@ import {
   textWhere,
   type AdminConversation,
   type Parsed,
-} from './common.ts';
-import type { InputRequest } from './ids.ts';
+} from '../../kit/index.ts';
+
+/** What the one-value dialog (`INPUT` in conversations/ids.ts) asks for. */
+export type InputRequest =
+  | { kind: 'extend'; name: string }
+  | { kind: 'limit'; name: string }
+  | { kind: 'search' }
+  | { kind: 'admin-add' }
+  | { kind: 'setting'; setting: EditableSetting };
 
 export function inputConversation(deps: AdminDeps) {
   const { services } = deps;

@@ -6,12 +6,16 @@
  */
 import { Composer, GrammyError, InlineKeyboard, type Api } from 'grammy';
 import type { MessageEntity } from 'grammy/types';
-import type { BroadcastAudience } from '../../../db/schema.ts';
-import type { Broadcast, SendOutcome } from '../../../services/broadcast.service.ts';
-import { BROADCAST } from '../../conversations/ids.ts';
-import type { BotContext } from '../../context.ts';
-import type { Translator } from '../../menus/admin/view.ts';
-import { actorOf, enterDialog, languageOf, type AdminDeps } from './common.ts';
+import type { BroadcastAudience } from '../../../../db/schema.ts';
+import type { Broadcast, SendOutcome } from '../../../../services/broadcast.service.ts';
+import { BROADCAST } from '../../../conversations/ids.ts';
+import type { BotContext } from '../../../context.ts';
+import { callbackData, HTML, int, onButton, type Translator } from '../../../kit/index.ts';
+import { actorOf, enterDialog, languageOf, type AdminDeps } from '../common.ts';
+
+export const broadcastButton = callbackData('a:bc');
+/** Stops broadcast `id` (the button under its progress message). */
+const stopButton = callbackData('a:bc:x', { id: int });
 
 /** What a broadcast sends: a text, or a photo with an optional caption, with their entities. */
 export interface BroadcastContent {
@@ -136,12 +140,13 @@ function progressEditor(deps: AdminDeps, api: Api, row: Broadcast) {
   const { progressChatId: chatId, progressMessageId: messageId } = row;
   const lang = languageOf(deps, row.createdBy ?? 0);
   const tr: Translator = { t: (key, vars) => deps.i18n.t(lang, key, vars) };
-  const cancel = new InlineKeyboard().text(tr.t('admin-btn-stop-broadcast'), `a:bc:x:${row.id}`);
+  const cancel = new InlineKeyboard().text(tr.t('admin-btn-stop-broadcast'), stopButton.pack({ id: row.id }));
   return async (current: Broadcast): Promise<void> => {
     if (chatId === null || messageId === null) return;
     await api
+      // Any Api may run a broadcast (resumed at start-up): the parse mode is given here.
       .editMessageText(chatId, messageId, progressText(tr, current), {
-        parse_mode: 'HTML',
+        ...HTML,
         reply_markup: current.state === 'running' ? cancel : undefined,
       })
       .catch((err: unknown) => deps.logger.debug({ err }, 'broadcast progress not edited'));
@@ -151,9 +156,9 @@ function progressEditor(deps: AdminDeps, api: Api, row: Broadcast) {
 export function broadcastFeature(deps: AdminDeps): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   feature.command('broadcast', (ctx) => enterDialog(ctx, BROADCAST));
-  feature.callbackQuery('a:bc', (ctx) => enterDialog(ctx, BROADCAST));
-  feature.callbackQuery(/^a:bc:x:(\d{1,9})$/, async (ctx) => {
-    const stopped = deps.services.broadcasts.cancel(Number(ctx.match[1]), actorOf(ctx));
+  onButton(feature, broadcastButton, (ctx) => enterDialog(ctx, BROADCAST));
+  onButton(feature, stopButton, async (ctx, { id }) => {
+    const stopped = deps.services.broadcasts.cancel(id, actorOf(ctx));
     await ctx.answerCallbackQuery({
       text: ctx.t(stopped ? 'admin-broadcast-stopping' : 'admin-broadcast-not-running'),
     });

@@ -1,8 +1,9 @@
 /** `/admin`: the admin menu, and where « Menu buttons lead back to. */
 import { Composer } from 'grammy';
-import type { BotContext } from '../../context.ts';
-import { mainMenuView } from '../../menus/admin/main.ts';
-import { show, type AdminDeps } from './common.ts';
+import type { BotContext } from '../../../context.ts';
+import { mainMenuView } from './screens.ts';
+import { onButton, show } from '../../../kit/index.ts';
+import { menuButton, type AdminDeps } from '../common.ts';
 
 export function menuFeature(deps: AdminDeps): Composer<BotContext> {
   const { services } = deps;
@@ -21,6 +22,6 @@ export function menuFeature(deps: AdminDeps): Composer<BotContext> {
     );
   };
   feature.command('admin', menu);
-  feature.callbackQuery('a:m', menu);
+  onButton(feature, menuButton, menu);
   return feature;
 }

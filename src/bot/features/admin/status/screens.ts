@@ -1,11 +1,23 @@
 /** Admin screens of the server: status (core, host, keys, traffic) and the drift check. */
 import { InlineKeyboard } from 'grammy';
-import type { KeyStatus } from '../../../db/schema.ts';
-import type { Traffic } from '../../../services/reports.service.ts';
-import { STATUS_EMOJI } from './keys.ts';
-import { localeOf } from '../../i18n.ts';
-import { formatBytes } from '../../render/text.ts';
-import { esc, formatDuration, type Translator, type View } from './view.ts';
+import type { KeyStatus } from '../../../../db/schema.ts';
+import type { Traffic } from '../../../../services/reports.service.ts';
+import {
+  callbackData,
+  esc,
+  formatBytes,
+  formatDuration,
+  localeOf,
+  oneOf,
+  type Screen,
+  type Translator,
+} from '../../../kit/index.ts';
+import { menuButton } from '../common.ts';
+import { STATUS_EMOJI } from '../keys/screens.ts';
+
+export const statusButton = callbackData('a:st');
+/** A core control; `restart` asks first, `restart!` is the confirmed one. */
+export const coreButton = callbackData('a:st', { action: oneOf(['sync', 'check', 'restart', 'restart!']) });
 
 /** Host figures from node:os and statfs. */
 export interface HostStats {
@@ -58,7 +70,7 @@ function coreLine(ctx: Translator, core: StatusData['core']): string {
 }
 
 /** The status screen with restart (asks first), sync and drift check. */
-export function statusView(ctx: Translator, data: StatusData): View {
+export function statusView(ctx: Translator, data: StatusData): Screen {
   const { host, stats } = data;
   const locale = localeOf(ctx);
   const bytes = (value: number) => formatBytes(value, locale);
@@ -91,13 +103,13 @@ export function statusView(ctx: Translator, data: StatusData): View {
     );
   }
   const keyboard = new InlineKeyboard()
-    .text(ctx.t('admin-btn-refresh'), 'a:st')
-    .text(ctx.t('admin-btn-sync'), 'a:st:sync')
-    .text(ctx.t('admin-btn-check'), 'a:st:check')
+    .text(ctx.t('admin-btn-refresh'), statusButton.pack({}))
+    .text(ctx.t('admin-btn-sync'), coreButton.pack({ action: 'sync' }))
+    .text(ctx.t('admin-btn-check'), coreButton.pack({ action: 'check' }))
     .row()
-    .text(ctx.t('admin-btn-restart'), 'a:st:restart')
+    .text(ctx.t('admin-btn-restart'), coreButton.pack({ action: 'restart' }))
     .row()
-    .text(ctx.t('admin-btn-menu'), 'a:m');
+    .text(ctx.t('admin-btn-menu'), menuButton.pack({}));
   return { text: lines.join('\n'), keyboard };
 }
 
@@ -111,7 +123,7 @@ const names = (list: unknown) => {
 };
 
 /** Result of a drift check or a sync: what differed between the database and the core. */
-export function driftView(ctx: Translator, title: string, result: Record<string, unknown>): View {
+export function driftView(ctx: Translator, title: string, result: Record<string, unknown>): Screen {
   const lines = [title];
   const parts = ['missing', 'extra', 'changed'] as const;
   const differs = parts.some((p) => Array.isArray(result[p]) && (result[p] as unknown[]).length > 0);
@@ -141,5 +153,8 @@ export function driftView(ctx: Translator, title: string, result: Record<string,
       );
     }
   }
-  return { text: lines.join('\n'), keyboard: new InlineKeyboard().text(ctx.t('admin-btn-status'), 'a:st') };
+  return {
+    text: lines.join('\n'),
+    keyboard: new InlineKeyboard().text(ctx.t('admin-btn-status'), statusButton.pack({})),
+  };
 }

@@ -3,13 +3,13 @@
  * or none) → confirm. Every step checks its answer, offers Back and Cancel, and every
  * database call runs in `conversation.external`.
  */
-import { assertKeyName } from '../../services/keys/rules.ts';
-import type { ConversationContext } from '../context.ts';
-import { actorOf, KEY_LIMITS, type AdminDeps } from '../features/admin/common.ts';
-import { createKey, keyCard } from '../features/admin/keys.ts';
-import { keyCardView, personLabel } from '../menus/admin/keys.ts';
-import { esc, formatNumber } from '../menus/admin/view.ts';
+import { assertKeyName, expiryFromDays, limitFromGb } from '../../../../services/keys/rules.ts';
+import type { ConversationContext } from '../../../context.ts';
+import { actorOf, KEY_LIMITS, personLabel, type AdminDeps } from '../common.ts';
+import { keyCard, keyCardView } from './screens.ts';
 import {
+  esc,
+  formatNumber,
   ask,
   cancelled,
   choiceRow,
@@ -21,10 +21,28 @@ import {
   telegramIdOf,
   type AdminConversation,
   type Parsed,
-} from './common.ts';
+} from '../../../kit/index.ts';
 
 const GB_CHOICES = ['10', '50', '100'];
 const DAY_CHOICES = ['7', '30', '90', '365'];
+
+/** Creates a key as an admin: GB and days of 0 mean unlimited and never. */
+export function createKey(
+  deps: AdminDeps,
+  input: { name: string; gb: number; days: number; owner: number | null },
+  actor: string,
+) {
+  const { services } = deps;
+  return services.keys.create(
+    {
+      name: input.name,
+      trafficLimitBytes: limitFromGb(input.gb),
+      expireAt: expiryFromDays(services.clock.now(), input.days),
+      ownerTelegramId: input.owner,
+    },
+    actor,
+  );
+}
 
 export function createKeyConversation(deps: AdminDeps) {
   const { services } = deps;

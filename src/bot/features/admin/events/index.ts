@@ -1,16 +1,17 @@
 /** `/events [type] [severity]`: the event log, newest first, with filters and paging. */
 import { Composer } from 'grammy';
-import { SEVERITIES, type Severity } from '../../../db/schema.ts';
-import type { BotContext } from '../../context.ts';
-import { eventsView, type EventFilter } from '../../menus/admin/events.ts';
-import { commandArgs, show, type AdminDeps } from './common.ts';
+import { SEVERITIES, type Severity } from '../../../../db/schema.ts';
+import type { BotContext } from '../../../context.ts';
+import { DAY_MS } from '../../../../services/keys/rules.ts';
+import { commandArgs, onButton, show } from '../../../kit/index.ts';
+import type { AdminDeps } from '../common.ts';
+import { eventsButton, eventsView, type EventFilter } from './screens.ts';
 
 const PER_PAGE = 10;
 /** Type filter buttons: the most frequent types of the last days. */
 const TYPE_BUTTONS = 6;
-const RECENT_MS = 30 * 86_400_000;
+const RECENT_MS = 30 * DAY_MS;
 const TYPE_RE = /^[\w.-]{1,40}$/;
-const PAGE_RE = /^a:ev:(\d{1,6}):(all|debug|info|warning|error|critical):([\w.-]{0,40})$/;
 
 export function eventsFeature(deps: AdminDeps): Composer<BotContext> {
   const { events, clock } = deps.services;
@@ -41,14 +42,8 @@ export function eventsFeature(deps: AdminDeps): Composer<BotContext> {
     }
     return page(ctx, filter, 1);
   });
-  feature.callbackQuery(PAGE_RE, (ctx) => {
-    const [, number, severity, type] = ctx.match as unknown as [
-      string,
-      string,
-      EventFilter['severity'],
-      string,
-    ];
-    return page(ctx, { severity, type }, Number(number) || 1);
-  });
+  onButton(feature, eventsButton, (ctx, { page: number, severity, type }) =>
+    page(ctx, { severity, type }, number || 1),
+  );
   return feature;
 }
