@@ -12,10 +12,10 @@ import { unhandled, type OwnerNotice } from '../services/messages.ts';
 import { PermanentFailure } from '../services/outbox.service.ts';
 import type { BotContext } from './context.ts';
 import { pickLanguage } from './i18n.ts';
-import { sendKeyCard } from './render/key-card.ts';
+import { sendKeyCard } from './features/keys/card.ts';
 import { formatAmount } from './render/money.ts';
 import type { QrPhotos } from './render/qr-photo.ts';
-import { requestKeyboard, requestText } from './render/request.ts';
+import { requestKeyboard, requestText } from './features/new-key/request.ts';
 import { escapeHtml, formatDate, supportLine, trFor, type Tr } from './kit/index.ts';
 
 /** Pace of outgoing notifications. */

@@ -5,8 +5,8 @@
  */
 import { Composer } from 'grammy';
 import type { Menu } from '@grammyjs/menu';
-import type { BotContext } from '../context.ts';
-import { escapeHtml, trOf } from '../kit/index.ts';
+import type { BotContext } from '../../context.ts';
+import { escapeHtml, trOf } from '../../kit/index.ts';
 
 /** The hint, with `menu` (installed by the start feature) under it. */
 export function createFallbackFeature(menu: Menu<BotContext>) {

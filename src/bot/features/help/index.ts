@@ -1,6 +1,6 @@
 /** `/help`: set-up guides per platform, how to import the subscription, the support contact. */
 import { Composer, InlineKeyboard } from 'grammy';
-import type { BotContext, FeatureDeps } from '../context.ts';
+import type { BotContext, FeatureDeps } from '../../context.ts';
 import {
   callbackData,
   ignoreNotModified,
@@ -9,7 +9,7 @@ import {
   supportLine,
   trOf,
   type Tr,
-} from '../kit/index.ts';
+} from '../../kit/index.ts';
 
 const PLATFORMS = ['android', 'ios', 'windows', 'macos'] as const;
 /** A page of the help: a platform's guide, or the overview (`main`). */

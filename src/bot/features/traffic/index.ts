@@ -3,13 +3,13 @@
  * a chart of the last 30 days. Refresh redraws the same message in place.
  */
 import { Composer, InlineKeyboard, InputFile } from 'grammy';
-import type { Key } from '../../db/schema.ts';
-import type { Services } from '../../services/index.ts';
-import type { BotContext } from '../context.ts';
-import { trafficChartPng } from '../render/chart.ts';
-import { keyLines, trafficButton } from '../render/key-card.ts';
-import { escapeHtml, formatBytes, onButton, trOf, type Tr } from '../kit/index.ts';
-import { ownKey, type UserDeps } from './keys.ts';
+import type { Key } from '../../../db/schema.ts';
+import type { Services } from '../../../services/index.ts';
+import type { BotContext } from '../../context.ts';
+import { trafficChartPng } from './chart.ts';
+import { keyLines, trafficButton } from '../keys/card.ts';
+import { escapeHtml, formatBytes, onButton, trOf, type Tr } from '../../kit/index.ts';
+import { ownKey, type UserDeps } from '../keys/index.ts';
 
 /** Caption, chart and buttons of a key's traffic. */
 export function trafficView(key: Key, tr: Tr, services: Services) {

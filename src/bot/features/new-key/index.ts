@@ -3,12 +3,12 @@
  * buttons on the request messages (rights and the request's state are checked on press).
  */
 import { Composer } from 'grammy';
-import { isAppError } from '../../services/errors.ts';
-import type { BotContext } from '../context.ts';
-import { sendKeyCard } from '../render/key-card.ts';
-import { requestButton, requestKeyboard, requestText } from '../render/request.ts';
-import { formatDate, ignoreNotModified, onButton, supportLine, trOf } from '../kit/index.ts';
-import type { UserDeps } from './keys.ts';
+import { isAppError } from '../../../services/errors.ts';
+import type { BotContext } from '../../context.ts';
+import { sendKeyCard } from '../keys/card.ts';
+import { requestButton, requestKeyboard, requestText } from './request.ts';
+import { formatDate, ignoreNotModified, onButton, supportLine, trOf } from '../../kit/index.ts';
+import type { UserDeps } from '../keys/index.ts';
 
 /** Asks for a key for the sender and tells them what happened. */
 export async function requestNewKey(ctx: BotContext, deps: UserDeps): Promise<void> {

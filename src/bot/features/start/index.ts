@@ -1,11 +1,11 @@
 /** `/start [invite code]`: the greeting with the main menu; a deep-link invite gives a key at once. */
 import type { Menu } from '@grammyjs/menu';
 import { Composer } from 'grammy';
-import type { BotContext } from '../context.ts';
-import { createMainMenu } from '../menus/main.ts';
-import { sendKeyCard } from '../render/key-card.ts';
-import { escapeHtml, trOf } from '../kit/index.ts';
-import type { UserDeps } from './keys.ts';
+import type { BotContext } from '../../context.ts';
+import { createMainMenu } from './main-menu.ts';
+import { sendKeyCard } from '../keys/card.ts';
+import { escapeHtml, trOf } from '../../kit/index.ts';
+import type { UserDeps } from '../keys/index.ts';
 
 /** The `/start` command and the main menu's buttons (the menu is installed here). */
 export function createStartFeature(deps: UserDeps, menu: Menu<BotContext> = createMainMenu(deps)) {

@@ -1,9 +1,9 @@
 /** The message admins get about a key request, before and after it is decided. */
 import { InlineKeyboard } from 'grammy';
-import type { TelegramUser } from '../../db/schema.ts';
-import type { Services } from '../../services/index.ts';
-import type { KeyRequest } from '../../services/requests.service.ts';
-import { callbackData, escapeHtml, int, oneOf, type Tr } from '../kit/index.ts';
+import type { TelegramUser } from '../../../db/schema.ts';
+import type { Services } from '../../../services/index.ts';
+import type { KeyRequest } from '../../../services/requests.service.ts';
+import { callbackData, escapeHtml, int, oneOf, type Tr } from '../../kit/index.ts';
 
 /** An admin's decision on key request `id`, from the request message. */
 export const requestButton = callbackData('req', { decision: oneOf(['ok', 'no']), id: int });

@@ -1,12 +1,12 @@
 /** The main menu under the greeting: every user command one tap away. */
 import { Menu } from '@grammyjs/menu';
-import type { BotContext } from '../context.ts';
-import { sendBuy } from '../features/buy.ts';
-import { sendHelp } from '../features/help.ts';
-import { sendMyKeys, type UserDeps } from '../features/keys.ts';
-import { sendLanguagePicker } from '../features/language.ts';
-import { requestNewKey } from '../features/new-key.ts';
-import { sendTraffic } from '../features/traffic.ts';
+import type { BotContext } from '../../context.ts';
+import { sendBuy } from '../buy.ts';
+import { sendHelp } from '../help/index.ts';
+import { sendMyKeys, type UserDeps } from '../keys/index.ts';
+import { sendLanguagePicker } from '../language/index.ts';
+import { requestNewKey } from '../new-key/index.ts';
+import { sendTraffic } from '../traffic/index.ts';
 
 /** Builds the main menu; install it (start does) before replying with it. */
 export function createMainMenu(deps: UserDeps): Menu<BotContext> {

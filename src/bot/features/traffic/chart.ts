@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
-import type { DayTraffic } from '../../services/reports.service.ts';
-import { escapeHtml, formatBytes, unitOf } from './text.ts';
+import type { DayTraffic } from '../../../services/reports.service.ts';
+import { escapeHtml, formatBytes, unitOf } from '../../render/text.ts';
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 const FONT_FILES = existsSync(FONT) ? [FONT] : [];

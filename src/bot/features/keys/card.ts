@@ -4,12 +4,12 @@
  * Without a link yet (core not running), or when the photo is refused, the card is a text message.
  */
 import { GrammyError, InlineKeyboard, type Api } from 'grammy';
-import type { Key } from '../../db/schema.ts';
-import type { Services } from '../../services/index.ts';
-import { usedBytes } from '../../services/keys/rules.ts';
-import type { BotContext } from '../context.ts';
-import { assertPrivateChat } from '../middlewares/private-chat.ts';
-import type { QrPhotos } from './qr-photo.ts';
+import type { Key } from '../../../db/schema.ts';
+import type { Services } from '../../../services/index.ts';
+import { usedBytes } from '../../../services/keys/rules.ts';
+import type { BotContext } from '../../context.ts';
+import { assertPrivateChat } from '../../middlewares/private-chat.ts';
+import type { QrPhotos } from '../../render/qr-photo.ts';
 import {
   callbackData,
   int,
@@ -20,7 +20,7 @@ import {
   formatDate,
   progressBar,
   type Tr,
-} from '../kit/index.ts';
+} from '../../kit/index.ts';
 
 /** An action on the presser's own key `id` (`!` = confirmed); the key is looked up and checked. */
 export const keyButton = callbackData('key', {

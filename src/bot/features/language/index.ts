@@ -1,8 +1,8 @@
 /** `/lang`: English or Russian. The choice is stored, so every later update uses it. */
 import { Composer, InlineKeyboard } from 'grammy';
-import type { BotContext, FeatureDeps } from '../context.ts';
-import { SUPPORTED_LANGUAGES } from '../i18n.ts';
-import { callbackData, oneOf, onButton } from '../kit/index.ts';
+import type { BotContext, FeatureDeps } from '../../context.ts';
+import { SUPPORTED_LANGUAGES } from '../../i18n.ts';
+import { callbackData, oneOf, onButton } from '../../kit/index.ts';
 
 const languageButton = callbackData('lang', { language: oneOf(SUPPORTED_LANGUAGES) });
 
