@@ -123,7 +123,7 @@ export function keyListView(
 }
 
 /** Everything the key card shows. */
-export interface KeyCard {
+export interface KeyCardData {
   key: Key;
   json: UserJson;
   usage: { today: Traffic; month: Traffic; lifetime_used_bytes: number };
@@ -144,7 +144,7 @@ function expiryLine(ctx: Translator, key: Key, now: Date): string {
 }
 
 /** The key card: every field, usage, owner, link; buttons for every action. */
-export function keyCardView(ctx: Translator, card: KeyCard): Screen {
+export function keyCardView(ctx: Translator, card: KeyCardData): Screen {
   const { key, json, usage, owner } = card;
   const locale = localeOf(ctx);
   const bytes = (value: number) => formatBytes(value, locale);
@@ -222,7 +222,7 @@ export function keyCardView(ctx: Translator, card: KeyCard): Screen {
 const PER_PAGE = 10;
 
 /** Everything the card of `key` shows. */
-export function keyCard(deps: AdminDeps, key: Key): KeyCard {
+export function keyCard(deps: AdminDeps, key: Key): KeyCardData {
   const { services } = deps;
   return {
     key,
