@@ -19,6 +19,59 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // The layers: bot and HTTP reach data and the core through services only; services know
+  // nothing of Telegram or HTTP; the core knows no services.
+  {
+    files: ['src/bot/**/*.ts', 'src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(db|core)/',
+              message: 'Bot and HTTP use services (row types: services/model.ts), not db/ or core/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(grammy|@grammyjs/|fastify|@fastify/)',
+              message: 'Services know nothing of grammY or Fastify.',
+            },
+            { regex: '(^|/)(bot|http)/', message: 'Services import no bot or HTTP code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // Exception: services/errors.ts, the shared AppError vocabulary (a leaf module
+              // importing nothing), which the core's installer throws.
+              regex: '(^|/)services/(?!errors\\.ts$)',
+              message: 'The core imports no services.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.cjs'],
     languageOptions: {

@@ -30,8 +30,16 @@ const only = process.argv[2];
 process.stdout.write(
   `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}\n\n`,
 );
+/** Other work on the machine moves every absolute figure: say how busy it was. */
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
+process.stdout.write(`Load average at start: ${load()}\n\n`);
 for (const suite of suites) {
   const asked = only !== undefined && suite.title.toLowerCase().includes(only.toLowerCase());
   if (only ? !asked : suite.explicit) continue;
   process.stdout.write(`${formatTable(suite.title, await suite.run())}\n`);
+  process.stdout.write(`Load average after it: ${load()}\n\n`);
 }

@@ -34,6 +34,12 @@ function peakMb(pid: number): number {
   return Number(kb) / 1024;
 }
 
+/** CPU time a process has used so far (user + system), in ms: a figure load elsewhere hardly moves. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in 1/100 s
+}
+
 async function load(options: autocannon.Options) {
   const result = await autocannon(options);
   if (result.non2xx > 0 || result.errors > 0) {
@@ -69,6 +75,7 @@ export async function runProductBench(keys = 10_000): Promise<Row[]> {
   const k = (n: number) => `${n / 1000}k`;
   try {
     // Bulk creation: batches of 100, 4 in flight, from 0 to `keys`.
+    let cpuBefore = cpuMs(pid);
     let next = 0;
     const batchMs = await timeMs(() =>
       Promise.all(
@@ -89,6 +96,7 @@ export async function runProductBench(keys = 10_000): Promise<Row[]> {
       ),
     );
     const batchRate = (keys / batchMs) * 1000;
+    const batchCpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / keys;
 
     // Baseline of creation: an awaited loop of AlterInbound on the same core, then undone.
     const baseNames = Array.from({ length: 2_000 }, (_, i) => `grpc${i}`);
@@ -101,6 +109,7 @@ export async function runProductBench(keys = 10_000): Promise<Row[]> {
     // Single creates, 20 in flight, on top of `keys`.
     let single = 0;
     const singles = Math.min(5_000, keys / 2);
+    cpuBefore = cpuMs(pid);
     const created = await load({
       url: `${env.url}/api/v1/users`,
       method: 'POST',
@@ -117,6 +126,7 @@ export async function runProductBench(keys = 10_000): Promise<Row[]> {
       ],
     });
     const createRate = created.requests.total / created.duration;
+    const singleCpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / singles;
 
     // 15 s of collection after the creation; the peak resident memory of the whole run.
     await new Promise((resolve) => setTimeout(resolve, 15_000));
@@ -195,7 +205,7 @@ export async function runProductBench(keys = 10_000): Promise<Row[]> {
         baseline: grpcRate,
         ratio: batchRate / grpcRate,
         target: '≥ 5,000 keys/s',
-        note: 'baseline: awaited loop of gRPC AlterInbound on the same core',
+        note: `baseline: awaited loop of gRPC AlterInbound on the same core; product CPU ${Math.round(batchCpuUs)} µs a key`,
       },
       {
         name: `POST /api/v1/users, 20 in flight, ${k(keys)} → ${k(keys + singles)} keys`,
@@ -204,7 +214,7 @@ export async function runProductBench(keys = 10_000): Promise<Row[]> {
         baseline: grpcRate,
         ratio: createRate / grpcRate,
         target: '≥ 1,000/s',
-        note: `p99 ${created.latency.p99} ms`,
+        note: `p99 ${created.latency.p99} ms; product CPU ${Math.round(singleCpuUs)} µs a key`,
       },
       {
         name: `GET /api/v1/users/{username} at ${k(total)} keys`,

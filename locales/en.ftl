@@ -506,6 +506,7 @@ admin-setting-quotaNoticePercents = Traffic notices, %
 admin-setting-expiryNoticeDays = Expiry notices, days before
 admin-setting-supportContact = Support contact
 admin-setting-subscriptionAnnounce = Subscription announcement
+admin-setting-hideDownNodeMinutes = Hide a down server after, minutes
 admin-setting-orderLifetimeMinutes = Order lifetime, minutes
 admin-setting-realitySni = REALITY SNI
 admin-policy-open = open
@@ -524,6 +525,7 @@ admin-ask-quotaNoticePercents = At what % of their limit are owners told? Now: {
 admin-ask-expiryNoticeDays = How many days before expiry are owners told? Now: { $current }. Send up to 5 numbers, for example <code>3, 1</code>
 admin-ask-supportContact = Support contact shown to users (for example @support or a link). Now: { $current }. Send <code>-</code> to clear it.
 admin-ask-subscriptionAnnounce = Announcement VPN apps show from every subscription (up to 200 characters). Now: { $current }. Send <code>-</code> to clear it.
+admin-ask-hideDownNodeMinutes = After how many minutes down is a VPN server left out of subscriptions (apps then stop offering it)? Now: { $current }. (0 = as soon as it is down; up to 10080)
 admin-ask-orderLifetimeMinutes = How many minutes may an order (and the promo code it holds) wait for payment before it expires? Now: { $current }. (1–10080)
 admin-ask-realitySni = New REALITY server name: a site with TLS 1.3, for example <code>www.microsoft.com</code>. Now: { $current }.
 admin-bad-setting = That value is not accepted; see the example above.
@@ -549,7 +551,10 @@ admin-alert-webhook-dead-letter = <b>An outgoing webhook gave up</b> after all r
 admin-alert-payment-received = 💰 Payment received: { $amount } for <code>{ $key }</code> ({ $provider })
 admin-alert-payment-mismatch = <b>Payment refused</b> for order #{ $order } ({ $provider }): paid { $paid }, the order costs { $expected } ({ $reason }). Nothing was granted; refund or settle it by hand.
 admin-alert-backup-failed = <b>The scheduled backup failed:</b> <code>{ $error }</code>
+admin-alert-node-down = <b>VPN server { $node } is down:</b> <code>{ $error }</code>
+admin-alert-node-up = VPN server { $node } is up again.
 admin-alert-job-failed = <b>Job { $job } failed:</b> <code>{ $error }</code>
+admin-alert-telegram-restored = <b>The bot could not reach Telegram</b> for { $seconds } s (<code>{ $reason }</code>); the VPN, its limits and the HTTP API kept working. Messages sent meanwhile are being answered now.
 admin-alert-error = <b>Bot error:</b> <code>{ $error }</code> (details in the logs)
 admin-alert-generic = <b>{ $type }</b> { $details }
 

@@ -109,7 +109,7 @@ async function print({ op, result, notice, live }: Executed, json: boolean | und
 /** Builds the command tree. `program.parseAsync` runs it. */
 export function buildProgram(getConfig: () => Readonly<Config>): Command {
   const program = new Command('xkeeper')
-    .description('xkeeper ops: keys, plans, promo codes, API keys, backups, core, admins')
+    .description('xkeeper ops: keys, plans, promo codes, API keys, backups, core, nodes, admins')
     .version(APP_VERSION, '-V, --version', 'print the xkeeper version')
     .showHelpAfterError()
     // Options after a subcommand are its own (`core install --version v1.2.3`).
@@ -268,6 +268,48 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
         o.json,
       );
     });
+
+  const node = program
+    .command('node')
+    .description('VPN servers (nodes); every key is on every node')
+    .exitOverride();
+  /** Options shared by `node add` and `node set`. */
+  const nodeOptions = (cmd: Command) =>
+    cmd
+      .option('--address <host>', 'public address written into links')
+      .option('--port <n>', 'VLESS port (default 443)')
+      .option('--sni <name>', 'REALITY server name')
+      .option('--display-name <text>', 'name shown to users, e.g. "🇩🇪 Frankfurt"')
+      .option('--core-bin <path>', 'ssh: the Xray binary on the node')
+      .option('--remote-dir <path>', 'ssh: the node directory (default /usr/local/etc/xkeeper)');
+  nodeOptions(
+    command(node, 'add <name>', 'add a node: every key joins it')
+      .option('--ssh <user@host[:port]>', 'manage the node over SSH')
+      .option('--direct <host:port>', "the node's Xray API on a private network (users and traffic only)")
+      .option('--host-key <fingerprint>', 'ssh: pin this host key (SHA256:…) instead of the one seen first')
+      .option('--password-once', "ssh: install xkeeper's key with a one-time password"),
+  ).action(runs('node.add', (name: string, o: Record<string, unknown>) => ({ ...o, name })));
+  command(node, 'list', 'list nodes with their status (local first)').action(runs('node.list', () => ({})));
+  for (const [verb, description] of [
+    ['show', 'show one node'],
+    ['check', 'check a node now: reachable, and its users against the database'],
+    ['sync', 'bring a node in line with the database, without a restart'],
+    ['restart', "restart a node's core (drops its connections)"],
+    ['enable', 'put a node back in service: it gets every key'],
+    ['disable', 'take a node out of service: its users are removed from it'],
+    ['remove', 'remove a node (keys stay on the other nodes; local cannot be removed)'],
+  ] as const) {
+    command(node, `${verb} <name>`, description).action(runs(`node.${verb}`, (name: string) => ({ name })));
+  }
+  nodeOptions(
+    command(node, 'set <name>', 'change a node; port, SNI and target take effect at `node restart`')
+      .option('--target <host:port>', 'REALITY target (default SNI:443)')
+      .option('--multiplier <x>', 'traffic on this node counts times x (0-100)')
+      .option('--position <n>', 'order in lists and subscriptions')
+      .option('--api-port <n>', "ssh: the Xray API port on the node's loopback")
+      .option('--direct <host:port>', 'direct: the Xray API address')
+      .option('--host-key <fingerprint>', 'ssh: the pinned host key (SHA256:…)'),
+  ).action(runs('node.set', (name: string, o: Record<string, unknown>) => ({ ...o, name })));
 
   command(program, 'backup', 'take a backup (database + core config) now')
     .option('--out <file>', 'write the archive here instead of DATA_DIR/backups')

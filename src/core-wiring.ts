@@ -4,24 +4,21 @@
  * and admin alerts. Used by main.ts and, for ops on the files, by the CLI.
  */
 import { resolveCoreBin, type Config } from './config.ts';
-import {
-  createCore,
-  generateRealityKeyPair,
-  generateShortIds,
-  type Core,
-  type CoreEvent,
-} from './core/index.ts';
+import { createCore, type Core, type CoreEvent } from './core/index.ts';
 import type { Logger } from './logger.ts';
 import type { Services } from './services/index.ts';
+import type { NodeDriver } from './services/core-port.ts';
+import { remoteNodeActions } from './services/node-actions.ts';
+import { LOCAL_NODE, parseHostPort, type Node } from './services/nodes.service.ts';
+import { createNodeWorkers, type NodeWorkers } from './services/node-workers.ts';
+import { createDirectNode } from './core/direct-node.ts';
 
-/** Generates the REALITY key pair and short ids at first start; later starts keep them. */
+/**
+ * Makes sure node `local` has its REALITY key pair and short ids (generated at first start;
+ * later starts keep them, in its row).
+ */
 export function ensureRealityKeys(services: Services): void {
-  if (!services.settings.get('realityPrivateKey')) {
-    services.settings.set('realityPrivateKey', generateRealityKeyPair().privateKey);
-  }
-  if (!services.settings.get('realityShortIds')) {
-    services.settings.set('realityShortIds', generateShortIds());
-  }
+  services.nodes.ensureLocal();
 }
 
 /** Records a core incident; warnings and worse also alert the admins (throttled). */
@@ -46,15 +43,15 @@ export function wireCore(config: Readonly<Config>, services: Services, logger: L
   const core = createCore({
     config,
     logger: logger.child({ component: 'core' }),
-    getDesiredState: () => ({
-      reality: {
-        privateKey: services.settings.require('realityPrivateKey'),
-        shortIds: services.settings.require('realityShortIds'),
-        sni: services.settings.require('realitySni'),
-        target: services.settings.require('realityTarget'),
-      },
-      users: services.keys.desiredUsers(),
-    }),
+    getDesiredState: () => {
+      const local = services.nodes.get(LOCAL_NODE);
+      const { sni, target, reality } = services.nodes.endpoint(local);
+      return {
+        reality: { privateKey: reality.privateKey, shortIds: reality.shortIds, sni, target },
+        // The local node's members in core status; none while it is disabled.
+        users: services.nodes.desiredUsers(local.id),
+      };
+    },
     onEvent: (event) => recordCoreEvent(services, event),
   });
   services.attachCore(core, {
@@ -65,6 +62,27 @@ export function wireCore(config: Readonly<Config>, services: Services, logger: L
     reload: async () => core.reloadBinary?.(resolveCoreBin(config)),
   });
   return core;
+}
+
+/**
+ * Creates the workers of the remote nodes and attaches them (collection reads their nodes,
+ * key changes wake them). They run once started.
+ */
+export function wireNodes(
+  services: Services,
+  logger: Logger,
+  options: { intervalMs?: number; maxBackoffMs?: number; timeoutMs?: number } = {},
+): NodeWorkers {
+  const workers = createNodeWorkers({
+    nodes: services.nodes,
+    logger,
+    driverFor: (node) => nodeDriverFor(node, { timeoutMs: options.timeoutMs }),
+    intervalMs: options.intervalMs,
+    maxBackoffMs: options.maxBackoffMs,
+  });
+  services.attachNodeWorkers(workers);
+  services.nodes.attachActions('remote', remoteNodeActions(workers));
+  return workers;
 }
 
 /**
@@ -81,4 +99,22 @@ export async function startCore(core: Core, services: Services, logger: Logger):
     await services.traffic.collect();
   }
   await core.start();
+}
+
+/**
+ * The driver of a remote node by its transport. `direct`: its Xray API at HOST:PORT. `ssh`:
+ * the same API through a forward over the node's SSH connection; none until that is wired,
+ * and the node's worker says so in its health.
+ */
+interface NodeDriverOptions {
+  /** Deadline of each call to a node (default 5 s). */
+  timeoutMs?: number;
+}
+
+export function nodeDriverFor(node: Node, options: NodeDriverOptions = {}): NodeDriver | null {
+  if (node.transport === 'direct' && node.directAddress) {
+    const address = parseHostPort(node.directAddress);
+    return address ? createDirectNode({ ...address, timeoutMs: options.timeoutMs }) : null;
+  }
+  return null;
 }

@@ -12,9 +12,10 @@ import { connectBot, TokenRejectedError, type BotConnection } from './bot/connec
 import { createBot } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
-import { startCore, wireCore } from './core-wiring.ts';
+import { startCore, wireCore, wireNodes } from './core-wiring.ts';
 import { AlreadyRunningError, lockDataDir } from './data-dir-lock.ts';
 import { secureDataDir } from './data-dir.ts';
+import { startCheckpointer } from './db/checkpointer.ts';
 import { databasePath, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createServer } from './http/index.ts';
@@ -22,6 +23,7 @@ import { startJobs } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices } from './services/index.ts';
 import { warnAboutTraps } from './startup-warnings.ts';
+import { recordTelegramChange } from './telegram-incidents.ts';
 import { APP_VERSION } from './version.ts';
 
 type Stopper = { name: string; stop: () => unknown };
@@ -82,12 +84,20 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
       await own('db', () => db.$client.close());
       const migrations = runMigrations(db);
       logger.info({ applied: migrations.applied }, 'database ready');
+      const checkpoints = startCheckpointer(db.$client, (error) =>
+        logger.warn({ error }, 'WAL checkpoint failed; the next one retries'),
+      );
+      await own('checkpoints', () => checkpoints.stop());
 
       const services = createServices({ db, config, logger });
       warnAboutTraps(config, services, logger);
       const core = wireCore(config, services, logger);
       await startCore(core, services, logger);
       await own('core', () => core.stop());
+      // Remote nodes: one worker each, on their own (none of them waits for another).
+      const nodeWorkers = wireNodes(services, logger);
+      nodeWorkers.start();
+      await own('nodes', () => nodeWorkers.stop());
       const i18n = createI18n();
       const bot = createBot({ config, services, logger, i18n, system: services.system ?? undefined });
       await own('broadcasts', () => services.broadcasts.pause());
@@ -122,6 +132,7 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
         // update can launch one; on the way out, a running one stops between two messages.
         beforeUpdates: () => resumeBroadcasts({ config, services, logger, i18n }, bot.api),
         afterConnect: () => publishCommands(bot.api, services, logger),
+        onLinkChange: (change) => recordTelegramChange(services, change),
       });
       telegram.connected.catch(failed);
       await own('bot', () => telegram?.stop());

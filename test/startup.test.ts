@@ -247,6 +247,76 @@ describe('npm start while Telegram is unreachable', () => {
     expect((await fake.waitForReply(8, { timeoutMs: 15_000 })).params.text).toMatch(/Ivan/);
   }, 90_000);
 
+  it('says when the bot loses Telegram after connecting, and when Telegram is back', async () => {
+    const created = await runCli(
+      ['apikey', 'create', '--name', 'stats', '--scopes', 'stats:read', '--json'],
+      env,
+    );
+    const statsKey = created.json<{ key: string }>().key;
+    const events = async (type: string) =>
+      (
+        (await (
+          await fetch(`${base()}/api/v1/events?type=${type}`, { headers: { 'x-api-key': statsKey } })
+        ).json()) as { items: { severity: string; data: Record<string, unknown> }[] }
+      ).items;
+    const metrics = async () => await (await fetch(`${base()}/metrics`)).text();
+    expect((await health()).telegram).toBe('ok');
+
+    /** The health body once `telegram` says `value`, and how long that took. */
+    const healthWhen = async (value: string) => {
+      const since = Date.now();
+      const body = await until(
+        `telegram ${value}`,
+        async () => {
+          const h = await health();
+          return h.telegram === value ? h : undefined;
+        },
+        30_000,
+      );
+      return { body, seconds: (Date.now() - since) / 1000 };
+    };
+
+    await fake!.close();
+    const { body: down, seconds: toLost } = await healthWhen('unreachable');
+    console.log(`Telegram loss noticed in ${toLost.toFixed(1)} s`);
+    expect(toLost).toBeLessThan(20);
+    expect(down).toMatchObject({ status: 'degraded', telegram: 'unreachable', core: { running: true } });
+    expect((await fetch(`${base()}/api/v1/health`)).status).toBe(200);
+    expect(await metrics()).toMatch(/^xkeeper_telegram_up 0$/m);
+    expect(await metrics()).toMatch(/^xkeeper_core_up 1$/m);
+    await delay(7_000); // more retries fail meanwhile: still one line and one event
+    expect((await health()).telegram).toBe('unreachable');
+
+    fake = await createFakeTelegram({ port: telegramPort });
+    const { body: up, seconds: toBack } = await healthWhen('ok');
+    console.log(`Telegram return noticed in ${toBack.toFixed(1)} s`);
+    expect(toBack).toBeLessThan(10);
+    expect(up).toMatchObject({ status: 'ok', core: { running: true } });
+    expect(await metrics()).toMatch(/^xkeeper_telegram_up 1$/m);
+    fake.sendCommand({ id: 9, first_name: 'Olga' }, '/start');
+    expect((await fake.waitForReply(9, { timeoutMs: 15_000 })).params.text).toMatch(/Olga/);
+
+    // One log line per change, not one per retry.
+    const lines = logLines(app.out.stdout);
+    const lost = lines.filter((l) => String(l.msg).startsWith('lost Telegram'));
+    expect(lost).toEqual([
+      expect.objectContaining({ level: 40, reason: `connect ECONNREFUSED 127.0.0.1:${telegramPort}` }),
+    ]);
+    expect(lines.filter((l) => String(l.msg).startsWith('Telegram answers again'))).toEqual([
+      expect.objectContaining({ level: 30, down_s: expect.any(Number) }),
+    ]);
+    expect(app.out.stderr).not.toContain('grammY runner');
+    expect(await events('telegram.lost')).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        data: { reason: expect.stringContaining('ECONNREFUSED') },
+      }),
+    ]);
+    const [restored, ...more] = await events('telegram.restored');
+    expect(more).toEqual([]);
+    expect(restored!.data.seconds).toBeGreaterThanOrEqual(7);
+  }, 120_000);
+
   it('stops everything on SIGTERM within 5 s', async () => {
     const corePid = (await health()).core.pid;
     const sent = Date.now();

@@ -33,6 +33,9 @@ const ALERT_VARS: Record<AlertType, string[] | null> = {
   'webhook.dead_letter': ['url', 'error'],
   'backup.failed': ['error'],
   'job.failed': ['job', 'error'],
+  'node.down': ['node', 'error'],
+  'node.up': ['node'],
+  'telegram.restored': ['seconds', 'reason'],
   error: ['error'],
 };
 

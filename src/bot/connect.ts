@@ -4,6 +4,14 @@
  * attempt logs one line with the reason and the next try (backoff capped at a minute); the
  * first also says how to get through (a proxy or a self-hosted Bot API server). A token that
  * Telegram refuses (401) ends the attempts: retrying cannot fix it.
+ *
+ * Once polling, the state follows the runner's getUpdates: two failed attempts in a row (or
+ * one left unanswered past its long poll) mean Telegram is lost, so one dropped poll does not
+ * flap; the next answer means it is back. Each change logs one line, not one per retry.
+ * The runner gives up on a 409 (another process polls with this token) or a 401 (token
+ * revoked): that is a loss too, and polling starts again later (backoff capped at a minute),
+ * so the process, and the VPN it supervises, never stop for it.
+ * In webhook mode Telegram calls us: there is nothing to poll, so the state stays connected.
  */
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import { Api, type Bot, GrammyError, HttpError } from 'grammy';
@@ -14,6 +22,7 @@ import { maskSecrets, type Logger } from '../logger.ts';
 import { isLoopbackHost } from '../loopback.ts';
 import type { BotContext } from './context.ts';
 import { ALLOWED_UPDATES } from './index.ts';
+import { watchPolling, type PollOutcome } from './poll-watch.ts';
 
 /** Where the bot stands with Telegram: not tried yet, up, or the last attempt failed. */
 export type TelegramState = 'connecting' | 'connected' | 'unreachable';
@@ -28,6 +37,15 @@ export class TokenRejectedError extends Error {
 
 /** A getMe that gets no answer within this is a failed attempt (grammY's default is 500 s). */
 const PROBE_TIMEOUT_SECONDS = 20;
+
+/** Failed getUpdates in a row that mean Telegram is lost (a timed-out one counts for all). */
+const FAILURES_UNTIL_LOST = 2;
+
+/**
+ * The runner retries a failed getUpdates at this steady pace: its default backoff doubles
+ * without bound, so after a long outage the bot would stay deaf for hours once Telegram is back.
+ */
+const POLL_RETRY_MS = 3_000;
 
 /** Said once, after the first failed attempt: how to get through. */
 function hintFor(config: Readonly<Config>): string {
@@ -76,7 +94,13 @@ export interface BotConnectionOptions {
   /** First retry delay (default 1 s), doubled per failure up to `retryMaxMs` (default 60 s). */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Told when polling loses Telegram and when it answers again (not during the first connect). */
+  onLinkChange?: (change: TelegramLinkChange) => void;
 }
+
+/** Polling lost Telegram, or Telegram answers again after `downSeconds`; `reason` of the loss. */
+export type TelegramLinkChange =
+  { state: 'unreachable'; reason: string } | { state: 'connected'; reason: string; downSeconds: number };
 
 export interface BotConnection {
   readonly state: TelegramState;
@@ -105,6 +129,68 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
   // One proxy agent for every attempt.
   const clientOptions = { ...telegramClientOptions(config), timeoutSeconds: PROBE_TIMEOUT_SECONDS };
 
+  let failures = 0;
+  let firstFailureAt = 0;
+  let lostReason = '';
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const tell = (change: TelegramLinkChange) => {
+    try {
+      options.onLinkChange?.(change);
+    } catch (err) {
+      logger.error({ err }, 'could not record the change of the link to Telegram');
+    }
+  };
+  /** Flips the state on the runner's getUpdates outcomes; see the module comment. */
+  const onPoll = (outcome: PollOutcome) => {
+    if (outcome.ok) {
+      failures = 0;
+      restarts = 0;
+      if (state !== 'unreachable') return;
+      state = 'connected';
+      const downSeconds = Math.round((Date.now() - firstFailureAt) / 1000);
+      logger.info({ down_s: downSeconds }, `Telegram answers again after ${downSeconds} s; the bot is back`);
+      tell({ state: 'connected', reason: lostReason, downSeconds });
+      return;
+    }
+    if (failures === 0) firstFailureAt = Date.now();
+    failures += outcome.timedOut ? FAILURES_UNTIL_LOST : 1;
+    const reason = reasonOf(outcome.error);
+    logger.debug({ reason, failures }, 'getUpdates failed');
+    if (failures >= FAILURES_UNTIL_LOST) markLost(reason);
+  };
+  /** Connected → unreachable, said once. */
+  const markLost = (reason: string) => {
+    if (state !== 'connected') return;
+    if (failures === 0) firstFailureAt = Date.now();
+    state = 'unreachable';
+    lostReason = reason;
+    logger.warn(
+      { reason },
+      `lost Telegram: ${reason}; the bot keeps trying; the VPN, traffic accounting, limits ` +
+        'and the HTTP API keep working',
+    );
+    tell({ state: 'unreachable', reason });
+  };
+
+  const startPolling = () => {
+    runner = run(bot, {
+      runner: {
+        fetch: { allowed_updates: [...ALLOWED_UPDATES] },
+        retryInterval: POLL_RETRY_MS,
+        maxRetryTime: Infinity, // never give up polling (default: 15 h)
+        silent: true, // onPoll logs the changes, not each retry
+      },
+    });
+    // A 409 or 401 stops the runner (its task rejects): a loss; poll again after a pause.
+    runner.task()?.catch((error: unknown) => {
+      if (abort.signal.aborted) return;
+      markLost(reasonOf(error));
+      const delay = Math.min(max, initial * 2 ** restarts++);
+      restartTimer = setTimeout(startPolling, delay);
+    });
+  };
+
   const connectOnce = async () => {
     // A separate client without the bot's auto-retry: one attempt, bounded in time.
     const probe = new Api(config.BOT_TOKEN, clientOptions);
@@ -123,7 +209,8 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
     } else {
       await bot.api.deleteWebhook(undefined, signal);
       if (abort.signal.aborted) return;
-      runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+      watchPolling(bot.api, onPoll, () => state === 'unreachable');
+      startPolling();
       logger.info({ username: bot.botInfo.username }, 'bot polling');
     }
     state = 'connected';
@@ -166,6 +253,7 @@ export function connectBot(options: BotConnectionOptions): BotConnection {
     connected,
     async stop() {
       abort.abort();
+      clearTimeout(restartTimer);
       await connected.catch(() => undefined);
       if (runner?.isRunning()) await runner.stop();
     },

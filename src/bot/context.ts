@@ -3,7 +3,7 @@ import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { I18nFlavor } from '@grammyjs/i18n';
 import type { Context, SessionFlavor } from 'grammy';
 import type { Config } from '../config.ts';
-import type { Role, TelegramUser } from '../db/schema.ts';
+import type { Role, TelegramUser } from '../services/model.ts';
 import type { Logger } from '../logger.ts';
 import type { CoreControl } from '../services/core-port.ts';
 import type { Services } from '../services/index.ts';

@@ -26,7 +26,6 @@ import type { ThrottleLimits } from './middlewares/throttle-limits.ts';
 import { privateChatsOnly } from './middlewares/private-chat.ts';
 import { createNotifier, type SendLimits } from './notifications.ts';
 import { createQrPhotos } from './render/qr-photo.ts';
-import { createSqliteStorage } from './storage.ts';
 
 export type BotDeps = FeatureDeps & {
   /** Pace of outbox messages (tests shorten the per-chat gap). */
@@ -49,8 +48,13 @@ function chatKey(ctx: BotContext): string | undefined {
 export function createBot(deps: BotDeps) {
   const { config, services, logger } = deps;
   const bot = new Bot<BotContext>(config.BOT_TOKEN, { client: telegramClientOptions(config) });
-  // Retries 429 and 5xx answers, waiting as long as Telegram asks (capped).
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+  // Retries 429 and 5xx answers, waiting as long as Telegram asks (capped), and network errors.
+  // Not getUpdates: the runner retries it at a steady pace (auto-retry's backoff grows to an
+  // hour and hides each failure), so connect.ts sees every attempt and an outage ends promptly.
+  const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 });
+  bot.api.config.use((prev, method, payload, signal) =>
+    method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal),
+  );
   // Every text and caption is HTML, set here once (kit/parse-mode.ts).
   bot.api.config.use(parseMode('HTML'));
 
@@ -72,7 +76,7 @@ export function createBot(deps: BotDeps) {
   bot.use(
     session({
       initial: (): SessionData => ({}),
-      storage: createSqliteStorage<SessionData>(services.db, 'session'),
+      storage: services.storage<SessionData>('session'),
       getSessionKey: (ctx) => ctx.from?.id.toString(),
     }),
   );
@@ -80,7 +84,7 @@ export function createBot(deps: BotDeps) {
     conversations<BotContext, ConversationContext>({
       storage: {
         type: 'key',
-        adapter: createSqliteStorage(services.db, 'conversation'),
+        adapter: services.storage('conversation'),
         getStorageKey: (ctx) => ctx.chatId?.toString(),
       },
       // Inside a conversation the context is rebuilt: give it translations and the person again.

@@ -12,17 +12,8 @@ import type { Services } from '../services/index.ts';
 import { expiryFromDays, limitFromGb } from '../services/keys/rules.ts';
 import { AppError } from '../services/errors.ts';
 import { toPlanJson, toPromoJson } from '../services/plan-view.ts';
-
-/** A number argument with one message for every way it can be wrong (blank counts as wrong). */
-function number(message: string, check: (n: number) => boolean = () => true) {
-  return z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v),
-    z.coerce.number({ error: message }).refine((n) => Number.isFinite(n) && check(n), { error: message }),
-  );
-}
-const whole = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
-const text = (message: string, max = 500) =>
-  z.string({ error: message }).min(1, { error: message }).max(max, { error: message });
+import { nodeOperations } from './node-operations.ts';
+import { Noted, number, op, text, unchanged, whole, type Operation, type Outcome } from './operation.ts';
 
 const telegramId = number('TGID must be a Telegram user id (a number)', whole(1, Number.MAX_SAFE_INTEGER));
 const keyName = text('NAME must be a key name');
@@ -31,27 +22,6 @@ const gb = (flag: string) =>
 const days = (flag: string, min = 0) =>
   number(`${flag} must be a whole number of days from ${min} to 36500`, whole(min, 36_500));
 const id = (what: string) => number(`${what} must be a number (see the list command)`, whole(1, 2 ** 31));
-
-/** A result plus a line for people saying nothing had to change (a repeat). */
-export interface Outcome {
-  result: unknown;
-  notice?: string;
-}
-
-class Noted {
-  constructor(readonly outcome: Outcome) {}
-}
-/** A repeat: the command succeeds, changes nothing, and says what already was. */
-const unchanged = (result: unknown, notice: string) => new Noted({ result, notice });
-
-interface Operation<S extends z.ZodType> {
-  args: S;
-  run(services: Services, args: z.infer<S>, actor: string): unknown;
-}
-
-function op<S extends z.ZodType>(args: S, run: Operation<S>['run']): Operation<S> {
-  return { args, run };
-}
 
 /** `CUR:AMOUNT` (major units, e.g. `RUB:199` or `USD:2.99`) → minor units per currency. */
 const prices = z
@@ -308,6 +278,7 @@ export const operations = {
         actor,
       ),
   ),
+  ...nodeOperations,
   'apikey.list': op(z.object({}), (services) => services.apiKeys.list()),
   'apikey.revoke': op(z.object({ id: id('ID') }), (services, a, actor) => {
     const before = services.apiKeys.get(a.id);

@@ -6,6 +6,7 @@
 import type { CoreStatus } from '../core/types.ts';
 import type { ApiKeyJson } from '../services/api-keys.service.ts';
 import type { UserJson } from '../services/key-view.ts';
+import type { NodeJson } from '../services/nodes.service.ts';
 import type { PlanJson, PromoJson } from '../services/plan-view.ts';
 import type { OperationName } from './operations.ts';
 import { printable } from './printable.ts';
@@ -123,6 +124,47 @@ function apiKeyCard(k: ApiKeyJson, ctx: RenderContext): string {
   ]);
 }
 
+/** How xkeeper reaches a node. */
+function reach(n: NodeJson): string {
+  if (n.ssh) return `ssh ${n.ssh.user}@${n.ssh.host}:${n.ssh.port}`;
+  if (n.direct) return `direct ${n.direct}`;
+  return 'local core';
+}
+
+function nodeTable(nodes: NodeJson[], ctx: RenderContext): string {
+  return table(
+    ['NAME', 'STATUS', 'ADDRESS', 'REACHED BY', 'USERS', 'VERSION', 'SEEN'],
+    nodes.map((n) => [
+      n.name,
+      n.status,
+      `${n.address}:${n.port}`,
+      reach(n),
+      n.users,
+      n.version,
+      relative(n.last_seen_at, ctx.now),
+    ]),
+  );
+}
+
+function nodeCard(n: NodeJson & { result?: unknown }, ctx: RenderContext): string {
+  const uptime = n.uptime_seconds == null ? null : `${Math.round(n.uptime_seconds / 60)} min`;
+  return card(`${n.name}  ${n.status}`, [
+    ['shown as', n.display_name],
+    ['since', n.since && when(n.since, ctx.now)],
+    ['address', `${n.address}:${n.port}`],
+    ['reality', `sni ${n.sni}, target ${n.target}`],
+    ['reached by', reach(n)],
+    ['host key', n.ssh?.host_key ?? null],
+    ['core', [n.version, uptime && `up ${uptime}`].filter(Boolean).join(', ')],
+    ['users', n.users],
+    ['round trip', n.rtt_ms == null ? null : `${n.rtt_ms} ms`],
+    ['last error', n.last_error],
+    ['last seen', n.last_seen_at && relative(n.last_seen_at, ctx.now)],
+    ['multiplier', n.traffic_multiplier === 1 ? null : `× ${n.traffic_multiplier}`],
+    ['result', n.result === undefined ? null : JSON.stringify(n.result)],
+  ]);
+}
+
 type Role = { telegram_id: number; role: string };
 type Counts = Record<string, number>;
 const countsText = (counts: Counts) =>
@@ -207,6 +249,16 @@ const RENDER: Partial<Record<OperationName, Render>> = {
   'admin.add': (a: Role) => `${a.telegram_id} is now an admin`,
   'admin.remove': (a: Role) => `${a.telegram_id} is no longer an admin`,
   'core.status': coreStatus,
+  'node.list': nodeTable,
+  'node.show': nodeCard,
+  'node.add': nodeCard,
+  'node.set': nodeCard,
+  'node.enable': nodeCard,
+  'node.disable': nodeCard,
+  'node.check': nodeCard,
+  'node.sync': nodeCard,
+  'node.restart': nodeCard,
+  'node.remove': (n: NodeJson) => `removed node ${printable(n.name)} (its keys stay on the other nodes)`,
   backup: (b: { file: string; bytes: number; counts: Counts }) =>
     `backup written to ${printable(b.file)} (${bytes(b.bytes)}: ${countsText(b.counts)})`,
   'restore.preview': (r: Restored, ctx) => restoreCard(`backup ${r.file}`, r, ctx),

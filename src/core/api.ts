@@ -50,8 +50,10 @@ export class CoreApiError extends Error {
 
 export interface CoreApiOptions {
   flavor: FlavorName;
-  /** API port on 127.0.0.1. */
+  /** API port on `host`. */
   port: number;
+  /** Where the API listens: 127.0.0.1 (the local core, an SSH forward) unless a `direct` node says. */
+  host?: string;
   /** Deadline of each call (default 5 s). */
   timeoutMs?: number;
 }
@@ -99,7 +101,8 @@ export class CoreApi {
 
   constructor(options: CoreApiOptions) {
     this.flavor = options.flavor;
-    this.address = `127.0.0.1:${options.port}`;
+    const host = options.host ?? '127.0.0.1';
+    this.address = `${host.includes(':') ? `[${host}]` : host}:${options.port}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.client = this.connect();
   }

@@ -47,8 +47,14 @@ import { diffUsers, invalidUserReason, userKey } from './users.ts';
 const READY_TIMEOUT_MS = 10_000;
 /** A burst of changes is written to the config file once, this long after the last one… */
 const WRITE_DEBOUNCE_MS = 200;
-/** …but never later than this after the first unwritten one. */
+/** …but never later than this after the first unwritten one… */
 const WRITE_MAX_DELAY_MS = 2_000;
+/**
+ * …or than this many times the last write took, if longer: each write reads and renders every
+ * key (~0.3 s at 100k), and a burst must not spend more than about a tenth of the event loop
+ * on files only a restart reads (the journal covers a crash meanwhile).
+ */
+const WRITE_COST_FACTOR = 10;
 
 /** pino level → core log level. The core's "info" logs every connection: one step quieter. */
 function coreLogLevel(level: CoreAdapterConfig['LOG_LEVEL']): CoreLogLevel {
@@ -112,6 +118,8 @@ export class LocalCore implements Core {
   /** When the oldest unwritten change happened (ms), or null when the file is current. */
   private dirtySince: number | null = null;
   private writeTimer: NodeJS.Timeout | undefined;
+  /** How long the last config write took (ms). */
+  private lastWriteMs = 0;
   /**
    * Names a core may hold beyond the config file it started from: the journal of a process that
    * died before writing the file. The reconciler removes those the database does not want.
@@ -402,7 +410,9 @@ export class LocalCore implements Core {
    * Renders the desired state and installs it if the core accepts it. Returns the settings
    * hash of the installed config, or null when it was refused (the event carries the reason).
    */
-  private async writeConfig(state = this.desired()): Promise<string | null> {
+  private async writeConfig(given?: DesiredCoreState): Promise<string | null> {
+    const started = performance.now();
+    const state = given ?? this.desired();
     const flavor = this.flavor;
     if (!flavor?.available) return null;
     this.cancelWrite();
@@ -418,6 +428,7 @@ export class LocalCore implements Core {
     }
     this.validatedHash = hash;
     this.installedUsers = state.users;
+    this.lastWriteMs = performance.now() - started;
     // The state was read after every change journaled so far had been committed: all are in.
     for (const key of written.keys()) this.unwritten.delete(key);
     this.clearJournal();
@@ -429,7 +440,8 @@ export class LocalCore implements Core {
     const now = Date.now();
     this.dirtySince ??= now;
     clearTimeout(this.writeTimer);
-    const delay = Math.min(WRITE_DEBOUNCE_MS, Math.max(0, this.dirtySince + WRITE_MAX_DELAY_MS - now));
+    const maxDelay = Math.max(WRITE_MAX_DELAY_MS, this.lastWriteMs * WRITE_COST_FACTOR);
+    const delay = Math.min(WRITE_DEBOUNCE_MS, Math.max(0, this.dirtySince + maxDelay - now));
     this.writeTimer = setTimeout(() => {
       this.writeTimer = undefined;
       this.exclusive(async () => {

@@ -151,3 +151,32 @@ export interface Core {
   /** The share link of `user` for the running inbound; null while no core is known. */
   shareLink(user: CoreUser): string | null;
 }
+
+/** The core's process figures (GetSysStats). */
+export interface NodeSysStats {
+  /** Seconds since the core started; a drop means it restarted (users and counters gone). */
+  uptimeSeconds: number;
+  memoryBytes: number;
+  goroutines: number;
+}
+
+/**
+ * What a node worker needs of one remote node's core, whatever carries the calls (a `direct`
+ * API address, an SSH forward). Every call has a deadline and throws when the node does not
+ * answer; refusals of single users come back as values.
+ */
+export interface NodeDriver {
+  /** Adds users, replacing one of the same name the core holds (its UUID may be old). */
+  addUsers(users: readonly CoreUser[]): Promise<{ failed: { name: string; reason: string }[] }>;
+  /** Removes users by name; one the core does not hold counts as removed. */
+  removeUsers(names: readonly string[]): Promise<void>;
+  /** The users the core holds (Xray ≥ 24.11.5); null when the core cannot list them (V2Fly). */
+  listUsers(): Promise<CoreUser[] | null>;
+  /** Hands every user counter, read without reset, to `visit` as it is decoded. */
+  readCounters(visit: CounterVisitor): Promise<CoreReading>;
+  sysStats(): Promise<NodeSysStats>;
+  /** The core's name and version when the transport can tell ("Xray 26.1.13"); null otherwise. */
+  version(): Promise<string | null>;
+  /** Closes the connection for good. */
+  close(): void;
+}

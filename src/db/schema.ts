@@ -122,7 +122,127 @@ export const coreCounters = sqliteTable(
   (t) => [primaryKey({ columns: [t.coreId, t.name] })],
 );
 
-/** Key/value settings (REALITY keys, policies, thresholds), values as JSON. */
+export const NODE_TRANSPORTS = ['local', 'ssh', 'direct'] as const;
+export type NodeTransport = (typeof NODE_TRANSPORTS)[number];
+
+export const NODE_HEALTH = ['unknown', 'up', 'down'] as const;
+export type NodeHealth = (typeof NODE_HEALTH)[number];
+
+/**
+ * VPN servers (nodes). The local core is the row named `local`, made by the `nodes` migration
+ * from the REALITY settings of earlier versions. Null address/port/SNI/target on `local` mean
+ * "from the environment" (VLESS_HOST, VLESS_PORT, REALITY_SNI, REALITY_TARGET) as before.
+ * Names are immutable: they key the counter baselines (`core_counters.core_id`).
+ */
+export const nodes = sqliteTable(
+  'nodes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    /** Shown to users (e.g. "🇩🇪 Frankfurt"); null: the name. */
+    displayName: text('display_name'),
+    /** Public address and VLESS port written into links. */
+    address: text('address'),
+    port: integer('port'),
+    sni: text('sni'),
+    /** REALITY target "host:port". */
+    target: text('target'),
+    /** The node's own REALITY key pair (X25519, unpadded base64url); null until generated. */
+    realityPrivateKey: text('reality_private_key'),
+    realityShortIds: json<string[]>('reality_short_ids').notNull().default([]),
+    transport: text('transport', { enum: NODE_TRANSPORTS }).notNull(),
+    /** ssh: how xkeeper logs in, and the host key pinned at `node add` (`SHA256:…`). */
+    sshUser: text('ssh_user'),
+    sshHost: text('ssh_host'),
+    sshPort: integer('ssh_port'),
+    sshHostKey: text('ssh_host_key'),
+    /** ssh: the node's directory (config, pid file) and its core binary. */
+    remoteDir: text('remote_dir'),
+    coreBin: text('core_bin'),
+    /** ssh: the core's API port on the node's loopback. */
+    apiPort: integer('api_port'),
+    /** direct: "HOST:PORT" of a core API reachable without SSH. */
+    directAddress: text('direct_address'),
+    enabled: flag('enabled').notNull().default(true),
+    /** Traffic on this node counts this many times against a key's quota. */
+    trafficMultiplier: real('traffic_multiplier').notNull().default(1),
+    /** Order in lists and subscriptions (local first: 0). */
+    position: integer('position').notNull().default(0),
+    // Health, written by the node's worker.
+    health: text('health', { enum: NODE_HEALTH }).notNull().default('unknown'),
+    healthSince: timestamp('health_since'),
+    /** Failed cycles in a row. */
+    failures: integer('failures').notNull().default(0),
+    lastError: text('last_error'),
+    lastSeenAt: timestamp('last_seen_at'),
+    rttMs: integer('rtt_ms'),
+    coreVersion: text('core_version'),
+    uptimeSeconds: integer('uptime_seconds'),
+    usersInCore: integer('users_in_core'),
+    memoryBytes: integer('memory_bytes'),
+    /** CPU use of the node in percent, when its transport can tell (ssh). */
+    cpuPercent: real('cpu_percent'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('nodes_name_nocase').on(sql`lower(${t.name})`)],
+);
+
+/**
+ * Which node serves which key. Every key is on every node today (the keys service adds a new
+ * key to every node, the nodes service every key to a new node); `enabled` says whether a node
+ * serves now.
+ * `upload/download_bytes`: what the key was charged on this node, lifetime.
+ */
+export const keyNodes = sqliteTable(
+  'key_nodes',
+  {
+    keyId: integer('key_id')
+      .notNull()
+      .references(() => keys.id, { onDelete: 'cascade' }),
+    nodeId: integer('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    uploadBytes: bytes('upload_bytes'),
+    downloadBytes: bytes('download_bytes'),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.nodeId] }), index('key_nodes_node').on(t.nodeId)],
+);
+
+/**
+ * What each node holds as far as xkeeper applied it: user name (the core's email) and UUID.
+ * Written in the same step as the change reaches the node; a worker sends desired − applied.
+ * Not tied to `keys`: a deleted key stays here until the node has dropped it.
+ */
+export const nodeUsers = sqliteTable(
+  'node_users',
+  {
+    nodeId: integer('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    /** Lower-cased: the core matches emails case-insensitively. */
+    nameKey: text('name_key').notNull(),
+    name: text('name').notNull(),
+    uuid: text('uuid').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.nameKey] })],
+);
+
+/** Traffic through one node on one UTC day (raw bytes, before the multiplier). */
+export const nodeUsageDaily = sqliteTable(
+  'node_usage_daily',
+  {
+    nodeId: integer('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    uploadBytes: bytes('upload_bytes'),
+    downloadBytes: bytes('download_bytes'),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.day] })],
+);
+
+/** Key/value settings (policies, thresholds), values as JSON. REALITY lives in each node's row. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: json<unknown>('value').notNull(),
@@ -365,3 +485,5 @@ export type NewKey = typeof keys.$inferInsert;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Event = typeof events.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+export type Node = typeof nodes.$inferSelect;
+export type NewNode = typeof nodes.$inferInsert;

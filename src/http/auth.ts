@@ -12,7 +12,7 @@ import type {
   HookHandlerDoneFunction,
   onRequestHookHandler,
 } from 'fastify';
-import type { ApiKey } from '../db/schema.ts';
+import type { ApiKey } from '../services/model.ts';
 import { hasScope, isIpAllowed, SCOPES, type Scope } from '../services/api-keys.service.ts';
 import { AppError } from '../services/errors.ts';
 import type { Services } from '../services/index.ts';

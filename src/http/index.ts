@@ -14,6 +14,7 @@ import { planRoutes } from './routes/plans.ts';
 import { promoRoutes } from './routes/promos.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes, type HealthSource } from './routes/health.ts';
+import { nodeRoutes } from './routes/nodes.ts';
 import { paymentWebhookRoutes } from './routes/payment-webhooks.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { subscriptionRoutes, subscriptionSettingsRoutes } from './routes/subscription.ts';
@@ -108,6 +109,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
       userRoutes(api, services);
       statsRoutes(api, services);
       systemRoutes(api, services);
+      nodeRoutes(api, services);
       apiKeyRoutes(api, services);
       subscriptionSettingsRoutes(api, services);
       planRoutes(api, services);

@@ -1,6 +1,6 @@
 /** Zod schemas shared by the API routes; they validate requests and generate the OpenAPI document. */
 import { z } from 'zod';
-import { KEY_STATUSES, RESET_STRATEGIES, SEVERITIES } from '../db/schema.ts';
+import { KEY_STATUSES, RESET_STRATEGIES, SEVERITIES } from '../services/model.ts';
 
 const isoDate = z.iso.datetime({ offset: true });
 

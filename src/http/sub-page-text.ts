@@ -2,7 +2,7 @@
  * Texts of the subscription web page, in English and Russian. Kept here (not in
  * locales/*.ftl) because the page is rendered by the HTTP server, not the bot.
  */
-import type { KeyStatus } from '../db/schema.ts';
+import type { KeyStatus } from '../services/model.ts';
 import type { StoppedStatus } from '../services/subscription.service.ts';
 
 export type PageLanguage = 'en' | 'ru';

@@ -4,6 +4,7 @@
  * escaped by the `html` template; only the QR SVG (made by `qrcode`) goes in raw.
  */
 import QRCode from 'qrcode';
+import { parseVlessLink } from '../services/links/vless.ts';
 import type { SubscriptionInfo } from '../services/subscription.service.ts';
 import { PAGE_TEXT, type PageLanguage, type PageText } from './sub-page-text.ts';
 
@@ -253,7 +254,10 @@ export async function renderSubscriptionPage(input: PageInput): Promise<string> 
           ${guides}
           <details>
             <summary>${t.links}</summary>
-            ${info.links.map((l) => html`<p><code>${l}</code></p>`)}
+            ${info.links.map(
+              // Each under its server's name (one link per VPN server).
+              (l) => html`<p><strong>${parseVlessLink(l)?.name ?? ''}</strong><br /><code>${l}</code></p>`,
+            )}
           </details>
           ${info.support_url ? html`<p><a href="${info.support_url}" rel="noreferrer noopener">${t.support}</a></p>` : ''}
         </main>

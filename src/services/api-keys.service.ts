@@ -27,6 +27,8 @@ export const SCOPES = [
   'api-keys:write',
   'plans:read',
   'plans:write',
+  'nodes:read',
+  'nodes:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

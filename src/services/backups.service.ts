@@ -1,6 +1,6 @@
 /**
- * Backups: a consistent online snapshot of SQLite plus the rendered core config in one
- * gzip'd tar with a manifest. Restore checks everything first (format, manifest,
+ * Backups: a consistent online snapshot of SQLite plus the rendered core config and xkeeper's
+ * SSH key (what its nodes trust) in one gzip'd tar with a manifest. Restore checks everything first (format, manifest,
  * integrity_check, schema level), previews, and only then swaps the data in one
  * transaction on the live connection, keeping the previous data as an archive.
  * A restore never rewrites who may administer the bot or what happened: the live admin
@@ -17,13 +17,17 @@ import {
   statSync,
   writeFileSync,
   copyFileSync,
+  renameSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { asc, count, desc, eq, getTableName } from 'drizzle-orm';
 import * as tar from 'tar';
+import { sshKeyPath } from '../core/remote/ssh-key.ts';
 import { openDatabase, type Db } from '../db/client.ts';
 import { knownMigrations, latestAppliedMigration, runMigrations } from '../db/migrate.ts';
+import { apiKeys, events as eventsTable, keys, orders, telegramUsers } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { APP_VERSION } from '../version.ts';
 import type { Clock } from './clock.ts';
@@ -37,15 +41,17 @@ const FORMAT_VERSION = 1;
 const DB_ENTRY = 'xkeeper.db';
 const CONFIG_ENTRY = 'core-config.json';
 const MANIFEST_ENTRY = 'manifest.json';
+const SSH_KEY_ENTRY = 'ssh_ed25519_key';
 /** The files of an archive and the largest size each may have (see BACKUP_LIMITS for why). */
 const ENTRIES: ReadonlyMap<string, number> = new Map([
   [DB_ENTRY, 2 * 2 ** 30],
   [CONFIG_ENTRY, 16 * 2 ** 20], // the rendered config: ~200 B a key
   [MANIFEST_ENTRY, 64 * 2 ** 10],
+  [SSH_KEY_ENTRY, 64 * 2 ** 10],
 ]);
-const COUNTED_TABLES = ['keys', 'telegram_users', 'api_keys', 'events', 'orders'] as const;
+const COUNTED_TABLES = [keys, telegramUsers, apiKeys, eventsTable, orders];
 /** Tables a restore leaves as they are live: the audit trail is not the archive's to rewrite. */
-const LIVE_TABLES = new Set(['events']);
+const LIVE_TABLES = new Set<string>([getTableName(eventsTable)]);
 
 export interface BackupManifest {
   format: typeof BACKUP_FORMAT;
@@ -85,11 +91,10 @@ function invalid(message: string): never {
   throw new AppError('BACKUP_INVALID', message);
 }
 
-function countRows(sqlite: Database.Database): Record<string, number> {
+function countRows(db: Db): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const table of COUNTED_TABLES) {
-    counts[table] = (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  }
+  for (const table of COUNTED_TABLES)
+    counts[getTableName(table)] = db.select({ n: count() }).from(table).get()!.n;
   return counts;
 }
 
@@ -106,10 +111,14 @@ function dataTables(sqlite: Database.Database): string[] {
     .filter((name) => !LIVE_TABLES.has(name));
 }
 
-function adminIds(sqlite: Database.Database): number[] {
-  return (
-    sqlite.prepare("SELECT id FROM telegram_users WHERE role = 'admin' ORDER BY id").all() as { id: number }[]
-  ).map((r) => r.id);
+function adminIds(db: Db): number[] {
+  return db
+    .select({ id: telegramUsers.id })
+    .from(telegramUsers)
+    .where(eq(telegramUsers.role, 'admin'))
+    .orderBy(asc(telegramUsers.id))
+    .all()
+    .map((r) => r.id);
 }
 
 function columnsOf(sqlite: Database.Database, table: string): string {
@@ -224,6 +233,20 @@ export function createBackupsService(deps: {
     return copy;
   }
 
+  /**
+   * Puts the archive's SSH key in place (owner-only, atomically): the nodes of the restored
+   * data trust that key. The live one, if different, is kept in the pre-restore archive.
+   */
+  function restoreSshKey(dir: string): void {
+    const archived = path.join(dir, SSH_KEY_ENTRY);
+    if (!existsSync(archived)) return;
+    const target = sshKeyPath(dataDir);
+    const temp = `${target}.restore.tmp`;
+    writeFileSync(temp, readFileSync(archived), { mode: 0o600 });
+    chmodSync(temp, 0o600);
+    renameSync(temp, target);
+  }
+
   async function snapshot(prefix: string): Promise<BackupResult> {
     mkdirSync(backupsDir, { recursive: true });
     const now = clock.now();
@@ -236,7 +259,11 @@ export function createBackupsService(deps: {
         copyFileSync(coreConfigPath, path.join(staging, CONFIG_ENTRY));
         entries.push(CONFIG_ENTRY);
       }
-      const counts = countRows(db.$client);
+      if (existsSync(sshKeyPath(dataDir))) {
+        copyFileSync(sshKeyPath(dataDir), path.join(staging, SSH_KEY_ENTRY));
+        entries.push(SSH_KEY_ENTRY);
+      }
+      const counts = countRows(db);
       const manifest: BackupManifest = {
         format: BACKUP_FORMAT,
         format_version: FORMAT_VERSION,
@@ -286,16 +313,19 @@ export function createBackupsService(deps: {
       try {
         const copy = openUnpacked(dir);
         try {
-          const newest = copy.$client
-            .prepare('SELECT type, created_at AS at FROM events ORDER BY created_at DESC, id DESC LIMIT 1')
-            .get() as { type: string; at: number } | undefined;
+          const newest = copy
+            .select({ type: eventsTable.type, at: eventsTable.at })
+            .from(eventsTable)
+            .orderBy(desc(eventsTable.at), desc(eventsTable.id))
+            .limit(1)
+            .get();
           return {
             file,
             manifest,
-            counts: countRows(copy.$client),
-            newest_event: newest ? { type: newest.type, at: new Date(newest.at).toISOString() } : null,
+            counts: countRows(copy),
+            newest_event: newest ? { type: newest.type, at: newest.at.toISOString() } : null,
             has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
-            admins: adminIds(copy.$client),
+            admins: adminIds(copy),
           };
         } finally {
           copy.$client.close();
@@ -320,9 +350,9 @@ export function createBackupsService(deps: {
       const { dir, manifest } = await unpack(file);
       try {
         const copy = openUnpacked(dir);
-        const archiveAdmins = adminIds(copy.$client);
+        const archiveAdmins = adminIds(copy);
         // What the restore brings in, as the preview counted it (the live event log stays).
-        const restored = countRows(copy.$client);
+        const restored = countRows(copy);
         copy.$client.close();
         const previous = await snapshot('pre-restore');
         const live = db.$client;
@@ -349,6 +379,7 @@ export function createBackupsService(deps: {
         } finally {
           live.prepare('DETACH DATABASE restored').run();
         }
+        restoreSshKey(dir);
         deps.onRestored?.();
         events.record({
           type: 'backup.restored',
@@ -371,7 +402,7 @@ export function createBackupsService(deps: {
           counts: restored,
           newest_event: null,
           has_core_config: existsSync(path.join(dir, CONFIG_ENTRY)),
-          admins: withRoles ? archiveAdmins : adminIds(live),
+          admins: withRoles ? archiveAdmins : adminIds(db),
           previous: previous.file,
         };
       } finally {

@@ -58,3 +58,5 @@ export interface CoreControl {
   /** A core was installed (`core install`): restarts the core once on the binary now in force. */
   reload?(): Promise<void>;
 }
+
+export type { NodeDriver, NodeSysStats } from '../core/types.ts';

@@ -14,8 +14,12 @@ import { systemClock, type Clock } from './clock.ts';
 import { absentCore, type CoreControl, type CorePort } from './core-port.ts';
 import { createEventsService } from './events.service.ts';
 import { createKeysService } from './keys.service.ts';
+import { createNodesService, LOCAL_NODE } from './nodes.service.ts';
+import { localNodeActions } from './node-actions.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
+import { createKeyLinks } from './links/node-links.ts';
 import type { Key } from '../db/schema.ts';
+import { createSqliteStorage, type JsonStorage } from '../db/storage.ts';
 import { createLimitsService } from './limits.service.ts';
 import { createOutboxService } from './outbox.service.ts';
 import { createPaymentsService } from './payments.service.ts';
@@ -25,7 +29,8 @@ import { createRequestsService } from './requests.service.ts';
 import { createInvitesService } from './invites.service.ts';
 import { createSettingsService } from './settings.service.ts';
 import { createSubscriptionService } from './subscription.service.ts';
-import { createTrafficService } from './traffic.service.ts';
+import { createTrafficService, type TrafficMeter } from './traffic.service.ts';
+import type { NodeWorkers } from './node-workers.ts';
 
 export interface ServiceDeps {
   db: Db;
@@ -47,15 +52,59 @@ export function createServices(deps: ServiceDeps) {
   const { db, config, logger } = deps;
   let core = deps.core ?? absentCore;
   let system: CoreControl | null = null;
+  let workers: NodeWorkers | null = null;
+  /**
+   * The core as the services drive it: the local core, plus a wake-up of every remote node's
+   * worker on each change (they read what changed from the database: a missed one only waits
+   * for the next timer).
+   */
+  const fleet: CorePort = {
+    get id() {
+      return core.id;
+    },
+    apply(change) {
+      workers?.wakeAll();
+      return core.apply(change);
+    },
+    readCounters: (visit) => core.readCounters(visit),
+    shareLink: (user) => core.shareLink(user),
+    sync() {
+      workers?.wakeAll();
+      return core.sync?.() ?? Promise.resolve(null);
+    },
+  };
   const events = createEventsService({ db, clock });
   const outbox = createOutboxService({ db, clock, logger });
   const settings = createSettingsService({ db, clock, config });
   const admins = createAdminsService({ db, clock, events, outbox, ownerIds: config.ADMIN_IDS });
-  const traffic = createTrafficService({ db, clock, logger, getCore: () => core });
+  const nodes = createNodesService({
+    db,
+    clock,
+    config,
+    events,
+    alert: (alert, options) => admins.alert(alert, options),
+  });
+  const keyLinks = createKeyLinks({ nodes, settings, clock, getCore: () => core });
+  let remoteMeters: () => TrafficMeter[] = () => [];
+  const traffic = createTrafficService({
+    db,
+    clock,
+    logger,
+    getMeters: () => {
+      const local = nodes.find(LOCAL_NODE);
+      const localMeter: TrafficMeter = {
+        id: core.id,
+        nodeId: local?.id ?? null,
+        multiplier: local?.trafficMultiplier ?? 1,
+        read: (visit) => core.readCounters(visit),
+      };
+      return [localMeter, ...remoteMeters()];
+    },
+  });
   const webhooks = createWebhooksService({ clock, outbox, settings });
   const keys = createKeysService({
     db,
-    core,
+    core: fleet,
     clock,
     logger,
     events,
@@ -63,12 +112,23 @@ export function createServices(deps: ServiceDeps) {
     traffic,
     webhooks,
     publicUrl: config.publicUrl,
+    links: keyLinks,
   });
   const limits = createLimitsService({ db, clock, keys, settings });
   const apiKeys = createApiKeysService({ db, clock, events });
-  const subscription = createSubscriptionService({ db, config, settings, getCore: () => core });
+  const subscription = createSubscriptionService({ db, config, settings, links: keyLinks });
   const reports = createReportsService({ db, clock });
-  const payments = createPaymentsService({ db, clock, keys, events, outbox, admins, webhooks, settings });
+  const payments = createPaymentsService({
+    db,
+    config,
+    clock,
+    keys,
+    events,
+    outbox,
+    admins,
+    webhooks,
+    settings,
+  });
   const broadcasts = createBroadcastsService({ db, clock, events });
   const requests = createRequestsService({ db, clock, keys, settings, outbox, events, admins });
   const invites = createInvitesService({ db, clock, keys, requests, settings, events });
@@ -82,6 +142,8 @@ export function createServices(deps: ServiceDeps) {
     onRestored: () => {
       traffic.forgetBaselines();
       settings.forget();
+      workers?.refresh();
+      workers?.wakeAll();
     },
   });
   return {
@@ -92,6 +154,7 @@ export function createServices(deps: ServiceDeps) {
     outbox,
     settings,
     admins,
+    nodes,
     keys,
     traffic,
     limits,
@@ -104,23 +167,41 @@ export function createServices(deps: ServiceDeps) {
     invites,
     backups,
     broadcasts,
-    /** The core in use (swapped by attachCore). */
+    /** The core in use (swapped by attachCore); changes through it also wake the nodes' workers. */
     get core(): CorePort {
-      return core;
+      return fleet;
     },
+    /** JSON values kept under a key prefix (the bot's sessions and conversations). */
+    storage: <T>(prefix: string): JsonStorage<T> => createSqliteStorage<T>(db, prefix),
     /** A key as the API, CLI and webhooks show it. */
     view(key: Key): UserJson {
-      return toUserJson(key, { publicUrl: config.publicUrl, core });
+      return toUserJson(key, { publicUrl: config.publicUrl, links: keyLinks });
     },
     /** Operator controls of the core; null until a core adapter is attached. */
     get system(): CoreControl | null {
       return system;
     },
+    /** The workers of the remote nodes; null until the composition root attaches them. */
+    get nodeWorkers(): NodeWorkers | null {
+      return workers;
+    },
+    /** Attaches the remote nodes' workers: collection reads their nodes too. */
+    attachNodeWorkers(next: NodeWorkers) {
+      workers = next;
+      remoteMeters = () =>
+        next.drivers().map(({ node, driver }) => ({
+          id: node.name,
+          nodeId: node.id,
+          multiplier: node.trafficMultiplier,
+          read: (visit) => driver.readCounters(visit),
+        }));
+    },
     /** Connects the services to a core adapter and its controls. */
     attachCore(next: CorePort, controls: CoreControl | null = null) {
       core = next;
       system = controls;
-      keys.attachCore(next);
+      // Node `local`'s check, sync and restart are the core controls.
+      nodes.attachActions('local', controls && localNodeActions(controls));
     },
   };
 }

@@ -1,6 +1,6 @@
 /** A key as the HTTP API, the CLI and webhooks show it (CONTRACT.md "a user in JSON"). */
 import type { Key } from '../db/schema.ts';
-import type { CorePort } from './core-port.ts';
+import type { KeyLinks } from './links/node-links.ts';
 
 export interface UserJson {
   username: string;
@@ -32,14 +32,8 @@ export function subscriptionUrl(publicUrl: string, key: Pick<Key, 'subToken'>): 
   return `${publicUrl}/sub/${key.subToken}`;
 }
 
-/** Share links of a key (one per core once there are several; none while the core has none). */
-export function shareLinks(key: Pick<Key, 'name' | 'uuid'>, core: CorePort): string[] {
-  const link = core.shareLink({ name: key.name, uuid: key.uuid });
-  return link ? [link] : [];
-}
-
 /** Renders a key for the outside world. */
-export function toUserJson(key: Key, ctx: { publicUrl: string; core: CorePort }): UserJson {
+export function toUserJson(key: Key, ctx: { publicUrl: string; links: KeyLinks }): UserJson {
   return {
     username: key.name,
     uuid: key.uuid,
@@ -60,6 +54,7 @@ export function toUserJson(key: Key, ctx: { publicUrl: string; core: CorePort })
     online_at: iso(key.onlineAt),
     first_connected_at: iso(key.firstConnectedAt),
     subscription_url: subscriptionUrl(ctx.publicUrl, key),
-    links: shareLinks(key, ctx.core),
+    // One per node serving the key (the first is the key card's share link).
+    links: ctx.links.links(key),
   };
 }

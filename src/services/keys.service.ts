@@ -16,6 +16,7 @@ import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { TrafficService } from './traffic.service.ts';
 import { toUserJson } from './key-view.ts';
+import type { KeyLinks } from './links/node-links.ts';
 import type { EventType, KeyNotice, KeyTransition, WebhookEventType } from './messages.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 import {
@@ -84,6 +85,8 @@ export function createKeysService(deps: {
   webhooks: Pick<WebhooksService, 'emit' | 'subscribed'>;
   /** Base of subscription URLs, for webhook payloads. */
   publicUrl: string;
+  /** The key's share links, for webhook payloads. */
+  links: KeyLinks;
 }) {
   const { db, clock, logger, events, outbox } = deps;
   let core = deps.core;
@@ -132,6 +135,12 @@ export function createKeysService(deps: {
        @resetStrategy, @now, @owner, @note, @subToken, @actor, @now, @now)`,
   );
 
+  // Every key is on every node (key_nodes keeps it a relation for plans that pick nodes).
+  const joinNodes = lazyStatement(
+    db.$client,
+    'INSERT INTO key_nodes (key_id, node_id) SELECT ?, id FROM nodes',
+  );
+
   function find(name: string): Key | undefined {
     return byName().get({ name });
   }
@@ -164,7 +173,7 @@ export function createKeysService(deps: {
 
   /** Queues an outgoing webhook event with the key as the API shows it at this moment. */
   function webhook(tx: DbOrTx, event: WebhookEventType, key: Key) {
-    deps.webhooks.emit(tx, event, () => toUserJson(key, { publicUrl: deps.publicUrl, core }));
+    deps.webhooks.emit(tx, event, () => toUserJson(key, { publicUrl: deps.publicUrl, links: deps.links }));
   }
 
   /** Refuses a creation the rules forbid, before any write. */
@@ -205,6 +214,7 @@ export function createKeysService(deps: {
       subToken: newSubToken(),
       actor,
     });
+    joinNodes().run(lastInsertRowid);
     const row = byId().get({ id: Number(lastInsertRowid) })!;
     events.record(
       {

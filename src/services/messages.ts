@@ -46,6 +46,10 @@ export interface AlertData extends Record<CoreEventType, AlertValues> {
   'webhook.dead_letter': { url: string; error: string };
   'backup.failed': { job: string; error: string };
   'job.failed': { job: string; error: string };
+  /** A node stopped answering for a few cycles in a row, or answers again. */
+  'node.down': { node: string; error: string | null };
+  'node.up': { node: string; error: null };
+  'telegram.restored': { seconds: number; reason: string };
   error: { error: string };
 }
 export type AlertType = keyof AlertData;
@@ -104,8 +108,10 @@ export type EventType =
   | `payment.${'succeeded' | 'refunded' | 'refused' | 'mismatch'}`
   | `plan.${'created' | 'modified'}`
   | `promo.${'created' | 'modified'}`
+  | `node.${'created' | 'modified' | 'enabled' | 'disabled' | 'removed' | 'down' | 'up'}`
   | 'settings.changed'
-  | 'security.admin_refused';
+  | 'security.admin_refused'
+  | `telegram.${'lost' | 'restored'}`;
 
 /**
  * The default of an exhaustive switch: a case left out does not compile. At run time it

@@ -2,9 +2,10 @@
  * Usage reports: per key (today, month, lifetime, daily ranges, a month by day) and
  * server-wide (daily and monthly totals, top keys, online now). Days are UTC.
  */
+import { and, asc, between, count, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { lazyStatement } from '../db/statements.ts';
-import type { KeyStatus } from '../db/schema.ts';
+import { keys, keyUsageDaily, type KeyStatus } from '../db/schema.ts';
+import { lazy } from '../db/statements.ts';
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
 import { utcDay } from './traffic.service.ts';
@@ -58,27 +59,58 @@ function sum(rows: Traffic[]): Traffic {
 
 export function createReportsService(deps: { db: Db; clock: Clock }) {
   const { clock } = deps;
-  const sqlite = deps.db.$client;
-  const keyRange = lazyStatement(
-    sqlite,
-    `SELECT day, upload_bytes, download_bytes FROM key_usage_daily
-     WHERE key_id = ? AND day BETWEEN ? AND ? ORDER BY day`,
+  const { db } = deps;
+  // Drizzle statements on the schema's tables, prepared on first use.
+  const p = sql.placeholder;
+  const usage = keyUsageDaily;
+  const days = () => between(usage.day, p('from'), p('to'));
+  const upload = sql<number>`sum(${usage.uploadBytes})`;
+  const download = sql<number>`sum(${usage.downloadBytes})`;
+  const keyRange = lazy(() =>
+    db
+      .select({ day: usage.day, upload_bytes: usage.uploadBytes, download_bytes: usage.downloadBytes })
+      .from(usage)
+      .where(and(eq(usage.keyId, p('keyId')), days()))
+      .orderBy(asc(usage.day))
+      .prepare(),
   );
-  const serverRange = lazyStatement(
-    sqlite,
-    `SELECT day, sum(upload_bytes) AS upload_bytes, sum(download_bytes) AS download_bytes
-     FROM key_usage_daily WHERE day BETWEEN ? AND ? GROUP BY day ORDER BY day`,
+  const serverRange = lazy(() =>
+    db
+      .select({ day: usage.day, upload_bytes: upload, download_bytes: download })
+      .from(usage)
+      .where(days())
+      .groupBy(usage.day)
+      .orderBy(asc(usage.day))
+      .prepare(),
   );
-  const topKeys = lazyStatement(
-    sqlite,
-    `SELECT k.name AS username, sum(d.upload_bytes) AS upload_bytes, sum(d.download_bytes) AS download_bytes
-     FROM key_usage_daily d JOIN keys k ON k.id = d.key_id
-     WHERE d.day BETWEEN ? AND ? GROUP BY d.key_id
-     ORDER BY sum(d.upload_bytes + d.download_bytes) DESC LIMIT ?`,
+  const topKeys = lazy(() =>
+    db
+      .select({ username: keys.name, upload_bytes: upload, download_bytes: download })
+      .from(usage)
+      .innerJoin(keys, eq(keys.id, usage.keyId))
+      .where(days())
+      .groupBy(usage.keyId)
+      .orderBy(desc(sql`sum(${usage.uploadBytes} + ${usage.downloadBytes})`))
+      .limit(p('limit'))
+      .prepare(),
   );
-  const lifetime = lazyStatement(sqlite, 'SELECT lifetime_used_bytes AS n FROM keys WHERE id = ?');
-  const byStatus = lazyStatement(sqlite, 'SELECT status, count(*) AS n FROM keys GROUP BY status');
-  const onlineCount = lazyStatement(sqlite, 'SELECT count(*) AS n FROM keys WHERE online_at >= ?');
+  const lifetime = lazy(() =>
+    db
+      .select({ n: keys.lifetimeUsedBytes })
+      .from(keys)
+      .where(eq(keys.id, p('keyId')))
+      .prepare(),
+  );
+  const byStatus = lazy(() =>
+    db.select({ status: keys.status, n: count() }).from(keys).groupBy(keys.status).prepare(),
+  );
+  const onlineCount = lazy(() =>
+    db
+      .select({ n: count() })
+      .from(keys)
+      .where(gte(keys.onlineAt, p('since')))
+      .prepare(),
+  );
 
   const today = () => utcDay(clock.now());
   const thisMonth = () => today().slice(0, 7);
@@ -89,23 +121,23 @@ export function createReportsService(deps: { db: Db; clock: Clock }) {
     if (from > to) throw new AppError('VALIDATION_FAILED', 'from must not be after to');
     const span = (Date.parse(to) - Date.parse(from)) / 86_400_000;
     if (span > 366) throw new AppError('VALIDATION_FAILED', 'a range may span at most 366 days');
-    const days = Array.from({ length: span + 1 }, (_, i) =>
+    const range = Array.from({ length: span + 1 }, (_, i) =>
       utcDay(new Date(Date.parse(from) + i * 86_400_000)),
     );
-    return fill(days, keyRange().all(keyId, from, to) as DayTraffic[]);
+    return fill(range, keyRange().all({ keyId, from, to }));
   }
 
   function keyMonth(keyId: number, month: string) {
     assertMonth(month);
-    const days = daysOf(month);
-    const series = fill(days, keyRange().all(keyId, days[0], days.at(-1)) as DayTraffic[]);
+    const monthDays = daysOf(month);
+    const series = fill(monthDays, keyRange().all({ keyId, from: monthDays[0], to: monthDays.at(-1) }));
     return { year_month: month, ...sum(series), days: series };
   }
 
   function serverMonth(month: string) {
     assertMonth(month);
-    const days = daysOf(month);
-    const series = fill(days, serverRange().all(days[0], days.at(-1)) as DayTraffic[]);
+    const monthDays = daysOf(month);
+    const series = fill(monthDays, serverRange().all({ from: monthDays[0], to: monthDays.at(-1) }));
     return { year_month: month, ...sum(series), days: series };
   }
 
@@ -119,7 +151,7 @@ export function createReportsService(deps: { db: Db; clock: Clock }) {
       const day = today();
       const month = keyMonth(keyId, thisMonth());
       const todayRow = month.days.find((d) => d.day === day) ?? { upload_bytes: 0, download_bytes: 0 };
-      const row = lifetime().get(keyId) as { n: number } | undefined;
+      const row = lifetime().get({ keyId });
       return {
         today: { upload_bytes: todayRow.upload_bytes, download_bytes: todayRow.download_bytes },
         month: { upload_bytes: month.upload_bytes, download_bytes: month.download_bytes },
@@ -136,11 +168,11 @@ export function createReportsService(deps: { db: Db; clock: Clock }) {
     /** One day across the server, with each key's share. */
     serverDaily(day: string) {
       assertDay(day);
-      const total = (serverRange().all(day, day) as DayTraffic[])[0] ?? {
+      const total = serverRange().all({ from: day, to: day })[0] ?? {
         upload_bytes: 0,
         download_bytes: 0,
       };
-      const keys = topKeys().all(day, day, 1_000_000) as Array<Traffic & { username: string }>;
+      const keys = topKeys().all({ from: day, to: day, limit: 1_000_000 });
       return { day, upload_bytes: total.upload_bytes, download_bytes: total.download_bytes, keys };
     },
 
@@ -148,12 +180,12 @@ export function createReportsService(deps: { db: Db; clock: Clock }) {
     topKeys(from: string, to: string, limit = 10) {
       assertDay(from, 'from');
       assertDay(to, 'to');
-      return topKeys().all(from, to, limit) as Array<Traffic & { username: string }>;
+      return topKeys().all({ from, to, limit });
     },
 
     /** Keys that moved traffic in the last few minutes. */
     onlineNow(): number {
-      return (onlineCount().get(clock.now().getTime() - ONLINE_WINDOW_MS) as { n: number }).n;
+      return onlineCount().get({ since: clock.now().getTime() - ONLINE_WINDOW_MS })?.n ?? 0;
     },
 
     /** The server at a glance. */
@@ -165,8 +197,7 @@ export function createReportsService(deps: { db: Db; clock: Clock }) {
         expired: 0,
         on_hold: 0,
       };
-      for (const row of byStatus().all() as Array<{ status: KeyStatus; n: number }>)
-        keysByStatus[row.status] = row.n;
+      for (const row of byStatus().all()) keysByStatus[row.status] = row.n;
       const month = serverMonth(thisMonth());
       const day = today();
       const todayRow = month.days.find((d) => d.day === day);

@@ -34,6 +34,12 @@ export const SETTING_SCHEMAS = {
   supportContact: z.string().max(200),
   /** Shown by VPN apps from the subscription's `announce` header (≤ 200 characters; empty = none). */
   subscriptionAnnounce: z.string().max(200),
+  /** Minutes a node may be down before subscriptions stop listing it (0 = as soon as it is down). */
+  hideDownNodeMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60),
   /** Minutes an unpaid order (and the promo code use it holds) lives before it expires. */
   orderLifetimeMinutes: z
     .number()
@@ -54,11 +60,6 @@ export const SETTING_SCHEMAS = {
   webhookSecret: z.string().min(16).max(200),
   /** Keys first connected up to this instant (ms) have had their `user.first_connected` event. */
   firstConnectedWatermark: z.number().min(0),
-  /** REALITY: generated at first start. */
-  realityPrivateKey: z.string(),
-  realityShortIds: z.array(z.string().regex(/^[0-9a-f]{0,16}$/)),
-  realitySni: z.string().min(1),
-  realityTarget: z.string().min(1),
 } as const;
 
 export type SettingName = keyof typeof SETTING_SCHEMAS;
@@ -77,14 +78,13 @@ export function createSettingsService(deps: { db: Db; clock: Clock; config: Read
     neverConnectedHours: 24,
     supportContact: '',
     subscriptionAnnounce: '',
+    hideDownNodeMinutes: 10,
     orderLifetimeMinutes: 60,
     usageRetentionDays: 400,
     backupsKept: 7,
     backupsForAdmins: false,
     webhookUrls: [],
     firstConnectedWatermark: 0,
-    realitySni: config.REALITY_SNI,
-    realityTarget: config.realityTarget,
   };
 
   // Read on every subscription poll: kept in memory, refreshed on set (and after a restore).

@@ -10,10 +10,10 @@ import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { keys, type Key, type KeyStatus } from '../db/schema.ts';
-import type { CorePort } from './core-port.ts';
 import { AppError } from './errors.ts';
-import { shareLinks, subscriptionUrl, toUserJson, type UserJson } from './key-view.ts';
+import { subscriptionUrl, toUserJson, type UserJson } from './key-view.ts';
 import { toClashYaml } from './links/clash.ts';
+import type { KeyLinks, LinkKey } from './links/node-links.ts';
 import { toSingBoxJson } from './links/singbox.ts';
 import { isLegacySingBox, type SubscriptionFormat } from './links/user-agent.ts';
 import { noticeServer, parseVlessLink, toVlessLink, type VlessServer } from './links/vless.ts';
@@ -112,7 +112,15 @@ export type SubscriptionInfo = Pick<
 /** What answering a client's fetch of its subscription reads of the key. */
 export type SubscriptionKey = Pick<
   Key,
-  'name' | 'uuid' | 'subToken' | 'status' | 'uploadBytes' | 'downloadBytes' | 'trafficLimitBytes' | 'expireAt'
+  | 'id'
+  | 'name'
+  | 'uuid'
+  | 'subToken'
+  | 'status'
+  | 'uploadBytes'
+  | 'downloadBytes'
+  | 'trafficLimitBytes'
+  | 'expireAt'
 >;
 
 /** The key of `token`, compared in constant time. @throws AppError SUBSCRIPTION_NOT_FOUND */
@@ -128,10 +136,10 @@ export function createSubscriptionService(deps: {
   db: Db;
   config: Readonly<Config>;
   settings: SettingsService;
-  getCore: () => CorePort;
+  links: KeyLinks;
 }) {
-  const { db, config, settings, getCore } = deps;
-  const view = (key: Key) => toUserJson(key, { publicUrl: config.publicUrl, core: getCore() });
+  const { db, config, settings } = deps;
+  const view = (key: Key) => toUserJson(key, { publicUrl: config.publicUrl, links: deps.links });
   // Every client polls its subscription: the lookups are prepared once (on first use, after migrations).
   let byTokenQuery: { get(params: { token: string }): Key | undefined } | undefined;
   const byToken = (token: string) =>
@@ -145,6 +153,7 @@ export function createSubscriptionService(deps: {
   const forClient = (token: string) =>
     (forClientQuery ??= db
       .select({
+        id: keys.id,
         name: keys.name,
         uuid: keys.uuid,
         subToken: keys.subToken,
@@ -175,9 +184,9 @@ export function createSubscriptionService(deps: {
       return checkToken(token, token.length <= 64 ? forClient(token) : undefined);
     },
 
-    /** The key's share links (one per core once there are several). */
-    links(key: Pick<Key, 'name' | 'uuid'>): string[] {
-      return shareLinks(key, getCore());
+    /** The key's share links: one per enabled node it is on, a node down too long left out. */
+    links(key: LinkKey): string[] {
+      return deps.links.links(key);
     },
 
     usage(
@@ -211,7 +220,7 @@ export function createSubscriptionService(deps: {
      * so the app shows why instead of a dead server.
      */
     render(
-      key: Pick<Key, 'name' | 'uuid' | 'status'>,
+      key: LinkKey & Pick<Key, 'status'>,
       format: SubscriptionFormat,
       options: { userAgent?: string; notice?: string } = {},
     ): { body: string; contentType: string } {

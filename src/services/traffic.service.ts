@@ -1,14 +1,30 @@
 /**
- * Crash-safe traffic accounting. Counters are read WITHOUT reset; the last value of each
- * is kept as a baseline keyed by (core id, counter name). Deltas, per-day rows and new
- * baselines are written in ONE transaction, so an xkeeper crash at any instant neither
- * loses nor double-counts, and a core crash loses at most one interval.
+ * Crash-safe traffic accounting over every node. Counters are read WITHOUT reset; the last
+ * value of each is kept as a baseline keyed by (core id = node name, counter name). Nodes are
+ * read concurrently, each with a deadline; a node's deltas, per-day rows and new baselines are
+ * written in ONE transaction per node reading, so an xkeeper crash at any instant neither loses
+ * nor double-counts, and a core crash loses at most one interval of that core.
  */
 import type { Db } from '../db/client.ts';
 import { chunkedStatement, lazyStatement, valuesPlaceholders } from '../db/statements.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
-import type { CorePort } from './core-port.ts';
+import type { CoreReading, CounterVisitor } from './core-port.ts';
+
+/** One node's counters as the collector reads them. */
+export interface TrafficMeter {
+  /** Keys the baselines (`core_counters.core_id`): the node's name, `local` for the local core. */
+  id: string;
+  /** The node's row id (per-node totals); null when the node has no row (a test core). */
+  nodeId: number | null;
+  /** Traffic on this node counts this many times against a key's quota. */
+  multiplier: number;
+  /** Reads every user counter without reset; null (or a throw) when the node does not answer. */
+  read(visit: CounterVisitor): Promise<CoreReading | null>;
+}
+
+/** Default deadline of one node's reading. */
+const READ_DEADLINE_MS = 20_000;
 
 const USER_PREFIX = 'user>>>';
 const UPLINK = '>>>traffic>>>uplink';
@@ -136,9 +152,13 @@ export function createTrafficService(deps: {
   db: Db;
   clock: Clock;
   logger: Logger;
-  getCore: () => CorePort;
+  /** Every node to read this cycle. */
+  getMeters: () => TrafficMeter[];
+  /** Deadline of one node's reading (default 20 s). */
+  readDeadlineMs?: number;
 }) {
-  const { db, clock, logger, getCore } = deps;
+  const { db, clock, logger, getMeters } = deps;
+  const readDeadlineMs = deps.readDeadlineMs ?? READ_DEADLINE_MS;
   const sqlite = db.$client;
   // Hot path: plain prepared statements (see bench/collect.bench.ts).
   const selectBaselines = lazyStatement(
@@ -166,6 +186,22 @@ export function createTrafficService(deps: {
      SELECT k.id, ?, d.column2, d.column3 FROM (VALUES ${valuesPlaceholders(n, 3)}) AS d
      JOIN keys k ON lower(k.name) = d.column1 WHERE true
      ON CONFLICT (key_id, day) DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,
+       download_bytes = download_bytes + excluded.download_bytes`,
+  );
+  // Per node: what each key was charged there (lifetime), and the node's raw daily total.
+  const addToKeyNodes = chunkedStatement(
+    sqlite,
+    (
+      n,
+    ) => `WITH p(node) AS (VALUES (?)) UPDATE key_nodes SET upload_bytes = key_nodes.upload_bytes + d.column2,
+       download_bytes = key_nodes.download_bytes + d.column3
+     FROM (VALUES ${valuesPlaceholders(n, 3)}) AS d JOIN keys k ON lower(k.name) = d.column1
+     WHERE key_nodes.node_id = (SELECT node FROM p) AND key_nodes.key_id = k.id`,
+  );
+  const addToNodeDay = lazyStatement(
+    sqlite,
+    `INSERT INTO node_usage_daily (node_id, day, upload_bytes, download_bytes) VALUES (?, ?, ?, ?)
+     ON CONFLICT (node_id, day) DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,
        download_bytes = download_bytes + excluded.download_bytes`,
   );
   const markOnline = lazyStatement(
@@ -201,14 +237,16 @@ export function createTrafficService(deps: {
     return table;
   }
 
-  /** The table charged by the last cycle, and that cycle's length in seconds (0: no rate yet). */
-  let rates: { table: CounterTable | null; seconds: number } = { table: null, seconds: 0 };
+  /** The tables charged by the last cycle, and that cycle's length in seconds (0: no rate yet). */
+  let rates: { tables: CounterTable[]; seconds: number } = { tables: [], seconds: 0 };
   let lastCollectAt: number | null = null;
   let running: Promise<CollectResult | null> | null = null;
   let last: CollectResult | null = null;
 
-  /** Computes and writes one cycle from what it read; runs in a transaction. */
-  function charge(coreId: string, read: CycleRead) {
+  /** Computes and writes one node's cycle from what it read; runs in a transaction. */
+  function charge(meter: TrafficMeter, read: CycleRead) {
+    const coreId = meter.id;
+    const multiplier = meter.multiplier;
     const { table } = read;
     const nowMs = read.at.getTime();
     const coreRestarted = hasRestarted(table.uptime, table.uptimeReadAt, read.uptimeSeconds);
@@ -218,6 +256,8 @@ export function createTrafficService(deps: {
     // Rows go out as they are found, a chunk at a time: no list of rows is ever built.
     const baselineRows = upsertBaselines.batch();
     let bytes = 0;
+    let rawUp = 0;
+    let rawDown = 0;
     for (let counter = 0; counter < committed.length; counter++) {
       const value = table.read[counter]!;
       if (Number.isNaN(value)) continue;
@@ -234,9 +274,13 @@ export function createTrafficService(deps: {
         committed[counter] = value;
       }
       if (delta <= 0) continue;
-      if (uplink) up[keyOf[user]!]! += delta;
-      else down[keyOf[user]!]! += delta;
-      bytes += delta;
+      if (uplink) rawUp += delta;
+      else rawDown += delta;
+      // The node's multiplier: what the key is charged for the bytes it moved here.
+      const charged = multiplier === 1 ? delta : Math.round(delta * multiplier);
+      if (uplink) up[keyOf[user]!]! += charged;
+      else down[keyOf[user]!]! += charged;
+      bytes += charged;
     }
     table.uptime = read.uptimeSeconds;
     table.uptimeReadAt = Date.now();
@@ -246,31 +290,50 @@ export function createTrafficService(deps: {
     // A deleted key's counter matches no row: its baseline is kept, nobody is charged.
     const keyRows = addToKeys.batch([nowMs, nowMs]);
     const dayRows = addToDays.batch([utcDay(read.at)]);
+    const nodeRows = meter.nodeId === null ? null : addToKeyNodes.batch([meter.nodeId]);
     for (let key = 0; key < up.length; key++) {
       if (up[key] === 0 && down[key] === 0) continue;
       keyRows.add(table.keyNames[key], up[key], down[key]);
       dayRows.add(table.keyNames[key], up[key], down[key]);
+      nodeRows?.add(table.keyNames[key], up[key], down[key]);
     }
     const keys = keyRows.end();
     dayRows.end();
+    nodeRows?.end();
+    if (meter.nodeId !== null && rawUp + rawDown > 0) {
+      addToNodeDay().run(meter.nodeId, utcDay(read.at), rawUp, rawDown);
+    }
     for (const name of read.online ?? []) markOnline().run(nowMs, nowMs, name.toLowerCase());
     return { keys, bytes, coreRestarted };
   }
 
   /**
-   * Reads the core's counters straight into its table's `read`, one at a time as the answer
-   * is decoded: each name dies young, where a snapshot of 200k names (at 100k keys) kept
-   * across the awaits would reach the old generation and linger until a full GC.
+   * Reads a node's counters straight into its table's `read`, one at a time as the answer is
+   * decoded: each name dies young, where a snapshot of 200k names (at 100k keys) kept across
+   * the awaits would reach the old generation and linger until a full GC. A node that does
+   * not answer within the deadline is skipped this cycle; what it sends later is ignored.
    */
-  async function readCycle(core: CorePort): Promise<CycleRead | null> {
-    const table = tableOf(core.id);
-    let reading;
+  async function readCycle(meter: TrafficMeter): Promise<CycleRead | null> {
+    const table = tableOf(meter.id);
+    let live = true;
+    let reading: CoreReading | null = null;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      reading = await core.readCounters((name, value) => {
+      const deadline = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), readDeadlineMs);
+      });
+      const read = meter.read((name, value) => {
+        if (!live) return;
         const counter = table.counter(name);
         if (counter >= 0) table.read[counter] = value;
       });
+      read.catch(() => undefined); // a late failure after the deadline is nobody's business
+      reading = await Promise.race([read, deadline]);
+    } catch (error) {
+      logger.warn({ node: meter.id, err: (error as Error).message }, 'reading a node failed');
     } finally {
+      live = false;
+      clearTimeout(timer);
       // A reading that failed half-way must not leave values for the next cycle to charge.
       if (!reading) table.read.fill(NaN);
     }
@@ -279,38 +342,45 @@ export function createTrafficService(deps: {
   }
 
   async function collectOnce(): Promise<CollectResult | null> {
-    const core = getCore();
+    const meters = getMeters();
     const started = performance.now();
-    const read = await readCycle(core);
-    if (!read) return null;
-    // A restore replaced the baselines while this cycle read: skip it, the next reads afresh.
-    if (tables.get(core.id) !== read.table) return null;
-
-    let result: ReturnType<typeof charge>;
-    try {
-      result = sqlite.transaction(charge)(core.id, read);
-    } catch (error) {
-      // Rolled back: the table already holds some of this cycle's baselines and charges;
-      // reload what committed, and show no rate until a cycle succeeds.
-      tables.delete(core.id);
-      rates = { table: null, seconds: 0 };
-      throw error;
+    const reads = await Promise.all(meters.map(readCycle));
+    const result = { keys: 0, bytes: 0, coreRestarted: false };
+    const charged: CounterTable[] = [];
+    let failure: unknown = null;
+    let at: Date | null = null;
+    meters.forEach((meter, index) => {
+      const read = reads[index];
+      // A restore replaced the baselines while this cycle read: skip it, the next reads afresh.
+      if (!read || tables.get(meter.id) !== read.table) return;
+      try {
+        const one = sqlite.transaction(charge)(meter, read);
+        result.keys += one.keys;
+        result.bytes += one.bytes;
+        // On this process's first cycle the core restarted with xkeeper: expected, not news.
+        if (one.coreRestarted && lastCollectAt !== null) {
+          logger.info({ node: meter.id }, 'core restarted since the last collection; counting from zero');
+        }
+        result.coreRestarted ||= one.coreRestarted;
+        charged.push(read.table);
+        at = read.at;
+      } catch (error) {
+        // Rolled back: the table already holds some of this cycle's baselines and charges;
+        // reload what committed. The other nodes' readings stand.
+        tables.delete(meter.id);
+        failure ??= error;
+      }
+    });
+    if (failure) {
+      rates = { tables: [], seconds: 0 };
+      throw failure;
     }
-
-    const nowMs = read.at.getTime();
+    if (at === null) return null;
+    const nowMs = (at as Date).getTime();
     const seconds = lastCollectAt === null ? 0 : (nowMs - lastCollectAt) / 1000;
-    // On this process's first cycle the core restarted with xkeeper: expected, not news.
-    if (result.coreRestarted && lastCollectAt !== null) {
-      logger.info('core restarted since the last collection; counting from zero');
-    }
-    rates = { table: read.table, seconds: Math.max(0, seconds) };
+    rates = { tables: charged, seconds: Math.max(0, seconds) };
     lastCollectAt = nowMs;
-    return {
-      keys: result.keys,
-      bytes: result.bytes,
-      coreRestarted: result.coreRestarted,
-      durationMs: performance.now() - started,
-    };
+    return { ...result, durationMs: performance.now() - started };
   }
 
   return {
@@ -348,10 +418,16 @@ export function createTrafficService(deps: {
 
     /** Current rate of a key, bytes/s over the last interval. */
     rate(name: string): { up: number; down: number } {
-      const { table, seconds } = rates;
-      const key = table?.keySlotOf.get(name.toLowerCase());
-      if (!table || key === undefined || seconds === 0) return { up: 0, down: 0 };
-      return { up: table.up[key]! / seconds, down: table.down[key]! / seconds };
+      const { tables: charged, seconds } = rates;
+      const rate = { up: 0, down: 0 };
+      if (seconds === 0) return rate;
+      for (const table of charged) {
+        const key = table.keySlotOf.get(name.toLowerCase());
+        if (key === undefined) continue;
+        rate.up += table.up[key]! / seconds;
+        rate.down += table.down[key]! / seconds;
+      }
+      return rate;
     },
   };
 }

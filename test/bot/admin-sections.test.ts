@@ -117,6 +117,20 @@ describe('settings', () => {
     expect(h.services.settings.get('defaultKeyTrafficGb')).toBe(0.5);
   });
 
+  it('sets how long a down VPN server stays in subscriptions', async () => {
+    await h.send(OWNER, '/admin');
+    expect(await h.press(OWNER, '⚙️ Settings')).toMatch(/Hide a down server after, minutes: 10/);
+    expect(await h.press(OWNER, 'Hide a down server after, minutes')).toMatch(
+      /left out of subscriptions[\s\S]*Now: 10\./,
+    );
+    expect(await h.send(OWNER, '-1')).toBe('That value is not accepted; see the example above.');
+    expect(await h.send(OWNER, '20000')).toBe('That value is not accepted; see the example above.');
+    expect(await h.send(OWNER, '30')).toMatch(/Hide a down server after, minutes: 30/);
+    expect(h.services.settings.get('hideDownNodeMinutes')).toBe(30);
+    const [event] = h.services.events.list({ type: 'settings.changed' }).items;
+    expect(event).toMatchObject({ subject: 'hideDownNodeMinutes', actor: 'tg:1' });
+  });
+
   it('changes the REALITY SNI only after a confirmation, then restarts the core', async () => {
     const restarts = () => h.systemCalls.filter((c) => c === 'restart').length;
     const before = restarts();
@@ -126,15 +140,17 @@ describe('settings', () => {
     expect(await h.send(OWNER, 'not a host')).toMatch(/not accepted/);
     expect(await h.send(OWNER, 'www.apple.com')).toMatch(/Switch the REALITY SNI to www\.apple\.com\?/);
     expect(await h.press(OWNER, '✖ Cancel')).toBe('Cancelled.');
-    expect(h.services.settings.get('realitySni')).toBe('www.microsoft.com');
+    const local = () => h.services.nodes.endpoint(h.services.nodes.get('local'));
+    expect(local().sni).toBe('www.microsoft.com');
 
     await h.send(OWNER, '/admin');
     await h.press(OWNER, '⚙️ Settings');
     await h.press(OWNER, 'REALITY SNI');
     await h.send(OWNER, 'www.apple.com');
     expect(await h.press(OWNER, '✅ Yes')).toMatch(/REALITY SNI: www\.apple\.com/);
-    expect(h.services.settings.get('realitySni')).toBe('www.apple.com');
-    expect(h.services.settings.get('realityTarget')).toBe('www.apple.com:443');
+    // The local node's row holds it now (the nodes migration moved it out of settings).
+    expect(local().sni).toBe('www.apple.com');
+    expect(local().target).toBe('www.apple.com:443');
     expect(restarts()).toBe(before + 1);
   });
 });

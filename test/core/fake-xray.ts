@@ -32,15 +32,29 @@ export interface FakeXray {
   users: Map<string, { email: string; id: string; flow: string }>;
   /** AlterInbound operation types, oldest first. */
   operations: string[];
+  /** User counters QueryStats answers with, when any are set (else two fixed ones of alice). */
+  counters: Map<string, number>;
+  /** SysStats uptime in seconds, when set (else seconds since start). */
+  uptime: number | null;
+  /** False: GetInboundUsers/Count answer UNIMPLEMENTED, as on V2Fly and Xray before 24.11.5. */
+  canList: boolean;
   close(): void;
 }
 
-/** Starts a fake Xray API on a free loopback port. */
-export async function startFakeXray(): Promise<FakeXray> {
+/** Starts a fake Xray API on a free loopback port (or on `port`). */
+export async function startFakeXray(options: { port?: number } = {}): Promise<FakeXray> {
   const startedAt = Date.now();
   const server = new grpc.Server();
   const users = new Map<string, { email: string; id: string; flow: string }>();
   const operations: string[] = [];
+  const counters = new Map<string, number>();
+  const state = { uptime: null as number | null, canList: true };
+  const listing = (handler: Handler) =>
+    unary((request) => {
+      if (!state.canList)
+        throw Object.assign(new Error('unimplemented'), { code: grpc.status.UNIMPLEMENTED });
+      return handler(request);
+    });
 
   const unary =
     (handler: Handler): grpc.handleUnaryCall<Record<string, unknown>, Record<string, unknown>> =>
@@ -48,7 +62,8 @@ export async function startFakeXray(): Promise<FakeXray> {
       try {
         callback(null, handler(call.request));
       } catch (error) {
-        callback({ code: grpc.status.UNKNOWN, details: (error as Error).message });
+        const code = (error as { code?: grpc.status }).code ?? grpc.status.UNKNOWN;
+        callback({ code, details: (error as Error).message });
       }
     };
 
@@ -95,7 +110,7 @@ export async function startFakeXray(): Promise<FakeXray> {
         }
         return {};
       }),
-      GetInboundUsers: unary(() => ({
+      GetInboundUsers: listing(() => ({
         users: [...users.values()].map((u) => ({
           email: u.email,
           level: 0,
@@ -105,21 +120,44 @@ export async function startFakeXray(): Promise<FakeXray> {
           },
         })),
       })),
-      GetInboundUsersCount: unary(() => ({ count: users.size })),
+      GetInboundUsersCount: listing(() => ({ count: users.size })),
       QueryStats: unary((request) => ({
-        stat: [
-          { name: 'user>>>alice>>>traffic>>>downlink', value: 5_000_000_000 },
-          { name: 'user>>>alice>>>traffic>>>uplink', value: 7 },
-        ].filter((s) => s.name.includes(String(request.pattern))),
+        stat: (counters.size > 0
+          ? [...counters].map(([name, value]) => ({ name, value }))
+          : [
+              { name: 'user>>>alice>>>traffic>>>downlink', value: 5_000_000_000 },
+              { name: 'user>>>alice>>>traffic>>>uplink', value: 7 },
+            ]
+        ).filter((s) => s.name.includes(String(request.pattern))),
       })),
-      GetSysStats: unary(() => ({ Uptime: Math.floor((Date.now() - startedAt) / 1000) + 1 })),
+      GetSysStats: unary(() => ({
+        Uptime: state.uptime ?? Math.floor((Date.now() - startedAt) / 1000) + 1,
+      })),
       GetAllOnlineUsers: unary(() => ({ users: ['user>>>alice>>>online'] })),
     },
   );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
+    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, p) =>
       error ? reject(error) : resolve(p),
     ),
   );
-  return { port, users, operations, close: () => server.forceShutdown() };
+  return {
+    port,
+    users,
+    operations,
+    counters,
+    get uptime() {
+      return state.uptime;
+    },
+    set uptime(value: number | null) {
+      state.uptime = value;
+    },
+    get canList() {
+      return state.canList;
+    },
+    set canList(value: boolean) {
+      state.canList = value;
+    },
+    close: () => server.forceShutdown(),
+  };
 }

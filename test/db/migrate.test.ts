@@ -94,4 +94,49 @@ describe('migrations', () => {
     expect(expiries.map((o) => o.expires_at === null)).toEqual([true, true, false, false]);
     expect(expiries[2]!.expires_at).toBeGreaterThan(Date.now() + 3_500_000);
   });
+
+  it('make the core of today node `local` from its settings, with every key on it', () => {
+    const { db } = migratedBefore('0009_nodes');
+    const sql = db.$client;
+    const setting = sql.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');
+    setting.run('realityPrivateKey', JSON.stringify('oK8QkzVp7Yl2xJ0cXo1Yx5o8p3E3aW7YI1m8J3gZ6Ho'));
+    setting.run('realityShortIds', JSON.stringify(['0123456789abcdef']));
+    setting.run('realitySni', JSON.stringify('www.apple.com'));
+    setting.run('supportContact', JSON.stringify('@help'));
+    const key = sql.prepare('INSERT INTO keys (name, uuid, sub_token) VALUES (?, ?, ?)');
+    key.run('alice', 'u1', 't1');
+    key.run('bob', 'u2', 't2');
+    runMigrations(db);
+
+    const local = sql.prepare("SELECT * FROM nodes WHERE name = 'local'").get() as Record<string, unknown>;
+    expect(local).toMatchObject({
+      transport: 'local',
+      enabled: 1,
+      position: 0,
+      reality_private_key: 'oK8QkzVp7Yl2xJ0cXo1Yx5o8p3E3aW7YI1m8J3gZ6Ho',
+      reality_short_ids: '["0123456789abcdef"]',
+      sni: 'www.apple.com',
+      // Not set before: still from the environment.
+      target: null,
+      address: null,
+      port: null,
+    });
+    // Moved, not copied: one place holds them now; other settings stay.
+    expect(sql.prepare('SELECT key FROM settings ORDER BY key').pluck().all()).toEqual(['supportContact']);
+    const members = () => sql.prepare('SELECT key_id, node_id FROM key_nodes ORDER BY key_id, node_id').all();
+    expect(members()).toEqual([
+      { key_id: 1, node_id: local.id },
+      { key_id: 2, node_id: local.id },
+    ]);
+    sql.prepare('DELETE FROM keys WHERE id = 1').run();
+    expect(members()).toEqual([{ key_id: 2, node_id: local.id }]);
+  });
+
+  it('make node `local` without REALITY material on a fresh install (the first start makes it)', () => {
+    const db = openDatabase(':memory:');
+    runMigrations(db);
+    expect(
+      db.$client.prepare('SELECT name, reality_private_key, reality_short_ids FROM nodes').all(),
+    ).toEqual([{ name: 'local', reality_private_key: null, reality_short_ids: '[]' }]);
+  });
 });

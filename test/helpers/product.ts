@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createManualClock } from '../../src/services/clock.ts';
@@ -75,16 +76,29 @@ export interface RunningProduct {
   kill9(): Promise<void>;
 }
 
+/** The node flags of `npm start` (package.json), so the benchmark runs what ships. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js')
+    throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return words.slice(1, -1);
+}
+
 /** Starts the product and waits until health says the core runs. */
 export async function startProduct(
   vars: Record<string, string>,
   url: string,
   build: 'src' | 'dist' = 'src',
+  /** Extra node flags (a profiler). */
+  nodeArgs: readonly string[] = [],
 ): Promise<RunningProduct> {
   const args =
     build === 'dist'
-      ? ['--expose-gc', path.join(ROOT, 'dist/main.js')]
-      : ['--import', 'tsx', path.join(ROOT, 'src/main.ts')];
+      ? [...startFlags(), ...nodeArgs, path.join(ROOT, 'dist/main.js')]
+      : [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/main.ts')];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...vars },

@@ -66,6 +66,19 @@ const ROUTES: Array<{ method: string; url: string; scope: Scope; body?: unknown 
   },
   { method: 'PATCH', url: '/api/v1/promos/NOPE', scope: 'plans:write', body: { active: false } },
   { method: 'DELETE', url: '/api/v1/promos/NOPE', scope: 'plans:write' },
+  { method: 'GET', url: '/api/v1/nodes', scope: 'nodes:read' },
+  { method: 'GET', url: '/api/v1/nodes/local', scope: 'nodes:read' },
+  {
+    method: 'POST',
+    url: '/api/v1/nodes',
+    scope: 'nodes:write',
+    body: { name: 'n1', direct: '10.0.0.2:10085' },
+  },
+  { method: 'PATCH', url: '/api/v1/nodes/local', scope: 'nodes:write', body: { display_name: 'Home' } },
+  { method: 'DELETE', url: '/api/v1/nodes/nope', scope: 'nodes:write' },
+  { method: 'POST', url: '/api/v1/nodes/local/check', scope: 'nodes:write' },
+  { method: 'POST', url: '/api/v1/nodes/local/sync', scope: 'nodes:write' },
+  { method: 'POST', url: '/api/v1/nodes/local/restart', scope: 'nodes:write' },
 ];
 
 describe('route × scope', () => {
@@ -91,6 +104,7 @@ describe('route × scope', () => {
         .replace(/\/api-keys\/\d+/, '/api-keys/{id}')
         .replace(/\/plans\/\d+/, '/plans/{id}')
         .replace(/\/promos\/NOPE/, '/promos/{code}')
+        .replace(/\/nodes\/(local|nope)/, '/nodes/{name}')
         .replace(/\d{4}-\d{2}-\d{2}/, '{date}');
       return `${r.method} ${path} ${r.scope}`;
     });

@@ -24,6 +24,7 @@ describe('scopes', () => {
       'stats:read',
       'api-keys:read',
       'plans:read',
+      'nodes:read',
     ]);
     expect(expandScopes(['*:*'])).toEqual([...SCOPES]);
     expect(expandScopes(['api-keys:*'])).toEqual(['api-keys:read', 'api-keys:write']);

@@ -67,20 +67,44 @@ describe('Clash Meta and sing-box profiles', () => {
     });
     expect(profile.proxies[1]).toMatchObject({ server: '2001:db8::7', port: 8443, tls: false });
     expect(profile.proxies[1]).not.toHaveProperty('reality-opts');
-    expect(profile['proxy-groups'][0].proxies).toHaveLength(3);
+    // Several servers: the selector offers the automatic (url-test) group first, then each.
+    const names = ['alice phone', 'bob', 'alice phone 2'];
+    expect(profile['proxy-groups'][0]).toMatchObject({ type: 'select', proxies: ['AUTO', ...names] });
+    expect(profile['proxy-groups'][1]).toMatchObject({ name: 'AUTO', type: 'url-test', proxies: names });
   });
 
   it('sing-box: vless outbounds behind a selector, TLS with REALITY only where the link says so', () => {
     const profile = JSON.parse(toSingBoxJson(servers));
     const tags = profile.outbounds.map((o: { tag: string }) => o.tag);
-    expect(tags).toEqual(['proxy', 'alice phone', 'bob', 'alice phone 2', 'direct']);
-    expect(profile.outbounds[1].tls.reality).toEqual({
+    expect(tags).toEqual(['proxy', 'auto', 'alice phone', 'bob', 'alice phone 2', 'direct']);
+    expect(profile.outbounds[1]).toMatchObject({
+      type: 'urltest',
+      outbounds: ['alice phone', 'bob', 'alice phone 2'],
+    });
+    expect(profile.outbounds[2].tls.reality).toEqual({
       enabled: true,
       public_key: 'Pk3yQ_public-key',
       short_id: 'ab12cd',
     });
-    expect(profile.outbounds[2]).not.toHaveProperty('tls');
-    expect(profile.outbounds[2]).toMatchObject({ server: '2001:db8::7', server_port: 8443 });
+    expect(profile.outbounds[3]).not.toHaveProperty('tls');
+    expect(profile.outbounds[3]).toMatchObject({ server: '2001:db8::7', server_port: 8443 });
+  });
+});
+
+describe('server names that are group names', () => {
+  it('numbers a server named like a group, so no name points at two things', () => {
+    const named = (name: string) => ({ ...parseVlessLink(PLAIN)!, name });
+    const clash = YAML.parse(toClashYaml([named('PROXY'), named('AUTO')]));
+    expect(clash.proxies.map((p: { name: string }) => p.name)).toEqual(['PROXY 2', 'AUTO 2']);
+    expect(clash['proxy-groups'].map((g: { name: string }) => g.name)).toEqual(['PROXY', 'AUTO']);
+    const singbox = JSON.parse(toSingBoxJson([named('proxy'), named('direct')]));
+    expect(singbox.outbounds.map((o: { tag: string }) => o.tag)).toEqual([
+      'proxy',
+      'auto',
+      'proxy 2',
+      'direct 2',
+      'direct',
+    ]);
   });
 });
 

@@ -3,7 +3,7 @@
  * one — and the promo code dialog (code → kind → value → uses → days → confirm). Prices are
  * typed as Stars, then other currencies: `100, RUB 199.00`; 0 Stars makes a free trial.
  */
-import { PROMO_KINDS, type PromoKind } from '../../db/schema.ts';
+import { PROMO_KINDS, type PromoKind } from '../../services/model.ts';
 import type { ConversationContext } from '../context.ts';
 import { actorOf, parseNumber, type AdminDeps } from '../features/admin/common.ts';
 import {

@@ -1,34 +1,26 @@
 /**
  * `/buy` and the main menu's Buy / renew: plans → payment method → optional promo code →
- * a Telegram Stars invoice or a provider's payment link; a trial plan is given at once.
+ * a Telegram Stars invoice or a provider's payment link; a trial plan is given at once. The
+ * checkout itself (orders, providers, trials) is the payments service's; this renders it.
  * Stars payments are settled here: the pre-checkout query is checked against the order and
  * a successful payment is applied exactly once. What a payment did reaches the buyer through
  * the outbox, queued with the change (a new key's card, or "renewed until …"), so a repeated
  * delivery changes nothing and says nothing.
  */
 import { Composer, InlineKeyboard } from 'grammy';
-import { AppError, isAppError, reasonOf } from '../../services/errors.ts';
-import type { Plan, PromoCode } from '../../services/payments.service.ts';
+import { isAppError, reasonOf } from '../../services/errors.ts';
 import {
-  configuredProviders,
-  createCryptoPayInvoice,
-  createStripeCheckout,
-  createYooKassaPayment,
-} from '../../services/payments/providers.ts';
+  orderIdOfPayload,
+  PAY_METHODS,
+  type PayMethod,
+  type Plan,
+  type PromoCode,
+} from '../../services/payments.service.ts';
 import type { BotContext } from '../context.ts';
 import { NOT_PAYABLE_TEXT, refusalText } from '../render/errors.ts';
 import { formatAmount, formatPrices, STARS } from '../render/money.ts';
 import { escapeHtml, HTML, ignoreNotModified, supportLine, trOf, type Tr } from '../render/text.ts';
 import type { UserDeps } from './keys.ts';
-
-/** Providers that pay through a link, in the order their buttons appear. */
-const LINK_PROVIDERS = {
-  cryptopay: createCryptoPayInvoice,
-  yookassa: createYooKassaPayment,
-  stripe: createStripeCheckout,
-} as const;
-type LinkProvider = keyof typeof LINK_PROVIDERS;
-type Method = 'stars' | LinkProvider;
 
 /** How long "send your promo code" waits for the code. */
 const PROMO_WAIT_MS = 10 * 60_000;
@@ -39,18 +31,11 @@ interface PromoWait {
 }
 
 const PROMO_RE = '([A-Za-z0-9_-]{3,32})';
-/** Invoice payloads name the order: `order:<id>`. */
-const PAYLOAD_RE = /^order:(\d{1,15})$/;
 
 /** A screen of this feature: HTML text and its buttons. */
 interface Screen {
   text: string;
   keyboard?: InlineKeyboard;
-}
-
-/** The first currency of a plan's fiat prices, which the link providers charge in. */
-function fiatPrice(plan: Plan): [currency: string, amount: number] | undefined {
-  return Object.entries(plan.prices)[0];
 }
 
 /** "30 days, 50 GB". */
@@ -81,12 +66,6 @@ async function attempt(ctx: BotContext, tr: Tr, step: () => Promise<void>): Prom
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: true });
     else await ctx.reply(text, HTML);
   }
-}
-
-/** The order id an invoice payload names, or undefined. */
-function orderIdOf(payload: string): number | undefined {
-  const match = PAYLOAD_RE.exec(payload);
-  return match ? Number(match[1]) : undefined;
 }
 
 /** The answer to "Buy / renew": the plans this person may buy. */
@@ -128,15 +107,6 @@ function plansScreen(ctx: BotContext, deps: UserDeps, tr: Tr): Screen {
   };
 }
 
-/** The ways this plan can be paid: Stars, and each configured provider when it has a fiat price. */
-function methodsOf(plan: Plan, deps: UserDeps): Method[] {
-  const configured = configuredProviders(deps.config);
-  const links = fiatPrice(plan)
-    ? (Object.keys(LINK_PROVIDERS) as LinkProvider[]).filter((p) => configured[p])
-    : [];
-  return [...(plan.priceStars != null ? (['stars'] as const) : []), ...links];
-}
-
 /** A plan with its price, the promo code given, and a button per payment method. */
 function planScreen(
   plan: Plan,
@@ -145,7 +115,7 @@ function planScreen(
   tr: Tr,
   notice?: string,
 ): Screen {
-  const methods = methodsOf(plan, deps);
+  const methods = deps.services.payments.methodsOf(plan);
   const suffix = promo ? `:${promo.code}` : '';
   const keyboard = new InlineKeyboard();
   for (const method of methods)
@@ -166,17 +136,10 @@ function planScreen(
 
 /** `/buy`, the purchase buttons (`buy:…`), the promo code message, and Stars settlement. */
 export function createBuyFeature(deps: UserDeps) {
-  const { services, config } = deps;
+  const { services } = deps;
   const { payments } = services;
   const feature = new Composer<BotContext>();
   const privateChats = feature.chatType('private');
-
-  /** A plan on sale, or PLAN_UNAVAILABLE. */
-  function planOnSale(id: number): Plan {
-    const plan = payments.getPlan(id);
-    if (!plan.active) throw new AppError('PLAN_UNAVAILABLE', 'this plan is no longer sold');
-    return plan;
-  }
 
   /** Shows a screen in place of the message whose button was pressed. */
   const edit = (ctx: BotContext, screen: Screen) =>
@@ -192,7 +155,7 @@ export function createBuyFeature(deps: UserDeps) {
   privateChats.callbackQuery(new RegExp(`^buy:p:(\\d{1,9})(?::${PROMO_RE})?$`), async (ctx) => {
     const tr = await trOf(ctx);
     await attempt(ctx, tr, async () => {
-      const plan = planOnSale(Number(ctx.match[1]));
+      const plan = payments.planOnSale(Number(ctx.match[1]));
       if (!plan.isTrial) {
         const promo = ctx.match[2] ? payments.checkPromo(ctx.match[2], ctx.from.id) : undefined;
         await edit(ctx, planScreen(plan, promo, deps, tr));
@@ -200,20 +163,7 @@ export function createBuyFeature(deps: UserDeps) {
         return;
       }
       // A trial is free: given at once; its key card (or "renewed") comes through the outbox.
-      const order = payments.createOrder({
-        telegramId: ctx.from.id,
-        planId: plan.id,
-        provider: 'stars',
-        currency: STARS,
-      });
-      await payments.apply({
-        provider: 'stars',
-        providerPaymentId: `trial:${order.id}`,
-        orderId: order.id,
-        amount: order.amount,
-        currency: STARS,
-        actor: `tg:${ctx.from.id}`,
-      });
+      await payments.startTrial(ctx.from.id, plan.id);
       await edit(ctx, { text: tr.t('buy-trial-started') });
       await ctx.answerCallbackQuery();
     });
@@ -237,7 +187,7 @@ export function createBuyFeature(deps: UserDeps) {
     if (wait.until < services.clock.now().getTime()) return next();
     const tr = await trOf(ctx);
     await attempt(ctx, tr, async () => {
-      const plan = planOnSale(wait.plan);
+      const plan = payments.planOnSale(wait.plan);
       let promo: PromoCode | undefined;
       let notice: string | undefined;
       try {
@@ -252,48 +202,37 @@ export function createBuyFeature(deps: UserDeps) {
   });
 
   privateChats.callbackQuery(
-    new RegExp(`^buy:pay:(\\d{1,9}):(stars|cryptopay|yookassa|stripe)(?::${PROMO_RE})?$`),
+    new RegExp(`^buy:pay:(\\d{1,9}):(${PAY_METHODS.join('|')})(?::${PROMO_RE})?$`),
     async (ctx) => {
       // Each press may call a provider's API: throttled for admins too.
       if (!(await deps.throttle.allow(ctx, 'invoice', 'answer'))) return;
       const tr = await trOf(ctx);
-      const method = ctx.match[2] as Method;
       await attempt(ctx, tr, async () => {
-        const plan = planOnSale(Number(ctx.match[1]));
+        const plan = payments.planOnSale(Number(ctx.match[1]));
         const description = tr.t('buy-invoice-description', { terms: planTerms(plan, tr) });
-        const fiat = fiatPrice(plan);
-        if (method !== 'stars' && (!fiat || !configuredProviders(config)[method])) {
-          throw new AppError('PLAN_UNAVAILABLE', `${method} cannot take this plan`);
-        }
-        const order = payments.createOrder({
+        const checkout = await payments.checkout({
           telegramId: ctx.from.id,
           planId: plan.id,
-          provider: method,
-          currency: method === 'stars' ? STARS : fiat![0],
+          method: ctx.match[2] as PayMethod,
           promoCode: ctx.match[3] ?? null,
+          description,
+          returnUrl: `https://t.me/${ctx.me.username}`,
         });
-        if (method === 'stars') {
+        const { order } = checkout;
+        if (checkout.kind === 'invoice') {
           await ctx.replyWithInvoice(
             plan.name,
             description,
-            `order:${order.id}`,
-            STARS,
+            checkout.payload,
+            checkout.currency,
             [{ label: plan.name, amount: order.amount }],
             { provider_token: '' },
           );
         } else {
-          const link = await LINK_PROVIDERS[method](config, {
-            orderId: order.id,
-            amount: order.amount,
-            currency: order.currency,
-            description: `${plan.name}: ${description}`,
-            returnUrl: `https://t.me/${ctx.me.username}`,
-            payableForSeconds: services.payments.secondsToPay(order),
-          });
           const price = formatAmount(order.amount, order.currency);
           await ctx.reply(tr.t('buy-link', { order: order.id, name: escapeHtml(plan.name), price }), {
             ...HTML,
-            reply_markup: new InlineKeyboard().url(tr.t('buy-btn-pay', { price }), link.url),
+            reply_markup: new InlineKeyboard().url(tr.t('buy-btn-pay', { price }), checkout.url),
           });
         }
         await ctx.answerCallbackQuery();
@@ -304,7 +243,7 @@ export function createBuyFeature(deps: UserDeps) {
   // Telegram waits 10 s for this answer: only local reads happen before it.
   feature.on('pre_checkout_query', async (ctx) => {
     const query = ctx.preCheckoutQuery;
-    const orderId = orderIdOf(query.invoice_payload);
+    const orderId = orderIdOfPayload(query.invoice_payload);
     const reason =
       orderId === undefined
         ? 'not_found'
@@ -319,7 +258,7 @@ export function createBuyFeature(deps: UserDeps) {
 
   feature.on('message:successful_payment', async (ctx) => {
     const payment = ctx.message.successful_payment;
-    const orderId = orderIdOf(payment.invoice_payload);
+    const orderId = orderIdOfPayload(payment.invoice_payload);
     if (orderId === undefined || payment.currency !== STARS) {
       // The money is taken but names no order of ours: the error boundary alerts the admins.
       throw new Error(`a payment with an unknown payload: ${payment.invoice_payload.slice(0, 64)}`);

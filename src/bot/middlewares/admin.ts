@@ -6,7 +6,7 @@
  * person a minute so a flood cannot fill the event log.
  */
 import type { MiddlewareFn } from 'grammy';
-import type { Role } from '../../db/schema.ts';
+import type { Role } from '../../services/model.ts';
 import type { Services } from '../../services/index.ts';
 import type { BotContext } from '../context.ts';
 

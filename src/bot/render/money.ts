@@ -1,7 +1,7 @@
 /** Amounts of orders and prices as people read them. */
+import { STARS } from '../../services/payments.service.ts';
 
-/** Telegram Stars' currency code. */
-export const STARS = 'XTR';
+export { STARS };
 
 /** `100 ⭐` for Stars; other currencies from minor units, e.g. `199.00 RUB`. */
 export function formatAmount(amount: number, currency: string): string {

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PROMO_KINDS } from '../../db/schema.ts';
 import { AppError } from '../../services/errors.ts';
 import type { Services } from '../../services/index.ts';
+import { PROMO_KINDS } from '../../services/model.ts';
 import { toPromoJson } from '../../services/plan-view.ts';
 import { actorOf } from '../auth.ts';
 import { apiSchema } from '../openapi.ts';

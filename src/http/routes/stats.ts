@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { KEY_STATUSES, SEVERITIES } from '../../db/schema.ts';
+import { KEY_STATUSES, SEVERITIES } from '../../services/model.ts';
 import type { Services } from '../../services/index.ts';
 import { utcDay } from '../../services/traffic.service.ts';
 import { apiSchema } from '../openapi.ts';

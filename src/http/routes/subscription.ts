@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Key, KeyStatus } from '../../db/schema.ts';
+import type { Key, KeyStatus } from '../../services/model.ts';
 import type { Services } from '../../services/index.ts';
 import {
   formatForUserAgent,
@@ -178,7 +178,9 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
           'clash.meta, Nyanpasu…) and other Clash → Clash Meta YAML; Stash → Stash YAML; sing-box family ' +
           '(SFA, SFI, SFM, SFT, Karing) → sing-box JSON; v2rayNG 1.8.29+, v2rayN 6.40+, Happ 1.63.1+, Streisand, ' +
           'INCY, V2Box → Xray JSON; anything else (Hiddify, older v2rayNG…) → base64 of the share links, one per ' +
-          'line. A browser (Accept: text/html) gets a web page with the QR code and app guides. A disabled, ' +
+          'line. One link per enabled VPN server of the key, named by the server, one down longer than the ' +
+          '`hideDownNodeMinutes` setting left out; Clash Meta and sing-box also get an automatic url-test group. ' +
+          'A browser (Accept: text/html) gets a web page with the QR code and app guides. A disabled, ' +
           'expired or limited key gets one entry that connects nowhere, named with the reason, and the reason in ' +
           '`announce` and `profile-title`.',
         tags: ['subscription'],

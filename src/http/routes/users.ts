@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { KEY_STATUSES, RESET_STRATEGIES, type Key } from '../../db/schema.ts';
+import { KEY_STATUSES, RESET_STRATEGIES, type Key } from '../../services/model.ts';
 import { type AppError, isAppError } from '../../services/errors.ts';
 import type { Services } from '../../services/index.ts';
 import type { CreateKeyInput, KeyPatch } from '../../services/keys.service.ts';

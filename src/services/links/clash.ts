@@ -4,6 +4,10 @@ import { uniqueNames, type VlessServer } from './vless.ts';
 
 /** The selector over every server, which the rules send traffic to. */
 export const CLASH_GROUP = 'PROXY';
+/** With several servers: the group that picks the fastest one answering (the selector's default). */
+export const CLASH_AUTO_GROUP = 'AUTO';
+/** What url-test groups probe (HTTP 204, as the clients' own defaults). */
+export const URL_TEST_URL = 'https://www.gstatic.com/generate_204';
 
 /** DNS over HTTPS, reached through the tunnel (`#PROXY`) so queries do not leak to the local network. */
 const MIHOMO_DNS = {
@@ -36,20 +40,39 @@ function proxyOf(s: VlessServer) {
 }
 
 /**
- * A Clash profile with one selector over the servers. `mihomo` adds the Clash Meta parts
+ * The selector over the servers; with several, first the url-test group that picks the
+ * fastest one answering, so the app switches away from a server that stops answering.
+ */
+function groupsOf(names: readonly string[]) {
+  if (names.length < 2) return [{ name: CLASH_GROUP, type: 'select', proxies: [...names] }];
+  return [
+    { name: CLASH_GROUP, type: 'select', proxies: [CLASH_AUTO_GROUP, ...names] },
+    {
+      name: CLASH_AUTO_GROUP,
+      type: 'url-test',
+      proxies: [...names],
+      url: URL_TEST_URL,
+      interval: 300,
+      tolerance: 50,
+    },
+  ];
+}
+
+/**
+ * A Clash profile with one selector over the servers (and an automatic group with several). `mihomo` adds the Clash Meta parts
  * (local mixed port, DNS through the tunnel); Stash keeps its own ports and DNS.
  * Every string value is double-quoted, so no name is read as a number, boolean or date
  * (`123`, `1e3`, `yes`, `0x1F`) by any YAML version a client uses.
  */
 export function toClashYaml(servers: readonly VlessServer[], flavor: 'mihomo' | 'stash' = 'mihomo'): string {
-  const named = uniqueNames(servers);
+  const named = uniqueNames(servers, [CLASH_GROUP, CLASH_AUTO_GROUP, 'DIRECT', 'REJECT']);
   const profile = {
     ...(flavor === 'mihomo' ? { 'mixed-port': 7890, 'allow-lan': false } : {}),
     mode: 'rule',
     'log-level': 'warning',
     ...(flavor === 'mihomo' ? { dns: MIHOMO_DNS } : {}),
     proxies: named.map(proxyOf),
-    'proxy-groups': [{ name: CLASH_GROUP, type: 'select', proxies: named.map((s) => s.name) }],
+    'proxy-groups': groupsOf(named.map((s) => s.name)),
     rules: [
       'IP-CIDR,127.0.0.0/8,DIRECT,no-resolve',
       'IP-CIDR,10.0.0.0/8,DIRECT,no-resolve',

@@ -1,11 +1,39 @@
 /**
  * sing-box profiles (SFA, SFI, SFM, SFT, Karing): TUN and a local mixed port, every server
  * behind a selector, rule actions instead of the special outbounds 1.11 deprecated, and DNS
- * resolved through the tunnel.
+ * resolved through the tunnel. Several servers also get an automatic (urltest) choice.
  */
+import { URL_TEST_URL } from './clash.ts';
 import { uniqueNames, type VlessServer } from './vless.ts';
 
 export const SINGBOX_SELECTOR = 'proxy';
+/** With several servers: the urltest outbound that picks the fastest one (the selector's default). */
+export const SINGBOX_AUTO = 'auto';
+
+/** The selector over the servers; with several, the urltest outbound first and by default. */
+function groupsOf(names: readonly string[]) {
+  if (names.length < 2) {
+    return [
+      {
+        type: 'selector',
+        tag: SINGBOX_SELECTOR,
+        outbounds: [...names],
+        ...(names[0] ? { default: names[0] } : {}),
+      },
+    ];
+  }
+  return [
+    { type: 'selector', tag: SINGBOX_SELECTOR, outbounds: [SINGBOX_AUTO, ...names], default: SINGBOX_AUTO },
+    {
+      type: 'urltest',
+      tag: SINGBOX_AUTO,
+      outbounds: [...names],
+      url: URL_TEST_URL,
+      interval: '5m',
+      tolerance: 50,
+    },
+  ];
+}
 
 function outboundOf(s: VlessServer) {
   return {
@@ -59,7 +87,7 @@ function dnsOf(legacy: boolean) {
 /** A sing-box profile for 1.12+ (or, with `legacy`, for 1.11). */
 export function toSingBoxJson(servers: readonly VlessServer[], options: { legacy?: boolean } = {}): string {
   const legacy = options.legacy === true;
-  const named = uniqueNames(servers);
+  const named = uniqueNames(servers, [SINGBOX_SELECTOR, SINGBOX_AUTO, 'direct']);
   const profile = {
     log: { level: 'warn' },
     dns: dnsOf(legacy),
@@ -74,12 +102,7 @@ export function toSingBoxJson(servers: readonly VlessServer[], options: { legacy
       { type: 'mixed', tag: 'mixed-in', listen: '127.0.0.1', listen_port: 2080 },
     ],
     outbounds: [
-      {
-        type: 'selector',
-        tag: SINGBOX_SELECTOR,
-        outbounds: named.map((s) => s.name),
-        ...(named[0] ? { default: named[0].name } : {}),
-      },
+      ...groupsOf(named.map((s) => s.name)),
       ...named.map(outboundOf),
       { type: 'direct', tag: 'direct' },
     ],

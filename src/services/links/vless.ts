@@ -43,14 +43,26 @@ export function parseVlessLink(link: string): VlessServer | null {
   };
 }
 
-/** Names clients can tell apart: a repeated name gets a number. */
-export function uniqueNames(servers: readonly VlessServer[]): VlessServer[] {
-  const seen = new Map<string, number>();
-  return servers.map((s) => {
-    const n = (seen.get(s.name) ?? 0) + 1;
-    seen.set(s.name, n);
-    return n === 1 ? s : { ...s, name: `${s.name} ${n}` };
+/** Names clients can tell apart: a repeated one, or one in `reserved`, gets a number. */
+export function numberRepeats(names: readonly string[], reserved: readonly string[] = []): string[] {
+  const seen = new Map<string, number>(reserved.map((name) => [name, 1]));
+  return names.map((name) => {
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    return n === 1 ? name : `${name} ${n}`;
   });
+}
+
+/** The servers under names clients can tell apart, none named like one of the profile's groups. */
+export function uniqueNames(
+  servers: readonly VlessServer[],
+  reserved: readonly string[] = [],
+): VlessServer[] {
+  const names = numberRepeats(
+    servers.map((s) => s.name),
+    reserved,
+  );
+  return servers.map((s, i) => (names[i] === s.name ? s : { ...s, name: names[i]! }));
 }
 
 /**

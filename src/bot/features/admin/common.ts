@@ -1,7 +1,7 @@
 /** What the admin features share: their dependencies, the actor string, the admin guards' helpers. */
 import type { I18n } from '@grammyjs/i18n';
 import type { MiddlewareFn } from 'grammy';
-import type { TelegramUser } from '../../../db/schema.ts';
+import type { TelegramUser } from '../../../services/model.ts';
 import type { BotContext, FeatureDeps } from '../../context.ts';
 import { pickLanguage, type Language } from '../../i18n.ts';
 import { callbackData, esc, stripTags } from '../../kit/index.ts';

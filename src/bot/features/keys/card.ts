@@ -4,7 +4,7 @@
  * Without a link yet (core not running), or when the photo is refused, the card is a text message.
  */
 import { GrammyError, InlineKeyboard, type Api } from 'grammy';
-import type { Key } from '../../../db/schema.ts';
+import type { Key } from '../../../services/model.ts';
 import type { Services } from '../../../services/index.ts';
 import { usedBytes } from '../../../services/keys/rules.ts';
 import type { BotContext } from '../../context.ts';

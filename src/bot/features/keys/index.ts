@@ -4,7 +4,7 @@
  * presser — callback data is never trusted.
  */
 import { Composer, InlineKeyboard } from 'grammy';
-import type { Key } from '../../../db/schema.ts';
+import type { Key } from '../../../services/model.ts';
 import type { BotContext, FeatureDeps } from '../../context.ts';
 import type { ThrottleDeps } from '../../middlewares/throttle.ts';
 import { escapeHtml, ignoreNotModified, onButton, trOf } from '../../kit/index.ts';

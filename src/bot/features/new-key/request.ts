@@ -1,6 +1,6 @@
 /** The message admins get about a key request, before and after it is decided. */
 import { InlineKeyboard } from 'grammy';
-import type { TelegramUser } from '../../../db/schema.ts';
+import type { TelegramUser } from '../../../services/model.ts';
 import type { Services } from '../../../services/index.ts';
 import type { KeyRequest } from '../../../services/requests.service.ts';
 import { callbackData, escapeHtml, int, oneOf, type Tr } from '../../kit/index.ts';

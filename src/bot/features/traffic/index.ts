@@ -3,7 +3,7 @@
  * a chart of the last 30 days. Refresh redraws the same message in place.
  */
 import { Composer, InlineKeyboard, InputFile } from 'grammy';
-import type { Key } from '../../../db/schema.ts';
+import type { Key } from '../../../services/model.ts';
 import type { Services } from '../../../services/index.ts';
 import type { BotContext } from '../../context.ts';
 import { trafficChartPng } from './chart.ts';

@@ -3,7 +3,7 @@
  * an active key, expired) → preview exactly as people will see it → confirm. Confirming
  * starts the broadcast in the background; the confirm message turns into its progress.
  */
-import { BROADCAST_AUDIENCES, type BroadcastAudience } from '../../../../db/schema.ts';
+import { BROADCAST_AUDIENCES, type BroadcastAudience } from '../../../../services/model.ts';
 import type { ConversationContext } from '../../../context.ts';
 import { launchBroadcast, type BroadcastContent } from './index.ts';
 import type { AdminDeps } from '../common.ts';

@@ -6,7 +6,7 @@
  */
 import { Composer, GrammyError, InlineKeyboard, type Api } from 'grammy';
 import type { MessageEntity } from 'grammy/types';
-import type { BroadcastAudience } from '../../../../db/schema.ts';
+import type { BroadcastAudience } from '../../../../services/model.ts';
 import type { Broadcast, SendOutcome } from '../../../../services/broadcast.service.ts';
 import { BROADCAST } from '../../../conversations/ids.ts';
 import type { BotContext } from '../../../context.ts';

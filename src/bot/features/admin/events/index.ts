@@ -1,6 +1,6 @@
 /** `/events [type] [severity]`: the event log, newest first, with filters and paging. */
 import { Composer } from 'grammy';
-import { SEVERITIES, type Severity } from '../../../../db/schema.ts';
+import { SEVERITIES, type Severity } from '../../../../services/model.ts';
 import type { BotContext } from '../../../context.ts';
 import { DAY_MS } from '../../../../services/keys/rules.ts';
 import { commandArgs, onButton, show } from '../../../kit/index.ts';

@@ -1,6 +1,6 @@
 /** The admin event log screen: newest first, filters by severity and type, paging. */
 import { InlineKeyboard } from 'grammy';
-import { SEVERITIES, type Event, type Severity } from '../../../../db/schema.ts';
+import { SEVERITIES, type Event, type Severity } from '../../../../services/model.ts';
 import { callbackData, esc, int, oneOf, word, type Screen, type Translator } from '../../../kit/index.ts';
 import { menuButton } from '../common.ts';
 

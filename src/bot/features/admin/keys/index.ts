@@ -5,7 +5,7 @@
  * /delete`). Kick and delete ask first.
  */
 import { Composer, GrammyError, InputFile } from 'grammy';
-import type { Key } from '../../../../db/schema.ts';
+import type { Key } from '../../../../services/model.ts';
 import { limitFromGb } from '../../../../services/keys/rules.ts';
 import { qrPng } from '../../../../services/qr.ts';
 import { CREATE_KEY, INPUT } from '../../../conversations/ids.ts';

@@ -1,6 +1,6 @@
 /** Admin screens of keys: the list (filters, search, paging) and the key card, with their buttons. */
 import { InlineKeyboard } from 'grammy';
-import { KEY_STATUSES, type Key, type KeyStatus, type TelegramUser } from '../../../../db/schema.ts';
+import { KEY_STATUSES, type Key, type KeyStatus, type TelegramUser } from '../../../../services/model.ts';
 import type { UserJson } from '../../../../services/key-view.ts';
 import { DAY_SECONDS, usedBytes } from '../../../../services/keys/rules.ts';
 import type { Traffic } from '../../../../services/reports.service.ts';

@@ -1,6 +1,6 @@
 /** The `/admin` menu: a summary and a button for every admin section. */
 import { InlineKeyboard } from 'grammy';
-import type { Role } from '../../../../db/schema.ts';
+import type { Role } from '../../../../services/model.ts';
 import { callbackData, type Screen, type Translator } from '../../../kit/index.ts';
 import { adminsButton } from '../admins/index.ts';
 import { apiKeysButton } from '../api-keys/screens.ts';

@@ -1,11 +1,11 @@
 /**
  * Admin settings: key request policy (buttons), and dialogs for max keys per user, the
- * default limits of self-service keys, notice thresholds, the support contact, how long an
- * order waits for payment and the REALITY SNI (which restarts the core, after a confirmation).
+ * default limits of self-service keys, notice thresholds, the support contact, how long a
+ * down VPN server stays in subscriptions, how long an order waits for payment and the REALITY SNI (which restarts the core, after a confirmation).
  * Whether admins may take backups is shown to every admin and changed by owners only.
  */
 import { Composer, InlineKeyboard, type MiddlewareFn } from 'grammy';
-import type { Role } from '../../../../db/schema.ts';
+import type { Role } from '../../../../services/model.ts';
 import type { SettingName, SettingValue } from '../../../../services/settings.service.ts';
 import { INPUT } from '../../../conversations/ids.ts';
 import type { BotContext } from '../../../context.ts';
@@ -21,6 +21,7 @@ import {
   type Screen,
   type Translator,
 } from '../../../kit/index.ts';
+import { LOCAL_NODE } from '../../../../services/nodes.service.ts';
 import { actorOf, enterDialog, menuButton, type AdminDeps } from '../common.ts';
 
 const POLICIES = ['open', 'approval', 'closed'] as const;
@@ -42,11 +43,15 @@ function numberList(min: number, max: number, count: number) {
   };
 }
 
-interface SettingSpec<K extends SettingName> {
+/** The local node's REALITY SNI, edited here as it was when it was a setting. */
+type EditableName = SettingName | 'realitySni';
+type EditableValue<K extends EditableName> = K extends SettingName ? SettingValue<K> : string;
+
+interface SettingSpec<K extends EditableName> {
   /** The typed value, or undefined when it is not acceptable. */
-  parse(text: string): SettingValue<K> | undefined;
+  parse(text: string): EditableValue<K> | undefined;
   /** The value as the settings screen shows it (escaped). */
-  format(value: SettingValue<K> | undefined, ctx: Translator): string;
+  format(value: EditableValue<K> | undefined, ctx: Translator): string;
 }
 
 const list = (value: number[] | undefined) => (value?.length ? value.join(', ') : '—');
@@ -81,6 +86,11 @@ export const EDITABLE = {
     parse: (text) => (text.trim() === '-' ? '' : text.trim().length <= 200 ? text.trim() : undefined),
     format: (value) => (value ? esc(value) : '—'),
   },
+  hideDownNodeMinutes: {
+    // Minutes a VPN server may be down before subscriptions leave it out (0 = at once).
+    parse: (text) => parseNumber(text, { min: 0, max: 7 * 24 * 60, integer: true }),
+    format: (value) => String(value ?? 10),
+  },
   orderLifetimeMinutes: {
     parse: (text) => parseNumber(text, { min: 1, max: 7 * 24 * 60, integer: true }),
     format: (value) => String(value ?? 60),
@@ -89,14 +99,19 @@ export const EDITABLE = {
     parse: (text) => (HOSTNAME_RE.test(text.trim()) ? text.trim().toLowerCase() : undefined),
     format: (value) => esc(value ?? '—'),
   },
-} satisfies { [K in SettingName]?: SettingSpec<K> };
+} satisfies { [K in EditableName]?: SettingSpec<K> };
 
 export type EditableSetting = keyof typeof EDITABLE;
 
 /** The current value of an editable setting as the screen shows it. */
 export function formatSetting(deps: AdminDeps, ctx: Translator, name: EditableSetting): string {
   const spec = EDITABLE[name] as SettingSpec<typeof name>;
-  return spec.format(deps.services.settings.get(name), ctx);
+  const { services } = deps;
+  const value =
+    name === 'realitySni'
+      ? services.nodes.endpoint(services.nodes.get(LOCAL_NODE)).sni
+      : services.settings.get(name);
+  return spec.format(value as never, ctx);
 }
 
 /** The settings screen; owners also get the backup right's switch. */
@@ -152,14 +167,18 @@ export function settingsView(deps: AdminDeps, ctx: Translator & { role?: Role })
 export async function applySetting<K extends EditableSetting>(
   deps: AdminDeps,
   name: K,
-  value: SettingValue<K>,
+  value: EditableValue<K>,
   actor: string,
 ): Promise<boolean> {
   const { services } = deps;
-  services.settings.set(name, value);
+  if (name !== 'realitySni') {
+    services.settings.set(name as SettingName, value as never);
+    services.events.record({ type: 'settings.changed', actor, subject: name, data: { value } });
+    return true;
+  }
+  // The target follows the SNI (null: REALITY_TARGET when set, else SNI:443).
+  services.nodes.update(LOCAL_NODE, { sni: String(value), target: null }, actor);
   services.events.record({ type: 'settings.changed', actor, subject: name, data: { value } });
-  if (name !== 'realitySni') return true;
-  if (!deps.config.REALITY_TARGET) services.settings.set('realityTarget', `${String(value)}:443`);
   if (!deps.system) return false;
   await deps.system.restart();
   return true;

@@ -1,6 +1,6 @@
 /** Admin screens of the server: status (core, host, keys, traffic) and the drift check. */
 import { InlineKeyboard } from 'grammy';
-import type { KeyStatus } from '../../../../db/schema.ts';
+import type { KeyStatus } from '../../../../services/model.ts';
 import type { Traffic } from '../../../../services/reports.service.ts';
 import {
   callbackData,

@@ -1,0 +1,34 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.ts';
+import { startCheckpointer } from '../../src/db/checkpointer.ts';
+import { tempDir } from '../helpers/db.ts';
+
+describe('WAL checkpointer', () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+
+  it('copies the WAL into the database from its own thread while the connection does not', async () => {
+    const tmp = tempDir('xk-ckpt-');
+    const file = path.join(tmp.dir, 'x.db');
+    const db = openDatabase(file);
+    cleanups.push(() => {
+      db.$client.close();
+      tmp.cleanup();
+    });
+    const sqlite = db.$client;
+    sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    const errors: string[] = [];
+    const checkpoints = startCheckpointer(sqlite, (error) => errors.push(error), 20);
+    expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const before = statSync(file).size;
+    const insert = sqlite.prepare('INSERT INTO t (body) VALUES (?)');
+    for (let i = 0; i < 300; i++) insert.run('x'.repeat(4000)); // ~2 pages a commit
+    await expect.poll(() => statSync(file).size, { timeout: 5_000 }).toBeGreaterThan(before + 300 * 4000);
+    await checkpoints.stop();
+    expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    expect(errors).toEqual([]);
+  });
+});
