@@ -7,7 +7,7 @@ import { registerAdminAlerts } from './alerts.ts';
 import { telegramClientOptions } from './connect.ts';
 import type { BotContext, ConversationContext, FeatureDeps, SessionData } from './context.ts';
 import { adminFeature } from './features/admin/index.ts';
-import { createBuyFeature } from './features/buy.ts';
+import { createBuyFeature } from './features/buy/index.ts';
 import { createFallbackFeature } from './features/fallback/index.ts';
 import { createHelpFeature } from './features/help/index.ts';
 import { createKeysFeature } from './features/keys/index.ts';

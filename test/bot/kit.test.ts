@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bot } from 'grammy';
-import { callbackData, int, oneOf, rest, word } from '../../src/bot/kit/callback-data.ts';
+import { callbackData, int, oneOf, optional, rest, word } from '../../src/bot/kit/callback-data.ts';
 import { parseMode } from '../../src/bot/kit/parse-mode.ts';
 import { createFakeTelegram, type FakeTelegram } from '../helpers/fake-telegram.ts';
 
@@ -31,6 +31,17 @@ describe('callback data', () => {
     ]) {
       expect(keyList.unpack(data) ?? keyAction.unpack(data) ?? menu.unpack(data)).toBeNull();
     }
+  });
+
+  it('leaves out an optional last field when it has no value, and reads it back as absent', () => {
+    const plan = callbackData('buy:p', { plan: int, promo: optional(word('[A-Z0-9]{3,32}')) });
+    expect(plan.pack({ plan: 7, promo: undefined })).toBe('buy:p:7');
+    expect(plan.pack({ plan: 7, promo: 'SALE20' })).toBe('buy:p:7:SALE20');
+    expect(plan.unpack('buy:p:7')).toEqual({ plan: 7, promo: undefined });
+    expect(plan.unpack('buy:p:7:SALE20')).toEqual({ plan: 7, promo: 'SALE20' });
+    for (const data of ['buy:p:7:', 'buy:p:7:sale', 'buy:p:7:AB', 'buy:pay:7'])
+      expect(plan.unpack(data)).toBeNull();
+    expect(() => callbackData('x', { a: optional(int), b: int })).toThrow(/must be last/);
   });
 
   it('cuts free text so the data stays within Telegram’s 64 bytes', () => {

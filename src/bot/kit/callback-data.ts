@@ -9,7 +9,7 @@
  * onButton(feature, keyAction, (ctx, { action, name }) => …);
  * ```
  * Data is `prefix:field:field…` within Telegram's 64 bytes; a {@link rest} field (free text,
- * last only) is cut to fit.
+ * last only) is cut to fit; an {@link optional} field (last only) may be left out.
  */
 import type { CallbackQueryContext, Composer, Context } from 'grammy';
 
@@ -22,6 +22,8 @@ export interface Field<T> {
   parse(raw: string): T;
   /** Free text that may be cut to fit (only the last field). */
   readonly rest?: boolean;
+  /** May be absent, packed from and read back as undefined (only the last field). */
+  readonly optional?: boolean;
 }
 
 /** A whole number ≥ 0 (ids, pages). */
@@ -39,6 +41,11 @@ export function word(pattern = '[^:]+'): Field<string> {
 
 /** Free text, the last field only (a search); may be absent (`''`) and is cut to 64 bytes. */
 export const rest: Field<string> = { pattern: '[\\s\\S]*', parse: (raw) => raw, rest: true };
+
+/** `field`, or nothing (the last field only): `buy:p:7` and `buy:p:7:CODE`. */
+export function optional<T>(field: Field<T>): Field<T | undefined> {
+  return { pattern: field.pattern, parse: (raw) => field.parse(raw), optional: true };
+}
 
 type Schema = Record<string, Field<unknown>>;
 export type ValuesOf<S extends Schema> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never };
@@ -61,8 +68,10 @@ export function callbackData<const S extends Schema = Record<never, never>>(
 ): CallbackData<ValuesOf<S>> {
   const names = Object.keys(schema);
   const fields = names.map((name) => schema[name]!);
-  if (fields.slice(0, -1).some((f) => f.rest)) throw new Error(`${prefix}: a rest field must be last`);
-  const parts = fields.map((f) => (f.rest ? `(?::(${f.pattern}))?` : `:(${f.pattern})`));
+  if (fields.slice(0, -1).some((f) => f.rest || f.optional)) {
+    throw new Error(`${prefix}: a rest or optional field must be last`);
+  }
+  const parts = fields.map((f) => (f.rest || f.optional ? `(?::(${f.pattern}))?` : `:(${f.pattern})`));
   const pattern = new RegExp(`^${escapeRegExp(prefix)}${parts.join('')}$`);
   return {
     prefix,
@@ -70,6 +79,7 @@ export function callbackData<const S extends Schema = Record<never, never>>(
     pack(values) {
       const head = [prefix, ...names.map((n, i) => (fields[i]!.rest ? '' : String(values[n])))];
       const last = fields.at(-1);
+      if (last?.optional && values[names.at(-1)!] === undefined) return head.slice(0, -1).join(':');
       if (!last?.rest) return head.join(':');
       const prefixText = `${head.slice(0, -1).join(':')}:`;
       let tail = String(values[names.at(-1)!]);
@@ -80,7 +90,10 @@ export function callbackData<const S extends Schema = Record<never, never>>(
       const match = pattern.exec(data);
       if (!match) return null;
       const values: Record<string, unknown> = {};
-      names.forEach((name, i) => (values[name] = fields[i]!.parse(match[i + 1] ?? '')));
+      names.forEach((name, i) => {
+        const raw = match[i + 1];
+        values[name] = raw === undefined && fields[i]!.optional ? undefined : fields[i]!.parse(raw ?? '');
+      });
       return values as ValuesOf<S>;
     },
   };

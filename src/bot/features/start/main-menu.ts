@@ -1,7 +1,7 @@
 /** The main menu under the greeting: every user command one tap away. */
 import { Menu } from '@grammyjs/menu';
 import type { BotContext } from '../../context.ts';
-import { sendBuy } from '../buy.ts';
+import { sendBuy } from '../buy/index.ts';
 import { sendHelp } from '../help/index.ts';
 import { sendMyKeys, type UserDeps } from '../keys/index.ts';
 import { sendLanguagePicker } from '../language/index.ts';
