@@ -27,10 +27,11 @@ export interface Translator {
 
 export { localeOf };
 
-/** Options of every text message: HTML, no link previews. The parse-mode transformer sets them; payments code still passes them. */
+/**
+ * Options of a text message: HTML, no link previews. The parse-mode transformer sets them on
+ * the bot's Api; calls that may go through another Api (broadcast progress, sendBackup) pass them.
+ */
 export const HTML = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
-/** Options of every caption (set by the transformer too). */
-export const CAPTION = { parse_mode: 'HTML' } as const;
 
 /** Messages without variables never change while running: translated once per language. */
 const plain = new Map<string, string>();

@@ -8,9 +8,6 @@ import { callbackData, esc, stripTags } from '../../kit/index.ts';
 import { callbackAnswered } from '../../middlewares/callback-answers.ts';
 import { errorText } from '../../render/errors.ts';
 
-// The payments screens (being reworked elsewhere) still import these from here.
-export { commandArgs, HTML, parseNumber, show, stripTags } from '../../kit/index.ts';
-
 /** Feature dependencies plus the translations, for texts sent to other people in their language. */
 export interface AdminDeps extends FeatureDeps {
   i18n: I18n<BotContext>;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import type { DayTraffic } from '../../../services/reports.service.ts';
-import { escapeHtml, formatBytes, unitOf } from '../../render/text.ts';
+import { escapeHtml, formatBytes, unitOf } from '../../kit/index.ts';
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 const FONT_FILES = existsSync(FONT) ? [FONT] : [];

@@ -1,19 +1,17 @@
 /** The `/admin` menu: a summary and a button for every admin section. */
 import { InlineKeyboard } from 'grammy';
 import type { Role } from '../../../../services/model.ts';
-import { callbackData, type Screen, type Translator } from '../../../kit/index.ts';
+import { type Screen, type Translator } from '../../../kit/index.ts';
 import { adminsButton } from '../admins/index.ts';
 import { apiKeysButton } from '../api-keys/screens.ts';
 import { backupsButton } from '../backups/index.ts';
 import { broadcastButton } from '../broadcast/index.ts';
 import { eventsButton } from '../events/screens.ts';
 import { keyCreateButton, keyListButton } from '../keys/screens.ts';
+import { paymentsButton } from '../payments/screens.ts';
 import { requestsButton } from '../requests/index.ts';
 import { settingsButton } from '../settings/index.ts';
 import { statusButton } from '../status/screens.ts';
-
-/** Plans & payments (`features/admin/payments.ts` handles it). */
-const paymentsButton = callbackData('a:pp');
 
 export interface MainMenuData {
   role: Role;

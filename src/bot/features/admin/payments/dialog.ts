@@ -3,32 +3,28 @@
  * one — and the promo code dialog (code → kind → value → uses → days → confirm). Prices are
  * typed as Stars, then other currencies: `100, RUB 199.00`; 0 Stars makes a free trial.
  */
-import { PROMO_KINDS, type PromoKind } from '../../services/model.ts';
-import type { ConversationContext } from '../context.ts';
-import { actorOf, parseNumber, type AdminDeps } from '../features/admin/common.ts';
-import {
-  adminPlanPrice,
-  adminPlanTraffic,
-  planCardView,
-  promoEffect,
-  promosView,
-} from '../features/admin/payments.ts';
-import { esc } from '../menus/admin/view.ts';
+import { PROMO_KINDS, type PromoKind } from '../../../../services/model.ts';
+import { expiryFromDays } from '../../../../services/keys/rules.ts';
+import type { ConversationContext } from '../../../context.ts';
 import {
   ask,
   askConfirm,
-  field,
   cancelled,
   choiceRow,
   commit,
+  esc,
+  field,
   numberIn,
+  parseNumber,
   runSteps,
   textOf,
   textWhere,
   type AdminConversation,
   type Input,
   type Parsed,
-} from './common.ts';
+} from '../../../kit/index.ts';
+import { actorOf, type AdminDeps } from '../common.ts';
+import { adminPlanPrice, adminPlanTraffic, planCardView, promoEffect, promosView } from './screens.ts';
 
 /** What the plan dialog is for: a new plan, or a new price for one. */
 export type PlanRequest = { kind: 'create' } | { kind: 'price'; planId: number };
@@ -270,8 +266,7 @@ export function promoConversation(deps: AdminDeps) {
           ctx,
           deps,
           () => {
-            const expireAt =
-              draft.days === null ? null : new Date(clock.now().getTime() + draft.days * 86_400_000);
+            const expireAt = expiryFromDays(clock.now(), draft.days);
             payments.createPromo(
               { code: draft.code, kind: draft.kind, value: draft.value, maxUses: draft.maxUses, expireAt },
               actorOf(ctx),
