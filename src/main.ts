@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { publishCommands } from './bot/commands.ts';
-import { resumeBroadcasts } from './bot/features/admin/broadcast.ts';
+import { resumeBroadcasts } from './bot/features/admin/broadcast/index.ts';
 import { createI18n } from './bot/i18n.ts';
 import { connectBot, TokenRejectedError, type BotConnection } from './bot/connect.ts';
 import { createBot } from './bot/index.ts';

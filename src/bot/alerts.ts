@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { GrammyError, type Api } from 'grammy';
 import type { AdminAlert, AlertType } from '../services/messages.ts';
 import { PermanentFailure } from '../services/outbox.service.ts';
-import { sendBackup } from './features/admin/backups.ts';
-import { HTML, languageOf, type AdminDeps } from './features/admin/common.ts';
-import { SEVERITY_ICON } from './menus/admin/events.ts';
-import { esc, type Translator } from './menus/admin/view.ts';
+import { sendBackup } from './features/admin/backups/index.ts';
+import { languageOf, type AdminDeps } from './features/admin/common.ts';
+import { SEVERITY_ICON } from './features/admin/events/screens.ts';
+import { esc, type Translator } from './kit/index.ts';
 
 /**
  * Each alert type with the variables its own text shows (any missing one is empty), or null
@@ -124,7 +124,7 @@ export function registerAdminAlerts(deps: AdminDeps, api: Api): void {
   const { services } = deps;
   services.outbox.register('admin.alert', async (alert) => {
     const admins = services.admins.listAdmins().map((a) => a.telegram_id);
-    await toEach(deps, admins, (id, tr) => api.sendMessage(id, alertText(tr, alert), HTML));
+    await toEach(deps, admins, (id, tr) => api.sendMessage(id, alertText(tr, alert)));
   });
   services.outbox.register('owner.backup', async (backup) => {
     if (!existsSync(backup.file)) throw new PermanentFailure(`backup ${backup.file} no longer exists`);

@@ -7,16 +7,17 @@ import { registerAdminAlerts } from './alerts.ts';
 import { telegramClientOptions } from './connect.ts';
 import type { BotContext, ConversationContext, FeatureDeps, SessionData } from './context.ts';
 import { adminFeature } from './features/admin/index.ts';
-import { createBuyFeature } from './features/buy.ts';
-import { createFallbackFeature } from './features/fallback.ts';
-import { createHelpFeature } from './features/help.ts';
-import { createKeysFeature } from './features/keys.ts';
-import { createLanguageFeature } from './features/language.ts';
-import { createNewKeyFeature } from './features/new-key.ts';
-import { createStartFeature } from './features/start.ts';
-import { createTrafficFeature } from './features/traffic.ts';
+import { createBuyFeature } from './features/buy/index.ts';
+import { createFallbackFeature } from './features/fallback/index.ts';
+import { createHelpFeature } from './features/help/index.ts';
+import { createKeysFeature } from './features/keys/index.ts';
+import { createLanguageFeature } from './features/language/index.ts';
+import { createNewKeyFeature } from './features/new-key/index.ts';
+import { createStartFeature } from './features/start/index.ts';
+import { createTrafficFeature } from './features/traffic/index.ts';
 import { createI18n } from './i18n.ts';
-import { createMainMenu } from './menus/main.ts';
+import { parseMode } from './kit/parse-mode.ts';
+import { createMainMenu } from './features/start/main-menu.ts';
 import type { I18n } from '@grammyjs/i18n';
 import { callbackAnswered, trackCallbackAnswers } from './middlewares/callback-answers.ts';
 import { personMiddleware } from './middlewares/person.ts';
@@ -54,6 +55,8 @@ export function createBot(deps: BotDeps) {
   bot.api.config.use((prev, method, payload, signal) =>
     method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal),
   );
+  // Every text and caption is HTML, set here once (kit/parse-mode.ts).
+  bot.api.config.use(parseMode('HTML'));
 
   const i18n = deps.i18n ?? createI18n();
   bot.use(sequentialize(chatKey));
@@ -88,6 +91,8 @@ export function createBot(deps: BotDeps) {
       plugins: [
         i18n as never,
         async (ctx, next) => {
+          // A conversation's context has an Api of its own: HTML is set on it too.
+          ctx.api.config.use(parseMode('HTML'));
           ctx.log = logger.child({ update_id: ctx.update.update_id, from: ctx.from?.id, conversation: true });
           ctx.role = ctx.from ? services.admins.roleOf(ctx.from.id) : 'user';
           ctx.person = ctx.from ? services.admins.get(ctx.from.id) : undefined;

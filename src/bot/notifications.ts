@@ -12,11 +12,11 @@ import { unhandled, type OwnerNotice } from '../services/messages.ts';
 import { PermanentFailure } from '../services/outbox.service.ts';
 import type { BotContext } from './context.ts';
 import { pickLanguage } from './i18n.ts';
-import { sendKeyCard } from './render/key-card.ts';
+import { sendKeyCard } from './features/keys/card.ts';
 import { formatAmount } from './render/money.ts';
 import type { QrPhotos } from './render/qr-photo.ts';
-import { requestKeyboard, requestText } from './render/request.ts';
-import { escapeHtml, formatDate, HTML, supportLine, trFor, type Tr } from './render/text.ts';
+import { requestKeyboard, requestText } from './features/new-key/request.ts';
+import { escapeHtml, formatDate, supportLine, trFor, type Tr } from './kit/index.ts';
 
 /** Pace of outgoing notifications. */
 export interface SendLimits {
@@ -154,7 +154,7 @@ export function createNotifier(bot: Bot<BotContext>, deps: NotifierDeps, limits?
     await send(chatId, () =>
       key && key.ownerTelegramId === chatId
         ? sendKeyCard(bot.api, chatId, key, tr, deps, text)
-        : bot.api.sendMessage(chatId, text, HTML),
+        : bot.api.sendMessage(chatId, text),
     );
   });
 
@@ -168,7 +168,6 @@ export function createNotifier(bot: Bot<BotContext>, deps: NotifierDeps, limits?
       try {
         await send(adminId, () =>
           bot.api.sendMessage(adminId, requestText(request, tr, services), {
-            ...HTML,
             reply_markup: requestKeyboard(request, tr),
           }),
         );

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { runMigrations } from '../db/migrate.ts';
 import type { Services } from '../services/index.ts';
-import { GB } from '../services/keys.service.ts';
+import { expiryFromDays, limitFromGb } from '../services/keys/rules.ts';
 import { AppError } from '../services/errors.ts';
 import { toPlanJson, toPromoJson } from '../services/plan-view.ts';
 import { nodeOperations } from './node-operations.ts';
@@ -100,12 +100,11 @@ export const operations = {
       ).optional(),
     }),
     async (services, a, actor) => {
-      const days = a.days ?? 0;
       const key = await services.keys.create(
         {
           name: a.name,
-          trafficLimitBytes: a.trafficGb ? a.trafficGb * GB : null,
-          expireAt: days > 0 ? new Date(services.clock.now().getTime() + days * 86_400_000) : null,
+          trafficLimitBytes: limitFromGb(a.trafficGb ?? 0),
+          expireAt: expiryFromDays(services.clock.now(), a.days),
           ownerTelegramId: a.telegramId ?? null,
         },
         actor,
@@ -132,7 +131,7 @@ export const operations = {
     services.view(await services.keys.renew(a.name, { extendDays: a.days }, actor)),
   ),
   'key.limit': op(z.object({ name: keyName, gb: gb('GB') }), async (services, a, actor) =>
-    services.view(await services.keys.setLimit(a.name, a.gb > 0 ? Math.round(a.gb * GB) : null, actor)),
+    services.view(await services.keys.setLimit(a.name, limitFromGb(a.gb), actor)),
   ),
   'key.disable': op(z.object({ name: keyName }), async (services, a, actor) => {
     const key = services.keys.get(a.name);

@@ -8,7 +8,7 @@ import { getTableColumns, getTableName, is, type Column } from 'drizzle-orm';
 import { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import Database from 'better-sqlite3';
 import * as schema from '../db/schema.ts';
-import { assertKeyName } from './keys.service.ts';
+import { assertKeyName } from './keys/rules.ts';
 
 /** 9999-12-31T23:59:59.999Z: the last instant a Date prints as an ISO string of 4-digit year. */
 const LAST_MS = 253_402_300_799_999;

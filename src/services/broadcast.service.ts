@@ -11,6 +11,7 @@ import { broadcasts, keys, telegramUsers, type BroadcastAudience, type KeyStatus
 import type { Clock } from './clock.ts';
 import { settleWithin } from '../timing.ts';
 import { AppError } from './errors.ts';
+import { STATUSES_IN_CORE } from './keys/rules.ts';
 import type { EventsService } from './events.service.ts';
 
 export type Broadcast = typeof broadcasts.$inferSelect;
@@ -103,7 +104,7 @@ export function createBroadcastsService(deps: {
   }
 
   /** Owners of keys in `statuses` (never NULL: `NOT IN` a list holding NULL matches nothing). */
-  function ownersWith(statuses: KeyStatus[]) {
+  function ownersWith(statuses: readonly KeyStatus[]) {
     return db
       .selectDistinct({ id: keys.ownerTelegramId })
       .from(keys)
@@ -113,11 +114,11 @@ export function createBroadcastsService(deps: {
   /** Telegram ids an audience reaches: reachable, not banned, in id order. */
   function recipients(audience: BroadcastAudience): number[] {
     const where = [eq(telegramUsers.reachable, true), eq(telegramUsers.banned, false)];
-    if (audience === 'active') where.push(inArray(telegramUsers.id, ownersWith(['active', 'on_hold'])));
+    if (audience === 'active') where.push(inArray(telegramUsers.id, ownersWith(STATUSES_IN_CORE)));
     if (audience === 'expired') {
       // Whose keys ran out and who has nothing running: the people a renewal offer is for.
       where.push(inArray(telegramUsers.id, ownersWith(['expired'])));
-      where.push(notInArray(telegramUsers.id, ownersWith(['active', 'on_hold'])));
+      where.push(notInArray(telegramUsers.id, ownersWith(STATUSES_IN_CORE)));
     }
     return db
       .select({ id: telegramUsers.id })

@@ -2,8 +2,6 @@
  * What the services need of a VPN core. The services talk to cores only through this
  * interface (the local core today, more nodes later), never to a concrete process.
  */
-import type { KeyStatus } from '../db/schema.ts';
-
 /** A VPN account as a core sees it: the key name is the core's email. */
 export interface CoreUser {
   name: string;
@@ -36,12 +34,8 @@ export interface CorePort {
   sync?(): Promise<unknown>;
 }
 
-/** Statuses whose keys are present in the core (on_hold keys connect to start their clock). */
-export const STATUSES_IN_CORE: readonly KeyStatus[] = ['active', 'on_hold'];
-
-export function isInCore(status: KeyStatus): boolean {
-  return STATUSES_IN_CORE.includes(status);
-}
+/** Which statuses are in the core is a key rule: see keys/rules.ts. */
+export { isInCore, STATUSES_IN_CORE } from './keys/rules.ts';
 
 /** A core that is not there: changes stay in the DB until the reconciler applies them. */
 export const absentCore: CorePort = {

@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts';
 import { keys, telegramUsers, type Key, type KeyStatus, type ResetStrategy } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
-import { isInCore, type CorePort, type CoreUser } from './core-port.ts';
+import type { CorePort, CoreUser } from './core-port.ts';
 import { AppError, isAppError } from './errors.ts';
 import { lazy, lazyStatement } from '../db/statements.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
@@ -19,12 +19,24 @@ import { toUserJson } from './key-view.ts';
 import type { KeyLinks } from './links/node-links.ts';
 import type { EventType, KeyNotice, KeyTransition, WebhookEventType } from './messages.ts';
 import type { WebhooksService } from './webhooks.service.ts';
+import {
+  assertKeyName,
+  assertNote,
+  clampExpiry,
+  expiryAfter,
+  expiryBefore,
+  isInCore,
+  onHoldSeconds,
+  statusAfterChange,
+  statusAfterReset,
+  statusAtCreate,
+  statusOnEnable,
+  storedLimit,
+  STATUSES_IN_CORE,
+} from './keys/rules.ts';
 
-export const GB = 2 ** 30;
-const DAY_MS = 86_400_000;
-const NAME_RE = /^[A-Za-z0-9_.\-@]{1,32}$/;
-/** Names the HTTP API uses as path words (`PATCH /users/batch`). */
-const RESERVED_NAMES = new Set(['batch']);
+/** Re-exported for callers that import them from here; the rules live in keys/rules.ts. */
+export { assertKeyName, expiryAfter, GB, MAX_EXPIRE_AT, usedBytes } from './keys/rules.ts';
 
 export interface CreateKeyInput {
   name: string;
@@ -58,50 +70,8 @@ export interface KeyListQuery {
   ownerTelegramId?: number;
 }
 
-/** Validates a key name (the core's email): 1–32 of letters, digits, `_ . - @`. */
-export function assertKeyName(name: string): void {
-  if (!NAME_RE.test(name) || RESERVED_NAMES.has(name.toLowerCase())) {
-    throw new AppError(
-      'INVALID_KEY_NAME',
-      `"${name.slice(0, 40)}" is not a valid key name: use 1-32 letters, digits, _ . - @`,
-    );
-  }
-}
-
 function newSubToken(): string {
   return randomBytes(18).toString('base64url');
-}
-
-function nonNegative(value: number | null | undefined, what: string): number | null {
-  if (value === null || value === undefined || value === 0) return null;
-  if (!Number.isFinite(value) || value < 0) {
-    throw new AppError('VALIDATION_FAILED', `${what} must be a positive number or 0 for unlimited`);
-  }
-  return Math.round(value);
-}
-
-/**
- * The latest expiry a key can have (end of year 9999). Past it a Date turns into "+010000-…"
- * in ISO and, past year 275760, into an invalid Date that SQLite stores as NULL: "never
- * expires". Extensions clamp here instead.
- */
-export const MAX_EXPIRE_AT = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
-
-/** `fromMs` plus `days`, never past {@link MAX_EXPIRE_AT}. */
-export function expiryAfter(fromMs: number, days: number): Date {
-  return new Date(Math.min(fromMs + days * DAY_MS, MAX_EXPIRE_AT.getTime()));
-}
-
-/** A given expiry as stored: null stays null, a Date past the maximum is clamped, an invalid one refused. */
-function clampExpiry(at: Date | null | undefined): Date | null | undefined {
-  if (!at) return at;
-  if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'expiry is not a valid date');
-  return at.getTime() > MAX_EXPIRE_AT.getTime() ? MAX_EXPIRE_AT : at;
-}
-
-/** Period usage of a key. */
-export function usedBytes(key: Pick<Key, 'uploadBytes' | 'downloadBytes'>): number {
-  return key.uploadBytes + key.downloadBytes;
 }
 
 export function createKeysService(deps: {
@@ -209,7 +179,7 @@ export function createKeysService(deps: {
   /** Refuses a creation the rules forbid, before any write. */
   function checkCreate(input: CreateKeyInput, now: Date): void {
     assertKeyName(input.name);
-    nonNegative(input.trafficLimitBytes, 'traffic limit');
+    storedLimit(input.trafficLimitBytes, 'traffic limit');
     const expireAt = clampExpiry(input.expireAt);
     if (input.onHold && !(input.onHold.durationDays > 0)) {
       throw new AppError('VALIDATION_FAILED', 'an on-hold key needs a duration of at least one day');
@@ -217,9 +187,7 @@ export function createKeysService(deps: {
     if (!input.onHold && expireAt && expireAt.getTime() <= now.getTime()) {
       throw new AppError('VALIDATION_FAILED', 'expiry must be in the future');
     }
-    if (input.note && input.note.length > 500) {
-      throw new AppError('VALIDATION_FAILED', 'note must be at most 500 characters');
-    }
+    assertNote(input.note);
   }
 
   /** Inserts a checked key with its event and webhook, inside `tx`. */
@@ -227,17 +195,17 @@ export function createKeysService(deps: {
     if (find(input.name)) {
       throw new AppError('KEY_NAME_TAKEN', `a key named "${input.name}" already exists`);
     }
-    const limit = nonNegative(input.trafficLimitBytes, 'traffic limit');
+    const limit = storedLimit(input.trafficLimitBytes, 'traffic limit');
     const onHold = input.onHold ?? null;
     const expireAt = clampExpiry(input.expireAt);
-    const status: KeyStatus = input.status === 'disabled' ? 'disabled' : onHold ? 'on_hold' : 'active';
+    const status = statusAtCreate(input);
     const { lastInsertRowid } = insertRow().run({
       name: input.name,
       uuid: randomUUID(),
       status,
       limit,
       expireAt: onHold ? null : (expireAt?.getTime() ?? null),
-      onHoldSeconds: onHold ? onHoldSeconds(0, onHold.durationDays) : null,
+      onHoldSeconds: onHold ? onHoldSeconds(0, onHold.durationDays, now.getTime()) : null,
       onHoldDeadline: onHold?.deadline?.getTime() ?? null,
       resetStrategy: input.resetStrategy ?? 'no_reset',
       now: now.getTime(),
@@ -371,7 +339,7 @@ export function createKeysService(deps: {
       return db
         .select({ name: keys.name, uuid: keys.uuid })
         .from(keys)
-        .where(inArray(keys.status, ['active', 'on_hold']))
+        .where(inArray(keys.status, STATUSES_IN_CORE))
         .all();
     },
 
@@ -462,7 +430,7 @@ export function createKeysService(deps: {
           uploadBytes: 0,
           downloadBytes: 0,
           lastResetAt: clock.now(),
-          status: key.status === 'limited' ? 'active' : key.status,
+          status: statusAfterReset(key.status),
         }),
         (key, tx) => webhook(tx, 'user.traffic_reset', key),
       );
@@ -493,7 +461,8 @@ export function createKeysService(deps: {
           let expireAt = key.expireAt;
           let onHoldDurationSeconds = key.onHoldDurationSeconds;
           if (days > 0) {
-            if (key.status === 'on_hold') onHoldDurationSeconds = onHoldSeconds(onHoldDurationSeconds, days);
+            if (key.status === 'on_hold')
+              onHoldDurationSeconds = onHoldSeconds(onHoldDurationSeconds, days, now);
             else if (expireAt) expireAt = expiryAfter(Math.max(now, expireAt.getTime()), days);
           }
           const trafficLimitBytes =
@@ -504,7 +473,7 @@ export function createKeysService(deps: {
             expireAt,
             onHoldDurationSeconds,
             trafficLimitBytes,
-            status: statusAfterChange(key, { expireAt, trafficLimitBytes }),
+            status: statusAfterChange(key, { expireAt, trafficLimitBytes }, clock.now().getTime()),
           };
         },
         (key, tx) => {
@@ -532,15 +501,13 @@ export function createKeysService(deps: {
         'key.grant_revoked',
         (key) => {
           if (grant.disable) return { status: 'disabled' as const };
-          const expireAt = key.expireAt
-            ? new Date(key.expireAt.getTime() - grant.days * DAY_MS)
-            : key.expireAt;
+          const expireAt = key.expireAt ? expiryBefore(key.expireAt, grant.days) : key.expireAt;
           const trafficLimitBytes =
             key.trafficLimitBytes !== null ? Math.max(0, key.trafficLimitBytes - grant.trafficBytes) : null;
           return {
             expireAt,
             trafficLimitBytes,
-            status: statusAfterChange(key, { expireAt, trafficLimitBytes }),
+            status: statusAfterChange(key, { expireAt, trafficLimitBytes }, clock.now().getTime()),
           };
         },
         (key, tx) => {
@@ -594,22 +561,20 @@ export function createKeysService(deps: {
 
     /** Sets the traffic limit (null/0 = unlimited). */
     setLimit(name: string, bytes: number | null, actor: string) {
-      const limit = nonNegative(bytes, 'traffic limit');
+      const limit = storedLimit(bytes, 'traffic limit');
       return mutate(name, actor, 'key.limit_set', (key) => ({
         trafficLimitBytes: limit,
-        status: statusAfterChange(key, { trafficLimitBytes: limit }),
+        status: statusAfterChange(key, { trafficLimitBytes: limit }, clock.now().getTime()),
       }));
     },
 
     /** General update (HTTP PATCH): only the given fields change. */
     update(name: string, patch: KeyPatch, actor: string) {
-      if (patch.note && patch.note.length > 500) {
-        throw new AppError('VALIDATION_FAILED', 'note must be at most 500 characters');
-      }
+      assertNote(patch.note);
       const limit =
         patch.trafficLimitBytes === undefined
           ? undefined
-          : nonNegative(patch.trafficLimitBytes, 'traffic limit');
+          : storedLimit(patch.trafficLimitBytes, 'traffic limit');
       return mutate(
         name,
         actor,
@@ -628,6 +593,7 @@ export function createKeysService(deps: {
             next.status = statusAfterChange(
               { ...key, ...next, status: enabling ? 'active' : key.status },
               {},
+              clock.now().getTime(),
             );
           }
           return next;
@@ -658,17 +624,14 @@ export function createKeysService(deps: {
         'key.enabled',
         (key) => {
           if (key.status !== 'disabled') return {};
-          const neverStarted =
-            key.onHoldDurationSeconds !== null && key.firstConnectedAt === null && key.expireAt === null;
-          return { status: neverStarted ? 'on_hold' : statusAfterChange({ ...key, status: 'active' }, {}) };
+          return { status: statusOnEnable(key, clock.now().getTime()) };
         },
         (key, tx) => webhook(tx, 'user.enabled', key),
       );
     },
 
     setNote(name: string, note: string | null, actor: string) {
-      if (note && note.length > 500)
-        throw new AppError('VALIDATION_FAILED', 'note must be at most 500 characters');
+      assertNote(note);
       return mutate(name, actor, 'key.note_set', () => ({ note }));
     },
 
@@ -726,25 +689,6 @@ export function createKeysService(deps: {
 
     notifyOwner,
   };
-
-  /** An on-hold duration plus `days`, short enough that starting now still ends by MAX_EXPIRE_AT. */
-  function onHoldSeconds(current: number | null, days: number): number {
-    const room = Math.floor((MAX_EXPIRE_AT.getTime() - clock.now().getTime()) / 1000);
-    return Math.min(Math.round((current ?? 0) + days * 86_400), room);
-  }
-
-  /** After a limit or expiry change: limited/expired keys with room again become active. */
-  function statusAfterChange(
-    key: Key,
-    next: { expireAt?: Date | null; trafficLimitBytes?: number | null },
-  ): KeyStatus {
-    if (key.status === 'disabled' || key.status === 'on_hold') return key.status;
-    const expireAt = next.expireAt === undefined ? key.expireAt : next.expireAt;
-    const limit = next.trafficLimitBytes === undefined ? key.trafficLimitBytes : next.trafficLimitBytes;
-    if (expireAt && expireAt.getTime() <= clock.now().getTime()) return 'expired';
-    if (limit !== null && usedBytes(key) >= limit) return 'limited';
-    return 'active';
-  }
 }
 
 /** Which fields a change touched, for the event log. */

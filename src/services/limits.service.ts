@@ -7,12 +7,12 @@ import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { keys, type Key, type ResetStrategy } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
-import { usedBytes, type KeysService } from './keys.service.ts';
+import type { KeysService } from './keys.service.ts';
+import { DAY_MS, isDueToExpire, isOverQuota, onHoldStart, usedBytes } from './keys/rules.ts';
 import type { KeyNotice } from './messages.ts';
 import type { SettingsService } from './settings.service.ts';
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 /** When a key with this strategy, last reset at `from`, resets next; null = never. */
 export function nextResetAt(strategy: ResetStrategy, from: Date): Date | null {
@@ -106,17 +106,15 @@ export function createLimitsService(deps: {
         }
 
         if (key.status === 'on_hold') {
-          const deadlinePassed = key.onHoldDeadline !== null && key.onHoldDeadline.getTime() <= nowMs;
-          if (key.firstConnectedAt !== null || deadlinePassed) {
-            const startMs = key.firstConnectedAt?.getTime() ?? nowMs;
-            const expireAt = new Date(startMs + (key.onHoldDurationSeconds ?? 0) * 1000);
+          const expireAt = onHoldStart(key, nowMs);
+          if (expireAt) {
             key = await keyService.transition(key, 'active', 'activated', { expireAt });
             result.activated++;
           }
           continue;
         }
 
-        if (key.expireAt !== null && key.expireAt.getTime() <= nowMs && key.status !== 'expired') {
+        if (isDueToExpire(key, nowMs)) {
           await keyService.transition(
             key,
             'expired',
@@ -134,7 +132,7 @@ export function createLimitsService(deps: {
 
         const used = usedBytes(key);
         const periodTag = `${key.id}:${(key.lastResetAt ?? key.createdAt).getTime()}`;
-        if (key.trafficLimitBytes !== null && used >= key.trafficLimitBytes) {
+        if (isOverQuota(key)) {
           await keyService.transition(
             key,
             'limited',

@@ -12,14 +12,12 @@ import type { AdminsService } from './admins.service.ts';
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
-import { GB, type CreateKeyInput, type KeysService } from './keys.service.ts';
+import type { CreateKeyInput, KeysService } from './keys.service.ts';
+import { DAY_MS, expiryFromDays, freeKeyName, limitFromGb } from './keys/rules.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { SettingsService } from './settings.service.ts';
 
 /** Outbox kind of "a user asks for a key": delivered to every admin with Approve/Reject buttons. */
-
-const DAY_MS = 86_400_000;
-const MAX_NAME = 32;
 
 /** A row of `key_requests`. */
 export type KeyRequest = typeof keyRequests.$inferSelect;
@@ -60,14 +58,7 @@ export function selfServiceKeyName(
   keys: Pick<KeysService, 'find'>,
   person: { id: number; username?: string | null },
 ): string {
-  const base =
-    person.username && /^[A-Za-z0-9_]{1,32}$/.test(person.username) ? person.username : `tg${person.id}`;
-  if (!keys.find(base)) return base;
-  for (let n = 2; ; n++) {
-    const suffix = `-${n}`;
-    const name = base.slice(0, MAX_NAME - suffix.length) + suffix;
-    if (!keys.find(name)) return name;
-  }
+  return freeKeyName((name) => keys.find(name) !== undefined, person);
 }
 
 /** Builds the requests service (wired as `services.requests`). */
@@ -102,8 +93,8 @@ export function createRequestsService(deps: {
     return {
       name: selfServiceKeyName(keys, { id: telegramId, username: person?.username }),
       ownerTelegramId: telegramId,
-      expireAt: days > 0 ? new Date(clock.now().getTime() + days * DAY_MS) : null,
-      trafficLimitBytes: gb > 0 ? Math.round(gb * GB) : null,
+      expireAt: expiryFromDays(clock.now(), days),
+      trafficLimitBytes: limitFromGb(gb),
     };
   }
 

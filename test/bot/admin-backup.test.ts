@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileLimits, sendBackup } from '../../src/bot/features/admin/backups.ts';
+import { fileLimits, sendBackup } from '../../src/bot/features/admin/backups/index.ts';
 import { jobSpecs } from '../../src/jobs/index.ts';
 import { bombArchive, manyEntriesArchive, tamperBackup } from '../helpers/backup-archive.ts';
 import { peakRssGrowth } from '../helpers/rss.ts';

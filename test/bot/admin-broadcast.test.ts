@@ -1,6 +1,6 @@
 import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resumeBroadcasts } from '../../src/bot/features/admin/broadcast.ts';
+import { resumeBroadcasts } from '../../src/bot/features/admin/broadcast/index.ts';
 import { createI18n } from '../../src/bot/i18n.ts';
 import { silentLogger } from '../helpers/db.ts';
 import type { FakeCall } from '../helpers/fake-telegram.ts';

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { trafficChartSvg } from '../../src/bot/render/chart.ts';
+import { trafficChartSvg } from '../../src/bot/features/traffic/chart.ts';
 import { OWNER, recordingSystem, startAdminBot, until, type AdminHarness } from '../helpers/admin-harness.ts';
 import { codeOf, photoBytes, startUserBot, type UserBot } from '../helpers/user-bot.ts';
 

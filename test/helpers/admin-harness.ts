@@ -5,7 +5,7 @@
  */
 import type { RunnerHandle } from '@grammyjs/runner';
 import type { Message, Update } from 'grammy/types';
-import { stripTags } from '../../src/bot/features/admin/common.ts';
+import { stripTags } from '../../src/bot/kit/index.ts';
 import { createBot, startPolling } from '../../src/bot/index.ts';
 import type { CoreControl } from '../../src/services/core-port.ts';
 import { createFakeTelegram, type ButtonMatcher, type FakeCall, type FakeUser } from './fake-telegram.ts';

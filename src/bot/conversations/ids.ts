@@ -1,5 +1,4 @@
-/** Identifiers of the admin dialogs and what the one-value dialog is asked for. */
-import type { EditableSetting } from '../features/admin/settings.ts';
+/** Identifiers of the admin dialogs (each dialog lives in its feature's folder). */
 
 export const CREATE_KEY = 'admin-create-key';
 export const BROADCAST = 'admin-broadcast';
@@ -7,11 +6,3 @@ export const API_KEY = 'admin-api-key';
 export const INPUT = 'admin-input';
 export const PLAN = 'admin-plan';
 export const PROMO = 'admin-promo';
-
-/** What the one-value dialog ({@link INPUT}) asks for. */
-export type InputRequest =
-  | { kind: 'extend'; name: string }
-  | { kind: 'limit'; name: string }
-  | { kind: 'search' }
-  | { kind: 'admin-add' }
-  | { kind: 'setting'; setting: EditableSetting };

@@ -3,7 +3,7 @@
  * Fluent keys: for admins, for buyers, and for the pre-checkout answer.
  */
 import { isAppError, type ErrorCode, type NotPayableReason } from '../../services/errors.ts';
-import { esc, type Translator } from '../menus/admin/view.ts';
+import { esc, type Translator } from '../kit/index.ts';
 
 /** Error codes with their own admin text (`admin-err-<code>`); others get the generic one with the code. */
 const ADMIN_EXPLAINED = new Set<ErrorCode>([

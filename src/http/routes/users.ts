@@ -5,12 +5,12 @@ import { z } from 'zod';
 import { KEY_STATUSES, RESET_STRATEGIES, type Key } from '../../services/model.ts';
 import { type AppError, isAppError } from '../../services/errors.ts';
 import type { Services } from '../../services/index.ts';
-import { GB, type CreateKeyInput, type KeyPatch } from '../../services/keys.service.ts';
+import type { CreateKeyInput, KeyPatch } from '../../services/keys.service.ts';
+import { expiryFromDays, GB, KEY_NAME_RE, NOTE_MAX } from '../../services/keys/rules.ts';
 import { actorOf } from '../auth.ts';
 import { apiSchema } from '../openapi.ts';
 import { ErrorSchema, PageQuery, pageOf, UserSchema, UsernameParams } from '../schemas.ts';
 
-const DAY_MS = 86_400_000;
 const MAX_BATCH = 100;
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -20,12 +20,12 @@ const days = z.number().min(0).max(36_500);
 
 export const CreateUserBody = z
   .strictObject({
-    username: z.string().regex(/^[A-Za-z0-9_.\-@]{1,32}$/, '1-32 letters, digits, _ . - @'),
+    username: z.string().regex(KEY_NAME_RE, '1-32 letters, digits, _ . - @'),
     traffic_limit_gb: gigabytes.nullable().optional().describe('0 or null = unlimited; GB = 2^30 bytes'),
     expire_days: days.optional().describe('days from now; 0 = never'),
     expire_at: isoDate.nullable().optional().describe('absolute expiry instead of expire_days'),
     reset_strategy: z.enum(RESET_STRATEGIES).optional(),
-    note: z.string().max(500).nullable().optional(),
+    note: z.string().max(NOTE_MAX).nullable().optional(),
     telegram_id: z.number().int().positive().nullable().optional().describe('owner in Telegram'),
     status: z.enum(['active', 'disabled', 'on_hold']).optional(),
     on_hold_expire_days: z
@@ -50,7 +50,7 @@ const UpdateUserFields = z.strictObject({
   expire_at: isoDate.nullable().optional().describe('null = never'),
   expire_days: days.optional().describe('expiry this many days from now; 0 = never'),
   reset_strategy: z.enum(RESET_STRATEGIES).optional(),
-  note: z.string().max(500).nullable().optional(),
+  note: z.string().max(NOTE_MAX).nullable().optional(),
   telegram_id: z.number().int().positive().nullable().optional(),
   status: z.enum(['active', 'disabled']).optional(),
 });
@@ -124,7 +124,7 @@ const gbToBytes = (gb: number | null | undefined) => (gb ? Math.round(gb * GB) :
 function toCreateInput(b: CreateBody, now: Date): CreateKeyInput {
   const onHold = b.status === 'on_hold' || b.on_hold_expire_days !== undefined;
   let expireAt: Date | null = null;
-  if (b.expire_days) expireAt = new Date(now.getTime() + b.expire_days * DAY_MS);
+  if (b.expire_days) expireAt = expiryFromDays(now, b.expire_days);
   else if (b.expire_at) expireAt = new Date(b.expire_at);
   return {
     name: b.username,
@@ -148,7 +148,7 @@ function toPatch(b: UpdateBody, now: Date): KeyPatch {
   if (b.traffic_limit_gb !== undefined) patch.trafficLimitBytes = gbToBytes(b.traffic_limit_gb);
   if (b.expire_at !== undefined) patch.expireAt = b.expire_at === null ? null : new Date(b.expire_at);
   if (b.expire_days !== undefined) {
-    patch.expireAt = b.expire_days > 0 ? new Date(now.getTime() + b.expire_days * DAY_MS) : null;
+    patch.expireAt = expiryFromDays(now, b.expire_days);
   }
   if (b.reset_strategy !== undefined) patch.resetStrategy = b.reset_strategy;
   if (b.note !== undefined) patch.note = b.note;

@@ -1,10 +1,11 @@
-/** What the admin features share: their dependencies, the actor string, showing a screen. */
+/** What the admin features share: their dependencies, the actor string, the admin guards' helpers. */
 import type { I18n } from '@grammyjs/i18n';
-import { GrammyError, type MiddlewareFn } from 'grammy';
+import type { MiddlewareFn } from 'grammy';
+import type { TelegramUser } from '../../../services/model.ts';
 import type { BotContext, FeatureDeps } from '../../context.ts';
 import { pickLanguage, type Language } from '../../i18n.ts';
+import { callbackData, esc, stripTags } from '../../kit/index.ts';
 import { callbackAnswered } from '../../middlewares/callback-answers.ts';
-import type { View } from '../../menus/admin/view.ts';
 import { errorText } from '../../render/errors.ts';
 
 /** Feature dependencies plus the translations, for texts sent to other people in their language. */
@@ -18,34 +19,23 @@ export function languageOf(deps: FeatureDeps, telegramId: number): Language {
   return pickLanguage(person?.language ?? person?.languageCode);
 }
 
+/** Back to the admin menu (every admin screen has it). */
+export const menuButton = callbackData('a:m');
+
+/** A person as admins see them: `@username (123)` or `First Last (123)`. */
+export function personLabel(
+  id: number,
+  person?: Pick<TelegramUser, 'username' | 'firstName' | 'lastName'>,
+): string {
+  const name = person?.username
+    ? `@${person.username}`
+    : [person?.firstName, person?.lastName].filter(Boolean).join(' ');
+  return name ? `${esc(name)} (<code>${id}</code>)` : `<code>${id}</code>`;
+}
+
 /** How admin actions are attributed in the event log. */
 export function actorOf(ctx: { from?: { id: number } | undefined }): string {
   return `tg:${ctx.from?.id ?? 0}`;
-}
-
-export const HTML = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
-
-/** True for Telegram's "message is not modified" (pressing a button that changes nothing). */
-function isNotModified(error: unknown): boolean {
-  return error instanceof GrammyError && error.description.includes('message is not modified');
-}
-
-/**
- * Shows a screen: a button press edits the message it came from (when that is a text
- * message); anything else gets a new message.
- */
-export async function show(ctx: BotContext, view: View): Promise<void> {
-  const options = { ...HTML, reply_markup: view.keyboard };
-  const message = ctx.callbackQuery?.message;
-  if (message && 'text' in message && message.text !== undefined) {
-    try {
-      await ctx.editMessageText(view.text, options);
-    } catch (error) {
-      if (!isNotModified(error)) throw error;
-    }
-    return;
-  }
-  await ctx.reply(view.text, options);
 }
 
 /**
@@ -67,39 +57,9 @@ export const explainErrors: MiddlewareFn<BotContext> = async (ctx, next) => {
     if (text === undefined) throw error;
     if (ctx.callbackQuery) {
       await ctx.answerCallbackQuery({ text: stripTags(text).slice(0, 200), show_alert: true });
-    } else await ctx.reply(text, HTML);
+    } else await ctx.reply(text);
   }
 };
-
-/** Plain text of an HTML text (callback answers are not parsed). */
-export function stripTags(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, '')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&amp;', '&');
-}
-
-/** The text after a command, split on whitespace. */
-export function commandArgs(ctx: BotContext): string[] {
-  return typeof ctx.match === 'string' ? ctx.match.split(/\s+/).filter(Boolean) : [];
-}
-
-/**
- * A number typed by an admin (`30`, `0.5`, `1,5`) within [min, max]; undefined when it is
- * not one.
- */
-export function parseNumber(
-  text: string | undefined,
-  range: { min: number; max: number; integer?: boolean },
-): number | undefined {
-  const value = Number(text?.trim().replace(',', '.'));
-  if (!text?.trim() || !Number.isFinite(value)) return undefined;
-  if (value < range.min || value > range.max) return undefined;
-  if (range.integer && !Number.isInteger(value)) return undefined;
-  return value;
-}
 
 /** Limits of what admins may type for keys. */
 export const KEY_LIMITS = {

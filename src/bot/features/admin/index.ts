@@ -6,26 +6,26 @@
  */
 import { createConversation, type ConversationBuilder } from '@grammyjs/conversations';
 import { Composer } from 'grammy';
-import { apiKeyConversation } from '../../conversations/api-key.ts';
-import { broadcastConversation } from '../../conversations/broadcast.ts';
-import { createKeyConversation } from '../../conversations/create-key.ts';
+import { apiKeyConversation } from './api-keys/dialog.ts';
+import { broadcastConversation } from './broadcast/dialog.ts';
+import { createKeyConversation } from './keys/create-dialog.ts';
 import { API_KEY, BROADCAST, CREATE_KEY, INPUT, PLAN, PROMO } from '../../conversations/ids.ts';
-import { inputConversation } from '../../conversations/input.ts';
-import { planConversation, promoConversation } from '../../conversations/payments.ts';
+import { inputConversation } from './input-dialog.ts';
+import { planConversation, promoConversation } from './payments/dialog.ts';
 import type { BotContext, ConversationContext } from '../../context.ts';
 import { createAdminGuard, isAdminUpdate } from '../../middlewares/admin.ts';
-import { adminsFeature } from './admins.ts';
-import { apiKeysFeature } from './api-keys.ts';
-import { backupsFeature } from './backups.ts';
-import { broadcastFeature } from './broadcast.ts';
+import { adminsFeature } from './admins/index.ts';
+import { apiKeysFeature } from './api-keys/index.ts';
+import { backupsFeature } from './backups/index.ts';
+import { broadcastFeature } from './broadcast/index.ts';
 import { answerCallbacks, explainErrors, type AdminDeps } from './common.ts';
-import { eventsFeature } from './events.ts';
-import { keysFeature } from './keys.ts';
-import { menuFeature } from './menu.ts';
-import { paymentsFeature } from './payments.ts';
-import { requestsFeature } from './requests.ts';
-import { settingsFeature } from './settings.ts';
-import { statusFeature } from './status.ts';
+import { eventsFeature } from './events/index.ts';
+import { keysFeature } from './keys/index.ts';
+import { menuFeature } from './menu/index.ts';
+import { paymentsFeature } from './payments/index.ts';
+import { requestsFeature } from './requests/index.ts';
+import { settingsFeature } from './settings/index.ts';
+import { statusFeature } from './status/index.ts';
 
 export type { AdminDeps } from './common.ts';
 
