@@ -13,6 +13,7 @@ import { createBot } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
 import { startCore, wireCore, wireNodes } from './core-wiring.ts';
+import { scanHostKey } from './core/remote/index.ts';
 import { AlreadyRunningError, lockDataDir } from './data-dir-lock.ts';
 import { secureDataDir } from './data-dir.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
@@ -99,7 +100,14 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
       nodeWorkers.start();
       await own('nodes', () => nodeWorkers.stop());
       const i18n = createI18n();
-      const bot = createBot({ config, services, logger, i18n, system: services.system ?? undefined });
+      const bot = createBot({
+        config,
+        services,
+        logger,
+        i18n,
+        system: services.system ?? undefined,
+        hostKeyOf: (t) => scanHostKey({ username: t.user, host: t.host, port: t.port }),
+      });
       await own('broadcasts', () => services.broadcasts.pause());
 
       const server = createServer({
