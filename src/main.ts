@@ -13,7 +13,6 @@ import { createBot } from './bot/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startControlServer } from './control/socket.ts';
 import { startCore, wireCore, wireNodes } from './core-wiring.ts';
-import { scanHostKey } from './core/remote/index.ts';
 import { AlreadyRunningError, lockDataDir } from './data-dir-lock.ts';
 import { secureDataDir } from './data-dir.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
@@ -106,7 +105,13 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
         logger,
         i18n,
         system: services.system ?? undefined,
-        hostKeyOf: (t) => scanHostKey({ username: t.user, host: t.host, port: t.port }),
+        // Loaded when first used: the SSH layer is not needed to start.
+        hostKeyOf: async (t) =>
+          (await import('./core/remote/ssh.ts')).scanHostKey({
+            username: t.user,
+            host: t.host,
+            port: t.port,
+          }),
       });
       await own('broadcasts', () => services.broadcasts.pause());
 
