@@ -228,6 +228,8 @@ admin-err-backup-invalid = This is not a usable backup: <code>{ $detail }</code>
 admin-err-not-found = Not found: it may have been deleted meanwhile.
 admin-err-request-decided = This request has already been decided.
 admin-err-not-admin = This is for administrators only.
+admin-err-node-name-taken = A node with this name already exists.
+admin-err-core-unavailable = The node's core did not answer: <code>{ $detail }</code>
 admin-err-other = That did not work (<code>{ $code }</code>).
 
 ## Admin: menu
@@ -244,6 +246,7 @@ admin-btn-backups = 💾 Backups
 admin-btn-apikeys = 🔐 API keys
 admin-btn-admins = 👥 Admins
 admin-btn-settings = ⚙️ Settings
+admin-btn-nodes = 🌍 Nodes
 
 ## Admin: keys
 admin-keys-title = 🔑 <b>Keys</b>: { $total }
@@ -361,6 +364,7 @@ admin-status-host = Host: { $cpus } CPU · load { $load } · RAM { $ramUsed } of
 admin-status-keys = Keys: { $counts } · online now: { $online }
 admin-status-traffic = Traffic: today { $today } · this month { $month }
 admin-status-top = Top keys this month:
+admin-status-nodes = Nodes:
 admin-btn-sync = 🔁 Sync
 admin-btn-check = 🩺 Check drift
 admin-btn-restart = ♻️ Restart core
@@ -375,6 +379,61 @@ admin-drift-changed = Changed: { $names }
 admin-drift-reality = REALITY: SNI <code>{ $sni }</code>, target <code>{ $target }</code>
 admin-drift-target-ok = ✅ The REALITY target answers as it should.
 admin-drift-target-bad = ⚠️ The REALITY target does not work: { $reason }
+
+## Admin nodes
+admin-nodes-title = 🌍 <b>Nodes</b>: { $total }
+admin-node-line = { $status } · <b>{ $display }</b> (<code>{ $name }</code>) · users: { $users }
+admin-node-status-up = { $icon } up since { $since }
+admin-node-status-down = { $icon } down since { $since }
+admin-node-status-disabled = { $icon } disabled
+admin-node-status-unknown = { $icon } unknown
+admin-node-title = 🌍 <b>{ $display }</b> (<code>{ $name }</code>)
+admin-node-core = Core: { $version } · users in core: { $users } · up { $uptime }
+admin-node-traffic = Traffic: today { $today } · this month { $month }
+admin-node-load = Load: memory { $memory } · CPU { $cpu } · RTT { $rtt }
+admin-node-last-error = Last error: <code>{ $error }</code>
+admin-node-address = Address: <code>{ $address }</code>
+admin-node-transport-ssh = Reached over SSH: <code>{ $target }</code>
+admin-node-transport-direct = Reached directly (users and traffic only): <code>{ $target }</code>
+admin-node-transport-local = This server's own core
+admin-btn-add-node = ➕ Add node
+admin-btn-node-check = 🩺 Check
+admin-btn-node-sync = 🔁 Sync
+admin-btn-node-restart = ♻️ Restart
+admin-btn-node-disable = ⏸ Disable
+admin-btn-node-enable = ▶️ Enable
+admin-btn-node-remove = 🗑 Remove
+admin-node-action-check = Check
+admin-node-action-sync = Sync
+admin-node-action-restart = Restart
+admin-node-result-ok = ✅ { $action }: done · users added { $added }, removed { $removed }
+admin-node-result-failed = ⚠️ { $action }: the node did not answer: <code>{ $error }</code>
+admin-node-confirm-restart = Restart the core of <b>{ $display }</b> (<code>{ $name }</code>)? Every connection through it drops for a few seconds.
+admin-node-confirm-remove = Remove node <b>{ $display }</b> (<code>{ $name }</code>)? Keys stay; the node's users are removed from it.
+admin-node-done-disabled = Node disabled: its users are being removed from it.
+admin-node-done-enabled = Node enabled: it gets every key.
+admin-node-done-removed = Node { $name } removed.
+admin-ask-node-name =
+    🌍 <b>New node</b>
+    Name? 1–32 letters, digits, _ or - (e.g. <code>de-1</code>); it cannot be changed later.
+admin-bad-node-name = A node name is 1–32 letters, digits, _ or -, starting with a letter or digit.
+admin-node-name-taken = A node with this name already exists. Choose another name.
+admin-ask-node-display = Name shown to users (e.g. 🇩🇪 Frankfurt)? Skip: the node's name.
+admin-bad-node-display = Send a name of 1–64 characters.
+admin-ask-node-target = How does xkeeper reach it? <code>USER@HOST[:PORT]</code> for SSH, or <code>HOST:PORT</code> of its Xray API on a private network.
+admin-bad-node-target = Send <code>USER@HOST[:PORT]</code> (SSH) or <code>HOST:PORT</code> (direct).
+admin-node-host-key =
+    The node's SSH host key: <code>{ $fingerprint }</code>
+    Check it on the node (<code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code>): adding pins it.
+admin-node-no-ssh = This bot cannot reach nodes over SSH here: add the node with the CLI.
+admin-node-host-key-failed = Could not read the node's host key: <code>{ $error }</code>
+admin-node-add-summary =
+    🌍 <b>New node</b>
+    Name: <code>{ $name }</code>
+    Shown as: { $display }
+    Reached: <code>{ $target }</code> ({ $transport })
+admin-node-adding = ⏳ Adding node <code>{ $name }</code>…
+admin-node-added = ✅ Node <code>{ $name }</code> added.
 
 ## Admin: events
 admin-events-title = 📜 <b>Events</b>: { $total }

@@ -237,6 +237,8 @@ admin-err-backup-invalid = Эту резервную копию нельзя и�
 admin-err-not-found = Не найдено: возможно, уже удалено.
 admin-err-request-decided = По этому запросу уже принято решение.
 admin-err-not-admin = Это только для администраторов.
+admin-err-node-name-taken = Узел с таким именем уже есть.
+admin-err-core-unavailable = Ядро узла не ответило: <code>{ $detail }</code>
 admin-err-other = Не получилось (<code>{ $code }</code>).
 
 ## Admin: menu
@@ -253,6 +255,7 @@ admin-btn-backups = 💾 Резервные копии
 admin-btn-apikeys = 🔐 API-ключи
 admin-btn-admins = 👥 Администраторы
 admin-btn-settings = ⚙️ Настройки
+admin-btn-nodes = 🌍 Узлы
 
 ## Admin: keys
 admin-keys-title = 🔑 <b>Ключи</b>: { $total }
@@ -371,6 +374,7 @@ admin-status-host = Сервер: { $cpus } CPU · нагрузка { $load } ·
 admin-status-keys = Ключи: { $counts } · сейчас в сети: { $online }
 admin-status-traffic = Трафик: сегодня { $today } · за месяц { $month }
 admin-status-top = Больше всего трафика за месяц:
+admin-status-nodes = Узлы:
 admin-btn-sync = 🔁 Синхронизировать
 admin-btn-check = 🩺 Проверить
 admin-btn-restart = ♻️ Перезапустить ядро
@@ -385,6 +389,61 @@ admin-drift-changed = Изменились: { $names }
 admin-drift-reality = REALITY: SNI <code>{ $sni }</code>, цель <code>{ $target }</code>
 admin-drift-target-ok = ✅ Цель REALITY отвечает как надо.
 admin-drift-target-bad = ⚠️ Цель REALITY не работает: { $reason }
+
+## Admin nodes
+admin-nodes-title = 🌍 <b>Узлы</b>: { $total }
+admin-node-line = { $status } · <b>{ $display }</b> (<code>{ $name }</code>) · пользователей: { $users }
+admin-node-status-up = { $icon } работает с { $since }
+admin-node-status-down = { $icon } недоступен с { $since }
+admin-node-status-disabled = { $icon } выключен
+admin-node-status-unknown = { $icon } неизвестно
+admin-node-title = 🌍 <b>{ $display }</b> (<code>{ $name }</code>)
+admin-node-core = Ядро: { $version } · пользователей в ядре: { $users } · работает { $uptime }
+admin-node-traffic = Трафик: сегодня { $today } · за месяц { $month }
+admin-node-load = Нагрузка: память { $memory } · CPU { $cpu } · RTT { $rtt }
+admin-node-last-error = Последняя ошибка: <code>{ $error }</code>
+admin-node-address = Адрес: <code>{ $address }</code>
+admin-node-transport-ssh = Доступ по SSH: <code>{ $target }</code>
+admin-node-transport-direct = Прямой доступ (только пользователи и трафик): <code>{ $target }</code>
+admin-node-transport-local = Ядро этого сервера
+admin-btn-add-node = ➕ Добавить узел
+admin-btn-node-check = 🩺 Проверить
+admin-btn-node-sync = 🔁 Синхронизировать
+admin-btn-node-restart = ♻️ Перезапустить
+admin-btn-node-disable = ⏸ Выключить
+admin-btn-node-enable = ▶️ Включить
+admin-btn-node-remove = 🗑 Удалить
+admin-node-action-check = Проверка
+admin-node-action-sync = Синхронизация
+admin-node-action-restart = Перезапуск
+admin-node-result-ok = ✅ { $action }: готово · пользователей добавлено { $added }, удалено { $removed }
+admin-node-result-failed = ⚠️ { $action }: узел не ответил: <code>{ $error }</code>
+admin-node-confirm-restart = Перезапустить ядро <b>{ $display }</b> (<code>{ $name }</code>)? Все соединения через него прервутся на несколько секунд.
+admin-node-confirm-remove = Удалить узел <b>{ $display }</b> (<code>{ $name }</code>)? Ключи останутся; пользователи узла будут с него удалены.
+admin-node-done-disabled = Узел выключен: его пользователи удаляются с него.
+admin-node-done-enabled = Узел включён: он получит все ключи.
+admin-node-done-removed = Узел { $name } удалён.
+admin-ask-node-name =
+    🌍 <b>Новый узел</b>
+    Имя? 1–32 латинские буквы, цифры, _ или - (например, <code>de-1</code>); потом его не изменить.
+admin-bad-node-name = Имя узла — 1–32 латинские буквы, цифры, _ или -, начиная с буквы или цифры.
+admin-node-name-taken = Узел с таким именем уже есть. Придумайте другое имя.
+admin-ask-node-display = Имя для пользователей (например, 🇩🇪 Франкфурт)? Пропустить: имя узла.
+admin-bad-node-display = Пришлите имя длиной 1–64 символа.
+admin-ask-node-target = Как xkeeper до него достучится? <code>USER@HOST[:PORT]</code> по SSH или <code>HOST:PORT</code> API Xray в частной сети.
+admin-bad-node-target = Пришлите <code>USER@HOST[:PORT]</code> (SSH) или <code>HOST:PORT</code> (напрямую).
+admin-node-host-key =
+    SSH-ключ хоста узла: <code>{ $fingerprint }</code>
+    Сверьте его на узле (<code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code>): при добавлении он будет закреплён.
+admin-node-no-ssh = Этот бот не может подключаться к узлам по SSH: добавьте узел через CLI.
+admin-node-host-key-failed = Не удалось прочитать ключ хоста узла: <code>{ $error }</code>
+admin-node-add-summary =
+    🌍 <b>Новый узел</b>
+    Имя: <code>{ $name }</code>
+    Показывается как: { $display }
+    Доступ: <code>{ $target }</code> ({ $transport })
+admin-node-adding = ⏳ Добавляю узел <code>{ $name }</code>…
+admin-node-added = ✅ Узел <code>{ $name }</code> добавлен.
 
 ## Admin: events
 admin-events-title = 📜 <b>События</b>: { $total }

@@ -99,7 +99,20 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
       nodeWorkers.start();
       await own('nodes', () => nodeWorkers.stop());
       const i18n = createI18n();
-      const bot = createBot({ config, services, logger, i18n, system: services.system ?? undefined });
+      const bot = createBot({
+        config,
+        services,
+        logger,
+        i18n,
+        system: services.system ?? undefined,
+        // Loaded when first used: the SSH layer is not needed to start.
+        hostKeyOf: async (t) =>
+          (await import('./core/remote/ssh.ts')).scanHostKey({
+            username: t.user,
+            host: t.host,
+            port: t.port,
+          }),
+      });
       await own('broadcasts', () => services.broadcasts.pause());
 
       const server = createServer({

@@ -37,4 +37,6 @@ export interface FeatureDeps {
   logger: Logger;
   /** Core controls (status, check, sync, restart); absent in tests that do not need them. */
   system?: CoreControl;
+  /** Reads an SSH server's host key fingerprint (`SHA256:…`), for the add-node dialog to confirm. */
+  hostKeyOf?: (target: { user: string; host: string; port: number }) => Promise<string>;
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Node } from '../db/schema.ts';
 import { AppError } from '../services/errors.ts';
 import type { Services } from '../services/index.ts';
-import { parseHostPort, type UpdateNodeInput } from '../services/nodes.service.ts';
+import { parseHostPort, parseSshTarget, type UpdateNodeInput } from '../services/nodes.service.ts';
 import { number, op, text, unchanged, whole } from './operation.ts';
 
 const nodeName = text('NAME must be a node name', 64);
@@ -23,16 +23,13 @@ const clearable = (flag: string, max: number) =>
     .transform((v) => (v.trim() === '' ? null : v.trim()));
 const hostText = (flag: string) => text(`${flag} must be a host name or address`, 253);
 
-/** `USER@HOST[:PORT]` (an IPv6 host in brackets). */
-const SSH_TARGET_RE = /^([^@\s]+)@(\[[0-9a-f:.]+\]|[^\s:@[\]]+)(?::(\d{1,5}))?$/i;
 const sshTarget = z.string().transform((value, ctx) => {
-  const match = SSH_TARGET_RE.exec(value.trim());
-  const sshPort = match?.[3] === undefined ? undefined : Number(match[3]);
-  if (!match || (sshPort !== undefined && (sshPort < 1 || sshPort > 65_535))) {
+  const target = parseSshTarget(value);
+  if (!target) {
     ctx.addIssue({ code: 'custom', message: `--ssh must be USER@HOST[:PORT] (got ${value})` });
     return z.NEVER;
   }
-  return { user: match[1]!, host: match[2]!.replace(/^\[|\]$/g, ''), port: sshPort };
+  return target;
 });
 
 /** What `node add` and `node set` share. */

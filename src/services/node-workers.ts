@@ -252,6 +252,8 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
      * An unreachable node is removed anyway (its users stay until its core is wiped).
      */
     async remove(name: string, actor: string): Promise<{ drained: boolean }> {
+      // The local node cannot be removed: refused before it is disabled.
+      if (options.nodes.get(name).transport === 'local') options.nodes.remove(name, actor);
       options.nodes.disable(name, actor);
       const result = await workerOf(name).syncNow();
       options.nodes.remove(name, actor);

@@ -12,6 +12,7 @@ import type { Db } from '../db/client.ts';
 import { lazy, lazyStatement } from '../db/statements.ts';
 import { coreCounters, keyNodes, nodes, nodeUsers, type Node, type NodeTransport } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
+import { utcDay } from './traffic.service.ts';
 import { STATUSES_IN_CORE, type CoreUser } from './core-port.ts';
 import { AppError } from './errors.ts';
 import type { AlertOptions } from './alerts.ts';
@@ -103,6 +104,12 @@ export interface UpdateNodeInput {
   directAddress?: string | null;
 }
 
+/** A node's raw traffic (before its multiplier) today and this month, UTC. */
+export interface NodeUsage {
+  today: { upload: number; download: number };
+  month: { upload: number; download: number };
+}
+
 /** One health check's outcome, as a worker saw it. */
 export type HealthObservation =
   | {
@@ -135,6 +142,18 @@ export function parseHostPort(value: string): { host: string; port: number } | n
   const port = Number(match[2]);
   if (port < 1 || port > 65535) return null;
   return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** `USER@HOST[:PORT]` (an IPv6 host in brackets). */
+const SSH_TARGET_RE = /^([^@\s]+)@(\[[0-9a-f:.]+\]|[^\s:@[\]]+)(?::(\d{1,5}))?$/i;
+
+/** Splits "USER@HOST[:PORT]" (port undefined when not given); null when it is not one. */
+export function parseSshTarget(value: string): { user: string; host: string; port?: number } | null {
+  const match = SSH_TARGET_RE.exec(value.trim());
+  if (!match) return null;
+  const port = match[3] === undefined ? undefined : Number(match[3]);
+  if (port !== undefined && (port < 1 || port > 65535)) return null;
+  return { user: match[1]!, host: match[2]!.replace(/^\[|\]$/g, ''), port };
 }
 
 function invalid(message: string): AppError {
@@ -190,6 +209,13 @@ export function createNodesService(deps: {
     sqlite,
     `INSERT INTO node_users (node_id, name_key, name, uuid) VALUES (?, ?, ?, ?)
      ON CONFLICT (node_id, name_key) DO UPDATE SET name = excluded.name, uuid = excluded.uuid`,
+  );
+  const selectUsage = lazyStatement(
+    sqlite,
+    `SELECT coalesce(sum(CASE WHEN day = ? THEN upload_bytes END), 0) AS tu,
+       coalesce(sum(CASE WHEN day = ? THEN download_bytes END), 0) AS td,
+       coalesce(sum(upload_bytes), 0) AS mu, coalesce(sum(download_bytes), 0) AS md
+     FROM node_usage_daily WHERE node_id = ? AND day >= ?`,
   );
   const deleteApplied = lazyStatement(sqlite, 'DELETE FROM node_users WHERE node_id = ? AND name_key = ?');
   // Read on every subscription poll: prepared once (a built query costs ten times more).
@@ -569,6 +595,18 @@ export function createNodesService(deps: {
         .where(eq(keyNodes.keyId, keyId))
         .orderBy(asc(nodes.position), asc(nodes.id))
         .all();
+    },
+
+    /** The node's raw traffic today and this month, from its daily totals. */
+    usage(nodeId: number): NodeUsage {
+      const today = utcDay(clock.now());
+      const row = selectUsage().get(today, today, nodeId, `${today.slice(0, 8)}01`) as {
+        tu: number;
+        td: number;
+        mu: number;
+        md: number;
+      };
+      return { today: { upload: row.tu, download: row.td }, month: { upload: row.mu, download: row.md } };
     },
 
     /**

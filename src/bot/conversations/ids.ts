@@ -6,3 +6,4 @@ export const API_KEY = 'admin-api-key';
 export const INPUT = 'admin-input';
 export const PLAN = 'admin-plan';
 export const PROMO = 'admin-promo';
+export const ADD_NODE = 'admin-add-node';

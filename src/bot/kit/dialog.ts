@@ -229,7 +229,12 @@ export async function commit(
   ctx: ConversationContext,
   deps: FeatureDeps,
   change: () => Screen | Promise<Screen>,
-  options: { role?: 'admin' | 'owner'; done?: string } = {},
+  options: {
+    role?: 'admin' | 'owner';
+    done?: string;
+    /** A message the dialog showed progress on: the outcome replaces it instead of new messages. */
+    into?: { chatId: number; messageId: number };
+  } = {},
 ): Promise<'done' | 'refused' | 'failed'> {
   const id = ctx.from?.id ?? 0;
   const needed = options.role ?? 'admin';
@@ -250,11 +255,19 @@ export async function commit(
       return { error: text, refused: false };
     }
   });
+  const { into } = options;
   if ('error' in result) {
-    await ctx.reply(result.error);
+    if (into) await ctx.api.editMessageText(into.chatId, into.messageId, result.error);
+    else await ctx.reply(result.error);
     return result.refused ? 'refused' : 'failed';
   }
+  const { text, keyboard } = result.view;
+  if (into) {
+    const shown = options.done ? `${options.done}\n\n${text}` : text;
+    await ctx.api.editMessageText(into.chatId, into.messageId, shown, { reply_markup: keyboard });
+    return 'done';
+  }
   if (options.done) await ctx.reply(options.done);
-  await ctx.reply(result.view.text, { reply_markup: result.view.keyboard });
+  await ctx.reply(text, { reply_markup: keyboard });
   return 'done';
 }

@@ -18,6 +18,8 @@ const ADMIN_EXPLAINED = new Set<ErrorCode>([
   'NOT_FOUND',
   'REQUEST_DECIDED',
   'NOT_ADMIN',
+  'NODE_NAME_TAKEN',
+  'CORE_UNAVAILABLE',
 ]);
 
 /**

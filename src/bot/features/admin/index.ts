@@ -9,8 +9,9 @@ import { Composer } from 'grammy';
 import { apiKeyConversation } from './api-keys/dialog.ts';
 import { broadcastConversation } from './broadcast/dialog.ts';
 import { createKeyConversation } from './keys/create-dialog.ts';
-import { API_KEY, BROADCAST, CREATE_KEY, INPUT, PLAN, PROMO } from '../../conversations/ids.ts';
+import { ADD_NODE, API_KEY, BROADCAST, CREATE_KEY, INPUT, PLAN, PROMO } from '../../conversations/ids.ts';
 import { inputConversation } from './input-dialog.ts';
+import { addNodeConversation } from './nodes/add-dialog.ts';
 import { planConversation, promoConversation } from './payments/dialog.ts';
 import type { BotContext, ConversationContext } from '../../context.ts';
 import { createAdminGuard, isAdminUpdate } from '../../middlewares/admin.ts';
@@ -22,6 +23,7 @@ import { answerCallbacks, explainErrors, type AdminDeps } from './common.ts';
 import { eventsFeature } from './events/index.ts';
 import { keysFeature } from './keys/index.ts';
 import { menuFeature } from './menu/index.ts';
+import { nodesFeature } from './nodes/index.ts';
 import { paymentsFeature } from './payments/index.ts';
 import { requestsFeature } from './requests/index.ts';
 import { settingsFeature } from './settings/index.ts';
@@ -46,6 +48,7 @@ export function adminFeature(deps: AdminDeps): Composer<BotContext> {
     dialog(inputConversation(deps), INPUT),
     dialog(planConversation(deps), PLAN),
     dialog(promoConversation(deps), PROMO),
+    dialog(addNodeConversation(deps), ADD_NODE),
   );
 
   const guard = createAdminGuard(deps.services);
@@ -55,6 +58,7 @@ export function adminFeature(deps: AdminDeps): Composer<BotContext> {
     keysFeature(deps),
     requestsFeature(deps),
     statusFeature(deps),
+    nodesFeature(deps),
     eventsFeature(deps),
     broadcastFeature(deps),
     backupsFeature(deps, guard.requireOwner),

@@ -8,6 +8,7 @@ import { backupsButton } from '../backups/index.ts';
 import { broadcastButton } from '../broadcast/index.ts';
 import { eventsButton } from '../events/screens.ts';
 import { keyCreateButton, keyListButton } from '../keys/screens.ts';
+import { nodesButton } from '../nodes/screens.ts';
 import { paymentsButton } from '../payments/screens.ts';
 import { requestsButton } from '../requests/index.ts';
 import { settingsButton } from '../settings/index.ts';
@@ -42,6 +43,7 @@ export function mainMenuView(ctx: Translator, data: MainMenuData): Screen {
     .text(ctx.t('admin-btn-backups'), backupsButton.pack({}))
     .text(ctx.t('admin-btn-apikeys'), apiKeysButton.pack({}))
     .row()
+    .text(ctx.t('admin-btn-nodes'), nodesButton.pack({}))
     .text(ctx.t('admin-btn-payments'), paymentsButton.pack({}))
     .row();
   if (data.role === 'owner') keyboard.text(ctx.t('admin-btn-admins'), adminsButton.pack({}));

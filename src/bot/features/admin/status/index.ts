@@ -45,6 +45,7 @@ export function statusFeature(deps: AdminDeps): Composer<BotContext> {
     const data: StatusData = {
       core,
       host: await hostStats(deps.config.dataDir),
+      nodes: services.nodes.list().map(services.nodes.view),
       stats: services.reports.stats(),
     };
     await show(ctx, statusView(ctx, data));

@@ -1,6 +1,7 @@
 /** Admin screens of the server: status (core, host, keys, traffic) and the drift check. */
 import { InlineKeyboard } from 'grammy';
 import type { KeyStatus } from '../../../../services/model.ts';
+import type { NodeJson } from '../../../../services/nodes.service.ts';
 import type { Traffic } from '../../../../services/reports.service.ts';
 import {
   callbackData,
@@ -14,6 +15,7 @@ import {
 } from '../../../kit/index.ts';
 import { menuButton } from '../common.ts';
 import { STATUS_EMOJI } from '../keys/screens.ts';
+import { nodeLine } from '../nodes/screens.ts';
 
 export const statusButton = callbackData('a:st');
 /** A core control; `restart` asks first, `restart!` is the confirmed one. */
@@ -35,6 +37,8 @@ export interface StatusData {
   /** Core status as CoreControl reports it; null without a core; `error` when asking failed. */
   core: Record<string, unknown> | null | { error: string };
   host: HostStats;
+  /** Every node (local first), summarised after the core. */
+  nodes: NodeJson[];
   stats: {
     keys_by_status: Record<KeyStatus, number>;
     online_now: number;
@@ -77,6 +81,7 @@ export function statusView(ctx: Translator, data: StatusData): Screen {
   const lines = [
     ctx.t('admin-status-title'),
     coreLine(ctx, data.core),
+    ...(data.nodes.length ? [ctx.t('admin-status-nodes'), ...data.nodes.map((n) => nodeLine(ctx, n))] : []),
     ctx.t('admin-status-host', {
       cpus: host.cpus,
       load: host.load.map((l) => l.toFixed(2)).join(' / '),
