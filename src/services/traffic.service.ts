@@ -146,6 +146,16 @@ interface CycleRead {
   uptimeSeconds: number;
   online: string[] | null;
   at: Date;
+  /** How long the node took to answer. */
+  readMs: number;
+}
+
+/** One node's last collection that went through (for metrics). */
+export interface NodeCollect {
+  /** Its reading plus its transaction, in milliseconds. */
+  durationMs: number;
+  /** When it was read. */
+  at: Date;
 }
 
 export function createTrafficService(deps: {
@@ -242,6 +252,8 @@ export function createTrafficService(deps: {
   let lastCollectAt: number | null = null;
   let running: Promise<CollectResult | null> | null = null;
   let last: CollectResult | null = null;
+  /** By node name: its last collection that went through. */
+  const lastByNode = new Map<string, NodeCollect>();
 
   /** Computes and writes one node's cycle from what it read; runs in a transaction. */
   function charge(meter: TrafficMeter, read: CycleRead) {
@@ -315,6 +327,7 @@ export function createTrafficService(deps: {
    */
   async function readCycle(meter: TrafficMeter): Promise<CycleRead | null> {
     const table = tableOf(meter.id);
+    const started = performance.now();
     let live = true;
     let reading: CoreReading | null = null;
     let timer: NodeJS.Timeout | undefined;
@@ -338,7 +351,13 @@ export function createTrafficService(deps: {
       if (!reading) table.read.fill(NaN);
     }
     if (!reading) return null;
-    return { table, uptimeSeconds: reading.uptimeSeconds, online: reading.online ?? null, at: clock.now() };
+    return {
+      table,
+      uptimeSeconds: reading.uptimeSeconds,
+      online: reading.online ?? null,
+      at: clock.now(),
+      readMs: performance.now() - started,
+    };
   }
 
   async function collectOnce(): Promise<CollectResult | null> {
@@ -354,7 +373,12 @@ export function createTrafficService(deps: {
       // A restore replaced the baselines while this cycle read: skip it, the next reads afresh.
       if (!read || tables.get(meter.id) !== read.table) return;
       try {
+        const chargeStarted = performance.now();
         const one = sqlite.transaction(charge)(meter, read);
+        lastByNode.set(meter.id, {
+          durationMs: read.readMs + performance.now() - chargeStarted,
+          at: read.at,
+        });
         result.keys += one.keys;
         result.bytes += one.bytes;
         // On this process's first cycle the core restarted with xkeeper: expected, not news.
@@ -403,6 +427,11 @@ export function createTrafficService(deps: {
     /** The last completed cycle (for metrics), or null before the first. */
     lastCollect(): CollectResult | null {
       return last;
+    },
+
+    /** Each node's last collection that went through, by node name (a node that fails keeps its last). */
+    lastCollectByNode(): ReadonlyMap<string, NodeCollect> {
+      return lastByNode;
     },
 
     /** Drops cached baselines; the next cycle reads them from the database. */
