@@ -29,9 +29,9 @@ const COLLECTOR = fileURLToPath(
 );
 const logger = createLogger({ level: 'silent', pretty: false });
 
-/** Runs the synthetic core in its own process, so resident memory is xkeeper's alone. */
-async function startSyntheticCore(users: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', SYNTHETIC, String(users)], {
+/** Runs the synthetic core in its own process, so resident memory is xkeeper's alone (see synthetic-core.ts). */
+export async function startSyntheticCore(users: number, preEncoded = 0) {
+  const child = spawn(process.execPath, ['--import', 'tsx', SYNTHETIC, String(users), String(preEncoded)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [line] = (await once(child.stdout, 'data')) as [Buffer];

@@ -1,11 +1,13 @@
 /**
  * `GET /metrics` (Prometheus): HTTP requests by route and status with a latency histogram,
- * keys by status, traffic today and this month, keys online, whether the core is up, plus
- * the process metrics. Domain figures are read from the services when scraped.
+ * keys by status, traffic today and this month, keys online, whether the core is up, per node
+ * (label `node`) whether it is up, its users, its last collection and its traffic, plus the
+ * process metrics. Domain figures are read from the services when scraped.
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import type { Services } from '../services/index.ts';
+import type { Node } from '../services/nodes.service.ts';
 import { publicSchema } from './openapi.ts';
 import { telegramHealth, type HealthSource } from './routes/health.ts';
 
@@ -148,6 +150,8 @@ export function installMetrics(app: FastifyInstance, services: Services, health:
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const stats = cached(() => services.reports.stats(), 1000);
+  const coreStatus = cached(() => health.coreStatus(), 1000);
+  const { nodes } = services;
 
   const series = registerRequestMetrics(registry);
   new Gauge({
@@ -197,7 +201,69 @@ export function installMetrics(app: FastifyInstance, services: Services, health:
     help: '1 when the VPN core runs',
     registers,
     async collect() {
-      this.set((await health.coreStatus()).running ? 1 : 0);
+      this.set((await coreStatus()).running ? 1 : 0);
+    },
+  });
+  // Per node. The local node's state is its core's; a remote node's, its worker's last pass.
+  const isLocal = (node: Node) => node.transport === 'local';
+  new Gauge({
+    name: 'xkeeper_node_up',
+    help: '1 when the node is enabled and answers',
+    labelNames: ['node'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      const local = (await coreStatus()).running;
+      for (const node of nodes.list()) {
+        const up = node.enabled && (isLocal(node) ? local : nodes.status(node) === 'up');
+        this.set({ node: node.name }, up ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'xkeeper_node_users',
+    help: 'Users in the node’s core at its last check',
+    labelNames: ['node'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      const local = (await coreStatus()).users_in_core ?? null;
+      for (const node of nodes.list()) {
+        const users = isLocal(node) ? local : node.usersInCore;
+        if (users !== null) this.set({ node: node.name }, users);
+      }
+    },
+  });
+  new Gauge({
+    name: 'xkeeper_node_collect_duration_seconds',
+    help: 'Duration of the node’s last traffic collection (its reading and its transaction)',
+    labelNames: ['node'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const last = services.traffic.lastCollectByNode();
+      for (const node of nodes.list()) {
+        const one = last.get(node.name);
+        if (one) this.set({ node: node.name }, one.durationMs / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'xkeeper_node_traffic_bytes',
+    help: 'Traffic through the node (UTC, before its multiplier) by period and direction',
+    labelNames: ['node', 'period', 'direction'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { node, traffic_today, traffic_month } of stats().nodes) {
+        for (const [period, t] of [
+          ['today', traffic_today],
+          ['month', traffic_month],
+        ] as const) {
+          this.set({ node, period, direction: 'upload' }, t.upload_bytes);
+          this.set({ node, period, direction: 'download' }, t.download_bytes);
+        }
+      }
     },
   });
   new Gauge({

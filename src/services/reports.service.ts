@@ -4,7 +4,7 @@
  */
 import { and, asc, between, count, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { keys, keyUsageDaily, type KeyStatus } from '../db/schema.ts';
+import { keys, keyUsageDaily, nodes, nodeUsageDaily, type KeyStatus } from '../db/schema.ts';
 import { lazy } from '../db/statements.ts';
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
@@ -17,6 +17,13 @@ export interface Traffic {
 
 export interface DayTraffic extends Traffic {
   day: string;
+}
+
+/** What moved through one node today and this month: raw bytes, before its traffic multiplier. */
+export interface NodeTraffic {
+  node: string;
+  traffic_today: Traffic;
+  traffic_month: Traffic;
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -99,6 +106,25 @@ export function createReportsService(deps: { db: Db; clock: Clock }) {
       .select({ n: keys.lifetimeUsedBytes })
       .from(keys)
       .where(eq(keys.id, p('keyId')))
+      .prepare(),
+  );
+  // Every node, in order, with its raw bytes of today and of this month (zeros when idle).
+  const nodeDays = sql`${nodeUsageDaily.nodeId} = ${nodes.id} AND ${nodeUsageDaily.day} BETWEEN ${p('from')} AND ${p('to')}`;
+  const onDay = (column: typeof nodeUsageDaily.uploadBytes) =>
+    sql<number>`coalesce(sum(CASE WHEN ${nodeUsageDaily.day} = ${p('to')} THEN ${column} END), 0)`;
+  const nodeTotals = lazy(() =>
+    db
+      .select({
+        node: nodes.name,
+        today_upload: onDay(nodeUsageDaily.uploadBytes),
+        today_download: onDay(nodeUsageDaily.downloadBytes),
+        month_upload: sql<number>`coalesce(sum(${nodeUsageDaily.uploadBytes}), 0)`,
+        month_download: sql<number>`coalesce(sum(${nodeUsageDaily.downloadBytes}), 0)`,
+      })
+      .from(nodes)
+      .leftJoin(nodeUsageDaily, nodeDays)
+      .groupBy(nodes.id)
+      .orderBy(asc(nodes.position), asc(nodes.id))
       .prepare(),
   );
   const byStatus = lazy(() =>
@@ -188,6 +214,18 @@ export function createReportsService(deps: { db: Db; clock: Clock }) {
       return onlineCount().get({ since: clock.now().getTime() - ONLINE_WINDOW_MS })?.n ?? 0;
     },
 
+    /** Each node's raw traffic today and this month (UTC), nodes in order. */
+    nodeTraffic(): NodeTraffic[] {
+      const day = today();
+      return nodeTotals()
+        .all({ from: `${thisMonth()}-01`, to: day })
+        .map((r) => ({
+          node: r.node,
+          traffic_today: { upload_bytes: r.today_upload, download_bytes: r.today_download },
+          traffic_month: { upload_bytes: r.month_upload, download_bytes: r.month_download },
+        }));
+    },
+
     /** The server at a glance. */
     stats() {
       const keysByStatus: Record<KeyStatus, number> = {
@@ -211,6 +249,7 @@ export function createReportsService(deps: { db: Db; clock: Clock }) {
         },
         traffic_month: { upload_bytes: month.upload_bytes, download_bytes: month.download_bytes },
         top_keys: this.topKeys(month.days[0]!.day, day, 10),
+        nodes: this.nodeTraffic(),
       };
     },
   };

@@ -30,6 +30,8 @@ describe('traffic, stats and events', () => {
       traffic_limit_bytes: 2 ** 30,
       today: { upload_bytes: 1, download_bytes: 2 },
       month: { upload_bytes: 1001, download_bytes: 5002 },
+      // Additive (issue #17): what the key was charged on each node.
+      nodes: [{ node: 'local', upload_bytes: 1001, download_bytes: 5002 }],
     });
   });
 

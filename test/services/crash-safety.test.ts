@@ -3,8 +3,7 @@
  * xkeeper's collector is killed with -9 at random moments, again and again. In the end
  * the bytes recorded equal the core's counters exactly: nothing lost, nothing twice.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,8 +16,8 @@ import {
   counterMap,
 } from '../core/fixtures.ts';
 import { startRealApp } from '../helpers/real-app.ts';
+import { killCollectorRepeatedly } from './kill-collector.ts';
 
-const RUNNER = fileURLToPath(new URL('./collector-runner.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KILLS = 24;
 
@@ -48,32 +47,9 @@ describe('crash-safe accounting', () => {
       while (streaming) await socksDownload(vpn.socksPort, origin);
     })();
 
-    const env = {
-      ...process.env,
-      DATA_DIR: config.dataDir,
-      CORE_BIN: config.CORE_BIN,
-      CORE_MANAGED: 'false',
-      CORE_API_PORT: String(config.CORE_API_PORT),
-      VLESS_PORT: String(config.VLESS_PORT),
-      LOG_LEVEL: 'silent',
-    };
     let kills = 0;
     try {
-      for (let i = 0; i < KILLS; i++) {
-        const child = spawn(process.execPath, [RUNNER], {
-          env,
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        await new Promise<void>((resolve, reject) => {
-          child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-          child.once('exit', (code) => reject(new Error(`collector exited early (${code})`)));
-        });
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 200));
-        const exited = once(child, 'exit');
-        child.kill('SIGKILL');
-        await exited;
-        kills++;
-      }
+      kills = await killCollectorRepeatedly(config, KILLS);
     } finally {
       streaming = false;
       await stream;

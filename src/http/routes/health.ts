@@ -9,8 +9,8 @@ import { publicSchema } from '../openapi.ts';
 export interface HealthSource {
   /** True once start-up is done (orphaned core adopted, first reconcile run). */
   isReady(): boolean;
-  /** What the core adapter reports. */
-  coreStatus(): Promise<{ running: boolean }>;
+  /** What the core adapter reports (users in it, when it can count them). */
+  coreStatus(): Promise<{ running: boolean; users_in_core?: number | null }>;
   /** Where the bot stands with the Bot API (absent: no bot, reported as connected). */
   telegramState?(): 'connecting' | 'connected' | 'unreachable';
 }

@@ -27,6 +27,9 @@ const UserTraffic = z.object({
   traffic_limit_bytes: z.number().nullable(),
   today: TrafficSchema,
   month: TrafficSchema,
+  nodes: z
+    .array(TrafficSchema.extend({ node: z.string() }))
+    .describe('lifetime bytes charged on each node the key is on (its traffic multiplier applied)'),
 });
 
 const Stats = z.object({
@@ -36,6 +39,9 @@ const Stats = z.object({
   traffic_today: TrafficSchema,
   traffic_month: TrafficSchema,
   top_keys: z.array(TrafficSchema.extend({ username: z.string() })),
+  nodes: z
+    .array(z.object({ node: z.string(), traffic_today: TrafficSchema, traffic_month: TrafficSchema }))
+    .describe('bytes through each node today and this month (UTC), before its traffic multiplier'),
 });
 
 const MonthQuery = z.object({ year_month: YearMonth.optional().describe('default: this month (UTC)') });
@@ -49,7 +55,7 @@ export function statsRoutes(app: FastifyInstance, services: Services): void {
     '/users/:username/traffic',
     {
       schema: apiSchema('stats:read', {
-        summary: 'Traffic of a user: this period, today, this month, lifetime',
+        summary: 'Traffic of a user: this period, today, this month, lifetime, per node',
         tags: ['traffic'],
         params: UsernameParams,
         response: { 200: UserTraffic },
@@ -67,6 +73,9 @@ export function statsRoutes(app: FastifyInstance, services: Services): void {
         traffic_limit_bytes: key.trafficLimitBytes,
         today: usage.today,
         month: usage.month,
+        nodes: services.nodes
+          .trafficOfKey(key.id)
+          .map((t) => ({ node: t.node, upload_bytes: t.upload, download_bytes: t.download })),
       };
     },
   );
