@@ -86,5 +86,6 @@ describe('key rules', () => {
     expect(freeKeyName(isTaken, { id: 1, username: 'ann' })).toBe('ann-3');
     expect(freeKeyName(isTaken, { id: 5, username: 'not valid' })).toBe('tg5-2');
     expect(freeKeyName(isTaken, { id: 1, username: 'x'.repeat(32) })).toBe(`${'x'.repeat(30)}-2`);
+    expect(freeKeyName(isTaken, { id: null })).toBe('key');
   });
 });

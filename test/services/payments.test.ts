@@ -82,6 +82,33 @@ describe('payments', () => {
     expect(services.keys.ownedBy(500)).toHaveLength(1);
   });
 
+  it('names a first purchase’s key as key requests do: the whole username, else tg<ID>, numbered when taken', async () => {
+    const t = setup();
+    const { services } = t;
+    const long = 'x'.repeat(32);
+    services.admins.touch({ id: 501, username: long });
+    services.admins.touch({ id: 502 });
+    await services.keys.create({ name: long }, 'test');
+    const names: string[] = [];
+    for (const [telegramId, charge] of [
+      [501, 'ch_long'],
+      [502, 'ch_plain'],
+    ] as const) {
+      const order = orderOf(t, telegramId);
+      const paid = await services.payments.apply({
+        provider: 'stars',
+        providerPaymentId: charge,
+        orderId: order.id,
+        amount: 150,
+        currency: 'XTR',
+        actor: `tg:${telegramId}`,
+      });
+      if (paid.status !== 'applied') throw new Error('not applied');
+      names.push(paid.key.name);
+    }
+    expect(names).toEqual([`${'x'.repeat(30)}-2`, 'tg502']);
+  });
+
   it('applies 20 concurrent duplicate deliveries exactly once', async () => {
     const { services, db } = setup();
     const results = await Promise.all(

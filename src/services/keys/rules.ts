@@ -45,14 +45,18 @@ export function assertNote(note: string | null | undefined): void {
 
 /**
  * A free key name for a person: their Telegram username when it is a valid name, else
- * `tg<ID>`; `-2`, `-3`… is appended while the name is taken.
+ * `tg<ID>` (`key` for nobody known); `-2`, `-3`… is appended while the name is taken.
  */
 export function freeKeyName(
   taken: (name: string) => boolean,
-  person: { id: number; username?: string | null },
+  person: { id: number | null; username?: string | null },
 ): string {
   const base =
-    person.username && /^[A-Za-z0-9_]{1,32}$/.test(person.username) ? person.username : `tg${person.id}`;
+    person.username && /^[A-Za-z0-9_]{1,32}$/.test(person.username)
+      ? person.username
+      : person.id === null
+        ? 'key'
+        : `tg${person.id}`;
   if (!taken(base)) return base;
   for (let n = 2; ; n++) {
     const suffix = `-${n}`;

@@ -8,6 +8,7 @@ import { orders, promoCodes, promoRedemptions, telegramUsers, type Key } from '.
 import { AppError } from '../errors.ts';
 import type { DbOrTx } from '../events.service.ts';
 import { GB } from '../keys.service.ts';
+import { freeKeyName } from '../keys/rules.ts';
 import { paymentMismatch, recordMismatch } from './match.ts';
 import { expireDue, isOpen, isPastDue } from './order-state.ts';
 import { notPayable, type Orders } from './orders.ts';
@@ -29,16 +30,11 @@ export function createApply(deps: PaymentsDeps, { getOrder, findPayment }: Order
     return undefined;
   }
 
-  /** A fresh key name for a buyer without a key. */
+  /** A fresh key name for a buyer without a key (the same rule as key requests). */
   function newKeyName(telegramId: number | null | undefined): string {
-    const username = telegramId != null ? admins.get(telegramId)?.username : null;
-    const base =
-      (username ?? (telegramId != null ? `tg${telegramId}` : 'key'))
-        .replace(/[^A-Za-z0-9_.\-@]/g, '')
-        .slice(0, 28) || 'key';
-    let name = base;
-    for (let i = 2; keys.find(name); i++) name = `${base}-${i}`.slice(0, 32);
-    return name;
+    const id = telegramId ?? null;
+    const username = id === null ? null : admins.get(id)?.username;
+    return freeKeyName((name) => keys.find(name) !== undefined, { id, username });
   }
 
   /** Claims the payment inside the key's transaction; a second claim throws DuplicatePayment. */
