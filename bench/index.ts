@@ -5,6 +5,7 @@ import { runCollectBench } from './collect.bench.ts';
 import { runBotBench } from './bot.bench.ts';
 import { runDbBench } from './db.bench.ts';
 import { runHttpBench } from './http.bench.ts';
+import { runNodesBench } from './nodes.bench.ts';
 import { runProductBench } from './product.bench.ts';
 import { formatTable, type Row } from './table.ts';
 
@@ -13,6 +14,10 @@ const suites: Array<{ title: string; run: () => Promise<Row[]>; explicit?: boole
   { title: 'Database layer (drizzle vs raw better-sqlite3)', run: runDbBench },
   { title: 'Core adapter (real V2Fly 4.34)', run: runCoreBench },
   { title: 'Traffic collection (synthetic StatsService)', run: runCollectBench },
+  {
+    title: 'Several nodes (direct nodes over real gRPC, data on disk)',
+    run: runNodesBench,
+  },
   { title: 'HTTP API (autocannon, 50 connections, in-memory core)', run: runHttpBench },
   { title: 'User bot (whole stack vs bare grammY, fake Bot API)', run: runBotBench },
   {
