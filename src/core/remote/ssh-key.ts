@@ -6,7 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader sees `utils` only on the default export.
+const { utils } = ssh2;
 
 /** The private key's file name in DATA_DIR. */
 export const SSH_KEY_FILE = 'ssh_ed25519_key';
