@@ -88,6 +88,8 @@ class NodeWorker {
   constructor(
     readonly nodeId: number,
     readonly name: string,
+    /** How the driver reaches the node; a change (`node set --host-key`, …) makes a new worker. */
+    readonly reach: string,
     private readonly options: Required<Omit<NodeWorkersOptions, 'driverFor'>>,
     driver: NodeDriver | null,
   ) {
@@ -280,6 +282,22 @@ class NodeWorker {
   }
 }
 
+/** What a node's driver is made from: the fields that say how and where it is reached. */
+function reachOf(node: Node): string {
+  return JSON.stringify([
+    node.transport,
+    node.directAddress,
+    node.sshUser,
+    node.sshHost,
+    node.sshPort,
+    node.sshHostKey,
+    node.apiPort,
+    node.coreBin,
+    node.coreMode,
+    node.remoteDir,
+  ]);
+}
+
 /** The workers of every remote node (the local core keeps its own reconciler). */
 export function createNodeWorkers(options: NodeWorkersOptions) {
   const settings = {
@@ -292,19 +310,24 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
   const workers = new Map<number, NodeWorker>();
   let started = false;
 
-  /** Starts workers of new nodes and stops those of removed ones. */
+  /** Starts workers of new nodes, stops those of removed ones, renews those reached anew. */
   function refresh(): void {
-    const remote = options.nodes.list().filter((n) => n.transport !== 'local');
-    const ids = new Set(remote.map((n) => n.id));
+    const remote = new Map(
+      options.nodes
+        .list()
+        .filter((n) => n.transport !== 'local')
+        .map((n) => [n.id, n]),
+    );
     for (const [id, worker] of workers) {
-      if (!ids.has(id)) {
+      const node = remote.get(id);
+      if (!node || reachOf(node) !== worker.reach) {
         void worker.stop();
         workers.delete(id);
       }
     }
-    for (const node of remote) {
+    for (const node of remote.values()) {
       if (workers.has(node.id)) continue;
-      const worker = new NodeWorker(node.id, node.name, settings, options.driverFor(node));
+      const worker = new NodeWorker(node.id, node.name, reachOf(node), settings, options.driverFor(node));
       workers.set(node.id, worker);
       if (started) worker.start();
     }
