@@ -10,14 +10,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlServer } from '../../src/control/socket.ts';
-import { startCore, wireCore, wireNodes } from '../../src/core-wiring.ts';
+import { wireNodes } from '../../src/core-wiring.ts';
 import { loadOrCreateSshKey } from '../../src/core/remote/ssh-key.ts';
-import { createServices } from '../../src/services/index.ts';
+import type { Services } from '../../src/services/index.ts';
 import { parseVlessLink } from '../../src/services/links/vless.ts';
 import { waitForPort } from '../helpers/netns.ts';
-import { freePort } from '../helpers/ports.ts';
 import { type CliResult, runCli } from '../helpers/cli.ts';
-import { dataDirDb, silentLogger, tempDir, testConfig } from '../helpers/db.ts';
+import { dataDirDb, silentLogger, tempDir } from '../helpers/db.ts';
+import { startRealApp } from '../helpers/real-app.ts';
 import { testHttpServer } from '../helpers/http-server.ts';
 import { startSshdHost, type SshdHost } from '../helpers/sshd-host.ts';
 import { makeTempDir, removeDir, socksDownload, startVlessClient, waitFor } from '../core/fixtures.ts';
@@ -238,35 +238,29 @@ describe('xkeeper node add --ssh, on the files', { timeout: 600_000 }, () => {
 });
 
 describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
-  const tmp = tempDir('xk-nodessh-live-');
-  const env = { DATA_DIR: tmp.dir };
-  const cli = (...args: string[]) => runCli(args, env);
   const clientDir = makeTempDir('xk-nodessh-client-');
-  const dirA = path.join(tmp.dir, 'node-fra');
-  const dirB = path.join(tmp.dir, 'node-hel');
+  let dataDir: string;
+  let dirA: string;
+  let dirB: string;
+  const cli = (...args: string[]) => runCli(args, { DATA_DIR: dataDir });
   const origins: ReturnType<SshdHost['host']['spawn']>[] = [];
   let app: {
-    services: ReturnType<typeof createServices>;
+    services: Services;
     workers: ReturnType<typeof wireNodes>;
     http: ReturnType<typeof testHttpServer>;
     stop(): Promise<void>;
   };
 
   beforeAll(async () => {
-    const key = await loadOrCreateSshKey(tmp.dir);
+    // The local core (a real v2ray) and the services, as main.ts wires them.
+    const real = await startRealApp();
+    const { services, config } = real;
+    dataDir = real.dataDir;
+    dirA = path.join(dataDir, 'node-fra');
+    dirB = path.join(dataDir, 'node-hel');
+    const key = await loadOrCreateSshKey(dataDir);
     nodeA.authorize(key.publicLine());
     nodeB.authorize(key.publicLine());
-    const config = testConfig({
-      DATA_DIR: tmp.dir,
-      CORE_BIN: '/usr/bin/v2ray',
-      CORE_API_PORT: String(await freePort()),
-      VLESS_PORT: String(await freePort()),
-      VLESS_HOST: '127.0.0.1',
-    });
-    const db = dataDirDb(tmp.dir);
-    const services = createServices({ db, config, logger: silentLogger });
-    const core = wireCore(config, services, silentLogger);
-    await startCore(core, services, silentLogger);
     // Short cycles: a pass a second, at most 2 s after failures, a config write at most every 3 s.
     const workers = wireNodes(services, silentLogger, {
       intervalMs: 1_000,
@@ -275,7 +269,7 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
       sshBackoffMs: 200,
     });
     workers.start();
-    const control = await startControlServer({ dataDir: tmp.dir, services, logger: silentLogger });
+    const control = await startControlServer({ dataDir, services, logger: silentLogger });
     const http = testHttpServer({ config, services });
     origins.push(await startNodeOrigin(nodeA), await startNodeOrigin(nodeB));
     app = {
@@ -286,8 +280,14 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
         await control.close();
         await http.close();
         await workers.stop();
-        await core.stop();
-        db.$client.close();
+        for (const dir of [dirA, dirB]) {
+          try {
+            process.kill(corePid(dir), 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+        await real.stop();
       },
     };
   });
@@ -295,15 +295,7 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
   afterAll(async () => {
     for (const origin of origins) origin.kill('SIGKILL');
     await app?.stop();
-    for (const dir of [dirA, dirB]) {
-      try {
-        process.kill(corePid(dir), 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
     removeDir(clientDir);
-    tmp.cleanup();
   });
 
   const nodeOf = (name: string) => app.services.nodes.get(name);
