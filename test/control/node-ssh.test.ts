@@ -458,4 +458,24 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     // Drained: its core no longer accepts the keys.
     expect(await download('erin', nodeB, erinLink)).toBe(0);
   });
+
+  it('POST /api/v1/nodes with ssh provisions the node the same way; a wrong host key adds nothing', async () => {
+    const key = app.services.apiKeys.create({ name: 'ops', scopes: ['nodes:write'] }, 'test').key;
+    const post = (body: object) =>
+      app.http.inject({ method: 'POST', url: '/api/v1/nodes', headers: { 'x-api-key': key }, payload: body });
+    const ssh = { user: 'root', host: nodeB.address };
+    const body = { name: 'hel', ssh, remote_dir: dirB, port: 8443 };
+    const refused = await post({ ...body, ssh: { ...ssh, host_key: nodeA.hostKey } });
+    expect(refused.statusCode).toBe(502);
+    expect(refused.json().error).toMatchObject({
+      code: 'NODE_HOST_KEY_MISMATCH',
+      details: { pinned: nodeA.hostKey, seen: nodeB.hostKey },
+    });
+    expect(app.services.nodes.find('hel')).toBeNull();
+
+    const added = await post({ ...body, ssh: { ...ssh, host_key: nodeB.hostKey } });
+    expect(added.statusCode, added.body).toBe(201);
+    expect(added.json()).toMatchObject({ name: 'hel', status: 'up', version: 'V2Ray 4.34.0' });
+    expect(await download('erin', nodeB)).toBe(BODY);
+  });
 });
