@@ -612,6 +612,7 @@ admin-alert-payment-mismatch = <b>Payment refused</b> for order #{ $order } ({ $
 admin-alert-backup-failed = <b>The scheduled backup failed:</b> <code>{ $error }</code>
 admin-alert-node-down = <b>VPN server { $node } is down:</b> <code>{ $error }</code>
 admin-alert-node-up = VPN server { $node } is up again.
+admin-alert-node-host-key-changed = <b>VPN server { $node } shows another SSH host key</b>: pinned <code>{ $pinned }</code>, now <code>{ $seen }</code>. xkeeper refuses it and the server is down. If the server was reinstalled, pin the new key with <code>xkeeper node set { $node } --host-key …</code>; otherwise someone may be impersonating it.
 admin-alert-job-failed = <b>Job { $job } failed:</b> <code>{ $error }</code>
 admin-alert-telegram-restored = <b>The bot could not reach Telegram</b> for { $seconds } s (<code>{ $reason }</code>); the VPN, its limits and the HTTP API kept working. Messages sent meanwhile are being answered now.
 admin-alert-error = <b>Bot error:</b> <code>{ $error }</code> (details in the logs)

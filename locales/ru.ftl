@@ -622,6 +622,7 @@ admin-alert-payment-mismatch = <b>Платёж отклонён</b> по зак�
 admin-alert-backup-failed = <b>Плановая резервная копия не сделана:</b> <code>{ $error }</code>
 admin-alert-node-down = <b>VPN-сервер { $node } недоступен:</b> <code>{ $error }</code>
 admin-alert-node-up = VPN-сервер { $node } снова доступен.
+admin-alert-node-host-key-changed = <b>VPN-сервер { $node } показывает другой SSH-ключ хоста</b>: закреплён <code>{ $pinned }</code>, сейчас <code>{ $seen }</code>. xkeeper его не принимает, сервер недоступен. Если сервер переустановлен, закрепите новый ключ: <code>xkeeper node set { $node } --host-key …</code>; иначе кто-то может выдавать себя за него.
 admin-alert-job-failed = <b>Задача { $job } завершилась с ошибкой:</b> <code>{ $error }</code>
 admin-alert-telegram-restored = <b>Бот не мог связаться с Telegram</b> { $seconds } с (<code>{ $reason }</code>); VPN, его лимиты и HTTP API продолжали работать. Сообщения, отправленные за это время, сейчас обрабатываются.
 admin-alert-error = <b>Ошибка в боте:</b> <code>{ $error }</code> (подробности в логах)

@@ -41,8 +41,11 @@ class CliFailure extends Error {
 async function execute(config: Readonly<Config>, op: OperationName, args: unknown): Promise<Executed> {
   const actor = `cli:${userInfo().username}`;
   const request = { op, args, actor };
-  const answer = await sendControlRequest(config.dataDir, request);
-  const response = answer ?? (await (await import('./control/local.ts')).runLocally(config, op, args, actor));
+  // Progress of a long operation (`node add`) goes to stderr as it happens; stdout keeps the result.
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const answer = await sendControlRequest(config.dataDir, request, undefined, progress);
+  const response =
+    answer ?? (await (await import('./control/local.ts')).runLocally(config, op, args, actor, progress));
   if (!response.ok) throw new CliFailure(response.error);
   let result = response.result;
   // Whether xkeeper runs is part of the status (the core may run without it, or not at all).
@@ -287,8 +290,25 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
       .option('--ssh <user@host[:port]>', 'manage the node over SSH')
       .option('--direct <host:port>', "the node's Xray API on a private network (users and traffic only)")
       .option('--host-key <fingerprint>', 'ssh: pin this host key (SHA256:…) instead of the one seen first')
-      .option('--password-once', "ssh: install xkeeper's key with a one-time password"),
-  ).action(runs('node.add', (name: string, o: Record<string, unknown>) => ({ ...o, name })));
+      .option(
+        '--password-once',
+        "ssh: install xkeeper's key with a one-time password (asked for, or the first line of stdin)",
+      ),
+  ).action(async (name: string, o: GlobalOptions & { passwordOnce?: boolean; ssh?: string }) => {
+    const args: Record<string, unknown> = { ...o, name };
+    if (o.passwordOnce && o.ssh) {
+      const { readPassword } = await import('./control/password.ts');
+      args.password = await readPassword(`password of ${o.ssh} (used once, not kept): `).catch(
+        (error: Error) => {
+          throw new CliFailure({ code: 'VALIDATION_FAILED', message: `--password-once: ${error.message}` });
+        },
+      );
+    }
+    await print(await execute(getConfig(), 'node.add', args), o.json);
+  });
+  command(node, 'key', "print xkeeper's SSH public key: the line for a node's authorized_keys").action(
+    runs('node.key', () => ({})),
+  );
   command(node, 'list', 'list nodes with their status (local first)').action(runs('node.list', () => ({})));
   for (const [verb, description] of [
     ['show', 'show one node'],

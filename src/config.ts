@@ -83,6 +83,7 @@ const envSchema = z.object({
   REALITY_SNI: z.string().min(1).default('www.microsoft.com'),
   REALITY_TARGET: z.string().min(1).optional(),
   STATS_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  NODE_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   KEY_REQUEST_POLICY: z.enum(['open', 'approval', 'closed']).default('approval'),
   MAX_KEYS_PER_USER: z.coerce.number().int().min(0).max(1000).default(1),
   DEFAULT_KEY_DAYS: z.coerce.number().min(0).max(36500).default(30),

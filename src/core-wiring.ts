@@ -12,6 +12,8 @@ import { remoteNodeActions } from './services/node-actions.ts';
 import { LOCAL_NODE, parseHostPort, type Node } from './services/nodes.service.ts';
 import { createNodeWorkers, type NodeWorkers } from './services/node-workers.ts';
 import { createDirectNode } from './core/direct-node.ts';
+import { loadOrCreateSshKey, type RemoteCore } from './core/remote/index.ts';
+import { createSshNode, type SshNodeOptions } from './core/remote/ssh-node.ts';
 
 /**
  * Makes sure node `local` has its REALITY key pair and short ids (generated at first start;
@@ -71,14 +73,43 @@ export function wireCore(config: Readonly<Config>, services: Services, logger: L
 export function wireNodes(
   services: Services,
   logger: Logger,
-  options: { intervalMs?: number; maxBackoffMs?: number; timeoutMs?: number } = {},
+  options: {
+    intervalMs?: number;
+    maxBackoffMs?: number;
+    timeoutMs?: number;
+    configWriteMs?: number;
+    sshBackoffMs?: number;
+  } = {},
 ): NodeWorkers {
+  const { nodes, config } = services;
+  // xkeeper's key, read once for every node.
+  let key: Promise<string> | null = null;
+  const privateKey = () => {
+    key ??= loadOrCreateSshKey(config.dataDir).then((k) => k.privateKey);
+    key.catch(() => (key = null));
+    return key;
+  };
+  const intervalMs = options.intervalMs ?? config.NODE_SYNC_INTERVAL_SECONDS * 1000;
   const workers = createNodeWorkers({
-    nodes: services.nodes,
+    nodes,
     logger,
-    driverFor: (node) => nodeDriverFor(node, { timeoutMs: options.timeoutMs }),
-    intervalMs: options.intervalMs,
+    driverFor: (node) =>
+      nodeDriverFor(node, {
+        timeoutMs: options.timeoutMs,
+        ssh: {
+          privateKey,
+          settings: () => {
+            const row = nodes.byId(node.id);
+            return row && nodes.coreSettings(row);
+          },
+          backoffInitialMs: options.sshBackoffMs,
+          // A node back after an outage is reached again within one pass interval.
+          backoffMaxMs: Math.min(30_000, intervalMs),
+        },
+      }),
+    intervalMs,
     maxBackoffMs: options.maxBackoffMs,
+    configWriteMs: options.configWriteMs,
   });
   services.attachNodeWorkers(workers);
   services.nodes.attachActions('remote', remoteNodeActions(workers));
@@ -103,12 +134,13 @@ export async function startCore(core: Core, services: Services, logger: Logger):
 
 /**
  * The driver of a remote node by its transport. `direct`: its Xray API at HOST:PORT. `ssh`:
- * the same API through a forward over the node's SSH connection; none until that is wired,
- * and the node's worker says so in its health.
+ * one SSH link per node with a forward of the node's loopback API port, the same API driver
+ * on that forward, and the node's core process driven over the link.
  */
 interface NodeDriverOptions {
   /** Deadline of each call to a node (default 5 s). */
   timeoutMs?: number;
+  ssh?: Pick<SshNodeOptions, 'privateKey' | 'settings' | 'backoffInitialMs' | 'backoffMaxMs'>;
 }
 
 export function nodeDriverFor(node: Node, options: NodeDriverOptions = {}): NodeDriver | null {
@@ -116,5 +148,27 @@ export function nodeDriverFor(node: Node, options: NodeDriverOptions = {}): Node
     const address = parseHostPort(node.directAddress);
     return address ? createDirectNode({ ...address, timeoutMs: options.timeoutMs }) : null;
   }
+  if (node.transport === 'ssh' && options.ssh && node.sshUser && node.sshHost && node.sshHostKey) {
+    return createSshNode({
+      ...options.ssh,
+      target: { username: node.sshUser, host: node.sshHost, port: node.sshPort ?? 22 },
+      hostKey: node.sshHostKey,
+      apiPort: node.apiPort ?? 10085,
+      timeoutMs: options.timeoutMs,
+      core: remoteCoreOf(node),
+    });
+  }
   return null;
+}
+
+/** The core provisioning left running on an ssh node; null when xkeeper does not know it. */
+function remoteCoreOf(node: Node): RemoteCore | null {
+  if (!node.coreBin || !node.coreFlavor || !node.coreMode || !node.remoteDir) return null;
+  return {
+    bin: node.coreBin,
+    flavor: node.coreFlavor,
+    version: node.coreVersion?.replace(/^\S+ /, '') ?? '',
+    mode: node.coreMode,
+    remoteDir: node.remoteDir,
+  };
 }

@@ -35,6 +35,7 @@ const ALERT_VARS: Record<AlertType, string[] | null> = {
   'job.failed': ['job', 'error'],
   'node.down': ['node', 'error'],
   'node.up': ['node'],
+  'node.host_key_changed': ['node', 'pinned', 'seen'],
   'telegram.restored': ['seconds', 'reason'],
   error: ['error'],
 };

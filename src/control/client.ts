@@ -29,6 +29,7 @@ export function sendControlRequest(
   dataDir: string,
   request: ControlRequest,
   timeoutMs = 120_000,
+  onProgress?: (line: string) => void,
 ): Promise<ControlResponse | null> {
   const socketPath = controlSocketPath(dataDir);
   if (!existsSync(socketPath)) return Promise.resolve(null);
@@ -45,10 +46,29 @@ export function sendControlRequest(
       connected = true;
       socket.write(`${JSON.stringify(request)}\n`);
     });
-    socket.on('data', (chunk: string) => (buffer += chunk));
+    // Progress lines come first, as they happen; the last line is the answer.
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n')) !== -1 && buffer.indexOf('\n', end + 1) !== -1) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        try {
+          const parsed = JSON.parse(line) as { progress?: unknown };
+          if (typeof parsed.progress === 'string') onProgress?.(parsed.progress);
+        } catch {
+          // not a progress line: ignored
+        }
+      }
+    });
     socket.once('end', () => {
+      const lines = buffer.split('\n').filter(Boolean);
       try {
-        resolve(JSON.parse(buffer) as ControlResponse);
+        for (const line of lines.slice(0, -1)) {
+          const parsed = JSON.parse(line) as { progress?: unknown };
+          if (typeof parsed.progress === 'string') onProgress?.(parsed.progress);
+        }
+        resolve(JSON.parse(lines.at(-1) ?? '') as ControlResponse);
       } catch {
         reject(new Error('the running xkeeper sent an unreadable answer'));
       }

@@ -20,6 +20,7 @@ export async function runLocally(
   op: OperationName,
   args: unknown,
   actor: string,
+  onProgress: (line: string) => void = () => undefined,
 ): Promise<ControlResponse> {
   const tightened = secureDataDir(config.dataDir);
   if (tightened.length > 0) {
@@ -35,7 +36,7 @@ export async function runLocally(
     // The same adapter as the running instance; it finds a core left running, if any.
     const core = wireCore(config, services, logger);
     await core.findOrphan();
-    return { ok: true, ...(await runOperation(services, op, args, actor)) };
+    return { ok: true, ...(await runOperation(services, op, args, actor, { progress: onProgress })) };
   } catch (error) {
     return { ok: false, error: toErrorBody(error) };
   } finally {

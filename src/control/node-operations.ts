@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Node } from '../db/schema.ts';
 import { AppError } from '../services/errors.ts';
 import type { Services } from '../services/index.ts';
+import type { NodeAddProgress } from '../services/node-provisioning.ts';
 import { parseHostPort, parseSshTarget, type UpdateNodeInput } from '../services/nodes.service.ts';
 import { number, op, text, unchanged, whole } from './operation.ts';
 
@@ -87,6 +88,12 @@ function setEnabled(services: Services, name: string, enabled: boolean, actor: s
     : unchanged(view, `node ${node.name} was already ${enabled ? 'enabled' : 'disabled'}`);
 }
 
+/** One line of `node add`'s progress, as the operator reads it on stderr. */
+function progressLine(p: NodeAddProgress): string {
+  const mark = { running: '…', done: '✓', skipped: '-', failed: '✗' }[p.status];
+  return `${mark} ${p.step}${p.detail ? `: ${p.detail}` : p.status === 'running' ? '' : ` ${p.status}`}`;
+}
+
 export const nodeOperations = {
   'node.list': op(z.object({}), (services) => services.nodes.list().map(services.nodes.view)),
   'node.show': op(z.object({ name: nodeName }), (services, a) =>
@@ -99,19 +106,21 @@ export const nodeOperations = {
       direct: hostPort('--direct').optional(),
       hostKey: text('--host-key must be SHA256:…', 100).optional(),
       passwordOnce: z.boolean().optional(),
+      /** Read by the CLI from the terminal or stdin for --password-once; never from argv. */
+      password: z.string({ error: 'the password must be text' }).min(1).max(1024).optional(),
       ...nodeFields,
     }),
-    async (services, a, actor) => {
+    async (services, a, actor, context) => {
       if ((a.ssh === undefined) === (a.direct === undefined)) {
         throw new AppError('VALIDATION_FAILED', 'give one of --ssh USER@HOST[:PORT] or --direct HOST:PORT');
       }
       if (a.direct !== undefined && (a.hostKey || a.passwordOnce)) {
         throw new AppError('VALIDATION_FAILED', '--host-key and --password-once go with --ssh');
       }
-      if (a.passwordOnce) {
+      if (a.passwordOnce && a.password === undefined) {
         throw new AppError(
           'VALIDATION_FAILED',
-          '--password-once needs SSH provisioning, which this build does not have yet',
+          '--password-once needs the password on stdin or the terminal',
         );
       }
       const node = await services.nodes.add(
@@ -128,6 +137,10 @@ export const nodeOperations = {
           remoteDir: a.remoteDir,
         },
         actor,
+        {
+          password: a.passwordOnce ? a.password : undefined,
+          onProgress: (p) => context.progress(progressLine(p)),
+        },
       );
       return services.nodes.view(node);
     },
@@ -152,10 +165,11 @@ export const nodeOperations = {
   'node.disable': op(z.object({ name: nodeName }), (services, a, actor) =>
     setEnabled(services, a.name, false, actor),
   ),
-  'node.remove': op(z.object({ name: nodeName }), (services, a, actor) => ({
-    ...services.nodes.view(services.nodes.remove(a.name, actor)),
-    removed: true,
-  })),
+  'node.remove': op(z.object({ name: nodeName }), async (services, a, actor) => {
+    const { node, drained } = await services.nodes.retire(a.name, actor);
+    return { ...services.nodes.view(node), removed: true, drained };
+  }),
+  'node.key': op(z.object({}), async (services) => ({ public_key: await services.provisioner.publicKey() })),
   'node.check': op(z.object({ name: nodeName }), (services, a) => services.nodes.act(a.name, 'check')),
   'node.sync': op(z.object({ name: nodeName }), (services, a) => services.nodes.act(a.name, 'sync')),
   'node.restart': op(z.object({ name: nodeName }), (services, a) => services.nodes.act(a.name, 'restart')),

@@ -29,9 +29,16 @@ export class Noted {
 /** A repeat: the command succeeds, changes nothing, and says what already was. */
 export const unchanged = (result: unknown, notice: string) => new Noted({ result, notice });
 
+/** What an operation may tell the operator while it runs (lines on the CLI's stderr). */
+export interface OperationContext {
+  progress(line: string): void;
+}
+
+export const silentContext: OperationContext = { progress: () => undefined };
+
 export interface Operation<S extends z.ZodType> {
   args: S;
-  run(services: Services, args: z.infer<S>, actor: string): unknown;
+  run(services: Services, args: z.infer<S>, actor: string, context: OperationContext): unknown;
 }
 
 export function op<S extends z.ZodType>(args: S, run: Operation<S>['run']): Operation<S> {

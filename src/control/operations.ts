@@ -13,7 +13,18 @@ import { expiryFromDays, limitFromGb } from '../services/keys/rules.ts';
 import { AppError } from '../services/errors.ts';
 import { toPlanJson, toPromoJson } from '../services/plan-view.ts';
 import { nodeOperations } from './node-operations.ts';
-import { Noted, number, op, text, unchanged, whole, type Operation, type Outcome } from './operation.ts';
+import {
+  Noted,
+  number,
+  op,
+  type OperationContext,
+  silentContext,
+  text,
+  unchanged,
+  whole,
+  type Operation,
+  type Outcome,
+} from './operation.ts';
 
 const telegramId = number('TGID must be a Telegram user id (a number)', whole(1, Number.MAX_SAFE_INTEGER));
 const keyName = text('NAME must be a key name');
@@ -304,9 +315,10 @@ export async function runOperation(
   name: OperationName,
   rawArgs: unknown,
   actor: string,
+  context: OperationContext = silentContext,
 ): Promise<Outcome> {
   const operation: Operation<z.ZodType> = operations[name];
   const args = operation.args.parse(rawArgs);
-  const result = await operation.run(services, args, actor);
+  const result = await operation.run(services, args, actor, context);
   return result instanceof Noted ? result.outcome : { result };
 }

@@ -258,7 +258,11 @@ const RENDER: Partial<Record<OperationName, Render>> = {
   'node.check': nodeCard,
   'node.sync': nodeCard,
   'node.restart': nodeCard,
-  'node.remove': (n: NodeJson) => `removed node ${printable(n.name)} (its keys stay on the other nodes)`,
+  'node.remove': (n: NodeJson & { drained?: boolean }) =>
+    `removed node ${printable(n.name)} (its keys stay on the other nodes` +
+    `${n.drained === false && n.transport !== 'local' ? '; its users were not taken off it (it did not answer, or xkeeper is not running)' : ''})`,
+  // Bare, so `xkeeper node key >> authorized_keys` works.
+  'node.key': (k: { public_key: string }) => k.public_key,
   backup: (b: { file: string; bytes: number; counts: Counts }) =>
     `backup written to ${printable(b.file)} (${bytes(b.bytes)}: ${countsText(b.counts)})`,
   'restore.preview': (r: Restored, ctx) => restoreCard(`backup ${r.file}`, r, ctx),

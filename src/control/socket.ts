@@ -1,14 +1,15 @@
 /**
  * The control socket: a Unix socket in DATA_DIR, owner-only, through which the CLI hands
  * a command to the running instance so changes reach the live core and DB at once.
- * Protocol: one JSON line in ({op, args, actor}), one JSON line out ({ok, result | error}).
+ * Protocol: one JSON line in ({op, args, actor}); out, any number of progress lines
+ * ({progress: "text"}) while the operation runs, then one JSON line ({ok, result | error}).
  * The client side is client.ts.
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { ZodError } from 'zod';
 import type { Logger } from '../logger.ts';
-import { AppError, isAppError } from '../services/errors.ts';
+import { AppError, fromRemoteError, isAppError } from '../services/errors.ts';
 import type { Services } from '../services/index.ts';
 import { controlSocketPath, type ControlRequest, type ControlResponse } from './client.ts';
 import { isOperationName, runOperation } from './operations.ts';
@@ -16,7 +17,8 @@ import { isOperationName, runOperation } from './operations.ts';
 export { controlSocketPath };
 
 /** Turns any failure into the wire error shape. */
-export function toErrorBody(error: unknown): { code: string; message: string } {
+export function toErrorBody(raw: unknown): { code: string; message: string } {
+  const error = fromRemoteError(raw);
   if (isAppError(error)) return { code: error.code, message: error.message };
   if (error instanceof ZodError) {
     // The operations word their own messages for the operator (operations.ts).
@@ -48,19 +50,25 @@ export async function startControlServer(deps: {
       const end = buffer.indexOf('\n');
       if (end === -1) return;
       const line = buffer.slice(0, end);
-      void handle(line).then((response) => socket.end(`${JSON.stringify(response)}\n`));
+      const progress = (text: string) => {
+        if (!socket.destroyed) socket.write(`${JSON.stringify({ progress: text })}\n`);
+      };
+      void handle(line, progress).then((response) => socket.end(`${JSON.stringify(response)}\n`));
     });
     socket.on('error', (err) => deps.logger.debug({ err }, 'control socket client error'));
   });
 
-  async function handle(line: string): Promise<ControlResponse> {
+  async function handle(line: string, progress: (text: string) => void): Promise<ControlResponse> {
     try {
       const request = JSON.parse(line) as ControlRequest;
       if (!isOperationName(request.op)) {
         throw new AppError('VALIDATION_FAILED', `unknown operation ${request.op}`);
       }
       deps.logger.info({ op: request.op, actor: request.actor }, 'control command');
-      return { ok: true, ...(await runOperation(deps.services, request.op, request.args, request.actor)) };
+      return {
+        ok: true,
+        ...(await runOperation(deps.services, request.op, request.args, request.actor, { progress })),
+      };
     } catch (error) {
       if (!isAppError(error) && !(error instanceof ZodError)) {
         deps.logger.error({ err: error }, 'control command failed');

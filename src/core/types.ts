@@ -177,6 +177,18 @@ export interface NodeDriver {
   sysStats(): Promise<NodeSysStats>;
   /** The core's name and version when the transport can tell ("Xray 26.1.13"); null otherwise. */
   version(): Promise<string | null>;
+  /** The node's core process, when xkeeper runs it (ssh); absent for a `direct` node. */
+  process?: NodeCoreProcess;
   /** Closes the connection for good. */
   close(): void;
+}
+
+/** What xkeeper does to the core process of a node it manages (over SSH). */
+export interface NodeCoreProcess {
+  /** Health cycle: starts the core again when it is gone; tells whether it had to. */
+  ensureRunning(): Promise<'running' | 'restarted'>;
+  /** Rewrites the node's config (current settings, these users; validated on the node) and restarts the core. */
+  restart(users: readonly CoreUser[]): Promise<void>;
+  /** Rewrites the node's config file with these users, without a restart (coalesced by the caller). */
+  writeConfig(users: readonly CoreUser[]): Promise<{ ok: true } | { ok: false; message: string }>;
 }

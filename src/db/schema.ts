@@ -161,6 +161,10 @@ export const nodes = sqliteTable(
     coreBin: text('core_bin'),
     /** ssh: the core's API port on the node's loopback. */
     apiPort: integer('api_port'),
+    /** ssh: the node's core as provisioning found it (`coreBin` is its binary, `coreVersion` its version). */
+    coreFlavor: text('core_flavor', { enum: ['xray', 'v2fly'] }),
+    /** ssh: how the core runs on the node: a systemd unit, or a detached process xkeeper watches. */
+    coreMode: text('core_mode', { enum: ['systemd', 'detached'] }),
     /** direct: "HOST:PORT" of a core API reachable without SSH. */
     directAddress: text('direct_address'),
     enabled: flag('enabled').notNull().default(true),

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import type { Logger } from '../logger.ts';
-import { isAppError } from '../services/errors.ts';
+import { fromRemoteError, isAppError } from '../services/errors.ts';
 
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
@@ -30,7 +30,9 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
 }
 
 export function installErrorHandlers(app: FastifyInstance, logger: Logger): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((raw: FastifyError, request, reply) => {
+    // A node's SSH failure that reached here unmapped still answers with its own code.
+    const error = fromRemoteError(raw) as FastifyError;
     if (isAppError(error)) {
       return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
     }

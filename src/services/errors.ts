@@ -2,6 +2,7 @@
  * The one registry of error codes. Services throw AppError with a code; the bot turns
  * the code into localized text, HTTP into a status and JSON — the same rule in one place.
  */
+import { RemoteError } from '../core/remote/errors.ts';
 
 /** Every code with the HTTP status it maps to. */
 export const ERROR_CODES = {
@@ -36,6 +37,13 @@ export const ERROR_CODES = {
   RATE_LIMITED: 429,
   CORE_UNAVAILABLE: 503,
   CORE_INSTALL_FAILED: 502,
+  /** A node over SSH (the codes of core/remote's RemoteError): out of reach, login refused, … */
+  NODE_UNREACHABLE: 502,
+  NODE_AUTH_FAILED: 502,
+  NODE_HOST_KEY_MISMATCH: 502,
+  NODE_TIMEOUT: 504,
+  NODE_SSH_FAILED: 502,
+  NODE_PROVISION_FAILED: 502,
   INTERNAL: 500,
 } as const;
 
@@ -86,6 +94,14 @@ export function reasonedError<C extends keyof ErrorReasons>(
 /** The reason an AppError with `code` carries; undefined for any other error. */
 export function reasonOf<C extends keyof ErrorReasons>(error: unknown, code: C): ErrorReasons[C] | undefined {
   return isAppError(error, code) ? (error.details?.reason as ErrorReasons[C]) : undefined;
+}
+
+/**
+ * A failure of reaching a node (core/remote's RemoteError, whose codes are the registry's
+ * NODE_* codes) as an AppError with the same code, message and details; anything else as it is.
+ */
+export function fromRemoteError(error: unknown): unknown {
+  return error instanceof RemoteError ? new AppError(error.code, error.message, error.details) : error;
 }
 
 /** True when `error` is an AppError (optionally with the given code). */

@@ -16,6 +16,7 @@ import { createEventsService } from './events.service.ts';
 import { createKeysService } from './keys.service.ts';
 import { createNodesService, LOCAL_NODE } from './nodes.service.ts';
 import { localNodeActions } from './node-actions.ts';
+import { createNodeProvisioner } from './node-provisioning.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
 import { createKeyLinks } from './links/node-links.ts';
 import type { Key } from '../db/schema.ts';
@@ -77,12 +78,14 @@ export function createServices(deps: ServiceDeps) {
   const outbox = createOutboxService({ db, clock, logger });
   const settings = createSettingsService({ db, clock, config });
   const admins = createAdminsService({ db, clock, events, outbox, ownerIds: config.ADMIN_IDS });
+  const provisioner = createNodeProvisioner({ dataDir: config.dataDir });
   const nodes = createNodesService({
     db,
     clock,
     config,
     events,
     alert: (alert, options) => admins.alert(alert, options),
+    provisioner,
   });
   const keyLinks = createKeyLinks({ nodes, settings, clock, getCore: () => core });
   let remoteMeters: () => TrafficMeter[] = () => [];
@@ -155,6 +158,8 @@ export function createServices(deps: ServiceDeps) {
     settings,
     admins,
     nodes,
+    /** xkeeper's SSH key and the provisioning of new SSH nodes. */
+    provisioner,
     keys,
     traffic,
     limits,

@@ -49,6 +49,8 @@ export interface AlertData extends Record<CoreEventType, AlertValues> {
   /** A node stopped answering for a few cycles in a row, or answers again. */
   'node.down': { node: string; error: string | null };
   'node.up': { node: string; error: null };
+  /** A node showed another host key than the pinned one: refused, the node is down until a person acts. */
+  'node.host_key_changed': { node: string; pinned: string; seen: string };
   'telegram.restored': { seconds: number; reason: string };
   error: { error: string };
 }
@@ -108,7 +110,7 @@ export type EventType =
   | `payment.${'succeeded' | 'refunded' | 'refused' | 'mismatch'}`
   | `plan.${'created' | 'modified'}`
   | `promo.${'created' | 'modified'}`
-  | `node.${'created' | 'modified' | 'enabled' | 'disabled' | 'removed' | 'down' | 'up'}`
+  | `node.${'created' | 'modified' | 'enabled' | 'disabled' | 'removed' | 'down' | 'up' | 'host_key_changed' | 'core_restarted'}`
   | 'settings.changed'
   | 'security.admin_refused'
   | `telegram.${'lost' | 'restored'}`;

@@ -15,6 +15,8 @@ export interface NodeActions {
   sync(node: Node): Promise<Record<string, unknown>>;
   /** Restarts the node's core (drops its connections); answers with its state after. */
   restart(node: Node): Promise<Record<string, unknown>>;
+  /** Removes a node after taking its users off it (drained: they were). */
+  retire?(node: Node, actor: string): Promise<{ drained: boolean }>;
 }
 
 export const NODE_ACTIONS = ['check', 'sync', 'restart'] as const;
@@ -36,12 +38,16 @@ export function localNodeActions(control: CoreControl): NodeActions {
 export interface NodePasses {
   /** Runs a pass of one node now: reaches it, records its health, sends what it misses. */
   syncNow(name: string): Promise<{ ok: boolean; error: string | null }>;
+  /** Restarts the core of a node xkeeper runs (ssh), then runs a pass. */
+  restart(name: string): Promise<{ ok: boolean; error: string | null }>;
+  /** Disables the node, lets a pass remove its users, then deletes its row. */
+  remove(name: string, actor: string): Promise<{ drained: boolean }>;
 }
 
 /**
  * The remote nodes' actions: a pass of the node's worker. `check` reports what the pass found
  * (a node that does not answer is a finding); `sync` fails when the node could not be reached.
- * Restarting a remote core is the SSH layer's (a `direct` node's core is not xkeeper's to run).
+ * Restarting goes over SSH (a `direct` node's core is not xkeeper's to run).
  */
 export function remoteNodeActions(workers: NodePasses): NodeActions {
   return {
@@ -51,14 +57,15 @@ export function remoteNodeActions(workers: NodePasses): NodeActions {
       if (!pass.ok) throw new AppError('CORE_UNAVAILABLE', `node ${node.name}: ${pass.error ?? 'no answer'}`);
       return { ...pass };
     },
-    restart: (node) =>
-      Promise.reject(
-        node.transport === 'direct'
-          ? new AppError(
-              'VALIDATION_FAILED',
-              `xkeeper manages only the users and traffic of direct node ${node.name}: restart its core on the node`,
-            )
-          : new AppError('CORE_UNAVAILABLE', `restarting the core of ${node.name} needs the SSH layer`),
-      ),
+    restart: async (node) => {
+      if (node.transport === 'direct') {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `xkeeper manages only the users and traffic of direct node ${node.name}: restart its core on the node`,
+        );
+      }
+      return { ...(await workers.restart(node.name)) };
+    },
+    retire: (node, actor) => workers.remove(node.name, actor),
   };
 }

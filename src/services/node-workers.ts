@@ -6,7 +6,10 @@
  * on a timer, so a lost wake-up or a node down for a day only delays the repair. Each worker
  * runs on its own: a node that hangs holds up nobody but itself (every call has a deadline).
  */
+import { createHash } from 'node:crypto';
+import { RemoteError } from '../core/remote/errors.ts';
 import type { Logger } from '../logger.ts';
+import { AppError } from './errors.ts';
 import type { CoreUser, NodeDriver } from './core-port.ts';
 import type { Node, NodesService } from './nodes.service.ts';
 import { hasRestarted } from './traffic.service.ts';
@@ -20,6 +23,11 @@ export interface NodeWorkersOptions {
   intervalMs?: number;
   /** Longest pause after failures (default 5 min); the pause doubles per failure from intervalMs. */
   maxBackoffMs?: number;
+  /**
+   * Shortest pause between two rewrites of a node's config file (default 5 s): a burst of key
+   * changes is one write, not one per change.
+   */
+  configWriteMs?: number;
 }
 
 /** What one pass did. */
@@ -48,6 +56,15 @@ function difference(desired: readonly CoreUser[], current: readonly CoreUser[], 
   return { remove, add };
 }
 
+/** A digest of a user list, to tell whether the node's config file still lists them. */
+function fingerprint(users: readonly CoreUser[]): string {
+  const hash = createHash('sha256');
+  for (const u of [...users].sort((a, b) => (key(a.name) < key(b.name) ? -1 : 1))) {
+    hash.update(`${key(u.name)}:${u.uuid}\n`);
+  }
+  return hash.digest('hex');
+}
+
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += BATCH) out.push(items.slice(i, i + BATCH));
@@ -62,11 +79,17 @@ class NodeWorker {
   private failures = 0;
   private lastUptime: number | undefined;
   private lastUptimeAt = 0;
+  /** The users the node's config file lists (a digest), as xkeeper last wrote it; unknown at start. */
+  private written: string | undefined;
+  private writtenAt = 0;
+  private configTimer: NodeJS.Timeout | undefined;
   readonly driver: NodeDriver | null;
 
   constructor(
     readonly nodeId: number,
     readonly name: string,
+    /** How the driver reaches the node; a change (`node set --host-key`, …) makes a new worker. */
+    readonly reach: string,
     private readonly options: Required<Omit<NodeWorkersOptions, 'driverFor'>>,
     driver: NodeDriver | null,
   ) {
@@ -90,9 +113,34 @@ class NodeWorker {
     return this.run();
   }
 
+  /**
+   * `node restart`: rewrites the node's config with its settings and users, restarts its core
+   * and runs a pass (which re-applies every user to the new process).
+   */
+  async restartCore(): Promise<NodeSyncResult> {
+    const process = this.driver?.process;
+    if (!process) {
+      throw new AppError('VALIDATION_FAILED', `xkeeper does not run the core of node ${this.name}`);
+    }
+    if (this.running) await this.running.catch(() => undefined);
+    const users = this.options.nodes.desiredUsers(this.nodeId);
+    try {
+      await process.restart(users);
+    } catch (error) {
+      throw new AppError(
+        error instanceof RemoteError ? error.code : 'CORE_UNAVAILABLE',
+        `restarting the core of node ${this.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    this.written = fingerprint(users);
+    this.writtenAt = Date.now();
+    return this.syncNow();
+  }
+
   stop(): Promise<unknown> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.configTimer);
     this.driver?.close();
     return this.running ?? Promise.resolve();
   }
@@ -138,6 +186,11 @@ class NodeWorker {
     if (!node || this.stopped) return { ...result, error: 'node removed' };
     try {
       if (!driver) throw new Error(`xkeeper cannot reach ${node.transport} nodes in this build`);
+      // A detached core that died is started again (from its config file's users); the
+      // uptime below then tells this pass to re-apply everything.
+      if ((await driver.process?.ensureRunning()) === 'restarted') {
+        logger.warn({ node: node.name }, "the node's core was not running: started it again");
+      }
       const started = performance.now();
       const sys = await driver.sysStats();
       const rttMs = performance.now() - started;
@@ -180,15 +233,69 @@ class NodeWorker {
       if (result.added + result.removed > 0 || full) {
         logger.info({ node: node.name, added: result.added, removed: result.removed, full }, 'node synced');
       }
+      await this.writeConfig(desired);
       return { ...result, ok: true, full };
     } catch (error) {
       this.failures++;
       const message = error instanceof Error ? error.message : String(error);
       logger.warn({ node: node.name, err: message, failures: this.failures }, 'node pass failed');
-      if (!this.stopped) nodes.recordHealth(node.id, { ok: false, error: message });
+      if (!this.stopped) {
+        const hostKey =
+          error instanceof RemoteError && error.code === 'NODE_HOST_KEY_MISMATCH'
+            ? { pinned: String(error.details.pinned), seen: String(error.details.seen) }
+            : undefined;
+        nodes.recordHealth(node.id, { ok: false, error: message, ...(hostKey && { hostKey }) });
+      }
       return { ...result, error: message };
     }
   }
+
+  /**
+   * Keeps the node's config file listing its users (so it serves them across a restart while
+   * xkeeper is away), coalesced: at most one write per `configWriteMs`; a change inside that
+   * window is written when it ends. A failed write is retried by a later pass.
+   */
+  private async writeConfig(users: readonly CoreUser[]): Promise<void> {
+    const process = this.driver?.process;
+    if (!process) return;
+    const digest = fingerprint(users);
+    if (digest === this.written) return;
+    const wait = this.writtenAt + this.options.configWriteMs - Date.now();
+    if (wait > 0) {
+      if (!this.configTimer) {
+        this.configTimer = setTimeout(() => {
+          this.configTimer = undefined;
+          this.wake();
+        }, wait);
+        this.configTimer.unref?.();
+      }
+      return;
+    }
+    this.writtenAt = Date.now();
+    const outcome = await process.writeConfig(users).catch((error: unknown) => ({
+      ok: false as const,
+      message: error instanceof Error ? error.message : String(error),
+    }));
+    if (outcome.ok) this.written = digest;
+    else
+      this.options.logger.warn({ node: this.name, err: outcome.message }, "writing the node's config failed");
+  }
+}
+
+/** What a node's driver is made from: the fields that say how and where it is reached. */
+function reachOf(node: Node): string {
+  return JSON.stringify([
+    node.transport,
+    node.directAddress,
+    node.sshUser,
+    node.sshHost,
+    node.sshPort,
+    node.sshHostKey,
+    node.apiPort,
+    node.coreBin,
+    node.coreMode,
+    node.remoteDir,
+  ]);
 }
 
 /** The workers of every remote node (the local core keeps its own reconciler). */
@@ -198,23 +305,29 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
     logger: options.logger.child({ component: 'nodes' }),
     intervalMs: options.intervalMs ?? 30_000,
     maxBackoffMs: options.maxBackoffMs ?? 300_000,
+    configWriteMs: options.configWriteMs ?? 5_000,
   };
   const workers = new Map<number, NodeWorker>();
   let started = false;
 
-  /** Starts workers of new nodes and stops those of removed ones. */
+  /** Starts workers of new nodes, stops those of removed ones, renews those reached anew. */
   function refresh(): void {
-    const remote = options.nodes.list().filter((n) => n.transport !== 'local');
-    const ids = new Set(remote.map((n) => n.id));
+    const remote = new Map(
+      options.nodes
+        .list()
+        .filter((n) => n.transport !== 'local')
+        .map((n) => [n.id, n]),
+    );
     for (const [id, worker] of workers) {
-      if (!ids.has(id)) {
+      const node = remote.get(id);
+      if (!node || reachOf(node) !== worker.reach) {
         void worker.stop();
         workers.delete(id);
       }
     }
-    for (const node of remote) {
+    for (const node of remote.values()) {
       if (workers.has(node.id)) continue;
-      const worker = new NodeWorker(node.id, node.name, settings, options.driverFor(node));
+      const worker = new NodeWorker(node.id, node.name, reachOf(node), settings, options.driverFor(node));
       workers.set(node.id, worker);
       if (started) worker.start();
     }
@@ -252,13 +365,19 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
      * An unreachable node is removed anyway (its users stay until its core is wiped).
      */
     async remove(name: string, actor: string): Promise<{ drained: boolean }> {
-      // The local node cannot be removed: refused before it is disabled.
-      if (options.nodes.get(name).transport === 'local') options.nodes.remove(name, actor);
+      if (options.nodes.get(name).transport === 'local') {
+        throw new AppError('VALIDATION_FAILED', 'the local node cannot be removed; disable it instead');
+      }
       options.nodes.disable(name, actor);
       const result = await workerOf(name).syncNow();
       options.nodes.remove(name, actor);
       refresh();
       return { drained: result.ok };
+    },
+
+    /** `node restart` of a node whose core xkeeper runs (ssh). */
+    restart(name: string): Promise<NodeSyncResult> {
+      return workerOf(name).restartCore();
     },
 
     /** Drivers of enabled remote nodes, for collection. */

@@ -19,6 +19,7 @@ import type { AlertOptions } from './alerts.ts';
 import type { EventsService } from './events.service.ts';
 import type { AdminAlert } from './messages.ts';
 import type { NodeAction, NodeActions } from './node-actions.ts';
+import type { NodeProvisioner, ProvisionRequest } from './node-provisioning.ts';
 
 export type { Node, NodeTransport } from '../db/schema.ts';
 
@@ -66,6 +67,7 @@ export interface NodeJson {
 
 /** What the config and the links of a node need, with the environment's defaults filled in. */
 import type { NodeEndpoint } from '../core/node-config.ts';
+import type { NodeCoreSettings } from '../core/remote/provision.ts';
 
 export type { NodeEndpoint };
 
@@ -86,6 +88,16 @@ export interface CreateNodeInput {
   apiPort?: number;
   trafficMultiplier?: number;
   enabled?: boolean;
+  /** The node's REALITY material; made here when absent ({@link NodesService.plan} makes it first). */
+  reality?: { privateKey: string; shortIds: string[] };
+  /** ssh: the node's core as provisioning left it running. */
+  core?: { bin: string; flavor: 'xray' | 'v2fly'; version: string; mode: 'systemd' | 'detached' };
+}
+
+/** A node about to be added: its input with REALITY material, and the core settings it will run. */
+export interface NodePlan {
+  input: CreateNodeInput & { reality: { privateKey: string; shortIds: string[] } };
+  settings: NodeCoreSettings;
 }
 
 /** What `node set` may change. The name and transport are fixed (the name keys counters). */
@@ -121,7 +133,12 @@ export type HealthObservation =
       memoryBytes?: number | null;
       cpuPercent?: number | null;
     }
-  | { ok: false; error: string };
+  | {
+      ok: false;
+      error: string;
+      /** The node pinned another host key: down at once (retrying cannot fix it), alerted once per key seen. */
+      hostKey?: { pinned: string; seen: string };
+    };
 
 /** A change of a node's up/down state, raised once per transition. */
 export type HealthTransition = 'up' | 'down' | null;
@@ -189,10 +206,23 @@ function checkMultiplier(value: number | undefined): void {
 export function createNodesService(deps: {
   db: Db;
   clock: Clock;
-  config: Pick<Readonly<Config>, 'vlessHost' | 'VLESS_PORT' | 'REALITY_SNI' | 'REALITY_TARGET'>;
+  config: Pick<
+    Readonly<Config>,
+    | 'vlessHost'
+    | 'VLESS_PORT'
+    | 'REALITY_SNI'
+    | 'REALITY_TARGET'
+    | 'BLOCK_PRIVATE_NETWORKS'
+    | 'REALITY_MIN_CLIENT_VER'
+  >;
   events: Pick<EventsService, 'record'>;
   /** Raises a deduplicated admin alert (services.admins.alert); absent in some tests. */
-  alert?: (alert: Extract<AdminAlert, { type: 'node.down' | 'node.up' }>, options: AlertOptions) => void;
+  alert?: (
+    alert: Extract<AdminAlert, { type: 'node.down' | 'node.up' | 'node.host_key_changed' }>,
+    options: AlertOptions,
+  ) => void;
+  /** Runs a new SSH node's core before its row is written (`node add --ssh`). */
+  provisioner?: NodeProvisioner;
 }) {
   const { db, clock, config, events } = deps;
   const sqlite = db.$client;
@@ -204,6 +234,7 @@ export function createNodesService(deps: {
      JOIN keys k ON k.id = kn.key_id JOIN nodes n ON n.id = kn.node_id
      WHERE kn.node_id = ? AND n.enabled = 1 AND k.status IN (${inCore})`,
   );
+  const selectAllInCore = lazyStatement(sqlite, `SELECT name, uuid FROM keys WHERE status IN (${inCore})`);
   const selectApplied = lazyStatement(sqlite, 'SELECT name, uuid FROM node_users WHERE node_id = ?');
   const upsertApplied = lazyStatement(
     sqlite,
@@ -267,7 +298,9 @@ export function createNodesService(deps: {
   }
 
   /** The endpoint of a node: its own values, the environment's for what `local` leaves null. */
-  function endpoint(node: Node): NodeEndpoint {
+  function endpoint(
+    node: Pick<Node, 'realityPrivateKey' | 'realityShortIds' | 'sni' | 'address' | 'port' | 'target'>,
+  ): NodeEndpoint {
     const privateKey = node.realityPrivateKey ?? '';
     let publicKey = publicKeys.get(privateKey);
     if (publicKey === undefined) {
@@ -285,6 +318,24 @@ export function createNodesService(deps: {
       sni,
       target: node.target ?? config.REALITY_TARGET ?? `${sni}:443`,
       reality: { privateKey, publicKey, shortIds: node.realityShortIds },
+    };
+  }
+
+  /** The settings a remote node's core runs on: its endpoint, its API port, the local core's rules. */
+  function coreSettings(node: Parameters<typeof endpoint>[0] & Pick<Node, 'apiPort'>): NodeCoreSettings {
+    const ep = endpoint(node);
+    return {
+      apiPort: node.apiPort ?? DEFAULT_API_PORT,
+      vlessPort: ep.port,
+      reality: {
+        privateKey: ep.reality.privateKey,
+        shortIds: ep.reality.shortIds,
+        sni: ep.sni,
+        target: ep.target,
+        minClientVer: config.REALITY_MIN_CLIENT_VER,
+      },
+      blockPrivateNetworks: config.BLOCK_PRIVATE_NETWORKS,
+      logLevel: 'warning',
     };
   }
 
@@ -407,7 +458,33 @@ export function createNodesService(deps: {
       return node;
     },
 
-    /** Adds a node (its own REALITY keys made here); every key joins it. */
+    /**
+     * Checks a node about to be added and makes its REALITY material, without writing
+     * anything: provisioning runs the node on these settings before its row exists.
+     */
+    plan(input: CreateNodeInput): NodePlan {
+      checkCreate(input);
+      if (find(input.name)) throw new AppError('NODE_NAME_TAKEN', `a node named ${input.name} exists`);
+      const reality = input.reality ?? {
+        privateKey: generateRealityKeyPair().privateKey,
+        shortIds: generateShortIds(),
+      };
+      const sni = input.sni ?? config.REALITY_SNI;
+      const settings = coreSettings({
+        address: publicAddress(input),
+        port: input.port ?? 443,
+        sni,
+        target: input.target ?? `${sni}:443`,
+        realityPrivateKey: reality.privateKey,
+        realityShortIds: reality.shortIds,
+        apiPort: input.apiPort ?? DEFAULT_API_PORT,
+      });
+      return { input: { ...input, reality }, settings };
+    },
+
+    coreSettings,
+
+    /** Adds a node (its own REALITY keys made here unless given); every key joins it. */
     create(input: CreateNodeInput, actor: string): Node {
       checkCreate(input);
       if (find(input.name)) throw new AppError('NODE_NAME_TAKEN', `a node named ${input.name} exists`);
@@ -426,15 +503,20 @@ export function createNodesService(deps: {
             port: input.port ?? 443,
             sni: input.sni ?? config.REALITY_SNI,
             target: input.target ?? `${input.sni ?? config.REALITY_SNI}:443`,
-            realityPrivateKey: generateRealityKeyPair().privateKey,
-            realityShortIds: generateShortIds(),
+            realityPrivateKey: input.reality?.privateKey ?? generateRealityKeyPair().privateKey,
+            realityShortIds: input.reality?.shortIds ?? generateShortIds(),
             transport: input.transport,
             sshUser: input.ssh?.user ?? null,
             sshHost: input.ssh?.host ?? null,
             sshPort: input.transport === 'ssh' ? (input.ssh?.port ?? 22) : null,
             sshHostKey: input.ssh?.hostKey ?? null,
             remoteDir: input.transport === 'ssh' ? (input.remoteDir ?? DEFAULT_REMOTE_DIR) : null,
-            coreBin: input.coreBin ?? null,
+            coreBin: input.core?.bin ?? input.coreBin ?? null,
+            coreFlavor: input.core?.flavor ?? null,
+            coreMode: input.core?.mode ?? null,
+            coreVersion: input.core
+              ? `${input.core.flavor === 'xray' ? 'Xray' : 'V2Ray'} ${input.core.version}`
+              : null,
             apiPort: input.transport === 'ssh' ? (input.apiPort ?? DEFAULT_API_PORT) : null,
             directAddress: input.transport === 'direct' ? input.direct!.trim() : null,
             enabled: input.enabled ?? true,
@@ -501,15 +583,47 @@ export function createNodesService(deps: {
     },
 
     /**
+     * Removes a node as an operator asks for it (`DELETE /nodes/{name}`, `node remove`): its
+     * worker takes its users off it first where one runs (an unreachable node goes anyway).
+     */
+    async retire(name: string, actor: string): Promise<{ node: Node; drained: boolean }> {
+      const node = get(name);
+      if (node.transport !== 'local' && actions.remote?.retire) {
+        return { node, ...(await actions.remote.retire(node, actor)) };
+      }
+      return { node: service.remove(name, actor), drained: false };
+    },
+
+    /**
      * Adds a node as an operator asks for it (`POST /nodes`, `node add`): the one entry point
      * of both, where the SSH provisioning of a new node plugs in.
      */
-    async add(input: CreateNodeInput, actor: string): Promise<Node> {
-      const node = service.create(input, actor);
+    async add(input: CreateNodeInput, actor: string, request: ProvisionRequest = {}): Promise<Node> {
+      let node: Node;
+      if (input.transport === 'ssh') {
+        if (!deps.provisioner)
+          throw new AppError('CORE_UNAVAILABLE', 'this build cannot provision SSH nodes');
+        // The node runs before its row exists: a failed step leaves no row behind.
+        const plan = service.plan(input);
+        const users = selectAllInCore().all() as CoreUser[];
+        const provisioned = await deps.provisioner.provision(plan, users, request);
+        node = service.create({ ...plan.input, ...provisioned }, actor);
+        // Its config lists every key: that is what its core holds now.
+        service.recordApplied(node.id, { added: users });
+        request.onProgress?.({ step: 'users', status: 'done', detail: `${users.length} keys in its config` });
+      } else {
+        node = service.create(input, actor);
+      }
       // A first pass right away: the node gets every key, and the answer says whether it is up
       // (a node that does not answer is recorded as such; its worker goes on trying).
       await actions.remote?.check(node).catch(() => undefined);
-      return byId(node.id) ?? node;
+      const added = byId(node.id) ?? node;
+      request.onProgress?.({
+        step: 'ready',
+        status: 'done',
+        detail: `node ${added.name} ${statusOf(added) === 'down' ? 'added, but down: ' + (added.lastError ?? '') : 'ready'}`,
+      });
+      return added;
     },
 
     /** Connects (or with null, detaches) the actions of the local core or of the remote nodes. */
@@ -636,7 +750,8 @@ export function createNodesService(deps: {
           };
         } else {
           const failures = node.failures + 1;
-          const down = failures >= DOWN_AFTER_FAILURES && node.health !== 'down';
+          const down =
+            (failures >= DOWN_AFTER_FAILURES || seen.hostKey !== undefined) && node.health !== 'down';
           if (down) transition = 'down';
           set = { failures, lastError: seen.error.slice(0, 500), ...(down && { health: 'down' }) };
         }
@@ -649,6 +764,25 @@ export function createNodesService(deps: {
           .where(eq(nodes.id, nodeId))
           .returning()
           .get();
+        if (!seen.ok && seen.hostKey) {
+          // Its own event and alert, once per key seen: a refused host key needs a person.
+          const data = { node: node.name, ...seen.hostKey };
+          const key = `${node.name}:${seen.hostKey.seen}`;
+          // The same refusal again (same message) is not a new event.
+          if (node.lastError !== row.lastError) {
+            events.record(
+              {
+                type: 'node.host_key_changed',
+                severity: 'critical',
+                actor: 'node',
+                subject: node.name,
+                data,
+              },
+              tx,
+            );
+          }
+          deps.alert?.({ type: 'node.host_key_changed', severity: 'critical', data }, { key, tx });
+        }
         if (news && transition) {
           const data = { node: node.name, error: row.lastError ?? 'no answer' };
           events.record(

@@ -4,6 +4,7 @@
  * whoever drives the node (the local core's controls; the remote nodes' workers once attached).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/services/errors.ts';
 import { remoteNodeActions } from '../../src/services/node-actions.ts';
 import { httpFixture } from './fixture.ts';
 
@@ -65,8 +66,26 @@ describe('nodes over HTTP', () => {
     const alice = f.services.keys.get('alice');
     expect(f.services.nodes.isMember(alice.id, f.services.nodes.get('de').id)).toBe(true);
 
-    const fi = await call('POST', '/nodes', { name: 'fi', ssh: { user: 'root', host: 'fi.example.com' } });
-    expect(fi.status).toBe(201);
+    // An SSH node runs before its row is written: one nobody answers for is not added.
+    const refused = await call('POST', '/nodes', {
+      name: 'fi',
+      ssh: { user: 'root', host: '127.0.0.1', port: 1 },
+    });
+    expect(refused.status).toBe(502);
+    expect(refused.body.error).toMatchObject({
+      code: 'NODE_UNREACHABLE',
+      message: 'cannot reach root@127.0.0.1:1 over SSH: ECONNREFUSED',
+    });
+    expect(f.services.nodes.find('fi')).toBeNull();
+    // The row a provisioned SSH node gets (provisioning itself: test/control/node-add-ssh.test.ts).
+    const fi = {
+      body: f.services.nodes.view(
+        f.services.nodes.create(
+          { name: 'fi', transport: 'ssh', ssh: { user: 'root', host: 'fi.example.com' } },
+          'test',
+        ),
+      ),
+    };
     // Without --address the links carry the host xkeeper reaches the node at.
     expect(fi.body).toMatchObject({
       transport: 'ssh',
@@ -153,6 +172,11 @@ describe('nodes over HTTP', () => {
         syncNow: async (name) => {
           passes.push(name);
           return { node: name, added: 1, removed: 0, full: false, failed: [], ...outcome };
+        },
+        restart: () => Promise.reject(new AppError('CORE_UNAVAILABLE', 'no SSH in this test')),
+        remove: async (name, actor) => {
+          f.services.nodes.remove(name, actor);
+          return { drained: true };
         },
       }),
     );

@@ -141,7 +141,8 @@ async function gatherFacts(options: ProvisionOptions, remoteDir: string): Promis
     `echo "os=$(uname -s)"; echo "arch=$(uname -m)"; ` +
       `if [ -d /run/systemd/system ]; then echo systemd=yes; else echo systemd=no; fi; ` +
       `if [ -e ${shellQuote(remoteDir)} ]; then echo dir=yes; else echo dir=no; fi; ` +
-      `echo "found=$(command -v xray v2ray 2>/dev/null | tr '\\n' ' ')"`,
+      // One name per `command -v`: dash (a plain account's /bin/sh) looks up only the first.
+      `echo "found=$(for c in xray v2ray; do command -v "$c"; done 2>/dev/null | tr '\\n' ' ')"`,
     'reading the node',
   );
   const fact = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';

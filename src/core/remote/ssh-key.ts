@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-// ssh2 is CommonJS: Node's ESM loader does not see `utils` as a named export.
 import ssh2 from 'ssh2';
 
+// ssh2 is CommonJS: Node's ESM loader sees `utils` only on the default export.
 const { utils } = ssh2;
 
 /** The private key's file name in DATA_DIR. */
@@ -40,6 +40,18 @@ export function sshKeyPath(dataDir: string): string {
  * once agree on one key: each writes a temp file and hard-links it into place, which only the
  * first link wins.
  */
+/**
+ * A new Ed25519 pair that ssh2 itself can read back: its generator drops leading zero bytes of
+ * the public key, so about one pair in 256 is unreadable (ssh2 issues #1390, #1513). Such a
+ * pair is thrown away before it is ever written.
+ */
+function generateParsableKeyPair(): { private: string } {
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment: SSH_KEY_COMMENT });
+    if (!(utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+}
+
 export async function loadOrCreateSshKey(dataDir: string): Promise<SshKey> {
   const file = sshKeyPath(dataDir);
   const existing = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -49,7 +61,7 @@ export async function loadOrCreateSshKey(dataDir: string): Promise<SshKey> {
   if (existing !== null) return fromPrivate(existing);
 
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const pair = utils.generateKeyPairSync('ed25519', { comment: SSH_KEY_COMMENT });
+  const pair = generateParsableKeyPair();
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await writeFile(temp, pair.private, { mode: 0o600, flag: 'wx' });

@@ -52,6 +52,9 @@ const NodeActionResult = NodeSchema.extend({
   result: z.record(z.string(), z.unknown()).describe('what the action found or did'),
 });
 
+/** No step of an SSH node's provisioning starts after this long (each step has its own deadline). */
+const SSH_ADD_DEADLINE_MS = 90_000;
+
 const NameParams = z.object({ name: z.string().min(1).max(64) });
 
 const nodeFields = {
@@ -199,16 +202,21 @@ export function nodeRoutes(app: FastifyInstance, services: Services): void {
       schema: apiSchema('nodes:write', {
         summary: 'Add a node',
         description:
-          'Every key joins it. `direct`: xkeeper manages users and traffic over the API address only. ' +
+          'Every key joins it. `ssh`: xkeeper logs in with its key (`xkeeper node key`; the host key ' +
+          'pinned as given, else as seen), runs the core on the node and answers once the node is ' +
+          'ready (seconds; at most about 2 minutes); a failed step answers its NODE_* code and adds ' +
+          'nothing. `direct`: xkeeper manages users and traffic over the API address only. ' +
           'Its own REALITY keys are made here.',
         tags: ['nodes'],
         body: CreateNodeBody,
         response: { 201: NodeSchema },
-        errors: [409],
+        errors: [409, 502, 504],
       }),
     },
     async (request, reply) => {
-      const node = await nodes.add(toCreateInput(request.body), actorOf(request));
+      const node = await nodes.add(toCreateInput(request.body), actorOf(request), {
+        deadlineMs: SSH_ADD_DEADLINE_MS,
+      });
       return reply.status(201).send(nodes.view(node));
     },
   );
@@ -245,14 +253,16 @@ export function nodeRoutes(app: FastifyInstance, services: Services): void {
     {
       schema: apiSchema('nodes:write', {
         summary: 'Remove a node',
-        description: 'Its keys stay (on the other nodes). The local node cannot be removed: disable it.',
+        description:
+          'Its users are taken off it first (when it answers); its keys stay (on the other nodes). ' +
+          'The local node cannot be removed: disable it.',
         tags: ['nodes'],
         params: NameParams,
         response: { 204: z.null().describe('Removed') },
       }),
     },
     async (request, reply) => {
-      nodes.remove(request.params.name, actorOf(request));
+      await nodes.retire(request.params.name, actorOf(request));
       return reply.status(204).send(null);
     },
   );
