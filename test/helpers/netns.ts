@@ -20,28 +20,34 @@ export interface TestHost {
   close(): void;
 }
 
-let created = 0;
+/** /30 slots in 10.200.0.0 – 10.249.255.255. */
+const SLOTS = 50 * 256 * 64;
+/** Where this process starts looking: spread out, so parallel test files rarely meet. */
+let next = Math.floor(Math.random() * SLOTS);
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** A fresh /30 per host: 10.<200+pid%50>.<n/64>.<(n%64)*4>, so parallel test files differ. */
+/** Slot n's /30: 10.<200 + n/16384>.<(n/64) % 256>.<(n % 64) * 4>. */
 function subnet(n: number): { gateway: string; address: string } {
-  const second = 200 + (process.pid % 50);
+  const second = 200 + Math.floor(n / (256 * 64));
   const third = Math.floor(n / 64) % 256;
   const base = (n % 64) * 4;
   return { gateway: `10.${second}.${third}.${base + 1}`, address: `10.${second}.${third}.${base + 2}` };
 }
 
-/** Makes a namespace with a veth pair and a /30; retries on a clash with another test file. */
+/**
+ * Makes a namespace with a veth pair and a /30. The namespace is named after its slot, and
+ * `ip netns add` refuses a name that exists: that claims the slot atomically, so two test
+ * files running at once never put the same address on two links.
+ */
 export function createTestHost(): TestHost {
   for (let attempt = 0; ; attempt++) {
-    const n = created++ + attempt * 97;
-    const id = `${process.pid % 100000}x${n}`;
-    const name = `xk${id}`;
-    const outside = `xkh${id}`.slice(0, 15);
-    const inside = `xkn${id}`.slice(0, 15);
+    const n = next++ % SLOTS;
+    const name = `xk${n}`;
+    const outside = `xkh${n}`;
+    const inside = `xkn${n}`;
     const { gateway, address } = subnet(n);
     try {
       ip('netns', 'add', name);

@@ -68,7 +68,8 @@ describe('sshd test host', () => {
       await host.close();
     }
     expect(existsSync(host.dir)).toBe(false);
-    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(host.host.name);
+    const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    expect(namespaces.split('\n').map((line) => line.split(' ')[0])).not.toContain(host.host.name);
   });
 
   it('makes a throwaway account with a password, removed at close', async () => {
