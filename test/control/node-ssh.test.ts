@@ -5,7 +5,7 @@
  * VLESS client through each node's link taken from `/sub/{token}`.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -377,6 +377,31 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     expect(perNode.fra!.download).toBeLessThan(BODY + 5_000);
     expect(perNode.hel!.download).toBeLessThan(BODY + 5_000);
     expect(perNode.local!.download).toBe(0);
+  });
+
+  it('a burst of key changes is one or two writes of the config file on the node, not one per change', async () => {
+    const file = path.join(dirA, 'config.json');
+    // Past the spacing of any earlier write (3 s here).
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    // Each write renames a new file over the old one: a new file (inode and time).
+    const version = () => {
+      const stat = statSync(file);
+      return `${stat.ino}:${stat.mtimeMs}`;
+    };
+    const inodes = new Set<string>([version()]);
+    const poll = setInterval(() => inodes.add(version()), 20);
+    try {
+      const burst: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        burst.push((await app.services.keys.create({ name: `burst${i}` }, 'test')).uuid);
+      }
+      await waitFor(() => burst.every((uuid) => configUuids(dirA).includes(uuid)), 10_000);
+    } finally {
+      clearInterval(poll);
+    }
+    // The first change is written at once, the rest together once the spacing is over.
+    expect(inodes.size - 1).toBeGreaterThanOrEqual(1);
+    expect(inodes.size - 1).toBeLessThanOrEqual(2);
   });
 
   it("kill -9 of a node's core: restarted by the health cycle, its users re-applied, the client works again", async () => {
