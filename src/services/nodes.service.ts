@@ -8,6 +8,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import { generateRealityKeyPair, generateShortIds, realityPublicKey } from '../core/reality.ts';
+import { parseSshTarget as parseRemoteSshTarget, type SshTarget } from '../core/remote/ssh.ts';
 import type { Db } from '../db/client.ts';
 import { lazy, lazyStatement } from '../db/statements.ts';
 import { coreCounters, keyNodes, nodes, nodeUsers, type Node, type NodeTransport } from '../db/schema.ts';
@@ -161,16 +162,19 @@ export function parseHostPort(value: string): { host: string; port: number } | n
   return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-/** `USER@HOST[:PORT]` (an IPv6 host in brackets). */
-const SSH_TARGET_RE = /^([^@\s]+)@(\[[0-9a-f:.]+\]|[^\s:@[\]]+)(?::(\d{1,5}))?$/i;
-
-/** Splits "USER@HOST[:PORT]" (port undefined when not given); null when it is not one. */
+/**
+ * Splits "USER@HOST[:PORT]" with the SSH layer's own grammar (the one that connects), port
+ * undefined when not given; null when it is not one.
+ */
 export function parseSshTarget(value: string): { user: string; host: string; port?: number } | null {
-  const match = SSH_TARGET_RE.exec(value.trim());
-  if (!match) return null;
-  const port = match[3] === undefined ? undefined : Number(match[3]);
-  if (port !== undefined && (port < 1 || port > 65535)) return null;
-  return { user: match[1]!, host: match[2]!.replace(/^\[|\]$/g, ''), port };
+  let target: SshTarget;
+  try {
+    target = parseRemoteSshTarget(value);
+  } catch {
+    return null;
+  }
+  const portGiven = /:\d+$/.test(value.trim());
+  return { user: target.username, host: target.host, port: portGiven ? target.port : undefined };
 }
 
 function invalid(message: string): AppError {
