@@ -3,7 +3,16 @@
  * migrations in `drizzle/` from it (`npm run db:generate`), never edited by hand.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 /** Milliseconds since the epoch, read as a Date. */
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
@@ -110,6 +119,7 @@ export const keyUsageDaily = sqliteTable(
 /**
  * The last value read of each core counter, so collection reads without reset and
  * stays crash-safe. Keyed by core id (the local core is `local`) and counter name.
+ * Superseded by `core_counter_sets`: read once for a core that has no set yet, then emptied.
  */
 export const coreCounters = sqliteTable(
   'core_counters',
@@ -121,6 +131,22 @@ export const coreCounters = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.coreId, t.name] })],
 );
+
+/**
+ * Every counter baseline of one core in ONE row, rewritten whole by each collection in the
+ * transaction of its deltas: a blob per cycle instead of an upsert per counter (two per key).
+ * `users`: the core's user names in slot order (JSON array, rewritten only when it grows);
+ * `counters`: float64 little-endian, two per user (downlink, uplink), NaN while none was read.
+ */
+export const coreCounterSets = sqliteTable('core_counter_sets', {
+  coreId: text('core_id').primaryKey(),
+  users: text('users').notNull(),
+  counters: blob('counters', { mode: 'buffer' }).notNull(),
+  /** The core's uptime at the last collection, and when it was read (real time, ms). */
+  uptimeSeconds: real('uptime_seconds'),
+  uptimeReadAt: integer('uptime_read_at'),
+  updatedAt: updatedAt(),
+});
 
 export const NODE_TRANSPORTS = ['local', 'ssh', 'direct'] as const;
 export type NodeTransport = (typeof NODE_TRANSPORTS)[number];

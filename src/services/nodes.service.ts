@@ -11,7 +11,15 @@ import { generateRealityKeyPair, generateShortIds, realityPublicKey } from '../c
 import { parseSshTarget as parseRemoteSshTarget, type SshTarget } from '../core/remote/ssh.ts';
 import type { Db } from '../db/client.ts';
 import { lazy, lazyStatement } from '../db/statements.ts';
-import { coreCounters, keyNodes, nodes, nodeUsers, type Node, type NodeTransport } from '../db/schema.ts';
+import {
+  coreCounters,
+  coreCounterSets,
+  keyNodes,
+  nodes,
+  nodeUsers,
+  type Node,
+  type NodeTransport,
+} from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { utcDay } from './traffic.service.ts';
 import { STATUSES_IN_CORE, type CoreUser } from './core-port.ts';
@@ -581,6 +589,7 @@ export function createNodesService(deps: {
       db.transaction((tx) => {
         tx.delete(nodes).where(eq(nodes.id, node.id)).run();
         tx.delete(coreCounters).where(eq(coreCounters.coreId, node.name)).run();
+        tx.delete(coreCounterSets).where(eq(coreCounterSets.coreId, node.name)).run();
         events.record({ type: 'node.removed', actor, subject: node.name }, tx);
       });
       return node;

@@ -10,6 +10,7 @@ import { chunkedStatement, lazyStatement, valuesPlaceholders } from '../db/state
 import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import type { CoreReading, CounterVisitor } from './core-port.ts';
+import { createCounterSets } from './counter-sets.ts';
 
 /** One node's counters as the collector reads them. */
 export interface TrafficMeter {
@@ -88,8 +89,11 @@ function createCounterTable() {
   /** User name as the core spells it → slot. */
   const slotOf = new Map<string, number>();
   const users: string[] = [];
-  /** Per counter: the value last committed as its baseline; NaN while it has none. */
-  const committed: number[] = [];
+  /**
+   * Per counter: the value last committed as its baseline; NaN while it has none. Typed, so
+   * the cycle saves it as one blob (see counter-sets.ts); grown by doubling.
+   */
+  let committed = new Float64Array(256).fill(NaN);
   /** Per counter: the value read this cycle; NaN when the core did not report it. */
   const read: number[] = [];
   /** Per user slot: its key slot. Names differing only in case are one key, two users. */
@@ -103,7 +107,9 @@ function createCounterTable() {
 
   return {
     users,
-    committed,
+    get committed() {
+      return committed;
+    },
     read,
     keyOf,
     keySlotOf,
@@ -113,6 +119,10 @@ function createCounterTable() {
     /** The core's uptime at the last collection, and when it was read (real time, ms). */
     uptime: undefined as number | undefined,
     uptimeReadAt: 0,
+    /** How many users the database's set names (the names are rewritten when more appear). */
+    savedUsers: 0,
+    /** The baselines came from the per-counter rows of `core_counters`, to drop on first save. */
+    legacy: false,
 
     /** The index of a user counter, its user made on first sight; -1 for any other counter. */
     counter(name: string): number {
@@ -131,7 +141,11 @@ function createCounterTable() {
         slot = users.push(user) - 1;
         slotOf.set(user, slot);
         keyOf.push(key);
-        committed.push(NaN, NaN);
+        if (users.length * 2 > committed.length) {
+          const grown = new Float64Array(committed.length * 2).fill(NaN);
+          grown.set(committed);
+          committed = grown;
+        }
         read.push(NaN, NaN);
       }
       return slot * 2 + (name.endsWith(UPLINK) ? 1 : 0);
@@ -171,16 +185,13 @@ export function createTrafficService(deps: {
   const readDeadlineMs = deps.readDeadlineMs ?? READ_DEADLINE_MS;
   const sqlite = db.$client;
   // Hot path: plain prepared statements (see bench/collect.bench.ts).
-  const selectBaselines = lazyStatement(
+  const counterSets = createCounterSets(sqlite);
+  /** Baselines written before counter sets, one row per counter: read once per core. */
+  const selectLegacyBaselines = lazyStatement(
     sqlite,
     'SELECT name, value, updated_at FROM core_counters WHERE core_id = ?',
   );
   // Writes go out in multi-row statements (see bench/collect.bench.ts).
-  const upsertBaselines = chunkedStatement(
-    sqlite,
-    (n) => `INSERT INTO core_counters (core_id, name, value, updated_at) VALUES ${valuesPlaceholders(n, 4)}
-     ON CONFLICT (core_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-  );
   const addToKeys = chunkedStatement(
     sqlite,
     (
@@ -233,7 +244,18 @@ export function createTrafficService(deps: {
     let table = tables.get(coreId);
     if (!table) {
       table = createCounterTable();
-      for (const row of selectBaselines().iterate(coreId) as Iterable<{
+      const set = counterSets.load(coreId);
+      if (set) {
+        for (const [slot, user] of set.users.entries()) {
+          const counter = table.counter(counterName(user, false));
+          table.committed[counter] = set.counters[slot * 2]!;
+          table.committed[counter + 1] = set.counters[slot * 2 + 1]!;
+        }
+        table.savedUsers = set.users.length;
+        table.uptime = set.uptimeSeconds ?? undefined;
+        table.uptimeReadAt = set.uptimeReadAt ?? 0;
+      } else table.legacy = true;
+      for (const row of (set ? [] : selectLegacyBaselines().iterate(coreId)) as Iterable<{
         name: string;
         value: number;
         updated_at: number;
@@ -269,12 +291,10 @@ export function createTrafficService(deps: {
     const { users, committed, keyOf, up, down } = table;
     up.fill(0);
     down.fill(0);
-    // Rows go out as they are found, a chunk at a time: no list of rows is ever built.
-    const baselineRows = upsertBaselines.batch();
     let bytes = 0;
     let rawUp = 0;
     let rawDown = 0;
-    for (let counter = 0; counter < committed.length; counter++) {
+    for (let counter = 0; counter < users.length * 2; counter++) {
       const value = table.read[counter]!;
       if (Number.isNaN(value)) continue;
       table.read[counter] = NaN;
@@ -284,11 +304,8 @@ export function createTrafficService(deps: {
       const base = coreRestarted || Number.isNaN(previous) ? 0 : previous;
       // A counter that went backwards belongs to a restarted core: it counts from 0.
       const delta = value >= base ? value - base : value;
-      if (value !== previous) {
-        baselineRows.add(coreId, counterName(users[user]!, uplink), value, nowMs);
-        // Ahead of the commit: a failed transaction drops the whole table (see collectOnce).
-        committed[counter] = value;
-      }
+      // Ahead of the commit: a failed transaction drops the whole table (see collectOnce).
+      committed[counter] = value;
       if (delta <= 0) continue;
       if (uplink) rawUp += delta;
       else rawDown += delta;
@@ -300,8 +317,13 @@ export function createTrafficService(deps: {
     }
     table.uptime = read.uptimeSeconds;
     table.uptimeReadAt = Date.now();
-    baselineRows.add(coreId, UPTIME, read.uptimeSeconds, table.uptimeReadAt);
-    baselineRows.end();
+    counterSets.save(
+      coreId,
+      { users, counters: committed, uptimeSeconds: read.uptimeSeconds, uptimeReadAt: table.uptimeReadAt },
+      { usersChanged: table.savedUsers !== users.length, legacy: table.legacy, nowMs },
+    );
+    table.savedUsers = users.length;
+    table.legacy = false;
 
     // A deleted key's counter matches no row: its baseline is kept, nobody is charged.
     const keyRows = addToKeys.batch([nowMs, nowMs]);

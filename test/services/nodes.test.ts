@@ -89,12 +89,18 @@ describe('nodes service', () => {
     services.nodes.recordApplied(de.id, { added: [{ name: 'alice', uuid: 'u3' }], removed: ['BOB'] });
     expect(services.nodes.appliedUsers(de.id)).toEqual([{ name: 'alice', uuid: 'u3' }]);
     db.$client.prepare("INSERT INTO core_counters (core_id, name, value) VALUES ('de', 'x', 1)").run();
+    db.$client
+      .prepare("INSERT INTO core_counter_sets (core_id, users, counters) VALUES ('de', '[]', x'')")
+      .run();
     services.nodes.remove('de', 'cli');
     expect(services.nodes.find('de')).toBeNull();
     expect(services.nodes.appliedUsers(de.id)).toEqual([]);
     expect(db.$client.prepare("SELECT count(*) FROM core_counters WHERE core_id = 'de'").pluck().get()).toBe(
       0,
     );
+    expect(
+      db.$client.prepare("SELECT count(*) FROM core_counter_sets WHERE core_id = 'de'").pluck().get(),
+    ).toBe(0);
   });
 
   it('health: down after a few failures, up after one success, one alert and event each', () => {

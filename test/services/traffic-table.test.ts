@@ -4,22 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryCoreServices, testServices } from '../helpers/db.ts';
+import { readBaselines, writeBaseline } from '../helpers/baselines.ts';
 import { createMemoryCore } from '../helpers/memory-core.ts';
 
 function setup() {
   const t = memoryCoreServices();
   const { db } = t;
-  const baselines = () =>
-    Object.fromEntries(
-      (
-        db.$client
-          .prepare('SELECT name, value FROM core_counters WHERE name LIKE ?')
-          .all('user>>>%') as Array<{
-          name: string;
-          value: number;
-        }>
-      ).map((r) => [r.name, r.value]),
-    );
+  const baselines = () => readBaselines(db.$client, 'local');
   const daily = (name: string) =>
     db.$client
       .prepare(
@@ -50,6 +41,28 @@ describe('traffic collection table', () => {
       'user>>>ann>>>traffic>>>uplink': 1,
       'user>>>ann>>>traffic>>>downlink': 1007,
     });
+  });
+
+  it('takes over baselines stored one row per counter (before counter sets), then drops those rows', async () => {
+    const { services, mem, db, baselines } = setup();
+    await services.keys.create({ name: 'ann' }, 'cli');
+    const legacy = db.$client.prepare(
+      "INSERT INTO core_counters (core_id, name, value) VALUES ('local', ?, ?)",
+    );
+    legacy.run('user>>>ann>>>traffic>>>uplink', 10);
+    legacy.run('user>>>ann>>>traffic>>>downlink', 100);
+    mem.traffic('ann', 15, 150);
+    await services.traffic.collect();
+    expect(services.keys.get('ann')).toMatchObject({ uploadBytes: 5, downloadBytes: 50 });
+    expect(baselines()).toEqual({
+      'user>>>ann>>>traffic>>>uplink': 15,
+      'user>>>ann>>>traffic>>>downlink': 150,
+    });
+    expect(db.$client.prepare('SELECT count(*) FROM core_counters').pluck().get()).toBe(0);
+    services.traffic.forgetBaselines(); // read back from the set alone
+    mem.traffic('ann', 1, 2);
+    await services.traffic.collect();
+    expect(services.keys.get('ann')).toMatchObject({ uploadBytes: 6, downloadBytes: 52 });
   });
 
   it('a cycle that rolls back charges nothing, and the next one charges it all once', async () => {
@@ -94,9 +107,7 @@ describe('traffic collection table', () => {
     mem.traffic('ann', 10, 20);
     await services.traffic.collect();
     // As a restore would: the table now holds other baselines.
-    db.$client
-      .prepare('UPDATE core_counters SET value = 5 WHERE name = ?')
-      .run('user>>>ann>>>traffic>>>uplink');
+    writeBaseline(db.$client, 'local', 'ann', true, 5);
     services.traffic.forgetBaselines();
     await services.traffic.collect();
     expect(services.keys.get('ann').uploadBytes).toBe(15);
@@ -124,9 +135,7 @@ describe('traffic collection table', () => {
     const cycle = services.traffic.collect();
     await Promise.resolve();
     // As a restore would, mid-read: other baselines in the table.
-    db.$client
-      .prepare('UPDATE core_counters SET value = 5 WHERE name = ?')
-      .run('user>>>ann>>>traffic>>>uplink');
+    writeBaseline(db.$client, 'local', 'ann', true, 5);
     services.traffic.forgetBaselines();
     release();
     expect(await cycle).toBeNull();
