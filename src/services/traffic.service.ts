@@ -26,6 +26,8 @@ export interface TrafficMeter {
 
 /** Default deadline of one node's reading. */
 const READ_DEADLINE_MS = 20_000;
+/** How long a reading that came in waits for the others before it is charged without them. */
+const GATHER_MS = 50;
 
 const USER_PREFIX = 'user>>>';
 const UPLINK = '>>>traffic>>>uplink';
@@ -77,6 +79,38 @@ export function hasRestarted(
 }
 
 /**
+ * Every key any core has reported, by lowercased name, in one slot numbering shared by all
+ * cores: the charges of nodes read together add up per slot and reach `keys` in one statement
+ * set. Row ids are looked up once per charge (names can be deleted and made again).
+ */
+function createKeyRegistry() {
+  /** Lowercased name → key slot. */
+  const slotOf = new Map<string, number>();
+  const names: string[] = [];
+  return {
+    slotOf,
+    names,
+    /** Per slot: the key's row id at the last lookup; 0 when no key has that name. */
+    ids: [] as number[],
+    /** Per slot: bytes charged by the readings being written, summed over their nodes. */
+    up: [] as number[],
+    down: [] as number[],
+    slot(keyName: string): number {
+      let slot = slotOf.get(keyName);
+      if (slot === undefined) {
+        slot = names.push(keyName) - 1;
+        slotOf.set(keyName, slot);
+        this.ids.push(0);
+        this.up.push(0);
+        this.down.push(0);
+      }
+      return slot;
+    },
+  };
+}
+type KeyRegistry = ReturnType<typeof createKeyRegistry>;
+
+/**
  * What the collector keeps of one core between cycles: the committed baseline of every user
  * counter and what each key was charged by the last cycle, in flat arrays indexed by slot,
  * filled once and reused by every cycle. A user's two counters are 2 × its slot (downlink)
@@ -85,7 +119,7 @@ export function hasRestarted(
  * than once every few cycles: resident memory grew with each cycle in between. Keying by user
  * rather than by counter name also halves what stays: 100k short names, not 200k long ones.
  */
-function createCounterTable() {
+function createCounterTable(keys: KeyRegistry) {
   /** User name as the core spells it → slot. */
   const slotOf = new Map<string, number>();
   const users: string[] = [];
@@ -98,10 +132,7 @@ function createCounterTable() {
   const read: number[] = [];
   /** Per user slot: its key slot. Names differing only in case are one key, two users. */
   const keyOf: number[] = [];
-  /** Lowercased name → key slot. */
-  const keySlotOf = new Map<string, number>();
-  const keyNames: string[] = [];
-  /** Per key: bytes charged by the last cycle. */
+  /** Per key slot: bytes charged on this core by the last cycle. */
   const up: number[] = [];
   const down: number[] = [];
 
@@ -112,8 +143,6 @@ function createCounterTable() {
     },
     read,
     keyOf,
-    keySlotOf,
-    keyNames,
     up,
     down,
     /** The core's uptime at the last collection, and when it was read (real time, ms). */
@@ -130,17 +159,9 @@ function createCounterTable() {
       if (user === null) return -1;
       let slot = slotOf.get(user);
       if (slot === undefined) {
-        const keyName = user.toLowerCase();
-        let key = keySlotOf.get(keyName);
-        if (key === undefined) {
-          key = keyNames.push(keyName) - 1;
-          keySlotOf.set(keyName, key);
-          up.push(0);
-          down.push(0);
-        }
         slot = users.push(user) - 1;
         slotOf.set(user, slot);
-        keyOf.push(key);
+        keyOf.push(keys.slot(user.toLowerCase()));
         if (users.length * 2 > committed.length) {
           const grown = new Float64Array(committed.length * 2).fill(NaN);
           grown.set(committed);
@@ -191,7 +212,8 @@ export function createTrafficService(deps: {
     sqlite,
     'SELECT name, value, updated_at FROM core_counters WHERE core_id = ?',
   );
-  // Writes go out in multi-row statements (see bench/collect.bench.ts).
+  // Writes go out in multi-row statements by row id (see bench/collect.bench.ts).
+  const selectKeyIds = lazyStatement(sqlite, 'SELECT id, lower(name) FROM keys');
   const addToKeys = chunkedStatement(
     sqlite,
     (
@@ -199,29 +221,22 @@ export function createTrafficService(deps: {
     ) => `UPDATE keys SET upload_bytes = upload_bytes + d.column2, download_bytes = download_bytes + d.column3,
        lifetime_used_bytes = lifetime_used_bytes + d.column2 + d.column3, online_at = ?,
        first_connected_at = coalesce(first_connected_at, ?)
-     FROM (VALUES ${valuesPlaceholders(n, 3)}) AS d WHERE lower(keys.name) = d.column1`,
+     FROM (VALUES ${valuesPlaceholders(n, 3)}) AS d WHERE keys.id = d.column1`,
   );
   const addToDays = chunkedStatement(
     sqlite,
     (n) => `INSERT INTO key_usage_daily (key_id, day, upload_bytes, download_bytes)
-     SELECT k.id, ?, d.column2, d.column3 FROM (VALUES ${valuesPlaceholders(n, 3)}) AS d
-     JOIN keys k ON lower(k.name) = d.column1 WHERE true
+     VALUES ${valuesPlaceholders(n, 4)}
      ON CONFLICT (key_id, day) DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,
        download_bytes = download_bytes + excluded.download_bytes`,
   );
   // Per node: what each key was charged there (lifetime), and the node's raw daily total.
-  // An upsert driven by the rows (each found by key name, then by primary key), members only
-  // (the EXISTS: charging never makes a key a member). An UPDATE … FROM here had SQLite walk
-  // every member of the node for each chunk: 10x slower at 10k keys, quadratic in keys.
-  const addToKeyNodes = chunkedStatement(
+  // Members only: an UPDATE by primary key never makes a key a member. (An UPDATE … FROM over
+  // many rows had SQLite walk every member of the node for each chunk: quadratic in keys.)
+  const addToKeyNode = lazyStatement(
     sqlite,
-    (n) => `WITH p(node) AS (VALUES (?))
-     INSERT INTO key_nodes (key_id, node_id, upload_bytes, download_bytes)
-     SELECT k.id, p.node, d.column2, d.column3 FROM p, (VALUES ${valuesPlaceholders(n, 3)}) AS d
-     JOIN keys k ON lower(k.name) = d.column1
-     WHERE EXISTS (SELECT 1 FROM key_nodes m WHERE m.key_id = k.id AND m.node_id = p.node)
-     ON CONFLICT (key_id, node_id) DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,
-       download_bytes = download_bytes + excluded.download_bytes`,
+    `UPDATE key_nodes SET upload_bytes = upload_bytes + ?, download_bytes = download_bytes + ?
+     WHERE key_id = ? AND node_id = ?`,
   );
   const addToNodeDay = lazyStatement(
     sqlite,
@@ -240,10 +255,11 @@ export function createTrafficService(deps: {
    * a restore replaced the table).
    */
   const tables = new Map<string, CounterTable>();
+  const keys = createKeyRegistry();
   function tableOf(coreId: string): CounterTable {
     let table = tables.get(coreId);
     if (!table) {
-      table = createCounterTable();
+      table = createCounterTable(keys);
       const set = counterSets.load(coreId);
       if (set) {
         for (const [slot, user] of set.users.entries()) {
@@ -281,14 +297,29 @@ export function createTrafficService(deps: {
   /** By node name: its last collection that went through. */
   const lastByNode = new Map<string, NodeCollect>();
 
-  /** Computes and writes one node's cycle from what it read; runs in a transaction. */
-  function charge(meter: TrafficMeter, read: CycleRead) {
-    const coreId = meter.id;
+  /** Looks up the row id of every key slot (in the charge's transaction: names can come and go). */
+  function lookUpKeyIds() {
+    keys.ids.fill(0);
+    for (const [id, name] of selectKeyIds().raw().iterate() as Iterable<[number, string]>) {
+      const slot = keys.slotOf.get(name);
+      if (slot !== undefined) keys.ids[slot] = id;
+    }
+  }
+
+  /**
+   * Computes and writes one node's part of a charge: its baselines, its per-node totals; adds
+   * what each key was charged there to `keys.up`/`keys.down` for {@link chargeKeys}.
+   */
+  function chargeNode(meter: TrafficMeter, read: CycleRead) {
     const multiplier = meter.multiplier;
     const { table } = read;
     const nowMs = read.at.getTime();
     const coreRestarted = hasRestarted(table.uptime, table.uptimeReadAt, read.uptimeSeconds);
     const { users, committed, keyOf, up, down } = table;
+    for (let key = up.length; key < keys.names.length; key++) {
+      up.push(0);
+      down.push(0);
+    }
     up.fill(0);
     down.fill(0);
     let bytes = 0;
@@ -318,31 +349,70 @@ export function createTrafficService(deps: {
     table.uptime = read.uptimeSeconds;
     table.uptimeReadAt = Date.now();
     counterSets.save(
-      coreId,
+      meter.id,
       { users, counters: committed, uptimeSeconds: read.uptimeSeconds, uptimeReadAt: table.uptimeReadAt },
       { usersChanged: table.savedUsers !== users.length, legacy: table.legacy, nowMs },
     );
     table.savedUsers = users.length;
     table.legacy = false;
 
-    // A deleted key's counter matches no row: its baseline is kept, nobody is charged.
-    const keyRows = addToKeys.batch([nowMs, nowMs]);
-    const dayRows = addToDays.batch([utcDay(read.at)]);
-    const nodeRows = meter.nodeId === null ? null : addToKeyNodes.batch([meter.nodeId]);
+    // A deleted key's counter matches no row (id 0): its baseline is kept, nobody is charged.
+    const { ids } = keys;
+    const keyNode = meter.nodeId === null ? null : addToKeyNode();
     for (let key = 0; key < up.length; key++) {
       if (up[key] === 0 && down[key] === 0) continue;
-      keyRows.add(table.keyNames[key], up[key], down[key]);
-      dayRows.add(table.keyNames[key], up[key], down[key]);
-      nodeRows?.add(table.keyNames[key], up[key], down[key]);
+      keys.up[key]! += up[key]!;
+      keys.down[key]! += down[key]!;
+      if (keyNode && ids[key] !== 0) keyNode.run(up[key], down[key], ids[key], meter.nodeId);
     }
-    const keys = keyRows.end();
-    dayRows.end();
-    nodeRows?.end();
     if (meter.nodeId !== null && rawUp + rawDown > 0) {
       addToNodeDay().run(meter.nodeId, utcDay(read.at), rawUp, rawDown);
     }
-    for (const name of read.online ?? []) markOnline().run(nowMs, nowMs, name.toLowerCase());
-    return { keys, bytes, coreRestarted };
+    return { bytes, coreRestarted };
+  }
+
+  /** Writes the keys' summed charges (`keys.up`/`keys.down`) and zeroes them; returns how many keys. */
+  function chargeKeys(at: Date): number {
+    const nowMs = at.getTime();
+    const { ids } = keys;
+    const keyRows = addToKeys.batch([nowMs, nowMs]);
+    const dayRows = addToDays.batch();
+    const day = utcDay(at);
+    for (let key = 0; key < ids.length; key++) {
+      const up = keys.up[key]!;
+      const down = keys.down[key]!;
+      if (up === 0 && down === 0) continue;
+      keys.up[key] = 0;
+      keys.down[key] = 0;
+      if (ids[key] === 0) continue;
+      keyRows.add(ids[key], up, down);
+      dayRows.add(ids[key], day, up, down);
+    }
+    dayRows.end();
+    return keyRows.end();
+  }
+
+  /**
+   * Charges readings in ONE transaction: each node's baselines and per-node totals, then every
+   * key once with its traffic summed over those nodes. All or nothing, as for one node.
+   */
+  function charge(batch: ReadonlyArray<{ meter: TrafficMeter; read: CycleRead }>) {
+    lookUpKeyIds();
+    let keyCount = 0;
+    let at: Date | null = null;
+    const perNode = [];
+    for (const { meter, read } of batch) {
+      // Per-day rows: readings on each side of midnight go to their own day.
+      if (at && utcDay(at) !== utcDay(read.at)) keyCount += chargeKeys(at);
+      if (!at || read.at > at) at = read.at;
+      perNode.push(chargeNode(meter, read));
+    }
+    if (at) keyCount += chargeKeys(at);
+    for (const { read } of batch) {
+      const nowMs = read.at.getTime();
+      for (const name of read.online ?? []) markOnline().run(nowMs, nowMs, name.toLowerCase());
+    }
+    return { keys: keyCount, perNode };
   }
 
   /**
@@ -393,35 +463,50 @@ export function createTrafficService(deps: {
     const charged: CounterTable[] = [];
     let failure: unknown = null;
     let at: Date | null = null;
-    // Each node is charged as soon as its reading is in, while the others are still answering:
-    // the cycle takes about the slowest reading plus one transaction, not every transaction
-    // after the slowest reading.
-    const chargeWhenRead = async (meter: TrafficMeter) => {
-      const read = await readCycle(meter);
-      // A restore replaced the baselines while this cycle read: skip it, the next reads afresh.
-      if (!read || tables.get(meter.id) !== read.table) return;
+    // Readings are charged as they come in, while slower nodes are still answering; those that
+    // come in together (within GATHER_MS, or all of them) share one transaction, so each key is
+    // written once for all of them, not once per node.
+    const waiting: Array<{ meter: TrafficMeter; read: CycleRead }> = [];
+    let unread = meters.length;
+    let gather: NodeJS.Timeout | undefined;
+    const chargeWaiting = () => {
+      clearTimeout(gather);
+      gather = undefined;
+      // A restore replaced the baselines while a reading waited: skip it, the next reads afresh.
+      const batch = waiting.splice(0).filter(({ meter, read }) => tables.get(meter.id) === read.table);
+      if (batch.length === 0) return;
       try {
         const chargeStarted = performance.now();
-        const one = sqlite.transaction(charge)(meter, read);
-        lastByNode.set(meter.id, {
-          durationMs: read.readMs + performance.now() - chargeStarted,
-          at: read.at,
-        });
-        result.keys += one.keys;
-        result.bytes += one.bytes;
-        // On this process's first cycle the core restarted with xkeeper: expected, not news.
-        if (one.coreRestarted && lastCollectAt !== null) {
-          logger.info({ node: meter.id }, 'core restarted since the last collection; counting from zero');
+        const done = sqlite.transaction(charge)(batch);
+        const chargeMs = performance.now() - chargeStarted;
+        result.keys += done.keys;
+        for (const [i, { meter, read }] of batch.entries()) {
+          const one = done.perNode[i]!;
+          lastByNode.set(meter.id, { durationMs: read.readMs + chargeMs, at: read.at });
+          result.bytes += one.bytes;
+          // On this process's first cycle the core restarted with xkeeper: expected, not news.
+          if (one.coreRestarted && lastCollectAt !== null) {
+            logger.info({ node: meter.id }, 'core restarted since the last collection; counting from zero');
+          }
+          result.coreRestarted ||= one.coreRestarted;
+          charged.push(read.table);
+          at = read.at;
         }
-        result.coreRestarted ||= one.coreRestarted;
-        charged.push(read.table);
-        at = read.at;
       } catch (error) {
-        // Rolled back: the table already holds some of this cycle's baselines and charges;
-        // reload what committed. The other nodes' readings stand.
-        tables.delete(meter.id);
+        // Rolled back: the tables already hold some of this cycle's baselines and charges;
+        // reload what committed. Readings charged in other transactions stand.
+        for (const { meter } of batch) tables.delete(meter.id);
+        keys.up.fill(0);
+        keys.down.fill(0);
         failure ??= error;
       }
+    };
+    const chargeWhenRead = async (meter: TrafficMeter) => {
+      const read = await readCycle(meter);
+      unread--;
+      if (read) waiting.push({ meter, read });
+      if (unread === 0) chargeWaiting();
+      else if (waiting.length > 0) gather ??= setTimeout(chargeWaiting, GATHER_MS);
     };
     await Promise.all(meters.map(chargeWhenRead));
     if (failure) {
@@ -480,8 +565,8 @@ export function createTrafficService(deps: {
       const rate = { up: 0, down: 0 };
       if (seconds === 0) return rate;
       for (const table of charged) {
-        const key = table.keySlotOf.get(name.toLowerCase());
-        if (key === undefined) continue;
+        const key = keys.slotOf.get(name.toLowerCase());
+        if (key === undefined || key >= table.up.length) continue;
         rate.up += table.up[key]! / seconds;
         rate.down += table.down[key]! / seconds;
       }
