@@ -27,7 +27,7 @@ export interface TrafficMeter {
 /** Default deadline of one node's reading. */
 const READ_DEADLINE_MS = 20_000;
 /** How long a reading that came in waits for the others before it is charged without them. */
-const GATHER_MS = 50;
+const GATHER_MS = 500;
 
 const USER_PREFIX = 'user>>>';
 const UPLINK = '>>>traffic>>>uplink';

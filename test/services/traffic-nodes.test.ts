@@ -1,0 +1,72 @@
+/**
+ * Collection over several nodes as it writes the database: nodes read together are charged in
+ * one transaction (each key's row written once, its traffic summed over the nodes), and each
+ * node's baselines are one row. Fake Xray APIs (real gRPC on loopback) as the nodes, the real
+ * services and SQLite.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { wireNodes } from '../../src/core-wiring.ts';
+import { startFakeXray } from '../core/fake-xray.ts';
+import { readBaselines } from '../helpers/baselines.ts';
+import { silentLogger, testServices } from '../helpers/db.ts';
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+describe('collection over several nodes', () => {
+  it('writes each key once per cycle with its traffic on every node, and one baseline row per node', async () => {
+    const { services, db } = testServices();
+    services.nodes.ensureLocal();
+    const nodes = [await startFakeXray({}), await startFakeXray({}), await startFakeXray({})];
+    for (const [i, node] of nodes.entries()) {
+      cleanup.push(() => node.close());
+      services.nodes.create({ name: `n${i}`, transport: 'direct', direct: `127.0.0.1:${node.port}` }, 'test');
+    }
+    const workers = wireNodes(services, silentLogger, { intervalMs: 60_000, timeoutMs: 2_000 });
+    cleanup.push(() => workers.stop());
+    const names = ['alice', 'bob', 'carol'];
+    for (const name of names) await services.keys.create({ name }, 'test');
+    // Counts every write of a key's usage.
+    db.$client.exec(`CREATE TABLE usage_writes (n INTEGER NOT NULL); INSERT INTO usage_writes VALUES (0);
+      CREATE TRIGGER count_usage_writes AFTER UPDATE OF upload_bytes ON keys
+      BEGIN UPDATE usage_writes SET n = n + 1; END;`);
+    const writes = () => db.$client.prepare('SELECT n FROM usage_writes').pluck().get() as number;
+
+    const move = (cycle: number) => {
+      for (const [i, node] of nodes.entries()) {
+        for (const name of names) {
+          node.counters.set(`user>>>${name}>>>traffic>>>uplink`, cycle * (i + 1));
+          node.counters.set(`user>>>${name}>>>traffic>>>downlink`, cycle * 100 * (i + 1));
+        }
+      }
+    };
+    move(1);
+    await services.traffic.collect();
+    move(3);
+    const result = await services.traffic.collect();
+
+    // Three keys moved on three nodes: three key writes a cycle, not nine.
+    expect(writes()).toBe(2 * names.length);
+    expect(result).toMatchObject({ keys: names.length, bytes: 3 * 6 * 202 });
+    for (const name of names) {
+      // 3 × (1 + 2 + 3) up, 300 × (1 + 2 + 3) down over both cycles.
+      expect(services.keys.get(name)).toMatchObject({ uploadBytes: 18, downloadBytes: 1_800 });
+      const perNode = services.nodes.trafficOfKey(services.keys.get(name).id);
+      expect(perNode.filter((n) => n.node !== 'local')).toEqual([
+        { node: 'n0', upload: 3, download: 300 },
+        { node: 'n1', upload: 6, download: 600 },
+        { node: 'n2', upload: 9, download: 900 },
+      ]);
+    }
+    expect(readBaselines(db.$client, 'n2')).toMatchObject({
+      'user>>>alice>>>traffic>>>uplink': 9,
+      'user>>>alice>>>traffic>>>downlink': 900,
+    });
+    // Baselines: one row per core read, none per counter.
+    expect(db.$client.prepare('SELECT count(*) FROM core_counters').pluck().get()).toBe(0);
+    const sets = db.$client.prepare('SELECT core_id FROM core_counter_sets ORDER BY core_id').pluck().all();
+    expect(sets.filter((id) => id !== 'local')).toEqual(['n0', 'n1', 'n2']);
+  });
+});
