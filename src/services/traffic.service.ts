@@ -214,6 +214,8 @@ export function createTrafficService(deps: {
   );
   // Writes go out in multi-row statements by row id (see bench/collect.bench.ts).
   const selectKeyIds = lazyStatement(sqlite, 'SELECT id, lower(name) FROM keys');
+  const selectKeyId = lazyStatement(sqlite, 'SELECT id FROM keys WHERE lower(name) = ?');
+  const selectKeysShape = lazyStatement(sqlite, 'SELECT count(*), max(id) FROM keys');
   const addToKeys = chunkedStatement(
     sqlite,
     (
@@ -297,13 +299,27 @@ export function createTrafficService(deps: {
   /** By node name: its last collection that went through. */
   const lastByNode = new Map<string, NodeCollect>();
 
-  /** Looks up the row id of every key slot (in the charge's transaction: names can come and go). */
+  /**
+   * Brings `keys.ids` up to date, in the charge's transaction. Key names never change and
+   * ids are never reused (AUTOINCREMENT), so the ids known stay right until a key is created
+   * or deleted, which moves the table's (count, max id); then every id is looked up again.
+   * Names first seen since are looked up one by one.
+   */
+  let idsOf: { count: number; maxId: number; slots: number } | null = null;
   function lookUpKeyIds() {
-    keys.ids.fill(0);
-    for (const [id, name] of selectKeyIds().raw().iterate() as Iterable<[number, string]>) {
-      const slot = keys.slotOf.get(name);
-      if (slot !== undefined) keys.ids[slot] = id;
+    const [count, maxId] = selectKeysShape().raw().get() as [number, number | null];
+    if (idsOf?.count !== count || idsOf.maxId !== (maxId ?? 0)) {
+      keys.ids.fill(0);
+      for (const [id, name] of selectKeyIds().raw().all() as Array<[number, string]>) {
+        const slot = keys.slotOf.get(name);
+        if (slot !== undefined) keys.ids[slot] = id;
+      }
+    } else {
+      for (let slot = idsOf.slots; slot < keys.names.length; slot++) {
+        keys.ids[slot] = (selectKeyId().pluck().get(keys.names[slot]) as number | undefined) ?? 0;
+      }
     }
+    idsOf = { count, maxId: maxId ?? 0, slots: keys.names.length };
   }
 
   /**
@@ -551,6 +567,7 @@ export function createTrafficService(deps: {
     /** Drops cached baselines; the next cycle reads them from the database. */
     forgetBaselines() {
       tables.clear();
+      idsOf = null; // a restore brings other keys
     },
 
     /** Deletes per-day rows older than `days`; returns how many went. */
