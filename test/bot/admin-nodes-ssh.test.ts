@@ -64,7 +64,7 @@ const stepsOf = (text: string) =>
  * Goes through the dialog up to the confirmation, presses Add; resolves with the edits of the
  * progress message once its outcome is shown, and the calls made to the chat meanwhile.
  */
-async function addNode(remoteDir: string, beforeAdd = () => {}) {
+async function addNode(remoteDir: string, beforeAdd: () => unknown = () => {}) {
   await h.send(OWNER, '/admin');
   await h.press(OWNER, '🌍 Nodes');
   expect(await h.press(OWNER, '➕ Add node')).toMatch(/Name\?/);
@@ -77,7 +77,7 @@ async function addNode(remoteDir: string, beforeAdd = () => {}) {
   expect(summary).toContain(`Directory on the node: ${remoteDir}`);
 
   const from = h.fake.calls.length;
-  beforeAdd();
+  await beforeAdd();
   expect(await h.press(OWNER, '➕ Add node')).toBe('⏳ Adding node fra…');
   const progress = h.fake.lastMessageTo(OWNER.id)!;
   const outcome = await h.fake.waitForCall(
@@ -120,6 +120,15 @@ describe('add-node dialog over SSH, with live progress', { timeout: 300_000 }, (
     expect(h.services.nodes.find('fra')).toBeNull();
     // The dialog asks for a name again.
     expect(h.lastText(OWNER)).toMatch(/New node\nName\?/);
+  });
+
+  it('fails at the SSH login when the node stopped answering after its host key was read', async () => {
+    const { outcome } = await addNode(path.join(node.dir, 'xk-gone'), () => node.stop());
+    await node.start();
+    expect(stepsOf(outcome)).toEqual(['✅ Host key', '❌ SSH login']);
+    expect(outcome).toMatch(/❌ SSH login: cannot reach root@.+:22 over SSH: ECONNREFUSED/);
+    expect(outcome).toMatch(/That did not work \(NODE_UNREACHABLE\)/);
+    expect(h.services.nodes.find('fra')).toBeNull();
   });
 
   it('walks through every step on one message, throttled, and ends with the ready node', async () => {

@@ -57,15 +57,16 @@ export function liveMessage(
       }
       const text = latest!;
       shown = text;
-      nextAt = Date.now() + interval;
+      let retryAfter = 0;
       try {
         await ignoreNotModified(api.editMessageText(target.chatId, target.messageId, text));
       } catch (error) {
         // Telegram asked to slow down (past the bot's own retries): the next edit waits as long.
-        const retryAfter = error instanceof GrammyError ? error.parameters.retry_after : undefined;
-        if (retryAfter !== undefined) nextAt = Date.now() + retryAfter * 1000;
+        if (error instanceof GrammyError) retryAfter = error.parameters.retry_after ?? 0;
         options.onError?.(error);
       }
+      // Counted from the answer: however slow the way there, edits arrive an interval apart.
+      nextAt = Date.now() + Math.max(interval, retryAfter * 1000);
     }
     pumping = null;
   }
