@@ -96,7 +96,9 @@ export function addNodeConversation(deps: AdminDeps) {
           target: esc(reach.text),
           transport: reach.transport,
         }),
-        draft.remoteDir ? ctx.t('admin-node-remote-dir', { dir: esc(draft.remoteDir) }) : '',
+        reach.transport === 'ssh' && draft.remoteDir
+          ? ctx.t('admin-node-remote-dir', { dir: esc(draft.remoteDir) })
+          : '',
         hostKey ? ctx.t('admin-node-host-key', { fingerprint: esc(hostKey) }) : '',
       ]
         .filter(Boolean)
