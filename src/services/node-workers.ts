@@ -118,14 +118,14 @@ class NodeWorker {
    * and runs a pass (which re-applies every user to the new process).
    */
   async restartCore(): Promise<NodeSyncResult> {
-    const process = this.driver?.process;
-    if (!process) {
+    const core = this.driver?.process;
+    if (!core) {
       throw new AppError('VALIDATION_FAILED', `xkeeper does not run the core of node ${this.name}`);
     }
     if (this.running) await this.running.catch(() => undefined);
     const users = this.options.nodes.desiredUsers(this.nodeId);
     try {
-      await process.restart(users);
+      await core.restart(users);
     } catch (error) {
       throw new AppError(
         error instanceof RemoteError ? error.code : 'CORE_UNAVAILABLE',
@@ -135,6 +135,15 @@ class NodeWorker {
     this.written = fingerprint(users);
     this.writtenAt = Date.now();
     return this.syncNow();
+  }
+
+  /**
+   * A drained node's config file lists no users either (written now, whatever the spacing),
+   * so a restart of its core does not bring them back once xkeeper has let the node go.
+   */
+  async emptyConfig(): Promise<void> {
+    if (this.running) await this.running.catch(() => undefined);
+    await this.writeConfig([], { now: true });
   }
 
   stop(): Promise<unknown> {
@@ -255,13 +264,13 @@ class NodeWorker {
    * xkeeper is away), coalesced: at most one write per `configWriteMs`; a change inside that
    * window is written when it ends. A failed write is retried by a later pass.
    */
-  private async writeConfig(users: readonly CoreUser[]): Promise<void> {
-    const process = this.driver?.process;
-    if (!process) return;
+  private async writeConfig(users: readonly CoreUser[], { now = false } = {}): Promise<void> {
+    const core = this.driver?.process;
+    if (!core) return;
     const digest = fingerprint(users);
     if (digest === this.written) return;
     const wait = this.writtenAt + this.options.configWriteMs - Date.now();
-    if (wait > 0) {
+    if (wait > 0 && !now) {
       if (!this.configTimer) {
         this.configTimer = setTimeout(() => {
           this.configTimer = undefined;
@@ -272,7 +281,7 @@ class NodeWorker {
       return;
     }
     this.writtenAt = Date.now();
-    const outcome = await process.writeConfig(users).catch((error: unknown) => ({
+    const outcome = await core.writeConfig(users).catch((error: unknown) => ({
       ok: false as const,
       message: error instanceof Error ? error.message : String(error),
     }));
@@ -369,7 +378,9 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
         throw new AppError('VALIDATION_FAILED', 'the local node cannot be removed; disable it instead');
       }
       options.nodes.disable(name, actor);
-      const result = await workerOf(name).syncNow();
+      const worker = workerOf(name);
+      const result = await worker.syncNow();
+      if (result.ok) await worker.emptyConfig();
       options.nodes.remove(name, actor);
       refresh();
       return { drained: result.ok };

@@ -480,8 +480,9 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.json()).toMatchObject({ name: 'hel', removed: true, drained: true });
     expect(app.services.nodes.find('hel')).toBeNull();
-    // Drained: its core no longer accepts the keys.
+    // Drained: its core no longer accepts the keys, and its config file lists none.
     expect(await download('erin', nodeB, erinLink)).toBe(0);
+    expect(configUuids(dirB)).toEqual([]);
   });
 
   it('POST /api/v1/nodes with ssh provisions the node the same way; a wrong host key adds nothing', async () => {
