@@ -11,7 +11,7 @@ import { RemoteError } from '../core/remote/errors.ts';
 import type { Logger } from '../logger.ts';
 import { AppError } from './errors.ts';
 import type { CoreUser, NodeDriver } from './core-port.ts';
-import type { Node, NodesService } from './nodes.service.ts';
+import { type HealthObservation, LOCAL_NODE, type Node, type NodesService } from './nodes.service.ts';
 import { hasRestarted } from './traffic.service.ts';
 
 export interface NodeWorkersOptions {
@@ -28,6 +28,11 @@ export interface NodeWorkersOptions {
    * changes is one write, not one per change.
    */
   configWriteMs?: number;
+  /**
+   * Node `local`'s health as its own core tells it, read on the same cycle as the remote
+   * nodes' passes (its users are the local core's reconciler's job, not a worker's).
+   */
+  localHealth?: () => Promise<HealthObservation>;
 }
 
 /** What one pass did. */
@@ -90,7 +95,7 @@ class NodeWorker {
     readonly name: string,
     /** How the driver reaches the node; a change (`node set --host-key`, …) makes a new worker. */
     readonly reach: string,
-    private readonly options: Required<Omit<NodeWorkersOptions, 'driverFor'>>,
+    private readonly options: Required<Omit<NodeWorkersOptions, 'driverFor' | 'localHealth'>>,
     driver: NodeDriver | null,
   ) {
     this.driver = driver;
@@ -238,6 +243,8 @@ class NodeWorker {
         uptimeSeconds: sys.uptimeSeconds,
         usersInCore: nodes.appliedUsers(node.id).length,
         memoryBytes: sys.memoryBytes,
+        // A failed CPU reading is an unknown figure, never a reason to call the node down.
+        ...(driver.cpuPercent && { cpuPercent: await driver.cpuPercent().catch(() => null) }),
       });
       if (result.added + result.removed > 0 || full) {
         logger.info({ node: node.name, added: result.added, removed: result.removed, full }, 'node synced');
@@ -291,6 +298,55 @@ class NodeWorker {
   }
 }
 
+/**
+ * Records node `local`'s health every `intervalMs` from `probe` (the local core's status), so
+ * it is shown, alerted on and hidden from subscriptions by the same rules as any node.
+ */
+function watchLocalNode(
+  probe: () => Promise<HealthObservation>,
+  settings: { nodes: NodesService; logger: Logger; intervalMs: number },
+) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | null = null;
+  let stopped = true;
+
+  async function check(): Promise<void> {
+    const node = settings.nodes.find(LOCAL_NODE);
+    if (!node) return;
+    const seen = await probe().catch((error: unknown): HealthObservation => ({
+      ok: false,
+      error: error instanceof Error ? error.message : String(error),
+    }));
+    if (!stopped) settings.nodes.recordHealth(node.id, seen);
+  }
+
+  function loop(): void {
+    running = check()
+      .catch((error: unknown) =>
+        settings.logger.warn({ err: error }, "recording the local node's health failed"),
+      )
+      .finally(() => {
+        running = null;
+        if (stopped) return;
+        timer = setTimeout(loop, settings.intervalMs);
+        timer.unref?.();
+      });
+  }
+
+  return {
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      loop();
+    },
+    stop(): Promise<void> {
+      stopped = true;
+      clearTimeout(timer);
+      return running ?? Promise.resolve();
+    },
+  };
+}
+
 /** What a node's driver is made from: the fields that say how and where it is reached. */
 function reachOf(node: Node): string {
   return JSON.stringify([
@@ -307,7 +363,7 @@ function reachOf(node: Node): string {
   ]);
 }
 
-/** The workers of every remote node (the local core keeps its own reconciler). */
+/** The workers of every remote node (the local core keeps its own reconciler), and `local`'s health. */
 export function createNodeWorkers(options: NodeWorkersOptions) {
   const settings = {
     nodes: options.nodes,
@@ -317,6 +373,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
     configWriteMs: options.configWriteMs ?? 5_000,
   };
   const workers = new Map<number, NodeWorker>();
+  const local = options.localHealth && watchLocalNode(options.localHealth, settings);
   let started = false;
 
   /** Starts workers of new nodes, stops those of removed ones, renews those reached anew. */
@@ -355,6 +412,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
       started = true;
       refresh();
       for (const worker of workers.values()) worker.start();
+      local?.start();
     },
 
     refresh,
@@ -403,6 +461,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
     async stop(): Promise<void> {
       started = false;
       await Promise.all([...workers.values()].map((w) => w.stop().catch(() => undefined)));
+      await local?.stop();
       workers.clear();
     },
   };
