@@ -143,20 +143,30 @@ class NodeWorker {
   }
 
   /**
-   * A drained node's config file lists no users either (written now, whatever the spacing),
-   * so a restart of its core does not bring them back once xkeeper has let the node go.
+   * `node remove`: a last pass takes every user off the (disabled) node; then no pass runs
+   * again and, when it was drained, its config file is emptied too (written now, whatever the
+   * spacing), so a restart of its core does not bring the users back. The write comes after
+   * the halt: a pass of the timer racing it could otherwise run on a node whose row is going.
    */
-  async emptyConfig(): Promise<void> {
-    if (this.running) await this.running.catch(() => undefined);
-    await this.writeConfig([], { now: true });
+  async retire(): Promise<NodeSyncResult> {
+    const result = await this.syncNow();
+    await this.halt();
+    if (result.ok) await this.writeConfig([], { now: true });
+    return result;
   }
 
   stop(): Promise<unknown> {
+    const halted = this.halt();
+    this.driver?.close();
+    return halted;
+  }
+
+  /** No pass starts again; resolves once the one in flight (if any) is over. */
+  private async halt(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.configTimer);
-    this.driver?.close();
-    return this.running ?? Promise.resolve();
+    if (this.running) await this.running.catch(() => undefined);
   }
 
   private schedule(ms: number): void {
@@ -249,13 +259,15 @@ class NodeWorker {
       if (result.added + result.removed > 0 || full) {
         logger.info({ node: node.name, added: result.added, removed: result.removed, full }, 'node synced');
       }
-      await this.writeConfig(desired);
+      // A worker stopped meanwhile leaves the file to whoever stopped it (`retire` empties it).
+      if (!this.stopped) await this.writeConfig(desired);
       return { ...result, ok: true, full };
     } catch (error) {
       this.failures++;
       const message = error instanceof Error ? error.message : String(error);
       logger.warn({ node: node.name, err: message, failures: this.failures }, 'node pass failed');
-      if (!this.stopped) {
+      // A node removed during the pass has no row left to record on.
+      if (!this.stopped && nodes.byId(node.id)) {
         const hostKey =
           error instanceof RemoteError && error.code === 'NODE_HOST_KEY_MISMATCH'
             ? { pinned: String(error.details.pinned), seen: String(error.details.seen) }
@@ -278,7 +290,7 @@ class NodeWorker {
     if (digest === this.written) return;
     const wait = this.writtenAt + this.options.configWriteMs - Date.now();
     if (wait > 0 && !now) {
-      if (!this.configTimer) {
+      if (!this.configTimer && !this.stopped) {
         this.configTimer = setTimeout(() => {
           this.configTimer = undefined;
           this.wake();
@@ -436,9 +448,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
         throw new AppError('VALIDATION_FAILED', 'the local node cannot be removed; disable it instead');
       }
       options.nodes.disable(name, actor);
-      const worker = workerOf(name);
-      const result = await worker.syncNow();
-      if (result.ok) await worker.emptyConfig();
+      const result = await workerOf(name).retire();
       options.nodes.remove(name, actor);
       refresh();
       return { drained: result.ok };

@@ -557,7 +557,13 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     expect(nodeOf('local').health).toBe('up');
     expect(alertsOf('node.down')).toHaveLength(0);
 
-    // Stopped: down after a few failed cycles, one alert and one event; started: up, one alert.
+    // Stopped: down after a few failed cycles, one alert and one event; started: up, one alert
+    // (and no alert of the core's own about the same outage).
+    const coreAlerts = () =>
+      app.services.db.$client
+        .prepare(`SELECT count(*) AS n FROM outbox WHERE kind = 'admin.alert' AND payload LIKE '%"core.%'`)
+        .get() as { n: number };
+    const coreAlertsBefore = coreAlerts().n;
     await app.core.stop();
     await waitFor(() => nodeOf('local').health === 'down', 10_000);
     expect((await listed()).local).toMatchObject({ status: 'down', last_error: expect.any(String) });
@@ -566,6 +572,7 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     await app.core.start();
     await waitFor(() => nodeOf('local').health === 'up', 10_000);
     expect(alertsOf('node.up')).toHaveLength(1);
+    expect(coreAlerts().n).toBe(coreAlertsBefore);
     const events = app.services.db.$client
       .prepare(`SELECT type FROM events WHERE subject = 'local' AND type LIKE 'node.%' ORDER BY id`)
       .all();
