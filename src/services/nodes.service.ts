@@ -7,6 +7,7 @@
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
+import { coreVersionLabel } from '../core/flavor.ts';
 import { generateRealityKeyPair, generateShortIds, realityPublicKey } from '../core/reality.ts';
 import { parseSshTarget as parseRemoteSshTarget, type SshTarget } from '../core/remote/ssh.ts';
 import type { Db } from '../db/client.ts';
@@ -526,9 +527,7 @@ export function createNodesService(deps: {
             coreBin: input.core?.bin ?? input.coreBin ?? null,
             coreFlavor: input.core?.flavor ?? null,
             coreMode: input.core?.mode ?? null,
-            coreVersion: input.core
-              ? `${input.core.flavor === 'xray' ? 'Xray' : 'V2Ray'} ${input.core.version}`
-              : null,
+            coreVersion: input.core ? coreVersionLabel(input.core.flavor, input.core.version) : null,
             apiPort: input.transport === 'ssh' ? (input.apiPort ?? DEFAULT_API_PORT) : null,
             directAddress: input.transport === 'direct' ? input.direct!.trim() : null,
             enabled: input.enabled ?? true,
