@@ -422,6 +422,8 @@ admin-ask-node-display = Name shown to users (e.g. 🇩🇪 Frankfurt)? Skip: th
 admin-bad-node-display = Send a name of 1–64 characters.
 admin-ask-node-target = How does xkeeper reach it? <code>USER@HOST[:PORT]</code> for SSH, or <code>HOST:PORT</code> of its Xray API on a private network.
 admin-bad-node-target = Send <code>USER@HOST[:PORT]</code> (SSH) or <code>HOST:PORT</code> (direct).
+admin-ask-node-remote-dir = Directory for xkeeper's files on the node (config, pid, uploaded Xray)? Skip: <code>/usr/local/etc/xkeeper</code>.
+admin-bad-node-remote-dir = Send an absolute path (starting with <code>/</code>), up to 500 characters.
 admin-node-host-key =
     The node's SSH host key: <code>{ $fingerprint }</code>
     Check it on the node (<code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code>): adding pins it.
@@ -432,8 +434,20 @@ admin-node-add-summary =
     Name: <code>{ $name }</code>
     Shown as: { $display }
     Reached: <code>{ $target }</code> ({ $transport })
+admin-node-remote-dir = Directory on the node: <code>{ $dir }</code>
 admin-node-adding = ⏳ Adding node <code>{ $name }</code>…
 admin-node-added = ✅ Node <code>{ $name }</code> added.
+admin-node-step-host-key = Host key
+admin-node-step-key = xkeeper's key
+admin-node-step-login = SSH login
+admin-node-step-check = Node check
+admin-node-step-upload-core = Xray upload
+admin-node-step-config = Config upload
+admin-node-step-validate = Config check on the node
+admin-node-step-start = Core start
+admin-node-step-api = Core API
+admin-node-step-users = Keys
+admin-node-step-ready = Ready
 
 ## Admin: events
 admin-events-title = 📜 <b>Events</b>: { $total }

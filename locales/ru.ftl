@@ -432,6 +432,8 @@ admin-ask-node-display = Имя для пользователей (наприм�
 admin-bad-node-display = Пришлите имя длиной 1–64 символа.
 admin-ask-node-target = Как xkeeper до него достучится? <code>USER@HOST[:PORT]</code> по SSH или <code>HOST:PORT</code> API Xray в частной сети.
 admin-bad-node-target = Пришлите <code>USER@HOST[:PORT]</code> (SSH) или <code>HOST:PORT</code> (напрямую).
+admin-ask-node-remote-dir = Каталог для файлов xkeeper на узле (конфиг, pid, загруженный Xray)? Пропустить: <code>/usr/local/etc/xkeeper</code>.
+admin-bad-node-remote-dir = Пришлите абсолютный путь (начинается с <code>/</code>), до 500 символов.
 admin-node-host-key =
     SSH-ключ хоста узла: <code>{ $fingerprint }</code>
     Сверьте его на узле (<code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code>): при добавлении он будет закреплён.
@@ -442,8 +444,20 @@ admin-node-add-summary =
     Имя: <code>{ $name }</code>
     Показывается как: { $display }
     Доступ: <code>{ $target }</code> ({ $transport })
+admin-node-remote-dir = Каталог на узле: <code>{ $dir }</code>
 admin-node-adding = ⏳ Добавляю узел <code>{ $name }</code>…
 admin-node-added = ✅ Узел <code>{ $name }</code> добавлен.
+admin-node-step-host-key = Ключ хоста
+admin-node-step-key = Ключ xkeeper
+admin-node-step-login = Вход по SSH
+admin-node-step-check = Проверка узла
+admin-node-step-upload-core = Загрузка Xray
+admin-node-step-config = Загрузка конфига
+admin-node-step-validate = Проверка конфига на узле
+admin-node-step-start = Запуск ядра
+admin-node-step-api = API ядра
+admin-node-step-users = Ключи
+admin-node-step-ready = Готово
 
 ## Admin: events
 admin-events-title = 📜 <b>События</b>: { $total }

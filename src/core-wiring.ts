@@ -3,13 +3,16 @@
  * REALITY keys live in settings (so backups carry them), and core incidents become events
  * and admin alerts. Used by main.ts and, for ops on the files, by the CLI.
  */
+import { readFile } from 'node:fs/promises';
 import { resolveCoreBin, type Config } from './config.ts';
+import { createCpuMeter } from './core/cpu.ts';
+import { coreVersionLabel } from './core/flavor.ts';
 import { createCore, type Core, type CoreEvent } from './core/index.ts';
 import type { Logger } from './logger.ts';
 import type { Services } from './services/index.ts';
 import type { NodeDriver } from './services/core-port.ts';
 import { remoteNodeActions } from './services/node-actions.ts';
-import { LOCAL_NODE, parseHostPort, type Node } from './services/nodes.service.ts';
+import { type HealthObservation, LOCAL_NODE, parseHostPort, type Node } from './services/nodes.service.ts';
 import { createNodeWorkers, type NodeWorkers } from './services/node-workers.ts';
 import { createDirectNode } from './core/direct-node.ts';
 import { loadOrCreateSshKey, type RemoteCore } from './core/remote/index.ts';
@@ -74,6 +77,8 @@ export function wireNodes(
   services: Services,
   logger: Logger,
   options: {
+    /** The local core: node `local`'s health is read from it on the workers' cycle. */
+    local?: Pick<Core, 'status'>;
     intervalMs?: number;
     maxBackoffMs?: number;
     timeoutMs?: number;
@@ -110,10 +115,38 @@ export function wireNodes(
     intervalMs,
     maxBackoffMs: options.maxBackoffMs,
     configWriteMs: options.configWriteMs,
+    ...(options.local && { localHealth: localNodeHealth(options.local) }),
   });
   services.attachNodeWorkers(workers);
   services.nodes.attachActions('remote', remoteNodeActions(workers));
   return workers;
+}
+
+/**
+ * Node `local`'s health as the local core tells it (down when it does not run or answer),
+ * with this machine's CPU use over the cycle and the core's own memory (SysStats).
+ */
+export function localNodeHealth(
+  core: Pick<Core, 'status'>,
+  cpuPercent = createCpuMeter(() => readFile('/proc/stat', 'utf8')),
+): () => Promise<HealthObservation> {
+  return async () => {
+    const started = performance.now();
+    const status = await core.status();
+    const rttMs = performance.now() - started;
+    if (!status.running) {
+      return { ok: false, error: status.last_error ?? status.reason ?? 'the local core does not answer' };
+    }
+    return {
+      ok: true,
+      rttMs,
+      version: status.flavor && status.version ? coreVersionLabel(status.flavor, status.version) : null,
+      uptimeSeconds: status.uptime_seconds,
+      usersInCore: status.users_in_core,
+      memoryBytes: status.memory_bytes,
+      cpuPercent: await cpuPercent(),
+    };
+  };
 }
 
 /**

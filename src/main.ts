@@ -95,7 +95,7 @@ export function createApp(config: Readonly<Config>, logger: Logger, options: App
       await startCore(core, services, logger);
       await own('core', () => core.stop());
       // Remote nodes: one worker each, on their own (none of them waits for another).
-      const nodeWorkers = wireNodes(services, logger);
+      const nodeWorkers = wireNodes(services, logger, { local: core });
       nodeWorkers.start();
       await own('nodes', () => nodeWorkers.stop());
       const i18n = createI18n();

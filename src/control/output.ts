@@ -131,6 +131,11 @@ function reach(n: NodeJson): string {
   return 'local core';
 }
 
+/** The node's core version; a `direct` node's is never known (Xray's API has no version call). */
+function versionOf(n: NodeJson): string | null {
+  return n.version ?? (n.transport === 'direct' ? 'unknown' : null);
+}
+
 function nodeTable(nodes: NodeJson[], ctx: RenderContext): string {
   return table(
     ['NAME', 'STATUS', 'ADDRESS', 'REACHED BY', 'USERS', 'VERSION', 'SEEN'],
@@ -140,7 +145,7 @@ function nodeTable(nodes: NodeJson[], ctx: RenderContext): string {
       `${n.address}:${n.port}`,
       reach(n),
       n.users,
-      n.version,
+      versionOf(n),
       relative(n.last_seen_at, ctx.now),
     ]),
   );
@@ -155,8 +160,10 @@ function nodeCard(n: NodeJson & { result?: unknown }, ctx: RenderContext): strin
     ['reality', `sni ${n.sni}, target ${n.target}`],
     ['reached by', reach(n)],
     ['host key', n.ssh?.host_key ?? null],
-    ['core', [n.version, uptime && `up ${uptime}`].filter(Boolean).join(', ')],
+    ['core', [versionOf(n), uptime && `up ${uptime}`].filter(Boolean).join(', ')],
     ['users', n.users],
+    ['core memory', n.memory_bytes == null ? null : `${Math.round(n.memory_bytes / 2 ** 20)} MiB`],
+    ['cpu', n.cpu_percent == null ? null : `${n.cpu_percent}%`],
     ['round trip', n.rtt_ms == null ? null : `${n.rtt_ms} ms`],
     ['last error', n.last_error],
     ['last seen', n.last_seen_at && relative(n.last_seen_at, ctx.now)],

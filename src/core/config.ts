@@ -221,8 +221,25 @@ export function requiredXrayVersion(config: CoreConfig): CoreRequirement | null 
 
 /** The text written to disk. */
 export function serializeCoreConfig(config: CoreConfig): string {
-  return `${JSON.stringify(config, null, 2)}\n`;
+  const clients = findVlessInbound(config)?.settings?.clients;
+  if (!Array.isArray(clients) || clients.length === 0) return `${JSON.stringify(config, null, 2)}\n`;
+  // Settings indented for people; the users one compact line each: at 100k users the indented
+  // form is twice the bytes and time, and its intermediate strings pressed the heap.
+  const text = JSON.stringify(config, (key, value: unknown) => (value === clients ? CLIENTS_MARK : value), 2);
+  const mark = JSON.stringify(CLIENTS_MARK);
+  const at = text.indexOf(mark);
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  const indent = ' '.repeat(text.slice(lineStart).search(/\S/) + 2);
+  const parts: string[] = [text.slice(0, at), '[\n'];
+  for (let i = 0; i < clients.length; i++) {
+    parts.push(indent, JSON.stringify(clients[i]), i + 1 < clients.length ? ',\n' : '\n');
+  }
+  parts.push(indent.slice(2), ']', text.slice(at + mark.length), '\n');
+  return parts.join('');
 }
+
+/** Stands for the clients array while the rest of a config is indented. */
+const CLIENTS_MARK = '\u0000clients\u0000';
 
 interface VlessInboundShape {
   tag?: unknown;

@@ -104,6 +104,11 @@ export function runArgs(flavor: FlavorName, configFile: string): string[] {
   return flavor === 'xray' ? ['run', '-c', configFile] : ['-config', configFile];
 }
 
+/** How a node's core version is shown: "Xray 26.1.13", "V2Ray 4.34.0". */
+export function coreVersionLabel(flavor: FlavorName, version: string): string {
+  return `${flavor === 'xray' ? 'Xray' : 'V2Ray'} ${version}`;
+}
+
 /** REALITY exists only in Xray; V2Fly serves plain VLESS (development and tests). */
 export function supportsReality(flavor: FlavorName): boolean {
   return flavor === 'xray';

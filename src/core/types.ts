@@ -177,6 +177,11 @@ export interface NodeDriver {
   sysStats(): Promise<NodeSysStats>;
   /** The core's name and version when the transport can tell ("Xray 26.1.13"); null otherwise. */
   version(): Promise<string | null>;
+  /**
+   * CPU use of the node's machine in percent since the previous call (null on the first, or
+   * when the reading failed); absent when the transport cannot tell (a `direct` node).
+   */
+  cpuPercent?(): Promise<number | null>;
   /** The node's core process, when xkeeper runs it (ssh); absent for a `direct` node. */
   process?: NodeCoreProcess;
   /** Closes the connection for good. */

@@ -145,6 +145,7 @@ export function createServices(deps: ServiceDeps) {
     onRestored: () => {
       traffic.forgetBaselines();
       settings.forget();
+      nodes.forget();
       workers?.refresh();
       workers?.wakeAll();
     },

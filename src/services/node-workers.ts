@@ -11,7 +11,7 @@ import { RemoteError } from '../core/remote/errors.ts';
 import type { Logger } from '../logger.ts';
 import { AppError } from './errors.ts';
 import type { CoreUser, NodeDriver } from './core-port.ts';
-import type { Node, NodesService } from './nodes.service.ts';
+import { type HealthObservation, LOCAL_NODE, type Node, type NodesService } from './nodes.service.ts';
 import { hasRestarted } from './traffic.service.ts';
 
 export interface NodeWorkersOptions {
@@ -28,6 +28,11 @@ export interface NodeWorkersOptions {
    * changes is one write, not one per change.
    */
   configWriteMs?: number;
+  /**
+   * Node `local`'s health as its own core tells it, read on the same cycle as the remote
+   * nodes' passes (its users are the local core's reconciler's job, not a worker's).
+   */
+  localHealth?: () => Promise<HealthObservation>;
 }
 
 /** What one pass did. */
@@ -90,7 +95,7 @@ class NodeWorker {
     readonly name: string,
     /** How the driver reaches the node; a change (`node set --host-key`, …) makes a new worker. */
     readonly reach: string,
-    private readonly options: Required<Omit<NodeWorkersOptions, 'driverFor'>>,
+    private readonly options: Required<Omit<NodeWorkersOptions, 'driverFor' | 'localHealth'>>,
     driver: NodeDriver | null,
   ) {
     this.driver = driver;
@@ -118,14 +123,14 @@ class NodeWorker {
    * and runs a pass (which re-applies every user to the new process).
    */
   async restartCore(): Promise<NodeSyncResult> {
-    const process = this.driver?.process;
-    if (!process) {
+    const core = this.driver?.process;
+    if (!core) {
       throw new AppError('VALIDATION_FAILED', `xkeeper does not run the core of node ${this.name}`);
     }
     if (this.running) await this.running.catch(() => undefined);
     const users = this.options.nodes.desiredUsers(this.nodeId);
     try {
-      await process.restart(users);
+      await core.restart(users);
     } catch (error) {
       throw new AppError(
         error instanceof RemoteError ? error.code : 'CORE_UNAVAILABLE',
@@ -137,12 +142,31 @@ class NodeWorker {
     return this.syncNow();
   }
 
+  /**
+   * `node remove`: a last pass takes every user off the (disabled) node; then no pass runs
+   * again and, when it was drained, its config file is emptied too (written now, whatever the
+   * spacing), so a restart of its core does not bring the users back. The write comes after
+   * the halt: a pass of the timer racing it could otherwise run on a node whose row is going.
+   */
+  async retire(): Promise<NodeSyncResult> {
+    const result = await this.syncNow();
+    await this.halt();
+    if (result.ok) await this.writeConfig([], { now: true });
+    return result;
+  }
+
   stop(): Promise<unknown> {
+    const halted = this.halt();
+    this.driver?.close();
+    return halted;
+  }
+
+  /** No pass starts again; resolves once the one in flight (if any) is over. */
+  private async halt(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.configTimer);
-    this.driver?.close();
-    return this.running ?? Promise.resolve();
+    if (this.running) await this.running.catch(() => undefined);
   }
 
   private schedule(ms: number): void {
@@ -229,17 +253,21 @@ class NodeWorker {
         uptimeSeconds: sys.uptimeSeconds,
         usersInCore: nodes.appliedUsers(node.id).length,
         memoryBytes: sys.memoryBytes,
+        // A failed CPU reading is an unknown figure, never a reason to call the node down.
+        ...(driver.cpuPercent && { cpuPercent: await driver.cpuPercent().catch(() => null) }),
       });
       if (result.added + result.removed > 0 || full) {
         logger.info({ node: node.name, added: result.added, removed: result.removed, full }, 'node synced');
       }
-      await this.writeConfig(desired);
+      // A worker stopped meanwhile leaves the file to whoever stopped it (`retire` empties it).
+      if (!this.stopped) await this.writeConfig(desired);
       return { ...result, ok: true, full };
     } catch (error) {
       this.failures++;
       const message = error instanceof Error ? error.message : String(error);
       logger.warn({ node: node.name, err: message, failures: this.failures }, 'node pass failed');
-      if (!this.stopped) {
+      // A node removed during the pass has no row left to record on.
+      if (!this.stopped && nodes.byId(node.id)) {
         const hostKey =
           error instanceof RemoteError && error.code === 'NODE_HOST_KEY_MISMATCH'
             ? { pinned: String(error.details.pinned), seen: String(error.details.seen) }
@@ -255,14 +283,14 @@ class NodeWorker {
    * xkeeper is away), coalesced: at most one write per `configWriteMs`; a change inside that
    * window is written when it ends. A failed write is retried by a later pass.
    */
-  private async writeConfig(users: readonly CoreUser[]): Promise<void> {
-    const process = this.driver?.process;
-    if (!process) return;
+  private async writeConfig(users: readonly CoreUser[], { now = false } = {}): Promise<void> {
+    const core = this.driver?.process;
+    if (!core) return;
     const digest = fingerprint(users);
     if (digest === this.written) return;
     const wait = this.writtenAt + this.options.configWriteMs - Date.now();
-    if (wait > 0) {
-      if (!this.configTimer) {
+    if (wait > 0 && !now) {
+      if (!this.configTimer && !this.stopped) {
         this.configTimer = setTimeout(() => {
           this.configTimer = undefined;
           this.wake();
@@ -272,7 +300,7 @@ class NodeWorker {
       return;
     }
     this.writtenAt = Date.now();
-    const outcome = await process.writeConfig(users).catch((error: unknown) => ({
+    const outcome = await core.writeConfig(users).catch((error: unknown) => ({
       ok: false as const,
       message: error instanceof Error ? error.message : String(error),
     }));
@@ -280,6 +308,55 @@ class NodeWorker {
     else
       this.options.logger.warn({ node: this.name, err: outcome.message }, "writing the node's config failed");
   }
+}
+
+/**
+ * Records node `local`'s health every `intervalMs` from `probe` (the local core's status), so
+ * it is shown, alerted on and hidden from subscriptions by the same rules as any node.
+ */
+function watchLocalNode(
+  probe: () => Promise<HealthObservation>,
+  settings: { nodes: NodesService; logger: Logger; intervalMs: number },
+) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | null = null;
+  let stopped = true;
+
+  async function check(): Promise<void> {
+    const node = settings.nodes.find(LOCAL_NODE);
+    if (!node) return;
+    const seen = await probe().catch((error: unknown): HealthObservation => ({
+      ok: false,
+      error: error instanceof Error ? error.message : String(error),
+    }));
+    if (!stopped) settings.nodes.recordHealth(node.id, seen);
+  }
+
+  function loop(): void {
+    running = check()
+      .catch((error: unknown) =>
+        settings.logger.warn({ err: error }, "recording the local node's health failed"),
+      )
+      .finally(() => {
+        running = null;
+        if (stopped) return;
+        timer = setTimeout(loop, settings.intervalMs);
+        timer.unref?.();
+      });
+  }
+
+  return {
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      loop();
+    },
+    stop(): Promise<void> {
+      stopped = true;
+      clearTimeout(timer);
+      return running ?? Promise.resolve();
+    },
+  };
 }
 
 /** What a node's driver is made from: the fields that say how and where it is reached. */
@@ -298,7 +375,7 @@ function reachOf(node: Node): string {
   ]);
 }
 
-/** The workers of every remote node (the local core keeps its own reconciler). */
+/** The workers of every remote node (the local core keeps its own reconciler), and `local`'s health. */
 export function createNodeWorkers(options: NodeWorkersOptions) {
   const settings = {
     nodes: options.nodes,
@@ -308,6 +385,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
     configWriteMs: options.configWriteMs ?? 5_000,
   };
   const workers = new Map<number, NodeWorker>();
+  const local = options.localHealth && watchLocalNode(options.localHealth, settings);
   let started = false;
 
   /** Starts workers of new nodes, stops those of removed ones, renews those reached anew. */
@@ -346,6 +424,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
       started = true;
       refresh();
       for (const worker of workers.values()) worker.start();
+      local?.start();
     },
 
     refresh,
@@ -369,7 +448,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
         throw new AppError('VALIDATION_FAILED', 'the local node cannot be removed; disable it instead');
       }
       options.nodes.disable(name, actor);
-      const result = await workerOf(name).syncNow();
+      const result = await workerOf(name).retire();
       options.nodes.remove(name, actor);
       refresh();
       return { drained: result.ok };
@@ -392,6 +471,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
     async stop(): Promise<void> {
       started = false;
       await Promise.all([...workers.values()].map((w) => w.stop().catch(() => undefined)));
+      await local?.stop();
       workers.clear();
     },
   };

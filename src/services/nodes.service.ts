@@ -7,10 +7,11 @@
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
+import { coreVersionLabel } from '../core/flavor.ts';
 import { generateRealityKeyPair, generateShortIds, realityPublicKey } from '../core/reality.ts';
 import { parseSshTarget as parseRemoteSshTarget, type SshTarget } from '../core/remote/ssh.ts';
 import type { Db } from '../db/client.ts';
-import { lazy, lazyStatement } from '../db/statements.ts';
+import { lazyStatement } from '../db/statements.ts';
 import {
   coreCounters,
   coreCounterSets,
@@ -261,16 +262,23 @@ export function createNodesService(deps: {
      FROM node_usage_daily WHERE node_id = ? AND day >= ?`,
   );
   const deleteApplied = lazyStatement(sqlite, 'DELETE FROM node_users WHERE node_id = ? AND name_key = ?');
-  // Read on every subscription poll: prepared once (a built query costs ten times more).
-  const selectNodesOfKey = lazy(() =>
-    db
-      .select({ node: nodes })
-      .from(keyNodes)
-      .innerJoin(nodes, eq(nodes.id, keyNodes.nodeId))
-      .where(and(eq(keyNodes.keyId, sql.placeholder('keyId')), eq(nodes.enabled, true)))
-      .orderBy(asc(nodes.position), asc(nodes.id))
-      .prepare(),
-  );
+  // Read on every key view and subscription poll: which nodes a key is on (covering index).
+  const selectNodeIdsOfKey = lazyStatement(sqlite, 'SELECT node_id FROM key_nodes WHERE key_id = ?');
+  /**
+   * Every node, in order, kept between writes: a handful of rows read on every key view and
+   * poll. Each write to `nodes` below drops it; it is never filled inside a transaction, so
+   * a rolled-back write cannot leave its rows here.
+   */
+  let cachedNodes: Node[] | null = null;
+  function allNodes(): Node[] {
+    if (cachedNodes) return cachedNodes;
+    const rows = db.select().from(nodes).orderBy(asc(nodes.position), asc(nodes.id)).all();
+    if (!sqlite.inTransaction) cachedNodes = rows;
+    return rows;
+  }
+  function nodesChanged(): void {
+    cachedNodes = null;
+  }
   // Deriving a public key costs more than the rest of a poll: once per private key.
   const publicKeys = new Map<string, string>();
   /** Operator actions by who runs them: the local core's controls, the remote nodes' workers. */
@@ -297,6 +305,7 @@ export function createNodesService(deps: {
   }
 
   function touch(id: number, set: Partial<typeof nodes.$inferInsert>): Node {
+    nodesChanged();
     return db
       .update(nodes)
       .set({ ...set, updatedAt: clock.now() })
@@ -425,18 +434,16 @@ export function createNodesService(deps: {
   const service = {
     /** Every node, in order (`local` first unless moved). */
     list(): Node[] {
-      return db.select().from(nodes).orderBy(asc(nodes.position), asc(nodes.id)).all();
+      return [...allNodes()];
     },
 
     /** Enabled nodes, in order. */
     enabled(): Node[] {
-      return db
-        .select()
-        .from(nodes)
-        .where(eq(nodes.enabled, true))
-        .orderBy(asc(nodes.position), asc(nodes.id))
-        .all();
+      return allNodes().filter((node) => node.enabled);
     },
+
+    /** Restored data is in place: the rows kept between writes are stale. */
+    forget: nodesChanged,
 
     find,
     /** @throws AppError NOT_FOUND */
@@ -453,6 +460,7 @@ export function createNodesService(deps: {
     ensureLocal(): Node {
       let node = find(LOCAL_NODE);
       if (!node) {
+        nodesChanged();
         node =
           db
             .insert(nodes)
@@ -506,6 +514,7 @@ export function createNodesService(deps: {
             .select({ max: sql<number>`max(${nodes.position})` })
             .from(nodes)
             .get()?.max ?? 0) + 1;
+        nodesChanged();
         const node = tx
           .insert(nodes)
           .values({
@@ -526,9 +535,7 @@ export function createNodesService(deps: {
             coreBin: input.core?.bin ?? input.coreBin ?? null,
             coreFlavor: input.core?.flavor ?? null,
             coreMode: input.core?.mode ?? null,
-            coreVersion: input.core
-              ? `${input.core.flavor === 'xray' ? 'Xray' : 'V2Ray'} ${input.core.version}`
-              : null,
+            coreVersion: input.core ? coreVersionLabel(input.core.flavor, input.core.version) : null,
             apiPort: input.transport === 'ssh' ? (input.apiPort ?? DEFAULT_API_PORT) : null,
             directAddress: input.transport === 'direct' ? input.direct!.trim() : null,
             enabled: input.enabled ?? true,
@@ -588,6 +595,7 @@ export function createNodesService(deps: {
       }
       db.transaction((tx) => {
         tx.delete(nodes).where(eq(nodes.id, node.id)).run();
+        nodesChanged();
         tx.delete(coreCounters).where(eq(coreCounters.coreId, node.name)).run();
         tx.delete(coreCounterSets).where(eq(coreCounterSets.coreId, node.name)).run();
         events.record({ type: 'node.removed', actor, subject: node.name }, tx);
@@ -708,9 +716,8 @@ export function createNodesService(deps: {
 
     /** Enabled nodes a key is on, in order (for links). */
     nodesOfKey(keyId: number): Node[] {
-      return selectNodesOfKey()
-        .all({ keyId })
-        .map((row) => row.node);
+      const ids = new Set(selectNodeIdsOfKey().pluck().all(keyId) as number[]);
+      return allNodes().filter((node) => node.enabled && ids.has(node.id));
     },
 
     /** A key's charged traffic per node (lifetime), by node name. */
@@ -771,6 +778,7 @@ export function createNodesService(deps: {
         // A first success of a node never seen is not news: no alert from unknown to up.
         const news = transition === 'down' || (transition === 'up' && node.health === 'down');
         if (transition) set.healthSince = now;
+        nodesChanged();
         const row = tx
           .update(nodes)
           .set({ ...set, updatedAt: now })

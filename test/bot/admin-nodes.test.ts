@@ -146,6 +146,15 @@ describe('admin nodes', () => {
     expect(h.services.nodes.get('nl')).toMatchObject({ displayName: 'Amsterdam', transport: 'direct' });
   });
 
+  it("shows a node's CPU and memory on its card, and — where the node has none", async () => {
+    const de = h.services.nodes.get('de');
+    h.services.nodes.recordHealth(de.id, { ok: true, rttMs: 9, memoryBytes: 80 * 2 ** 20, cpuPercent: 37.4 });
+    await openNodes();
+    expect(await h.press(OWNER, '🟢 Frankfurt')).toMatch(/Load: memory 80 MB · CPU 37% · RTT 9 ms/);
+    await openNodes();
+    expect(await h.press(OWNER, '❔ local')).toMatch(/Load: memory — · CPU — · RTT —/);
+  });
+
   it('/status lists every node after the core', async () => {
     const status = await h.send(OWNER, '/status');
     expect(status).toMatch(

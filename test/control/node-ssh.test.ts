@@ -246,6 +246,7 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
   const origins: ReturnType<SshdHost['host']['spawn']>[] = [];
   let app: {
     services: Services;
+    core: Awaited<ReturnType<typeof startRealApp>>['core'];
     workers: ReturnType<typeof wireNodes>;
     http: ReturnType<typeof testHttpServer>;
     stop(): Promise<void>;
@@ -263,6 +264,7 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     nodeB.authorize(key.publicLine());
     // Short cycles: a pass a second, at most 2 s after failures, a config write at most every 3 s.
     const workers = wireNodes(services, silentLogger, {
+      local: real.core,
       intervalMs: 1_000,
       maxBackoffMs: 2_000,
       configWriteMs: 3_000,
@@ -274,6 +276,7 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     origins.push(await startNodeOrigin(nodeA), await startNodeOrigin(nodeB));
     app = {
       services,
+      core: real.core,
       workers,
       http,
       stop: async () => {
@@ -399,6 +402,8 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     } finally {
       clearInterval(poll);
     }
+    // The write the wait saw may have landed after the poll's last look.
+    inodes.add(version());
     // The first change is written at once, the rest together once the spacing is over.
     expect(inodes.size - 1).toBeGreaterThanOrEqual(1);
     expect(inodes.size - 1).toBeLessThanOrEqual(2);
@@ -480,8 +485,9 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.json()).toMatchObject({ name: 'hel', removed: true, drained: true });
     expect(app.services.nodes.find('hel')).toBeNull();
-    // Drained: its core no longer accepts the keys.
+    // Drained: its core no longer accepts the keys, and its config file lists none.
     expect(await download('erin', nodeB, erinLink)).toBe(0);
+    expect(configUuids(dirB)).toEqual([]);
   });
 
   it('POST /api/v1/nodes with ssh provisions the node the same way; a wrong host key adds nothing', async () => {
@@ -502,5 +508,74 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     expect(added.statusCode, added.body).toBe(201);
     expect(added.json()).toMatchObject({ name: 'hel', status: 'up', version: 'V2Ray 4.34.0' });
     expect(await download('erin', nodeB)).toBe(BODY);
+  });
+  it("node list shows local like any node (version, users, core memory, this machine's CPU), ssh nodes' CPU too; local goes down and up with one alert each, and a crash the core survives alerts no node", async () => {
+    const alertsOf = (type: string) =>
+      app.services.db.$client
+        .prepare(`SELECT payload FROM outbox WHERE kind = 'admin.alert' AND payload LIKE ?`)
+        .all(`%"${type}"%`)
+        .filter((row) => (row as { payload: string }).payload.includes('"local"'));
+    const listed = async () => {
+      const list = await cli('node', 'list', '--json');
+      expect(list.code, list.stderr).toBe(0);
+      return Object.fromEntries(
+        (list.json() as { name: string }[]).map((n) => [n.name, n as Record<string, unknown>]),
+      );
+    };
+    // Two cycles at least: CPU is the use between two readings of /proc/stat.
+    const nodes = await waitFor(async () => {
+      const all = await listed();
+      return typeof all.local?.cpu_percent === 'number' && typeof all.fra?.cpu_percent === 'number' && all;
+    }, 10_000);
+    expect(nodes.local).toMatchObject({
+      status: 'up',
+      version: 'V2Ray 4.34.0',
+      users: app.services.nodes.desiredUsers(nodeOf('local').id).length,
+      memory_bytes: expect.any(Number),
+      uptime_seconds: expect.any(Number),
+      rtt_ms: expect.any(Number),
+      last_seen_at: expect.any(String),
+      last_error: null,
+    });
+    expect(nodes.local!.memory_bytes).toBeGreaterThan(0);
+    expect(nodes.local!.cpu_percent).toBeGreaterThanOrEqual(0);
+    expect(nodes.local!.cpu_percent).toBeLessThanOrEqual(100);
+    expect(nodes.fra).toMatchObject({
+      status: 'up',
+      version: 'V2Ray 4.34.0',
+      cpu_percent: expect.any(Number),
+    });
+
+    // kill -9: the supervisor restarts the core within a cycle; the core alerts, the node stays up.
+    const before = (await app.core.status()).pid;
+    process.kill(before!, 'SIGKILL');
+    await waitFor(async () => {
+      const status = await app.core.status();
+      return status.running && status.pid !== before;
+    }, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    expect(nodeOf('local').health).toBe('up');
+    expect(alertsOf('node.down')).toHaveLength(0);
+
+    // Stopped: down after a few failed cycles, one alert and one event; started: up, one alert
+    // (and no alert of the core's own about the same outage).
+    const coreAlerts = () =>
+      app.services.db.$client
+        .prepare(`SELECT count(*) AS n FROM outbox WHERE kind = 'admin.alert' AND payload LIKE '%"core.%'`)
+        .get() as { n: number };
+    const coreAlertsBefore = coreAlerts().n;
+    await app.core.stop();
+    await waitFor(() => nodeOf('local').health === 'down', 10_000);
+    expect((await listed()).local).toMatchObject({ status: 'down', last_error: expect.any(String) });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(alertsOf('node.down')).toHaveLength(1);
+    await app.core.start();
+    await waitFor(() => nodeOf('local').health === 'up', 10_000);
+    expect(alertsOf('node.up')).toHaveLength(1);
+    expect(coreAlerts().n).toBe(coreAlertsBefore);
+    const events = app.services.db.$client
+      .prepare(`SELECT type FROM events WHERE subject = 'local' AND type LIKE 'node.%' ORDER BY id`)
+      .all();
+    expect(events).toEqual([{ type: 'node.down' }, { type: 'node.up' }]);
   });
 });

@@ -6,7 +6,7 @@
 import type { RunnerHandle } from '@grammyjs/runner';
 import type { Message, Update } from 'grammy/types';
 import { stripTags } from '../../src/bot/kit/index.ts';
-import { createBot, startPolling } from '../../src/bot/index.ts';
+import { createBot, startPolling, type BotDeps } from '../../src/bot/index.ts';
 import type { CoreControl } from '../../src/services/core-port.ts';
 import { createFakeTelegram, type ButtonMatcher, type FakeCall, type FakeUser } from './fake-telegram.ts';
 import { memoryCoreServices, silentLogger, tempDir } from './db.ts';
@@ -50,7 +50,12 @@ export function recordingSystem() {
 }
 
 export async function startAdminBot(
-  options: { env?: Record<string, string>; system?: CoreControl | null } = {},
+  options: {
+    env?: Record<string, string>;
+    system?: CoreControl | null;
+    /** How the add-node dialog reads an SSH host key (main's: the real scan). */
+    hostKeyOf?: BotDeps['hostKeyOf'];
+  } = {},
 ) {
   const fake = await createFakeTelegram();
   const tmp = tempDir('xk-admin-');
@@ -71,6 +76,7 @@ export async function startAdminBot(
     logger: silentLogger,
     system,
     throttleLimits,
+    hostKeyOf: options.hostKeyOf,
   });
   // Updates the bot is still handling: an action is done only when its handler returned.
   let inFlight = 0;

@@ -100,6 +100,9 @@ export function stepKeyboard(ctx: ConversationContext, options: AskOptions): Inl
   return keyboard;
 }
 
+/** `/name` or `/name@bot`, alone or with arguments; not a path such as `/usr/local/etc` (an answer). */
+const COMMAND = /^\/\w+(@\w+)?(\s|$)/;
+
 /** Whether an update answers the dialog of `userId`: their message (a payment never is) or a dialog button. */
 function isAnswer(ctx: ConversationContext, userId: number | undefined): boolean {
   if (ctx.from?.id !== userId) return false;
@@ -131,7 +134,7 @@ export async function waitAnswer(
     const message = ctx.message;
     const text = message?.text ?? message?.caption;
     // A command leaves the dialog: the admin changed their mind.
-    if (message?.text?.startsWith('/')) await conversation.halt({ next: true });
+    if (message?.text && COMMAND.test(message.text)) await conversation.halt({ next: true });
     return { kind: 'input', ctx, text };
   }
 }
@@ -228,18 +231,23 @@ export async function commit(
   conversation: AdminConversation,
   ctx: ConversationContext,
   deps: FeatureDeps,
-  change: () => Screen | Promise<Screen>,
+  change: (outside: BotContext) => Screen | Promise<Screen>,
   options: {
     role?: 'admin' | 'owner';
     done?: string;
-    /** A message the dialog showed progress on: the outcome replaces it instead of new messages. */
-    into?: { chatId: number; messageId: number };
+    /**
+     * A message the dialog showed progress on: the outcome replaces it instead of new
+     * messages, below what `above` returns once the change ended (e.g. the finished progress).
+     */
+    into?: { chatId: number; messageId: number; above?: () => string };
   } = {},
 ): Promise<'done' | 'refused' | 'failed'> {
   const id = ctx.from?.id ?? 0;
   const needed = options.role ?? 'admin';
-  type Outcome = { view: Screen } | { error: string; refused: boolean };
-  const result = await conversation.external(async (): Promise<Outcome> => {
+  const { into } = options;
+  type Outcome = ({ view: Screen } | { error: string; refused: boolean }) & { above?: string };
+  // `above` is read inside `external`: a replay of the dialog gets it from the stored outcome.
+  const result = await conversation.external(async (outside): Promise<Outcome> => {
     const role = deps.services.admins.roleOf(id);
     if (role === 'user' || (needed === 'owner' && role !== 'owner')) {
       return {
@@ -248,22 +256,23 @@ export async function commit(
       };
     }
     try {
-      return { view: await change() };
+      const view = await change(outside);
+      return { view, above: into?.above?.() };
     } catch (error) {
       const text = errorText(ctx, error);
       if (text === undefined) throw error;
-      return { error: text, refused: false };
+      return { error: text, refused: false, above: into?.above?.() };
     }
   });
-  const { into } = options;
+  const onto = (text: string) => [result.above, text].filter(Boolean).join('\n\n');
   if ('error' in result) {
-    if (into) await ctx.api.editMessageText(into.chatId, into.messageId, result.error);
+    if (into) await ctx.api.editMessageText(into.chatId, into.messageId, onto(result.error));
     else await ctx.reply(result.error);
     return result.refused ? 'refused' : 'failed';
   }
   const { text, keyboard } = result.view;
   if (into) {
-    const shown = options.done ? `${options.done}\n\n${text}` : text;
+    const shown = onto(options.done ? `${options.done}\n\n${text}` : text);
     await ctx.api.editMessageText(into.chatId, into.messageId, shown, { reply_markup: keyboard });
     return 'done';
   }

@@ -21,12 +21,17 @@
  *   {@link field}, {@link runSteps} and {@link commit} (which re-checks the role and shows
  *   the resulting screen); register it in `features/admin/index.ts` with its id.
  *
+ * Work that takes a while (adding a node) shows its progress on one message with
+ * {@link liveMessage} (edits throttled to Telegram's limit), and `commit({ into })` puts the
+ * outcome on that same message.
+ *
  * Parse mode is HTML everywhere, set once by the {@link parseMode} transformer in
  * `createBot`: never pass `parse_mode` (a broadcast passes its own entities instead).
  */
 export * from './callback-data.ts';
 export * from './dialog.ts';
 export * from './input.ts';
+export * from './live-message.ts';
 export * from './parse-mode.ts';
 export * from './screen.ts';
 export * from './text.ts';

@@ -6,7 +6,9 @@
  * process is driven over the same link (kept running, restarted, its config rewritten).
  */
 import type { CoreUser } from '../config.ts';
+import { createCpuMeter } from '../cpu.ts';
 import { createDirectNode } from '../direct-node.ts';
+import { coreVersionLabel } from '../flavor.ts';
 import type { NodeCoreProcess, NodeDriver } from '../types.ts';
 import { writeNodeConfig, type NodeCoreSettings } from './provision.ts';
 import { ensureRunning, type RemoteCore, restartCore } from './remote-core.ts';
@@ -129,8 +131,16 @@ export function createSshNode(options: SshNodeOptions): NodeDriver {
     sysStats: async () => (await api()).sysStats(),
     async version() {
       if (!core) return null;
-      return `${core.flavor === 'xray' ? 'Xray' : 'V2Ray'} ${core.version}`;
+      return coreVersionLabel(core.flavor, core.version);
     },
+    // The node's /proc/stat over the same link, one short exec per health cycle.
+    cpuPercent: createCpuMeter(async () => {
+      const read = await (
+        await session()
+      ).exec('head -n 1 /proc/stat', { timeoutMs: options.timeoutMs ?? 5_000 });
+      if (read.code !== 0) throw new Error(read.stderr.trim() || `exit ${read.code}`);
+      return read.stdout;
+    }),
     process: coreProcess,
     close() {
       if (closed) return;

@@ -1,8 +1,9 @@
 /**
  * The add-node dialog, the CLI's `node add` in steps: name → display name → how xkeeper
  * reaches it (USER@HOST[:PORT] over SSH, or HOST:PORT of a `direct` core API) → for SSH, the
- * host key's fingerprint shown in the confirmation (it is pinned). Adding runs on ONE message that
- * shows the progress and then the new node's card.
+ * directory on the node, and the host key's fingerprint shown in the confirmation (it is
+ * pinned). Adding runs on ONE message: each step of `services.nodes.add` as it starts and
+ * ends (edits throttled to Telegram's limit), then the new node's card or the failed step.
  */
 import {
   NODE_NAME_RE,
@@ -18,6 +19,7 @@ import {
   commit,
   esc,
   field,
+  liveMessage,
   runSteps,
   textOf,
   textWhere,
@@ -26,6 +28,7 @@ import {
   type Parsed,
 } from '../../../kit/index.ts';
 import { actorOf, type AdminDeps } from '../common.ts';
+import { AddProgress } from './add-progress.ts';
 import { nodeCardView } from './screens.ts';
 
 /** How a new node is reached, as the admin typed it. */
@@ -44,6 +47,11 @@ function parseReach(text: string): Reach | null {
 
 /** The step that asks how the node is reached (asked again when its host key cannot be read). */
 const TARGET_STEP = 2;
+/** The step that asks for the directory on an SSH node (a direct node has none). */
+const REMOTE_DIR_STEP = 3;
+
+/** `--remote-dir`: an absolute path without control characters. */
+const isRemoteDir = (text: string) => text.startsWith('/') && text.length <= 500 && !/\p{Cc}/u.test(text);
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -51,7 +59,12 @@ export function addNodeConversation(deps: AdminDeps) {
   const { nodes } = deps.services;
 
   return async function addNodeDialog(conversation: AdminConversation, ctx: ConversationContext) {
-    const draft = { name: '', displayName: null as string | null, reach: null as Reach | null };
+    const draft = {
+      name: '',
+      displayName: null as string | null,
+      reach: null as Reach | null,
+      remoteDir: undefined as string | undefined,
+    };
 
     /** SSH: the node's host key fingerprint, read now (it is pinned once confirmed). */
     function scan(ssh: { user: string; host: string; port: number }) {
@@ -83,32 +96,55 @@ export function addNodeConversation(deps: AdminDeps) {
           target: esc(reach.text),
           transport: reach.transport,
         }),
+        reach.transport === 'ssh' && draft.remoteDir
+          ? ctx.t('admin-node-remote-dir', { dir: esc(draft.remoteDir) })
+          : '',
         hostKey ? ctx.t('admin-node-host-key', { fingerprint: esc(hostKey) }) : '',
       ]
         .filter(Boolean)
         .join('\n\n');
       const answer = await askConfirm(conversation, ctx, summary, ctx.t('admin-btn-add-node'));
-      if ('nav' in answer) return answer.nav;
-      const progress = await ctx.reply(ctx.t('admin-node-adding', { name: esc(draft.name) }));
+      if ('nav' in answer) {
+        // A direct node has no directory step to go back to.
+        if (answer.nav === 'back') return reach.transport === 'ssh' ? REMOTE_DIR_STEP : TARGET_STEP;
+        return answer.nav;
+      }
+      const adding = ctx.t('admin-node-adding', { name: esc(draft.name) });
+      const message = await ctx.reply(adding);
+      const into = { chatId: message.chat.id, messageId: message.message_id };
       const input: CreateNodeInput = {
         name: draft.name,
         displayName: draft.displayName,
         ...(reach.transport === 'ssh'
-          ? { transport: 'ssh', ssh: { ...reach.ssh, hostKey } }
+          ? { transport: 'ssh', ssh: { ...reach.ssh, hostKey }, remoteDir: draft.remoteDir }
           : { transport: 'direct', direct: reach.direct }),
       };
+      const progress = new AddProgress();
       const outcome = await commit(
         conversation,
         ctx,
         deps,
-        async () => {
-          // The one create entry point: the node's first pass runs before it answers.
-          const node = await nodes.add(input, actorOf(ctx));
-          return nodeCardView(ctx, nodes.view(node), nodes.usage(node.id));
+        async (outside) => {
+          const live = liveMessage(outside.api, into, {
+            onError: (error) => deps.logger.warn({ err: error }, 'add-node progress edit failed'),
+          });
+          try {
+            // The one create entry point: the node's first pass runs before it answers.
+            const node = await nodes.add(input, actorOf(ctx), {
+              onProgress: (step) => {
+                progress.record(step);
+                live.update(`${adding}\n\n${progress.lines(ctx)}`);
+              },
+            });
+            return nodeCardView(ctx, nodes.view(node), nodes.usage(node.id));
+          } finally {
+            // The outcome below is the message's last edit, within Telegram's limit.
+            await live.settle();
+          }
         },
         {
           done: ctx.t('admin-node-added', { name: esc(draft.name) }),
-          into: { chatId: progress.chat.id, messageId: progress.message_id },
+          into: { ...into, above: () => progress.lines(ctx) },
         },
       );
       // A refused node is asked for again from its name; a lost role ends the dialog.
@@ -146,6 +182,21 @@ export function addNodeConversation(deps: AdminDeps) {
           }),
         (value) => (draft.reach = value),
       ),
+      async () => {
+        if (draft.reach?.transport !== 'ssh') return 'next';
+        return field(
+          () =>
+            ask(
+              conversation,
+              ctx,
+              ctx.t('admin-ask-node-remote-dir'),
+              { back: true, skip: true },
+              textWhere(ctx, isRemoteDir, 'admin-bad-node-remote-dir'),
+            ),
+          (value) => (draft.remoteDir = value),
+          { skipped: undefined },
+        )();
+      },
       add,
     ]);
     if (!completed) await cancelled(ctx);

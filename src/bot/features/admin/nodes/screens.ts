@@ -104,16 +104,13 @@ export function nodeCardView(ctx: Translator, node: NodeJson, usage: NodeUsage, 
       uptime: node.uptime_seconds === null ? '—' : formatDuration(node.uptime_seconds),
     }),
     ctx.t('admin-node-traffic', { today: bytes(usage.today), month: bytes(usage.month) }),
+    // What the node's last health check measured; "—" for what it did not (yet).
+    ctx.t('admin-node-load', {
+      memory: node.memory_bytes === null ? '—' : formatBytes(node.memory_bytes, locale),
+      cpu: node.cpu_percent === null ? '—' : `${Math.round(node.cpu_percent)}%`,
+      rtt: node.rtt_ms === null ? '—' : `${node.rtt_ms} ms`,
+    }),
   ];
-  if (node.memory_bytes !== null || node.cpu_percent !== null || node.rtt_ms !== null) {
-    lines.push(
-      ctx.t('admin-node-load', {
-        memory: node.memory_bytes === null ? '—' : formatBytes(node.memory_bytes, locale),
-        cpu: node.cpu_percent === null ? '—' : `${Math.round(node.cpu_percent)}%`,
-        rtt: node.rtt_ms === null ? '—' : `${node.rtt_ms} ms`,
-      }),
-    );
-  }
   if (node.last_error) lines.push(ctx.t('admin-node-last-error', { error: esc(node.last_error) }));
   lines.push(
     ctx.t('admin-node-address', { address: esc(`${node.address}:${node.port}`) }),
