@@ -13,8 +13,14 @@ import { assertKeyName } from './keys/rules.ts';
 /** 9999-12-31T23:59:59.999Z: the last instant a Date prints as an ISO string of 4-digit year. */
 const LAST_MS = 253_402_300_799_999;
 const DAY_GLOB = "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'";
-/** Columns with a format beyond their SQL type. */
-const FORMATS: Record<string, string> = { 'key_usage_daily.day': `GLOB ${DAY_GLOB}` };
+/** Columns with a format beyond their SQL type: a condition on the quoted column `c`. */
+const FORMATS: Record<string, (c: string) => string> = {
+  'key_usage_daily.day': (c) => `${c} GLOB ${DAY_GLOB}`,
+  // A core's baselines: a list of user names and two float64 values per name (counter-sets.ts).
+  'core_counter_sets.users': (c) => `json_valid(${c}) AND json_type(${c}) = 'array'`,
+  'core_counter_sets.counters': (c) =>
+    `json_valid("users") AND length(${c}) = 16 * coalesce(json_array_length("users"), -1)`,
+};
 
 /**
  * Looks at the file's schema without running any of it (a trigger fires on a write, a view
@@ -54,6 +60,9 @@ function fits(table: string, column: Column): string {
     case 'SQLiteReal':
       check = `typeof(${c}) IN ('real', 'integer')`;
       break;
+    case 'SQLiteBlobBuffer':
+      check = `typeof(${c}) = 'blob'`;
+      break;
     case 'SQLiteTextJson':
       check = `typeof(${c}) = 'text' AND json_valid(${c})`;
       break;
@@ -64,7 +73,7 @@ function fits(table: string, column: Column): string {
       check = `typeof(${c}) = 'text'${values}`;
     }
   }
-  if (format) check += ` AND ${c} ${format}`;
+  if (format) check += ` AND ${format(c)}`;
   return column.notNull ? `(${check})` : `(${c} IS NULL OR (${check}))`;
 }
 

@@ -308,7 +308,7 @@ describe('hostile backup archives', () => {
     expect(snapshotOf(db)).toEqual(before);
   });
 
-  it('refuses rows that do not fit the schema: a bad key name, a date as text, a date past 9999', async () => {
+  it('refuses rows that do not fit the schema: a bad key name, a date as text, a date past 9999, baselines that do not pair up', async () => {
     const { tmp, services, db } = await setup();
     const before = snapshotOf(db);
     const backup = await services.backups.create();
@@ -318,6 +318,9 @@ describe('hostile backup archives', () => {
       ["UPDATE keys SET expire_at = 9e15 WHERE name = 'bob'", /keys has a bad expire_at/],
       ["UPDATE key_usage_daily SET day = 'yesterday'", /key_usage_daily has a bad day/],
       ["UPDATE keys SET status = 'root' WHERE name = 'bob'", /keys has a bad status/],
+      // Baselines whose values do not pair up with the names would charge keys wrongly.
+      ["UPDATE core_counter_sets SET counters = x'0000'", /core_counter_sets has a bad counters/],
+      ["UPDATE core_counter_sets SET users = '{\"ann\": 1}'", /core_counter_sets has a bad users/],
     ] as const;
     for (const [i, [sql, reason]] of cases.entries()) {
       const file = await tamperBackup(backup.file, sql, path.join(tmp.dir, `bad-${i}.tar.gz`));
