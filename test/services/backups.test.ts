@@ -320,7 +320,7 @@ describe('hostile backup archives', () => {
       ["UPDATE keys SET status = 'root' WHERE name = 'bob'", /keys has a bad status/],
       // Baselines whose values do not pair up with the names would charge keys wrongly.
       ["UPDATE core_counter_sets SET counters = x'0000'", /core_counter_sets has a bad counters/],
-      ["UPDATE core_counter_sets SET users = '{\"ann\": 1}'", /core_counter_sets has a bad users/],
+      ['UPDATE core_counter_sets SET users = \'{"ann": 1}\'', /core_counter_sets has a bad users/],
     ] as const;
     for (const [i, [sql, reason]] of cases.entries()) {
       const file = await tamperBackup(backup.file, sql, path.join(tmp.dir, `bad-${i}.tar.gz`));
