@@ -68,6 +68,7 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1_000,
   // Per-call bookkeeping nobody reads here.
   'grpc.enable_channelz': 0,
+  'grpc.enable_retries': 0,
 };
 
 interface UserMessage {
