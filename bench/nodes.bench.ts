@@ -19,6 +19,7 @@ import { wireNodes } from '../src/core-wiring.ts';
 import { CoreApi, mapLimit } from '../src/core/api.ts';
 import { runArgs } from '../src/core/flavor.ts';
 import { createCore } from '../src/core/index.ts';
+import { loadOrCreateSshKey } from '../src/core/remote/ssh-key.ts';
 import { renderNodeConfig } from '../src/core/node-config.ts';
 import { generateRealityKeyPair, generateShortIds } from '../src/core/reality.ts';
 import { openDatabase } from '../src/db/client.ts';
@@ -26,6 +27,7 @@ import { runMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices } from '../src/services/index.ts';
 import { freePort } from '../test/helpers/ports.ts';
+import { startSshdHost, type SshdHost } from '../test/helpers/sshd-host.ts';
 import { startSyntheticCore } from './collect.bench.ts';
 import { formatTable, timeMs, type Row } from './table.ts';
 
@@ -72,11 +74,49 @@ async function bestCycle(
   return best;
 }
 
-async function collectionRows(keys: number): Promise<Row[]> {
-  // Answers encoded ahead: the three stand-in nodes share this machine's cores with xkeeper.
-  const cores = await Promise.all([0, 1, 2].map(() => startSyntheticCore(keys, 16)));
+/** Answers encoded ahead per synthetic core: a warm-up and 5 cycles per measurement, with room. */
+const PRE_ENCODED = 16;
+
+/**
+ * Two `ssh` nodes as the product reaches them: a real sshd in a network namespace each (a host
+ * of its own, with a private address), the node's "core" a synthetic StatsService on that
+ * host's loopback, the host key pinned and xkeeper's key in authorized_keys. No provisioning:
+ * the node row has no core of xkeeper's to run, so the driver reads the API and nothing else.
+ */
+async function startSshNodes(keys: number, dataDir: string) {
+  const hosts: SshdHost[] = [];
+  const cores: Array<{ port: number; close(): void }> = [];
+  const close = async () => {
+    for (const core of cores) core.close();
+    await Promise.all(hosts.map((host) => host.close()));
+  };
+  try {
+    const publicLine = (await loadOrCreateSshKey(dataDir)).publicLine();
+    for (let i = 0; i < 2; i++) {
+      const host = await startSshdHost();
+      hosts.push(host);
+      host.authorize(publicLine);
+      cores.push(await startSyntheticCore(keys, PRE_ENCODED, host.host.name));
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    nodes: hosts.map((host, i) => ({ host, apiPort: cores[i]!.port })),
+    close,
+  };
+}
+
+export async function collectionRows(keys: number): Promise<Row[]> {
+  // Answers encoded ahead: the stand-in nodes share this machine's cores with xkeeper. The local
+  // one answers in all three measurements.
+  const cores = await Promise.all(
+    [3 * PRE_ENCODED, PRE_ENCODED, PRE_ENCODED].map((n) => startSyntheticCore(keys, n)),
+  );
   const dir = mkdtempSync(path.join(tmpdir(), 'xk-bench-nodes-'));
   const { db, config, services } = benchServices(dir, cores[0]!.port);
+  const ssh = await startSshNodes(keys, dir);
   try {
     // Keys straight into the table, each a member of the local node, as keys.create makes them.
     const insert = db.$client.prepare('INSERT INTO keys (name, uuid, sub_token) VALUES (?, ?, ?)');
@@ -95,40 +135,72 @@ async function collectionRows(keys: number): Promise<Row[]> {
     });
     services.attachCore(core);
     const single = await bestCycle(() => services.traffic.collect());
+    const workers = wireNodes(services, logger); // not started: collection reads their drivers
 
-    // Two more nodes, every key on them (nodes.create makes the membership).
+    // Two more nodes, every key on them (nodes.create makes the membership): `direct` first.
     for (const i of [1, 2]) {
       services.nodes.create(
-        { name: `node${i}`, transport: 'direct', direct: `127.0.0.1:${cores[i]!.port}` },
+        { name: `direct${i}`, transport: 'direct', direct: `127.0.0.1:${cores[i]!.port}` },
         'bench',
       );
     }
-    const workers = wireNodes(services, logger); // not started: collection reads their drivers
-    const three = await bestCycle(() => services.traffic.collect());
+    const direct = await bestCycle(() => services.traffic.collect());
+    const directKeys = services.traffic.lastCollect()?.keys;
+
+    // Then the same over SSH, the direct ones disabled (collection reads enabled nodes only).
+    for (const i of [1, 2]) services.nodes.disable(`direct${i}`, 'bench');
+    for (const [i, node] of ssh.nodes.entries()) {
+      services.nodes.create(
+        {
+          name: `ssh${i + 1}`,
+          transport: 'ssh',
+          ssh: { user: 'root', host: node.host.address, port: node.host.port, hostKey: node.host.hostKey },
+          apiPort: node.apiPort,
+        },
+        'bench',
+      );
+    }
+    const sshStarted = new Date();
+    const overSsh = await bestCycle(() => services.traffic.collect());
     const result = services.traffic.lastCollect();
+    // A node that fails is left out of a cycle, not an error: make sure both were read.
+    for (const name of ['ssh1', 'ssh2']) {
+      const read = services.traffic.lastCollectByNode().get(name);
+      if (!read || read.at < sshStarted) throw new Error(`node ${name} was not read over SSH`);
+    }
     await workers.stop();
     await core.stop();
     const label = keys.toLocaleString('en-US');
+    const cpu = (cycle: { cpuMs: number }) => `xkeeper's CPU in it: ${cycle.cpuMs.toFixed(0)} ms`;
     return [
       {
         name: `collection cycle, 1 node × ${label} keys (all moving)`,
         value: single.ms,
         unit: 'ms',
-        note: `xkeeper's CPU in it: ${single.cpuMs.toFixed(0)} ms`,
+        note: cpu(single),
       },
       {
-        name: `collection cycle, 3 nodes × ${label} keys (all moving)`,
-        value: three.ms,
+        name: `collection cycle, 3 nodes × ${label} keys over SSH (all moving)`,
+        value: overSsh.ms,
         unit: 'ms',
         baseline: single.ms,
-        ratio: single.ms / three.ms,
+        ratio: single.ms / overSsh.ms,
         target: '≤ 1.5× the single-node cycle (ratio ≥ 0.67)',
-        note: `local + 2 direct nodes, synthetic StatsService each in its own process on this machine; ${result?.keys.toLocaleString('en-US')} key charges a cycle; xkeeper's CPU in it: ${three.cpuMs.toFixed(0)} ms`,
+        note: `local + 2 ssh nodes: the product's SSH driver (ssh2 in xkeeper's process) through a real sshd in a network namespace each, forwarding to a synthetic StatsService on that host's loopback; ${result?.keys.toLocaleString('en-US')} key charges a cycle; ${cpu(overSsh)}`,
+      },
+      {
+        name: `collection cycle, 3 nodes × ${label} keys direct (all moving)`,
+        value: direct.ms,
+        unit: 'ms',
+        baseline: single.ms,
+        ratio: single.ms / direct.ms,
+        note: `local + 2 direct nodes (plain gRPC to a synthetic StatsService in a process of its own); ${directKeys?.toLocaleString('en-US')} key charges a cycle; ${cpu(direct)}`,
       },
     ];
   } finally {
     db.$client.close();
     for (const core of cores) core.close();
+    await ssh.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
