@@ -29,11 +29,15 @@ const COLLECTOR = fileURLToPath(
 );
 const logger = createLogger({ level: 'silent', pretty: false });
 
-/** Runs the synthetic core in its own process, so resident memory is xkeeper's alone (see synthetic-core.ts). */
-export async function startSyntheticCore(users: number, preEncoded = 0) {
-  const child = spawn(process.execPath, ['--import', 'tsx', SYNTHETIC, String(users), String(preEncoded)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/**
+ * Runs the synthetic core in its own process, so resident memory is xkeeper's alone (see
+ * synthetic-core.ts). With `netns`, inside that network namespace: its port is then on the
+ * namespace's loopback, as a node's API is on the node's.
+ */
+export async function startSyntheticCore(users: number, preEncoded = 0, netns?: string) {
+  const node = [process.execPath, '--import', 'tsx', SYNTHETIC, String(users), String(preEncoded)];
+  const [command, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout, 'data')) as [Buffer];
   const port = Number(line.toString().trim());
   const names = Array.from({ length: users }, (_, i) => `u${i}`);

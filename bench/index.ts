@@ -15,7 +15,7 @@ const suites: Array<{ title: string; run: () => Promise<Row[]>; explicit?: boole
   { title: 'Core adapter (real V2Fly 4.34)', run: runCoreBench },
   { title: 'Traffic collection (synthetic StatsService)', run: runCollectBench },
   {
-    title: 'Several nodes (direct nodes over real gRPC, data on disk)',
+    title: 'Several nodes (ssh nodes through real sshd, direct nodes, data on disk)',
     run: runNodesBench,
   },
   { title: 'HTTP API (autocannon, 50 connections, in-memory core)', run: runHttpBench },
