@@ -222,7 +222,8 @@ export const nodes = sqliteTable(
  * Which node serves which key. Every key is on every node today (the keys service adds a new
  * key to every node, the nodes service every key to a new node); `enabled` says whether a node
  * serves now.
- * `upload/download_bytes`: what the key was charged on this node, lifetime.
+ * `upload/download_bytes`: what the key was charged on this node, lifetime, up to migration 0012;
+ * since then its charges add up in `node_key_charges` (the reader sums both).
  */
 export const keyNodes = sqliteTable(
   'key_nodes',
@@ -238,6 +239,20 @@ export const keyNodes = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.keyId, t.nodeId] }), index('key_nodes_node').on(t.nodeId)],
 );
+
+/**
+ * What every key was charged on one node (lifetime, the node's multiplier applied) since
+ * migration 0012, in ONE row per node rewritten by each collection in the transaction of its
+ * deltas: an UPDATE of a `key_nodes` row per key per node per cycle cost more than the rest
+ * of a node's charge. `charged`: float64 little-endian triples (key id, upload, download).
+ */
+export const nodeKeyCharges = sqliteTable('node_key_charges', {
+  nodeId: integer('node_id')
+    .primaryKey()
+    .references(() => nodes.id, { onDelete: 'cascade' }),
+  charged: blob('charged', { mode: 'buffer' }).notNull(),
+  updatedAt: updatedAt(),
+});
 
 /**
  * What each node holds as far as xkeeper applied it: user name (the core's email) and UUID.

@@ -20,6 +20,8 @@ const FORMATS: Record<string, (c: string) => string> = {
   'core_counter_sets.users': (c) => `json_valid(${c}) AND json_type(${c}) = 'array'`,
   'core_counter_sets.counters': (c) =>
     `json_valid("users") AND length(${c}) = 16 * coalesce(json_array_length("users"), -1)`,
+  // A node's charges: (key id, upload, download) float64 triples (node-charges.ts).
+  'node_key_charges.charged': (c) => `length(${c}) % 24 = 0`,
 };
 
 /**

@@ -86,6 +86,7 @@ export function createServices(deps: ServiceDeps) {
     events,
     alert: (alert, options) => admins.alert(alert, options),
     provisioner,
+    chargedOnNode: (nodeId, keyId) => traffic.chargedOnNode(nodeId, keyId),
   });
   const keyLinks = createKeyLinks({ nodes, settings, clock, getCore: () => core });
   let remoteMeters: () => TrafficMeter[] = () => [];

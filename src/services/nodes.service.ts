@@ -236,6 +236,8 @@ export function createNodesService(deps: {
   ) => void;
   /** Runs a new SSH node's core before its row is written (`node add --ssh`). */
   provisioner?: NodeProvisioner;
+  /** What the collector charged a key on a node since migration 0012 (traffic.chargedOnNode). */
+  chargedOnNode?: (nodeId: number, keyId: number) => { upload: number; download: number };
 }) {
   const { db, clock, config, events } = deps;
   const sqlite = db.$client;
@@ -720,15 +722,27 @@ export function createNodesService(deps: {
       return allNodes().filter((node) => node.enabled && ids.has(node.id));
     },
 
-    /** A key's charged traffic per node (lifetime), by node name. */
+    /**
+     * A key's charged traffic per node it is on (lifetime), by node name: what `key_nodes`
+     * holds from before migration 0012 plus the collector's charges since.
+     */
     trafficOfKey(keyId: number): { node: string; upload: number; download: number }[] {
       return db
-        .select({ node: nodes.name, upload: keyNodes.uploadBytes, download: keyNodes.downloadBytes })
+        .select({
+          nodeId: nodes.id,
+          node: nodes.name,
+          upload: keyNodes.uploadBytes,
+          download: keyNodes.downloadBytes,
+        })
         .from(keyNodes)
         .innerJoin(nodes, eq(nodes.id, keyNodes.nodeId))
         .where(eq(keyNodes.keyId, keyId))
         .orderBy(asc(nodes.position), asc(nodes.id))
-        .all();
+        .all()
+        .map(({ nodeId, node, upload, download }) => {
+          const since = deps.chargedOnNode?.(nodeId, keyId) ?? { upload: 0, download: 0 };
+          return { node, upload: upload + since.upload, download: download + since.download };
+        });
     },
 
     /** The node's raw traffic today and this month, from its daily totals. */

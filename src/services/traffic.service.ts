@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import type { CoreReading, CounterVisitor } from './core-port.ts';
 import { createCounterSets } from './counter-sets.ts';
+import { createNodeCharges, type KeyCharges } from './node-charges.ts';
 
 /** One node's counters as the collector reads them. */
 export interface TrafficMeter {
@@ -232,14 +233,7 @@ export function createTrafficService(deps: {
      ON CONFLICT (key_id, day) DO UPDATE SET upload_bytes = upload_bytes + excluded.upload_bytes,
        download_bytes = download_bytes + excluded.download_bytes`,
   );
-  // Per node: what each key was charged there (lifetime), and the node's raw daily total.
-  // Members only: an UPDATE by primary key never makes a key a member. (An UPDATE … FROM over
-  // many rows had SQLite walk every member of the node for each chunk: quadratic in keys.)
-  const addToKeyNode = lazyStatement(
-    sqlite,
-    `UPDATE key_nodes SET upload_bytes = upload_bytes + ?, download_bytes = download_bytes + ?
-     WHERE key_id = ? AND node_id = ?`,
-  );
+  // Per node: the node's raw daily total (what each key was charged there: `nodeCharges`).
   const addToNodeDay = lazyStatement(
     sqlite,
     `INSERT INTO node_usage_daily (node_id, day, upload_bytes, download_bytes) VALUES (?, ?, ?, ?)
@@ -258,6 +252,20 @@ export function createTrafficService(deps: {
    */
   const tables = new Map<string, CounterTable>();
   const keys = createKeyRegistry();
+  /**
+   * Per node id: what each key was charged there, lifetime (see node-charges.ts), loaded on
+   * first use and kept in step with every commit like `tables`.
+   */
+  const nodeCharges = createNodeCharges(sqlite);
+  const charges = new Map<number, KeyCharges>();
+  function chargesOf(nodeId: number): KeyCharges {
+    let charged = charges.get(nodeId);
+    if (!charged) {
+      charged = nodeCharges.load(nodeId);
+      charges.set(nodeId, charged);
+    }
+    return charged;
+  }
   function tableOf(coreId: string): CounterTable {
     let table = tables.get(coreId);
     if (!table) {
@@ -310,9 +318,15 @@ export function createTrafficService(deps: {
     const [count, maxId] = selectKeysShape().raw().get() as [number, number | null];
     if (idsOf?.count !== count || idsOf.maxId !== (maxId ?? 0)) {
       keys.ids.fill(0);
+      const live = new Set<number>();
       for (const [id, name] of selectKeyIds().raw().all() as Array<[number, string]>) {
+        live.add(id);
         const slot = keys.slotOf.get(name);
         if (slot !== undefined) keys.ids[slot] = id;
+      }
+      // A deleted key's charges are nobody's (ids are never reused): they leave with the next save.
+      for (const charged of charges.values()) {
+        for (const id of charged.keys()) if (!live.has(id)) charged.delete(id);
       }
     } else {
       for (let slot = idsOf.slots; slot < keys.names.length; slot++) {
@@ -374,13 +388,23 @@ export function createTrafficService(deps: {
 
     // A deleted key's counter matches no row (id 0): its baseline is kept, nobody is charged.
     const { ids } = keys;
-    const keyNode = meter.nodeId === null ? null : addToKeyNode();
+    const lifetime = meter.nodeId === null ? null : chargesOf(meter.nodeId);
+    let charged = false;
     for (let key = 0; key < up.length; key++) {
       if (up[key] === 0 && down[key] === 0) continue;
       keys.up[key]! += up[key]!;
       keys.down[key]! += down[key]!;
-      if (keyNode && ids[key] !== 0) keyNode.run(up[key], down[key], ids[key], meter.nodeId);
+      const id = ids[key]!;
+      if (!lifetime || id === 0) continue;
+      // Ahead of the commit, like the baselines.
+      const sum = lifetime.get(id);
+      if (sum) {
+        sum[0] += up[key]!;
+        sum[1] += down[key]!;
+      } else lifetime.set(id, [up[key]!, down[key]!]);
+      charged = true;
     }
+    if (meter.nodeId !== null && charged) nodeCharges.save(meter.nodeId, lifetime!, nowMs);
     if (meter.nodeId !== null && rawUp + rawDown > 0) {
       addToNodeDay().run(meter.nodeId, utcDay(read.at), rawUp, rawDown);
     }
@@ -511,7 +535,10 @@ export function createTrafficService(deps: {
       } catch (error) {
         // Rolled back: the tables already hold some of this cycle's baselines and charges;
         // reload what committed. Readings charged in other transactions stand.
-        for (const { meter } of batch) tables.delete(meter.id);
+        for (const { meter } of batch) {
+          tables.delete(meter.id);
+          if (meter.nodeId !== null) charges.delete(meter.nodeId);
+        }
         keys.up.fill(0);
         keys.down.fill(0);
         failure ??= error;
@@ -567,6 +594,7 @@ export function createTrafficService(deps: {
     /** Drops cached baselines; the next cycle reads them from the database. */
     forgetBaselines() {
       tables.clear();
+      charges.clear();
       idsOf = null; // a restore brings other keys
     },
 
@@ -574,6 +602,12 @@ export function createTrafficService(deps: {
     pruneDaily(days: number): number {
       const cutoff = utcDay(new Date(clock.now().getTime() - days * 86_400_000));
       return sqlite.prepare('DELETE FROM key_usage_daily WHERE day < ?').run(cutoff).changes;
+    },
+
+    /** What a key was charged on a node since migration 0012 (upload, download; lifetime). */
+    chargedOnNode(nodeId: number, keyId: number): { upload: number; download: number } {
+      const [upload, download] = chargesOf(nodeId).get(keyId) ?? [0, 0];
+      return { upload, download };
     },
 
     /** Current rate of a key, bytes/s over the last interval. */

@@ -121,9 +121,9 @@ describe('crash-safe accounting over three nodes', () => {
       const local = (await counterMap(app.core))!.counters;
       const sql = services.db.$client;
       const nodeId = (name: string) => services.nodes.get(name).id;
-      const perNode = sql.prepare(
-        'SELECT upload_bytes AS up, download_bytes AS down FROM key_nodes WHERE key_id = ? AND node_id = ?',
-      );
+      // What the product says each key was charged on each node (as GET /users/{name}/traffic does).
+      const perNode = (keyId: number) =>
+        new Map(services.nodes.trafficOfKey(keyId).map((t) => [t.node, { up: t.upload, down: t.download }]));
       const perDay = sql.prepare(
         'SELECT sum(upload_bytes + download_bytes) AS n FROM key_usage_daily WHERE key_id = ?',
       );
@@ -138,11 +138,8 @@ describe('crash-safe accounting over three nodes', () => {
         const key = services.keys.get(name);
         const up = counted.local.up + counted.de.up + FI_MULTIPLIER * counted.fi.up;
         const down = counted.local.down + counted.de.down + FI_MULTIPLIER * counted.fi.down;
-        const charged = {
-          local: perNode.get(key.id, nodeId('local')),
-          de: perNode.get(key.id, nodeId('de')),
-          fi: perNode.get(key.id, nodeId('fi')),
-        };
+        const onNodes = perNode(key.id);
+        const charged = { local: onNodes.get('local'), de: onNodes.get('de'), fi: onNodes.get('fi') };
         const expected = {
           local: counted.local,
           de: counted.de,

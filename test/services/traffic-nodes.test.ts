@@ -69,4 +69,54 @@ describe('collection over several nodes', () => {
     const sets = db.$client.prepare('SELECT core_id FROM core_counter_sets ORDER BY core_id').pluck().all();
     expect(sets.filter((id) => id !== 'local')).toEqual(['n0', 'n1', 'n2']);
   });
+
+  it('keeps what each key was charged on a node in one row per node: key_nodes rows are not written per cycle, what they held still counts, a new process reads the same', async () => {
+    const { services, db } = testServices();
+    services.nodes.ensureLocal();
+    const node = await startFakeXray({});
+    cleanup.push(() => node.close());
+    services.nodes.create({ name: 'n0', transport: 'direct', direct: `127.0.0.1:${node.port}` }, 'test');
+    const workers = wireNodes(services, silentLogger, { intervalMs: 60_000, timeoutMs: 2_000 });
+    cleanup.push(() => workers.stop());
+    const names = ['alice', 'bob', 'carol', 'dave'];
+    for (const name of names) await services.keys.create({ name }, 'test');
+    // Charged on n0 before per-node charges had a row of their own (migration 0012).
+    const n0 = services.nodes.get('n0').id;
+    db.$client
+      .prepare('UPDATE key_nodes SET upload_bytes = 1000, download_bytes = 2000 WHERE node_id = ?')
+      .run(n0);
+    db.$client
+      .exec(`CREATE TABLE key_node_writes (n INTEGER NOT NULL); INSERT INTO key_node_writes VALUES (0);
+      CREATE TRIGGER count_key_node_writes AFTER UPDATE ON key_nodes
+      BEGIN UPDATE key_node_writes SET n = n + 1; END;`);
+
+    for (const cycle of [1, 2, 3]) {
+      for (const name of names) {
+        node.counters.set(`user>>>${name}>>>traffic>>>uplink`, cycle * 10);
+        node.counters.set(`user>>>${name}>>>traffic>>>downlink`, cycle * 100);
+      }
+      await services.traffic.collect();
+    }
+    const onN0 = (keyId: number, from = services) =>
+      from.nodes.trafficOfKey(keyId).find((n) => n.node === 'n0');
+    for (const name of names) {
+      expect(onN0(services.keys.get(name).id)).toEqual({ node: 'n0', upload: 1_030, download: 2_300 });
+    }
+    expect(db.$client.prepare('SELECT n FROM key_node_writes').pluck().get()).toBe(0);
+    expect(
+      db.$client.prepare('SELECT count(*) FROM node_key_charges WHERE node_id = ?').pluck().get(n0),
+    ).toBe(1);
+
+    // A deleted key's charges leave the row; the others' stay, and a new process reads them.
+    await services.keys.delete('dave', 'test');
+    for (const name of names) node.counters.set(`user>>>${name}>>>traffic>>>uplink`, 40);
+    await services.traffic.collect();
+    const again = testServices({}, { db }).services;
+    expect(onN0(again.keys.get('alice').id, again)).toEqual({ node: 'n0', upload: 1_040, download: 2_300 });
+    const blob = db.$client
+      .prepare('SELECT charged FROM node_key_charges WHERE node_id = ?')
+      .pluck()
+      .get(n0) as Buffer;
+    expect(blob.byteLength).toBe(3 * 24);
+  });
 });
