@@ -154,6 +154,12 @@ export function createKeysService(deps: {
     'INSERT INTO key_nodes (key_id, node_id) SELECT ?, id FROM nodes',
   );
 
+  // Creation's transaction, made once. drizzle's db.transaction builds a transaction object
+  // and a better-sqlite3 wrapper on every call, which cost more than the key's statements.
+  // One connection serves everything, so inside it `db` writes in this transaction.
+  const nativeTransaction = lazy(() => db.$client.transaction((run: () => unknown) => run()));
+  const transaction = <T>(run: () => T): T => nativeTransaction()(run) as T;
+
   function find(name: string): Key | undefined {
     return byName().get({ name });
   }
@@ -394,9 +400,9 @@ export function createKeysService(deps: {
     ): Promise<Key> {
       const now = clock.now();
       checkCreate(input, now);
-      const key = db.transaction((tx) => {
-        const row = insertKey(tx, input, actor, now);
-        inTransaction?.(row, tx);
+      const key = transaction(() => {
+        const row = insertKey(db, input, actor, now);
+        inTransaction?.(row, db);
         return row;
       });
       await applyToCore(null, key);
@@ -409,12 +415,12 @@ export function createKeysService(deps: {
      */
     async createMany(inputs: readonly CreateKeyInput[], actor: string): Promise<(Key | AppError)[]> {
       const now = clock.now();
-      const results = db.transaction((tx) =>
+      const results = transaction(() =>
         inputs.map((input): Key | AppError => {
           try {
             checkCreate(input, now);
             // Refusals come before insertKey writes anything: no savepoint per item needed.
-            return insertKey(tx, input, actor, now);
+            return insertKey(db, input, actor, now);
           } catch (error) {
             if (isAppError(error)) return error;
             throw error;
