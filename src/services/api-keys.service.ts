@@ -299,6 +299,9 @@ interface CachedKey {
   readAt: number;
 }
 
+/** Services built so far (names the change triggers of each apart). */
+let apiKeyWatchers = 0;
+
 export function createApiKeysService(deps: { db: Db; clock: Clock; events: EventsService }) {
   const { db, clock, events } = deps;
   /** Usage not yet written: key id → requests since the last flush and the last use. */
@@ -314,16 +317,32 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
 
   /**
    * Keys read by `authenticate`, by hash (only keys that exist: unknown hashes are not kept).
-   * Valid while this connection has written nothing since (`total_changes()`, which counts
-   * every row any statement of this connection changed — the service's own writes, a restore,
-   * anything) and for AUTH_CACHE_MS at most; update, revoke and delete also drop their key
-   * explicitly. (A created key needs nothing: no entry is ever made for a hash not found.)
+   * Valid until any row of api_keys changes through this connection (temporary triggers call
+   * back into this service: its own writes, a restore, anything) and for AUTH_CACHE_MS at most
+   * (a change made through another connection). Writes to other tables keep it: every key
+   * creation through the API is a write, and re-reading the API key after each one cost more
+   * than the rest of authentication. (A created key needs nothing: no entry is ever made for a
+   * hash not found.)
    */
   const authCache = new Map<string, CachedKey>();
-  let cachedAtChanges = -1;
-  let changesQuery: { get(): unknown } | undefined;
-  const totalChanges = () =>
-    (changesQuery ??= db.$client.prepare('SELECT total_changes()').pluck()).get() as number;
+  let watching = false;
+  /** Installs the triggers on first use (services are built before migrations run). */
+  function watchApiKeys(): void {
+    if (watching) return;
+    watching = true;
+    // One function per service: tests build several services on one connection.
+    const fn = `xk_api_keys_changed_${++apiKeyWatchers}`;
+    db.$client.function(fn, { varargs: false }, () => {
+      authCache.clear();
+      return null;
+    });
+    for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+      db.$client.exec(
+        `CREATE TEMP TRIGGER IF NOT EXISTS ${fn}_${op.toLowerCase()} AFTER ${op} ON main.api_keys
+         BEGIN SELECT ${fn}(); END`,
+      );
+    }
+  }
   const forget = (id: number) => {
     for (const [hash, entry] of authCache) if (entry.row.id === id) authCache.delete(hash);
   };
@@ -482,11 +501,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; events: Event
     authenticate(raw: string): ApiKey {
       if (!KEY_RE.test(raw)) throw new AppError('UNAUTHORIZED', 'unknown API key');
       const hash = hashApiKey(raw);
-      const changes = totalChanges();
-      if (changes !== cachedAtChanges) {
-        authCache.clear();
-        cachedAtChanges = changes;
-      }
+      watchApiKeys();
       const t = performance.now();
       let entry = authCache.get(hash);
       if (!entry || t - entry.readAt >= AUTH_CACHE_MS) {

@@ -70,8 +70,18 @@ export interface KeyListQuery {
   ownerTelegramId?: number;
 }
 
+const TOKEN_BYTES = 18;
+/** Random bytes drawn in bulk: one call per 256 tokens instead of one per key created. */
+let tokenPool = Buffer.alloc(0);
+let tokenOffset = 0;
+
 function newSubToken(): string {
-  return randomBytes(18).toString('base64url');
+  if (tokenOffset + TOKEN_BYTES > tokenPool.length) {
+    tokenPool = randomBytes(TOKEN_BYTES * 256);
+    tokenOffset = 0;
+  }
+  tokenOffset += TOKEN_BYTES;
+  return tokenPool.toString('base64url', tokenOffset - TOKEN_BYTES, tokenOffset);
 }
 
 export function createKeysService(deps: {
@@ -135,11 +145,20 @@ export function createKeysService(deps: {
        @resetStrategy, @now, @owner, @note, @subToken, @actor, @now, @now)`,
   );
 
+  // Whether a name is taken, without reading and mapping the row (creation's check).
+  const nameTaken = lazyStatement(db.$client, 'SELECT 1 FROM keys WHERE lower(name) = lower(?)');
+
   // Every key is on every node (key_nodes keeps it a relation for plans that pick nodes).
   const joinNodes = lazyStatement(
     db.$client,
     'INSERT INTO key_nodes (key_id, node_id) SELECT ?, id FROM nodes',
   );
+
+  // Creation's transaction, made once. drizzle's db.transaction builds a transaction object
+  // and a better-sqlite3 wrapper on every call, which cost more than the key's statements.
+  // One connection serves everything, so inside it `db` writes in this transaction.
+  const nativeTransaction = lazy(() => db.$client.transaction((run: () => unknown) => run()));
+  const transaction = <T>(run: () => T): T => nativeTransaction()(run) as T;
 
   function find(name: string): Key | undefined {
     return byName().get({ name });
@@ -192,30 +211,59 @@ export function createKeysService(deps: {
 
   /** Inserts a checked key with its event and webhook, inside `tx`. */
   function insertKey(tx: DbOrTx, input: CreateKeyInput, actor: string, now: Date): Key {
-    if (find(input.name)) {
+    if (nameTaken().pluck().get(input.name) !== undefined) {
       throw new AppError('KEY_NAME_TAKEN', `a key named "${input.name}" already exists`);
     }
     const limit = storedLimit(input.trafficLimitBytes, 'traffic limit');
     const onHold = input.onHold ?? null;
-    const expireAt = clampExpiry(input.expireAt);
-    const status = statusAtCreate(input);
-    const { lastInsertRowid } = insertRow().run({
+    const clamped = clampExpiry(input.expireAt);
+    const expireAt = onHold || !clamped ? null : new Date(clamped.getTime());
+    const at = now.getTime();
+    // The row as inserted, built here rather than read back (the insert sets every column
+    // but the usage counters, which start at 0, and the instants of first use, unset).
+    const fields = {
       name: input.name,
       uuid: randomUUID(),
-      status,
-      limit,
-      expireAt: onHold ? null : (expireAt?.getTime() ?? null),
-      onHoldSeconds: onHold ? onHoldSeconds(0, onHold.durationDays, now.getTime()) : null,
-      onHoldDeadline: onHold?.deadline?.getTime() ?? null,
+      status: statusAtCreate(input),
+      trafficLimitBytes: limit,
+      expireAt,
+      onHoldDurationSeconds: onHold ? onHoldSeconds(0, onHold.durationDays, at) : null,
+      onHoldDeadline: onHold?.deadline ? new Date(onHold.deadline.getTime()) : null,
       resetStrategy: input.resetStrategy ?? 'no_reset',
-      now: now.getTime(),
-      owner: input.ownerTelegramId ?? null,
+      ownerTelegramId: input.ownerTelegramId ?? null,
       note: input.note ?? null,
       subToken: newSubToken(),
+      createdBy: actor,
+    } satisfies Partial<Key>;
+    const { lastInsertRowid } = insertRow().run({
+      name: fields.name,
+      uuid: fields.uuid,
+      status: fields.status,
+      limit,
+      expireAt: expireAt?.getTime() ?? null,
+      onHoldSeconds: fields.onHoldDurationSeconds,
+      onHoldDeadline: fields.onHoldDeadline?.getTime() ?? null,
+      resetStrategy: fields.resetStrategy,
+      now: at,
+      owner: fields.ownerTelegramId,
+      note: fields.note,
+      subToken: fields.subToken,
       actor,
     });
     joinNodes().run(lastInsertRowid);
-    const row = byId().get({ id: Number(lastInsertRowid) })!;
+    const row: Key = {
+      ...fields,
+      id: Number(lastInsertRowid),
+      uploadBytes: 0,
+      downloadBytes: 0,
+      lifetimeUsedBytes: 0,
+      lastResetAt: new Date(at),
+      createdAt: new Date(at),
+      updatedAt: new Date(at),
+      onlineAt: null,
+      firstConnectedAt: null,
+    };
+    const status = row.status;
     events.record(
       {
         type: 'key.created',
@@ -352,9 +400,9 @@ export function createKeysService(deps: {
     ): Promise<Key> {
       const now = clock.now();
       checkCreate(input, now);
-      const key = db.transaction((tx) => {
-        const row = insertKey(tx, input, actor, now);
-        inTransaction?.(row, tx);
+      const key = transaction(() => {
+        const row = insertKey(db, input, actor, now);
+        inTransaction?.(row, db);
         return row;
       });
       await applyToCore(null, key);
@@ -367,12 +415,12 @@ export function createKeysService(deps: {
      */
     async createMany(inputs: readonly CreateKeyInput[], actor: string): Promise<(Key | AppError)[]> {
       const now = clock.now();
-      const results = db.transaction((tx) =>
+      const results = transaction(() =>
         inputs.map((input): Key | AppError => {
           try {
             checkCreate(input, now);
             // Refusals come before insertKey writes anything: no savepoint per item needed.
-            return insertKey(tx, input, actor, now);
+            return insertKey(db, input, actor, now);
           } catch (error) {
             if (isAppError(error)) return error;
             throw error;

@@ -43,7 +43,20 @@ describe('keys kept between requests', () => {
     await f.app.close();
   });
 
-  it('are read from the DB again after AUTH_CACHE_MS: a change from another process shows then', () => {
+  /**
+   * Services on a database file with an API key read once, and a second connection to that
+   * file: a change made through it is one this process's connection cannot see happen.
+   */
+  async function withOtherConnection(
+    scopes: string[],
+    run: (ctx: {
+      services: ReturnType<typeof createServices>;
+      id: number;
+      key: string;
+      revokeElsewhere: () => void;
+      advance: (ms: number) => void;
+    }) => Promise<void> | void,
+  ) {
     const tmp = tempDir();
     const file = path.join(tmp.dir, 'xkeeper.db');
     const db = openDatabase(file);
@@ -52,21 +65,41 @@ describe('keys kept between requests', () => {
     try {
       const clock = createManualClock('2026-11-01T12:00:00Z');
       const services = createServices({ db, config: testConfig(), logger: silentLogger, clock });
-      const { id, key } = services.apiKeys.create({ name: 'x', scopes: ['users:read'] }, 'test');
+      const { id, key } = services.apiKeys.create({ name: 'x', scopes }, 'test');
       let now = 1_000_000;
       vi.spyOn(performance, 'now').mockImplementation(() => now);
       expect(services.apiKeys.authenticate(key).id).toBe(id);
-      other.update(apiKeys).set({ revokedAt: clock.now() }).where(eq(apiKeys.id, id)).run();
-      now += AUTH_CACHE_MS - 1;
-      expect(services.apiKeys.authenticate(key).id).toBe(id);
-      now += 1;
-      expect(() => services.apiKeys.authenticate(key)).toThrow(/revoked/);
+      const revokeElsewhere = () =>
+        other.update(apiKeys).set({ revokedAt: clock.now() }).where(eq(apiKeys.id, id)).run();
+      await run({ services, id, key, revokeElsewhere, advance: (ms) => (now += ms) });
     } finally {
       other.$client.close();
       db.$client.close();
       tmp.cleanup();
     }
-  });
+  }
+
+  it('are read from the DB again after AUTH_CACHE_MS: a change from another process shows then', () =>
+    withOtherConnection(['users:read'], ({ services, id, key, revokeElsewhere, advance }) => {
+      revokeElsewhere();
+      advance(AUTH_CACHE_MS - 1);
+      expect(services.apiKeys.authenticate(key).id).toBe(id);
+      advance(1);
+      expect(() => services.apiKeys.authenticate(key)).toThrow(/revoked/);
+    }));
+
+  it('writes to other tables keep a key read: creating users does not re-read the API key each time', () =>
+    withOtherConnection(['users:*'], async ({ services, id, key, revokeElsewhere }) => {
+      // Revoked where this connection cannot see it: a re-read would find the key revoked.
+      revokeElsewhere();
+      await services.keys.create({ name: 'alice' }, 'test');
+      await services.keys.createMany([{ name: 'bob' }, { name: 'carol' }], 'test');
+      expect(services.apiKeys.authenticate(key).id).toBe(id);
+      // A write to api_keys through this connection drops the cache at once.
+      services.apiKeys.recordUse(id);
+      services.apiKeys.flushUsage();
+      expect(() => services.apiKeys.authenticate(key)).toThrow(/revoked/);
+    }));
 
   it('HEAD requests are authenticated and counted like GET', async () => {
     const f = httpFixture();

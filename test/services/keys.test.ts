@@ -18,6 +18,30 @@ describe('keys service', () => {
     });
   });
 
+  it('answers a created key exactly as it reads back from the database', async () => {
+    const { services, clock } = memoryCoreServices();
+    const now = clock.now().getTime();
+    const inputs = [
+      { name: 'plain' },
+      {
+        name: 'full',
+        trafficLimitBytes: 5 * GB,
+        expireAt: new Date(now + 30 * DAY + 0.5),
+        resetStrategy: 'month' as const,
+        ownerTelegramId: 42,
+        note: 'a note',
+        status: 'disabled' as const,
+      },
+      { name: 'held', onHold: { durationDays: 7, deadline: new Date(now + 3 * DAY) } },
+    ];
+    const one = await services.keys.create(inputs[0]!, 'cli');
+    const many = await services.keys.createMany(inputs.slice(1), 'api-key:1');
+    for (const key of [one, ...many]) {
+      if (isAppError(key)) throw key;
+      expect(key).toStrictEqual(services.keys.getById(key.id));
+    }
+  });
+
   it('refuses bad and duplicate names case-insensitively', async () => {
     const { services } = memoryCoreServices();
     await services.keys.create({ name: 'Bob' }, 'cli');
