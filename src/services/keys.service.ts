@@ -362,14 +362,16 @@ export function createKeysService(deps: {
       const perPage = Math.min(Math.max(query.perPage ?? 20, 1), 500);
       const page = Math.max(query.page ?? 1, 1);
       const filter = where.length ? and(...where) : undefined;
-      const items = db
-        .select()
+      // The page's ids first, from an index (keys_by_id, or the filter's): OFFSET then skips
+      // index entries, not whole rows.
+      const ids = db
+        .select({ id: keys.id })
         .from(keys)
         .where(filter)
         .orderBy(desc(keys.id))
         .limit(perPage)
-        .offset((page - 1) * perPage)
-        .all();
+        .offset((page - 1) * perPage);
+      const items = db.select().from(keys).where(inArray(keys.id, ids)).orderBy(desc(keys.id)).all();
       const total = db.select({ n: count() }).from(keys).where(filter).get()?.n ?? 0;
       return { items, total, page, perPage };
     },

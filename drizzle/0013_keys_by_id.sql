@@ -1,0 +1,1 @@
+CREATE INDEX `keys_by_id` ON `keys` (`id`);
