@@ -69,7 +69,9 @@ describe('npm start (the built product)', () => {
     const res = await waitForHealth(`http://127.0.0.1:${port}/api/v1/health`, child, () => output);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ version: VERSION, core: { running: false } });
-    expect(output).toContain('node --expose-gc --max-old-space-size=384 --max-semi-space-size=8 dist/main.js');
+    expect(output).toContain(
+      'node --expose-gc --max-old-space-size=384 --max-semi-space-size=8 dist/main.js',
+    );
     expect(output).toContain('database ready');
     // Started with the usual umask 022, the secrets are the owner's alone all the same.
     expect(statSync(tmp.dir).mode & 0o777).toBe(0o700);
