@@ -87,6 +87,7 @@ export function createServices(deps: ServiceDeps) {
     alert: (alert, options) => admins.alert(alert, options),
     provisioner,
     chargedOnNode: (nodeId, keyId) => traffic.chargedOnNode(nodeId, keyId),
+    onRemoved: (node) => traffic.forgetNode(node.name, node.id),
   });
   const keyLinks = createKeyLinks({ nodes, settings, clock, getCore: () => core });
   let remoteMeters: () => TrafficMeter[] = () => [];

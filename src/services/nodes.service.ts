@@ -238,6 +238,8 @@ export function createNodesService(deps: {
   provisioner?: NodeProvisioner;
   /** What the collector charged a key on a node since migration 0012 (traffic.chargedOnNode). */
   chargedOnNode?: (nodeId: number, keyId: number) => { upload: number; download: number };
+  /** After a node's rows are gone: the collector drops what it kept of it (traffic.forgetNode). */
+  onRemoved?: (node: Node) => void;
 }) {
   const { db, clock, config, events } = deps;
   const sqlite = db.$client;
@@ -602,6 +604,7 @@ export function createNodesService(deps: {
         tx.delete(coreCounterSets).where(eq(coreCounterSets.coreId, node.name)).run();
         events.record({ type: 'node.removed', actor, subject: node.name }, tx);
       });
+      deps.onRemoved?.(node);
       return node;
     },
 

@@ -213,10 +213,11 @@ export function createTrafficService(deps: {
     sqlite,
     'SELECT name, value, updated_at FROM core_counters WHERE core_id = ?',
   );
-  // Writes go out in multi-row statements by row id (see bench/collect.bench.ts).
+  // Key row ids by name (see lookUpKeyIds).
   const selectKeyIds = lazyStatement(sqlite, 'SELECT id, lower(name) FROM keys');
   const selectKeyId = lazyStatement(sqlite, 'SELECT id FROM keys WHERE lower(name) = ?');
   const selectKeysShape = lazyStatement(sqlite, 'SELECT count(*), max(id) FROM keys');
+  // Writes go out in multi-row statements by row id (see bench/collect.bench.ts).
   const addToKeys = chunkedStatement(
     sqlite,
     (
@@ -589,6 +590,15 @@ export function createTrafficService(deps: {
     /** Each node's last collection that went through, by node name (a node that fails keeps its last). */
     lastCollectByNode(): ReadonlyMap<string, NodeCollect> {
       return lastByNode;
+    },
+
+    /**
+     * Drops what is kept of a removed node (its rows are gone): a node made later under the
+     * same name starts without baselines, and a reading of it in flight is not charged.
+     */
+    forgetNode(coreId: string, nodeId: number) {
+      tables.delete(coreId);
+      charges.delete(nodeId);
     },
 
     /** Drops cached baselines; the next cycle reads them from the database. */

@@ -119,4 +119,30 @@ describe('collection over several nodes', () => {
       .get(n0) as Buffer;
     expect(blob.byteLength).toBe(3 * 24);
   });
+
+  it('forgets a removed node: a node made again under its name starts without its baselines', async () => {
+    const { services } = testServices();
+    services.nodes.ensureLocal();
+    const first = await startFakeXray({});
+    cleanup.push(() => first.close());
+    services.nodes.create({ name: 'n0', transport: 'direct', direct: `127.0.0.1:${first.port}` }, 'test');
+    const workers = wireNodes(services, silentLogger, { intervalMs: 60_000, timeoutMs: 2_000 });
+    cleanup.push(() => workers.stop());
+    await services.keys.create({ name: 'alice' }, 'test');
+    first.counters.set('user>>>alice>>>traffic>>>downlink', 100);
+    await services.traffic.collect();
+    expect(services.keys.get('alice').downloadBytes).toBe(100);
+
+    services.nodes.remove('n0', 'test');
+    // Another server under the same name: its counter starts over and has moved 130 bytes.
+    const second = await startFakeXray({});
+    cleanup.push(() => second.close());
+    services.nodes.create({ name: 'n0', transport: 'direct', direct: `127.0.0.1:${second.port}` }, 'test');
+    second.counters.set('user>>>alice>>>traffic>>>downlink', 130);
+    workers.refresh();
+    await services.traffic.collect();
+    expect(services.keys.get('alice').downloadBytes).toBe(230);
+    const onN0 = services.nodes.trafficOfKey(services.keys.get('alice').id).find((n) => n.node === 'n0');
+    expect(onN0).toMatchObject({ download: 130 });
+  });
 });
