@@ -56,10 +56,11 @@ export interface ApplyResult {
 
 /**
  * Receives each user counter of a reading: its name (`user>>>NAME>>>traffic>>>uplink|downlink`)
- * and bytes since the core started. Called while the answer is decoded, so at 100k users no
- * collection of 200k counters is ever built.
+ * as UTF-8 bytes, `bytes[start, end)`, valid only during the call, and bytes since the core
+ * started. Called while the answer is decoded, so at 100k users no collection of 200k counters
+ * is ever built, nor a string per name (`counterName` makes one when it is needed).
  */
-export type CounterVisitor = (name: string, value: number) => void;
+export type CounterVisitor = (bytes: Uint8Array, start: number, end: number, value: number) => void;
 
 /** What a counter reading tells besides the counters themselves. */
 export interface CoreReading {

@@ -8,8 +8,11 @@ export interface CoreUser {
   uuid: string;
 }
 
-/** Receives each user counter: `user>>>NAME>>>traffic>>>uplink|downlink` and its value since the core started. */
-export type CounterVisitor = (name: string, value: number) => void;
+/**
+ * Receives each user counter: `user>>>NAME>>>traffic>>>uplink|downlink` as UTF-8 bytes,
+ * `bytes[start, end)` (valid only during the call), and its value since the core started.
+ */
+export type CounterVisitor = (bytes: Uint8Array, start: number, end: number, value: number) => void;
 
 export interface CoreReading {
   /** Seconds the core has been up; a drop means it restarted and its counters reset. */

@@ -12,6 +12,7 @@ import type { Clock } from './clock.ts';
 import type { CoreReading, CounterVisitor } from './core-port.ts';
 import { createCounterSets } from './counter-sets.ts';
 import { createNodeCharges, type KeyCharges } from './node-charges.ts';
+import { createByteIndex, readUserCounter, type UserCounter } from './user-counters.ts';
 
 /** One node's counters as the collector reads them. */
 export interface TrafficMeter {
@@ -30,23 +31,6 @@ const READ_DEADLINE_MS = 20_000;
 /** How long a reading that came in waits for the others before it is charged without them. */
 const GATHER_MS = 500;
 
-const USER_PREFIX = 'user>>>';
-const UPLINK = '>>>traffic>>>uplink';
-const DOWNLINK = '>>>traffic>>>downlink';
-
-/**
- * NAME of `user>>>NAME>>>traffic>>>uplink|downlink` as the core spells it, or null for any
- * other counter. Just the string, no object: it runs for every counter of every cycle.
- */
-function counterUser(name: string): string | null {
-  if (!name.startsWith(USER_PREFIX)) return null;
-  const suffix = name.endsWith(UPLINK) ? UPLINK : name.endsWith(DOWNLINK) ? DOWNLINK : null;
-  if (!suffix || name.length - suffix.length <= USER_PREFIX.length) return null;
-  return name.slice(USER_PREFIX.length, name.length - suffix.length);
-}
-function counterName(user: string, uplink: boolean): string {
-  return `${USER_PREFIX}${user}${uplink ? UPLINK : DOWNLINK}`;
-}
 /** Pseudo-counter holding the core's uptime at the last collection (restart detection). */
 const UPTIME = '__uptime_seconds';
 
@@ -121,8 +105,8 @@ type KeyRegistry = ReturnType<typeof createKeyRegistry>;
  * rather than by counter name also halves what stays: 100k short names, not 200k long ones.
  */
 function createCounterTable(keys: KeyRegistry) {
-  /** User name as the core spells it → slot. */
-  const slotOf = new Map<string, number>();
+  /** User name as the core spells it (its bytes) → slot. */
+  const slotOf = createByteIndex();
   const users: string[] = [];
   /**
    * Per counter: the value last committed as its baseline; NaN while it has none. Typed, so
@@ -136,6 +120,25 @@ function createCounterTable(keys: KeyRegistry) {
   /** Per key slot: bytes charged on this core by the last cycle. */
   const up: number[] = [];
   const down: number[] = [];
+  const parsed: UserCounter = { start: 0, end: 0, uplink: false };
+
+  /** The slot of the user named `bytes[start, end)`, made on first sight. */
+  function userSlot(bytes: Uint8Array, start: number, end: number): number {
+    let slot = slotOf.find(bytes, start, end);
+    if (slot < 0) {
+      slot = slotOf.add(bytes, start, end);
+      const user = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+      users.push(user);
+      keyOf.push(keys.slot(user.toLowerCase()));
+      if (users.length * 2 > committed.length) {
+        const grown = new Float64Array(committed.length * 2).fill(NaN);
+        grown.set(committed);
+        committed = grown;
+      }
+      read.push(NaN, NaN);
+    }
+    return slot;
+  }
 
   return {
     users,
@@ -154,23 +157,19 @@ function createCounterTable(keys: KeyRegistry) {
     /** The baselines came from the per-counter rows of `core_counters`, to drop on first save. */
     legacy: false,
 
-    /** The index of a user counter, its user made on first sight; -1 for any other counter. */
-    counter(name: string): number {
-      const user = counterUser(name);
-      if (user === null) return -1;
-      let slot = slotOf.get(user);
-      if (slot === undefined) {
-        slot = users.push(user) - 1;
-        slotOf.set(user, slot);
-        keyOf.push(keys.slot(user.toLowerCase()));
-        if (users.length * 2 > committed.length) {
-          const grown = new Float64Array(committed.length * 2).fill(NaN);
-          grown.set(committed);
-          committed = grown;
-        }
-        read.push(NaN, NaN);
-      }
-      return slot * 2 + (name.endsWith(UPLINK) ? 1 : 0);
+    /**
+     * The index of the counter named `bytes[start, end)`, its user made on first sight; -1 for
+     * any other counter. A user's downlink is 2 × its slot, its uplink 2 × its slot + 1.
+     */
+    counter(bytes: Uint8Array, start: number, end: number): number {
+      if (!readUserCounter(bytes, start, end, parsed)) return -1;
+      return userSlot(bytes, parsed.start, parsed.end) * 2 + (parsed.uplink ? 1 : 0);
+    },
+
+    /** The slot of user `name`, made on first sight (loading saved baselines). */
+    userNamed(name: string): number {
+      const bytes = Buffer.from(name);
+      return userSlot(bytes, 0, bytes.length);
     },
   };
 }
@@ -274,7 +273,7 @@ export function createTrafficService(deps: {
       const set = counterSets.load(coreId);
       if (set) {
         for (const [slot, user] of set.users.entries()) {
-          const counter = table.counter(counterName(user, false));
+          const counter = table.userNamed(user) * 2;
           table.committed[counter] = set.counters[slot * 2]!;
           table.committed[counter + 1] = set.counters[slot * 2 + 1]!;
         }
@@ -291,7 +290,8 @@ export function createTrafficService(deps: {
           table.uptime = row.value;
           table.uptimeReadAt = row.updated_at;
         } else {
-          const counter = table.counter(row.name);
+          const name = Buffer.from(row.name);
+          const counter = table.counter(name, 0, name.length);
           if (counter >= 0) table.committed[counter] = row.value;
         }
       }
@@ -472,9 +472,9 @@ export function createTrafficService(deps: {
       const deadline = new Promise<null>((resolve) => {
         timer = setTimeout(() => resolve(null), readDeadlineMs);
       });
-      const read = meter.read((name, value) => {
+      const read = meter.read((bytes, start, end, value) => {
         if (!live) return;
-        const counter = table.counter(name);
+        const counter = table.counter(bytes, start, end);
         if (counter >= 0) table.read[counter] = value;
       });
       read.catch(() => undefined); // a late failure after the deadline is nobody's business

@@ -1,11 +1,11 @@
 /** The QueryStats decoder that hands counters over one by one (src/core/proto). */
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { encode, forEachStat } from '../../src/core/proto/index.ts';
+import { counterName, encode, forEachStat } from '../../src/core/proto/index.ts';
 
 function collect(bytes: Uint8Array): Array<[string, number]> {
   const out: Array<[string, number]> = [];
-  forEachStat(bytes, (name, value) => out.push([name, value]));
+  forEachStat(bytes, (b, start, end, value) => out.push([counterName(b, start, end), value]));
   return out;
 }
 

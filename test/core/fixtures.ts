@@ -9,6 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Core, CoreAdapterConfig, CoreReading, DesiredCoreState } from '../../src/core/index.ts';
+import { counterName } from '../../src/core/proto/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startNetnsOrigin } from '../helpers/netns.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -25,7 +26,9 @@ export async function counterMap(
   core: Pick<Core, 'readCounters'>,
 ): Promise<(CoreReading & { counters: Map<string, number> }) | null> {
   const counters = new Map<string, number>();
-  const reading = await core.readCounters((name, value) => counters.set(name, value));
+  const reading = await core.readCounters((bytes, start, end, value) =>
+    counters.set(counterName(bytes, start, end), value),
+  );
   return reading && { ...reading, counters };
 }
 

@@ -24,7 +24,10 @@ export function createMemoryCore() {
     },
     async readCounters(visit) {
       if (!reachable) return null;
-      counters.forEach((value, name) => visit(name, value));
+      counters.forEach((value, name) => {
+        const bytes = Buffer.from(name);
+        visit(bytes, 0, bytes.length, value);
+      });
       return { uptimeSeconds };
     },
     shareLink: (u) =>

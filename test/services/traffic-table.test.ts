@@ -120,7 +120,7 @@ describe('traffic collection table', () => {
     let gate: Promise<void> | null = null;
     const core = {
       ...mem.core,
-      readCounters: async (visit: (name: string, value: number) => void) => {
+      readCounters: async (visit: Parameters<typeof mem.core.readCounters>[0]) => {
         if (gate) await gate;
         return mem.core.readCounters(visit);
       },
