@@ -326,9 +326,7 @@ export function createTrafficService(deps: {
         if (slot !== undefined) keys.ids[slot] = id;
       }
       // A deleted key's charges are nobody's (ids are never reused): they leave with the next save.
-      for (const charged of charges.values()) {
-        for (const id of charged.keys()) if (!live.has(id)) charged.delete(id);
-      }
+      for (const charged of charges.values()) charged.retain((id) => live.has(id));
     } else {
       for (let slot = idsOf.slots; slot < keys.names.length; slot++) {
         keys.ids[slot] = (selectKeyId().pluck().get(keys.names[slot]) as number | undefined) ?? 0;
@@ -397,12 +395,7 @@ export function createTrafficService(deps: {
       keys.down[key]! += down[key]!;
       const id = ids[key]!;
       if (!lifetime || id === 0) continue;
-      // Ahead of the commit, like the baselines.
-      const sum = lifetime.get(id);
-      if (sum) {
-        sum[0] += up[key]!;
-        sum[1] += down[key]!;
-      } else lifetime.set(id, [up[key]!, down[key]!]);
+      lifetime.add(id, up[key]!, down[key]!); // ahead of the commit, like the baselines
       charged = true;
     }
     if (meter.nodeId !== null && charged) nodeCharges.save(meter.nodeId, lifetime!, nowMs);

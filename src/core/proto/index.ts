@@ -30,84 +30,95 @@ export function decode<T>(type: string, bytes: Uint8Array): T {
 const queryStatsResponse = root.lookupType('xkeeper.core.QueryStatsResponse');
 const stat = root.lookupType('xkeeper.core.Stat');
 /** Wire tags (field number and wire type) of the fields the stats decoder reads. */
-const TAG = {
-  stat: (queryStatsResponse.fields.stat!.id << 3) | 2,
-  name: (stat.fields.name!.id << 3) | 2,
-  value: (stat.fields.value!.id << 3) | 0,
-};
+const STAT_TAG = (queryStatsResponse.fields.stat!.id << 3) | 2;
+const NAME_TAG = (stat.fields.name!.id << 3) | 2;
+const VALUE_TAG = (stat.fields.value!.id << 3) | 0;
 
-/** Reads QueryStatsResponse bytes by hand: each counter's name is handed over as a byte range. */
-class StatsReader {
-  pos = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-
-  get done(): boolean {
-    return this.pos >= this.bytes.length;
-  }
-
-  /** A varint as a number: exact up to 2^53, far above any byte counter. */
-  varint(): number {
-    const bytes = this.bytes;
-    let value = 0;
-    let scale = 1;
-    let byte: number;
-    do {
-      if (this.pos >= bytes.length) throw new RangeError('truncated varint in QueryStats answer');
-      byte = bytes[this.pos++]!;
-      value += (byte & 0x7f) * scale;
-      scale *= 128;
-    } while (byte & 0x80);
-    return value;
-  }
-
-  /** The end of a length-delimited field whose length comes next. */
-  delimited(): number {
-    const end = this.varint() + this.pos;
-    if (end > this.bytes.length) throw new RangeError('truncated field in QueryStats answer');
-    return end;
-  }
-
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.pos += 8;
-    else if (wireType === 2) this.pos = this.delimited();
-    else if (wireType === 5) this.pos += 4;
-    else throw new RangeError(`wire type ${wireType} in QueryStats answer`);
-    if (this.pos > this.bytes.length) throw new RangeError('truncated field in QueryStats answer');
-  }
+function truncated(): never {
+  throw new RangeError('truncated QueryStats answer');
 }
 
 /**
  * Hands each counter of a QueryStatsResponse to `visit` as it is read: the name as its UTF-8
  * bytes, `bytes[start, end)`, the value as a number. Nothing is allocated per counter: at
  * 10,000 keys a node answers 20,000 names, and making a string of each (then hashing it to find
- * its key) was most of what a node added to a collection cycle (issue #17).
+ * its key) was most of what a node added to a collection cycle (issue #17). The varints are
+ * read inline, each as a number (exact up to 2^53, far above any byte counter): a helper
+ * returning the position as well made the loop 2-3× slower.
  */
 export function forEachStat(
   bytes: Uint8Array,
   visit: (bytes: Uint8Array, start: number, end: number, value: number) => void,
 ): void {
-  const reader = new StatsReader(bytes);
-  while (!reader.done) {
-    const tag = reader.varint();
-    if (tag !== TAG.stat) {
-      reader.skip(tag & 7);
+  const length = bytes.length;
+  let pos = 0;
+  let byte: number;
+  while (pos < length) {
+    let tag = 0;
+    let scale = 1;
+    do {
+      if (pos >= length) truncated();
+      byte = bytes[pos++]!;
+      tag += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte & 0x80);
+    const wireType = tag & 7;
+    let size = 0;
+    if (wireType === 0 || wireType === 2) {
+      scale = 1;
+      do {
+        if (pos >= length) truncated();
+        byte = bytes[pos++]!;
+        size += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte & 0x80);
+      if (wireType === 0) continue;
+    } else if (wireType === 1) size = 8;
+    else if (wireType === 5) size = 4;
+    else throw new RangeError(`wire type ${wireType} in QueryStats answer`);
+    const end = pos + size;
+    if (end > length) truncated();
+    if (tag !== STAT_TAG) {
+      pos = end;
       continue;
     }
-    const end = reader.delimited();
+    // One Stat message: its fields, in any order, unknown ones skipped the same way.
     let nameStart = 0;
     let nameEnd = 0;
     let value = 0;
-    while (reader.pos < end) {
-      const field = reader.varint();
-      if (field === TAG.name) {
-        nameEnd = reader.delimited();
-        nameStart = reader.pos;
-        reader.pos = nameEnd;
-      } else if (field === TAG.value) value = reader.varint();
-      else reader.skip(field & 7);
+    while (pos < end) {
+      let field = 0;
+      scale = 1;
+      do {
+        if (pos >= end) truncated();
+        byte = bytes[pos++]!;
+        field += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte & 0x80);
+      const fieldType = field & 7;
+      let number = 0;
+      if (fieldType === 0 || fieldType === 2) {
+        scale = 1;
+        do {
+          if (pos >= end) truncated();
+          byte = bytes[pos++]!;
+          number += (byte & 0x7f) * scale;
+          scale *= 128;
+        } while (byte & 0x80);
+      } else if (fieldType === 1) number = 8;
+      else if (fieldType === 5) number = 4;
+      else throw new RangeError(`wire type ${fieldType} in QueryStats answer`);
+      if (fieldType === 0) {
+        if (field === VALUE_TAG) value = number;
+        continue;
+      }
+      if (pos + number > end) truncated();
+      if (field === NAME_TAG) {
+        nameStart = pos;
+        nameEnd = pos + number;
+      }
+      pos += number;
     }
-    if (reader.pos !== end) throw new RangeError('a counter overran its message in QueryStats answer');
     visit(bytes, nameStart, nameEnd, value);
   }
 }
