@@ -74,11 +74,8 @@ export function createDirectNode(options: DirectNodeOptions): NodeDriver {
     },
 
     async readCounters(visit: CounterVisitor): Promise<CoreReading> {
-      const core = await ready();
-      const sys = await core.getSysStats();
-      await core.forEachStat('user>>>', visit);
-      const online = await core.onlineUsers();
-      return { uptimeSeconds: sys.uptimeSeconds, online: online.available ? online.value : null };
+      const { sys, online } = await (await ready()).readCounters(visit);
+      return { uptimeSeconds: sys.uptimeSeconds, online };
     },
 
     async sysStats(): Promise<NodeSysStats> {

@@ -631,11 +631,9 @@ export class LocalCore implements Core {
     const api = this.api;
     if (!api) return null;
     try {
-      const sys = await api.getSysStats();
+      const { sys, online } = await api.readCounters(visit);
       this.observeUptime(sys.uptimeSeconds);
-      await api.forEachStat('user>>>', visit);
-      const online = await api.onlineUsers();
-      return { uptimeSeconds: sys.uptimeSeconds, online: online.available ? online.value : null };
+      return { uptimeSeconds: sys.uptimeSeconds, online };
     } catch (error) {
       if (error instanceof CoreApiError && error.unavailable) return null;
       throw error;

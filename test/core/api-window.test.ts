@@ -1,8 +1,9 @@
 /**
- * Reading a big QueryStats answer over a link with real latency (a node abroad, reached through
- * SSH): HTTP/2's default 64 KiB window made the answer wait for a window update every 64 KiB,
- * so 10,000 users' counters (1.2 MB) took ~20 round trips. The link here is a loopback proxy
- * that delays every chunk by ONE_WAY_MS in each direction.
+ * Reading counters over a link with real latency (a node abroad, reached through SSH), counted
+ * in round trips. HTTP/2's default 64 KiB window made a big QueryStats answer wait for a window
+ * update every 64 KiB: 10,000 users' counters (1.2 MB) took ~20 round trips. And a reading
+ * asked for uptime, counters and online users one after another: three round trips. The link
+ * here is a loopback proxy that delays every chunk by ONE_WAY_MS in each direction.
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,4 +77,28 @@ describe('CoreApi over a slow link', () => {
     // HTTP/2's default window it took 19+ (each 64 KiB waits for a window update).
     expect(roundTrips).toBeLessThan(6);
   }, 30_000);
+
+  it('asks for uptime, counters and online users at once: one round trip, not three', async () => {
+    const small = await startFakeXray();
+    small.counters.set('user>>>ann>>>traffic>>>uplink', 5);
+    const slow = await startSlowLink(small.port, ONE_WAY_MS);
+    const client = new CoreApi({ flavor: 'xray', port: slow.port });
+    try {
+      await client.getSysStats(); // connected
+      const started = performance.now();
+      const names: string[] = [];
+      const reading = await client.readCounters((bytes, start, end) =>
+        names.push(Buffer.from(bytes.subarray(start, end)).toString()),
+      );
+      const roundTrips = (performance.now() - started) / (2 * ONE_WAY_MS);
+      expect(names).toEqual(['user>>>ann>>>traffic>>>uplink']);
+      expect(reading.sys.uptimeSeconds).toBeGreaterThanOrEqual(0);
+      expect(reading.online).toEqual(['alice']); // the fake's fixed answer
+      expect(roundTrips).toBeLessThan(2);
+    } finally {
+      client.close();
+      slow.close();
+      small.close();
+    }
+  });
 });

@@ -15,15 +15,26 @@ const root = new protobuf.Root().loadSync(
 /** How decoded messages look: 64-bit integers as numbers, defaults filled in. */
 const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, bytes: Buffer, defaults: true };
 
+const types = new Map<string, protobuf.Type>();
+/** Message `type` (a name inside package xkeeper.core), looked up once: lookups walk the tree. */
+function messageType(type: string): protobuf.Type {
+  let message = types.get(type);
+  if (!message) {
+    message = root.lookupType(`xkeeper.core.${type}`);
+    types.set(type, message);
+  }
+  return message;
+}
+
 /** Encodes a plain object as message `type` (a name inside package xkeeper.core). */
 export function encode(type: string, value: Record<string, unknown>): Buffer {
-  const message = root.lookupType(`xkeeper.core.${type}`);
+  const message = messageType(type);
   return Buffer.from(message.encode(message.fromObject(value)).finish());
 }
 
 /** Decodes `bytes` as message `type` into a plain object. */
 export function decode<T>(type: string, bytes: Uint8Array): T {
-  const message = root.lookupType(`xkeeper.core.${type}`);
+  const message = messageType(type);
   return message.toObject(message.decode(bytes), TO_OBJECT) as T;
 }
 
