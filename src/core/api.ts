@@ -55,14 +55,24 @@ export class CoreApiError extends Error {
   }
 }
 
-export interface CoreApiOptions {
+/** Where a core's API listens. */
+export type CoreApiAddress =
+  /** `host` is 127.0.0.1 (the local core) unless a `direct` node says. */
+  | { port: number; host?: string }
+  /** A Unix socket: an SSH forward to a node's API (owner-only, see forwardPort). */
+  | { socketPath: string };
+
+export type CoreApiOptions = CoreApiAddress & {
   flavor: FlavorName;
-  /** API port on `host`. */
-  port: number;
-  /** Where the API listens: 127.0.0.1 (the local core, an SSH forward) unless a `direct` node says. */
-  host?: string;
   /** Deadline of each call (default 5 s). */
   timeoutMs?: number;
+};
+
+/** The gRPC target of an API address. */
+function grpcTarget(address: CoreApiAddress): string {
+  if ('socketPath' in address) return `unix:${address.socketPath}`;
+  const host = address.host ?? '127.0.0.1';
+  return `${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
 /** A QueryStats answer is ~80 bytes a counter: 64 MiB covers ~400k users. */
@@ -116,8 +126,7 @@ export class CoreApi {
 
   constructor(options: CoreApiOptions) {
     this.flavor = options.flavor;
-    const host = options.host ?? '127.0.0.1';
-    this.address = `${host.includes(':') ? `[${host}]` : host}:${options.port}`;
+    this.address = grpcTarget(options);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.client = this.connect();
   }

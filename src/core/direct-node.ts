@@ -6,24 +6,21 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CoreUser } from './config.ts';
 import type { CoreReading, CounterVisitor, NodeDriver, NodeSysStats } from './types.ts';
-import { CoreApi, CoreApiError } from './api.ts';
+import { CoreApi, type CoreApiAddress, CoreApiError } from './api.ts';
 import type { FlavorName } from './flavor.ts';
 
-export interface DirectNodeOptions {
-  host: string;
-  port: number;
+export type DirectNodeOptions = CoreApiAddress & {
   /** Deadline of each call (default 5 s). */
   timeoutMs?: number;
   /** Known flavor; found by probing when absent. */
   flavor?: FlavorName;
-}
+};
 
 /** Adds and removes go out this many at a time. */
 const CONCURRENCY = 64;
 
 export function createDirectNode(options: DirectNodeOptions): NodeDriver {
-  const make = (flavor: FlavorName) =>
-    new CoreApi({ flavor, host: options.host, port: options.port, timeoutMs: options.timeoutMs });
+  const make = (flavor: FlavorName) => new CoreApi({ ...options, flavor });
   let api = make(options.flavor ?? 'xray');
   let probed = options.flavor !== undefined;
 

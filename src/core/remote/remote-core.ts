@@ -162,7 +162,7 @@ export async function waitForApi(
   timeoutMs = 15_000,
 ): Promise<number> {
   const forward = await session.forward(apiPort);
-  const api = new CoreApi({ flavor, port: forward.port, timeoutMs: 2_000 });
+  const api = new CoreApi({ flavor, socketPath: forward.path, timeoutMs: 2_000 });
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   try {

@@ -99,11 +99,11 @@ export class SshLink {
     this.timer.unref();
   }
 
-  /** A local port forwarded to `port` on the node's loopback, surviving reconnects. */
+  /** A local socket forwarded to `port` on the node's loopback, surviving reconnects. */
   async forward(port: number): Promise<Forward> {
     const inner = await forwardPort(port, () => this.session());
     const forward: Forward = {
-      port: inner.port,
+      path: inner.path,
       close: async () => {
         this.forwards.delete(forward);
         await inner.close();

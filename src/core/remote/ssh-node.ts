@@ -58,8 +58,7 @@ export function createSshNode(options: SshNodeOptions): NodeDriver {
       });
       const forward = await link.forward(options.apiPort);
       const api = createDirectNode({
-        host: '127.0.0.1',
-        port: forward.port,
+        socketPath: forward.path,
         timeoutMs: options.timeoutMs,
         flavor: options.core?.flavor,
       });

@@ -9,7 +9,9 @@
  * local port is as reachable as the local core's own API port (this machine's loopback).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import { RemoteError, shellQuote } from './errors.ts';
@@ -83,8 +85,8 @@ export interface ExecOptions {
 
 /** A local port forwarded to a port on the node's loopback. */
 export interface Forward {
-  /** Port on this machine's 127.0.0.1. */
-  port: number;
+  /** The Unix socket on this machine that reaches the node's port. */
+  path: string;
   close(): Promise<void>;
 }
 
@@ -373,7 +375,7 @@ export class SshSession {
     });
   }
 
-  /** Forwards a local port to `port` on the node's loopback for the life of this session. */
+  /** Forwards a local socket to `port` on the node's loopback for the life of this session. */
   forward(port: number): Promise<Forward> {
     return forwardPort(port, () => this);
   }
@@ -385,8 +387,11 @@ export class SshSession {
 }
 
 /**
- * A `net.Server` on 127.0.0.1:0 piping each connection into a channel of whatever session
+ * A `net.Server` on a Unix socket piping each connection into a channel of whatever session
  * `current()` gives; with none, the connection is dropped (gRPC sees UNAVAILABLE and retries).
+ * The socket lies in a directory of its own that only this user may enter: a TCP port on
+ * 127.0.0.1 would hand the node's unauthenticated API to every local user of this machine.
+ * (It is also cheaper than TCP on loopback for a 1 MB counter reading.)
  */
 export async function forwardPort(
   port: number,
@@ -412,16 +417,27 @@ export async function forwardPort(
       socket.resume();
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  // mkdtemp makes the directory 0700; the socket's path stays short (108 bytes at most).
+  const dir = mkdtempSync(path.join(tmpdir(), 'xk-fwd-'));
+  const socketPath = path.join(dir, 'api.sock');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
-    port: (server.address() as net.AddressInfo).port,
+    path: socketPath,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        server.close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
       }),
   };
 }

@@ -173,7 +173,7 @@ describe('provisioning a node over SSH (no systemd)', { timeout: 120_000 }, () =
       backoffInitialMs: 100,
     });
     const forward = await link.forward(API_PORT);
-    const api = new CoreApi({ flavor: 'v2fly', port: forward.port });
+    const api = new CoreApi({ flavor: 'v2fly', socketPath: forward.path });
     const origin = nodeA.host.spawn(process.execPath, [
       '-e',
       `require('node:http').createServer((q, s) => s.end(Buffer.alloc(300000, 97))).listen(${ORIGIN_PORT}, '${nodeA.address}')`,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,9 +36,9 @@ function rejection(promise: Promise<unknown>): Promise<RemoteError> {
   );
 }
 
-function echoThrough(port: number, text: string): Promise<string> {
+function echoThrough(socketPath: string, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect(socketPath);
     let got = '';
     socket.on('data', (chunk) => {
       got += chunk.toString();
@@ -47,7 +47,10 @@ function echoThrough(port: number, text: string): Promise<string> {
         resolve(got);
       }
     });
-    socket.on('error', reject);
+    // A connection the forward drops (no SSH session) reads as nothing.
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EPIPE' || error.code === 'ECONNRESET' ? resolve(got) : reject(error),
+    );
     socket.on('close', () => resolve(got));
     socket.write(text);
   });
@@ -158,22 +161,25 @@ describe('SSH sessions', () => {
     }
   });
 
-  it("forwards a local port to the node's loopback", async () => {
+  it("forwards an owner-only local socket to the node's loopback", async () => {
     const echo = node.host.spawn(process.execPath, ['-e', ECHO]);
     const session = await connectSsh({ target, auth: { privateKey: key.privateKey }, hostKey: node.hostKey });
     try {
       const forward = await session.forward(7000);
-      await waitFor(async () => (await echoThrough(forward.port, 'ping')) === 'ping', 5_000);
-      const answers = await Promise.all([1, 2, 3].map((n) => echoThrough(forward.port, `hello ${n}`)));
+      await waitFor(async () => (await echoThrough(forward.path, 'ping')) === 'ping', 5_000);
+      const answers = await Promise.all([1, 2, 3].map((n) => echoThrough(forward.path, `hello ${n}`)));
       expect(answers).toEqual(['hello 1', 'hello 2', 'hello 3']);
+      // The node's API is unauthenticated: no other local user may reach the socket.
+      expect(statSync(path.dirname(forward.path)).mode & 0o777).toBe(0o700);
       await forward.close();
+      expect(existsSync(path.dirname(forward.path))).toBe(false);
     } finally {
       session.close();
       echo.kill('SIGKILL');
     }
   });
 
-  it('a long-lived link reconnects after sshd comes back, on the same local port', async () => {
+  it('a long-lived link reconnects after sshd comes back, on the same local socket', async () => {
     const echo = node.host.spawn(process.execPath, ['-e', ECHO]);
     const link = new SshLink({
       target,
@@ -186,13 +192,13 @@ describe('SSH sessions', () => {
     });
     try {
       const forward = await link.forward(7000);
-      await waitFor(async () => (await echoThrough(forward.port, 'a')) === 'a', 5_000);
+      await waitFor(async () => (await echoThrough(forward.path, 'a')) === 'a', 5_000);
       await node.stop();
       await waitFor(() => !link.state.connected, 5_000);
-      expect(await echoThrough(forward.port, 'b')).toBe('');
+      expect(await echoThrough(forward.path, 'b')).toBe('');
       expect(link.state.lastError?.code).toBe('NODE_UNREACHABLE');
       await node.start();
-      await waitFor(async () => (await echoThrough(forward.port, 'c')) === 'c', 10_000);
+      await waitFor(async () => (await echoThrough(forward.path, 'c')) === 'c', 10_000);
       expect(link.state).toMatchObject({ connected: true, lastError: null, failures: 0 });
     } finally {
       await link.close();
