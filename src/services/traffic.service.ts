@@ -344,7 +344,8 @@ export function createTrafficService(deps: {
     const { table } = read;
     const nowMs = read.at.getTime();
     const coreRestarted = hasRestarted(table.uptime, table.uptimeReadAt, read.uptimeSeconds);
-    const { users, committed, keyOf, up, down } = table;
+    const { users, committed, keyOf, up, down, read: values } = table;
+    const counters = users.length * 2;
     for (let key = up.length; key < keys.names.length; key++) {
       up.push(0);
       down.push(0);
@@ -354,10 +355,10 @@ export function createTrafficService(deps: {
     let bytes = 0;
     let rawUp = 0;
     let rawDown = 0;
-    for (let counter = 0; counter < users.length * 2; counter++) {
-      const value = table.read[counter]!;
+    for (let counter = 0; counter < counters; counter++) {
+      const value = values[counter]!;
       if (Number.isNaN(value)) continue;
-      table.read[counter] = NaN;
+      values[counter] = NaN;
       const uplink = (counter & 1) === 1;
       const user = counter >> 1;
       const previous = committed[counter]!;
