@@ -68,7 +68,7 @@ async function cycle(collect: () => Promise<unknown>): Promise<{ ms: number; cpu
  * Collection rounds: each round times one cycle of every set-up in turn, so load from other
  * work on this shared machine falls on all of them alike; the best round of each is kept.
  */
-const COLLECT_ROUNDS = 15;
+const COLLECT_ROUNDS = 25;
 /** Answers encoded ahead per remote synthetic core: a warm-up and a cycle per round, with room. */
 const PRE_ENCODED = COLLECT_ROUNDS + 4;
 
