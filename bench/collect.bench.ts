@@ -20,6 +20,7 @@ import { runMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices } from '../src/services/index.ts';
 import { loadConfig } from '../src/config.ts';
+import { startFlags } from '../test/helpers/product.ts';
 import { timeMs, type Row } from './table.ts';
 
 const SYNTHETIC = fileURLToPath(new URL('./synthetic-core.ts', import.meta.url));
@@ -65,7 +66,8 @@ async function collectorMemory(dir: string, port: number): Promise<CollectorMemo
     CORE_MANAGED: 'false',
     CORE_API_PORT: String(port),
   };
-  const child = spawn(process.execPath, ['--expose-gc', COLLECTOR], {
+  // npm start's node flags (the young generation's size among them), as the product runs.
+  const child = spawn(process.execPath, [...startFlags(), COLLECTOR], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

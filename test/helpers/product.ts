@@ -77,7 +77,7 @@ export interface RunningProduct {
 }
 
 /** The node flags of `npm start` (package.json), so the benchmark runs what ships. */
-function startFlags(): string[] {
+export function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
