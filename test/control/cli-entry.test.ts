@@ -4,7 +4,17 @@
  * removed without touching the one other tests use.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +30,15 @@ describe('the xkeeper entry point', () => {
   // A fresh clone: sources and runtime files, node_modules as after `npm ci`, no dist/.
   beforeAll(() => {
     mkdirSync(clone);
-    for (const entry of ['bin', 'src', 'drizzle', 'locales', 'package.json', 'tsconfig.json']) {
+    for (const entry of [
+      'bin',
+      'src',
+      'drizzle',
+      'locales',
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+    ]) {
       cpSync(path.join(ROOT, entry), path.join(clone, entry), { recursive: true });
     }
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
@@ -57,4 +75,34 @@ describe('the xkeeper entry point', () => {
     expect(await migrate()).toBe('the build ran\n');
     rmSync(path.join(clone, 'dist'), { recursive: true });
   });
+
+  it(
+    'runs the build after sources are rewritten with the same content and `npm run build` reuses it',
+    { timeout: 180_000 },
+    async () => {
+      // The build of these very sources, as `npm test` made it (else build.js compiles one).
+      if (existsSync(path.join(ROOT, 'dist'))) {
+        const built = path.basename(realpathSync(path.join(ROOT, 'dist')));
+        cpSync(path.join(ROOT, built), path.join(clone, built), { recursive: true });
+      }
+      const build = () =>
+        promisify(execFile)(process.execPath, [path.join(clone, 'bin/build.js')], {
+          cwd: clone,
+          timeout: 150_000,
+        });
+      await build();
+      // A marker in the build, so its run can be told from the sources' (same output otherwise).
+      const cli = path.join(clone, 'dist/cli.js');
+      writeFileSync(cli, `process.stdout.write('the build ran\\n');\n${readFileSync(cli, 'utf8')}`);
+      expect((await migrate()).split('\n')[0]).toBe('the build ran');
+
+      // A checkout back and forth: the same content, newer files. The build is reused by its hash.
+      const source = path.join(clone, 'src/cli.ts');
+      writeFileSync(source, readFileSync(source));
+      utimesSync(source, new Date(Date.now() + 5_000), new Date(Date.now() + 5_000));
+      await build();
+      expect(realpathSync(path.join(clone, 'dist/cli.js'))).toBe(realpathSync(cli));
+      expect((await migrate()).split('\n')[0]).toBe('the build ran');
+    },
+  );
 });
