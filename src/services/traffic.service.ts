@@ -185,6 +185,27 @@ interface CycleRead {
   readMs: number;
 }
 
+/**
+ * A reading's deltas, worked out as soon as it came in (while slower nodes are still
+ * answering): what each key was charged there is in `table.up`/`table.down`, the new baselines
+ * in `table.committed`, ahead of the commit (a failed transaction drops the whole table).
+ */
+interface NodeDeltas {
+  /** Bytes charged, the node's multiplier applied. */
+  bytes: number;
+  /** The node's own bytes, for its daily totals. */
+  rawUp: number;
+  rawDown: number;
+  coreRestarted: boolean;
+}
+
+/** A node's reading waiting for its charge. */
+interface NodeReading {
+  meter: TrafficMeter;
+  read: CycleRead;
+  deltas: NodeDeltas;
+}
+
 /** One node's last collection that went through (for metrics). */
 export interface NodeCollect {
   /** Its reading plus its transaction, in milliseconds. */
@@ -335,14 +356,10 @@ export function createTrafficService(deps: {
     idsOf = { count, maxId: maxId ?? 0, slots: keys.names.length };
   }
 
-  /**
-   * Computes and writes one node's part of a charge: its baselines, its per-node totals; adds
-   * what each key was charged there to `keys.up`/`keys.down` for {@link chargeKeys}.
-   */
-  function chargeNode(meter: TrafficMeter, read: CycleRead) {
+  /** Works out a reading's deltas (see {@link NodeDeltas}); its values are consumed. */
+  function measureNode(meter: TrafficMeter, read: CycleRead): NodeDeltas {
     const multiplier = meter.multiplier;
     const { table } = read;
-    const nowMs = read.at.getTime();
     const coreRestarted = hasRestarted(table.uptime, table.uptimeReadAt, read.uptimeSeconds);
     const { users, committed, keyOf, up, down, read: values } = table;
     const counters = users.length * 2;
@@ -376,6 +393,18 @@ export function createTrafficService(deps: {
       else down[keyOf[user]!]! += charged;
       bytes += charged;
     }
+    return { bytes, rawUp, rawDown, coreRestarted };
+  }
+
+  /**
+   * Writes one node's part of a charge: its baselines, its per-node totals; adds what each key
+   * was charged there to `keys.up`/`keys.down` for {@link chargeKeys}.
+   */
+  function chargeNode(meter: TrafficMeter, read: CycleRead, deltas: NodeDeltas) {
+    const { table } = read;
+    const nowMs = read.at.getTime();
+    const { users, committed, up, down } = table;
+    const { bytes, rawUp, rawDown, coreRestarted } = deltas;
     table.uptime = read.uptimeSeconds;
     table.uptimeReadAt = Date.now();
     counterSets.save(
@@ -431,16 +460,16 @@ export function createTrafficService(deps: {
    * Charges readings in ONE transaction: each node's baselines and per-node totals, then every
    * key once with its traffic summed over those nodes. All or nothing, as for one node.
    */
-  function charge(batch: ReadonlyArray<{ meter: TrafficMeter; read: CycleRead }>) {
+  function charge(batch: ReadonlyArray<NodeReading>) {
     lookUpKeyIds();
     let keyCount = 0;
     let at: Date | null = null;
     const perNode = [];
-    for (const { meter, read } of batch) {
+    for (const { meter, read, deltas } of batch) {
       // Per-day rows: readings on each side of midnight go to their own day.
       if (at && utcDay(at) !== utcDay(read.at)) keyCount += chargeKeys(at);
       if (!at || read.at > at) at = read.at;
-      perNode.push(chargeNode(meter, read));
+      perNode.push(chargeNode(meter, read, deltas));
     }
     if (at) keyCount += chargeKeys(at);
     for (const { read } of batch) {
@@ -501,7 +530,7 @@ export function createTrafficService(deps: {
     // Readings are charged as they come in, while slower nodes are still answering; those that
     // come in together (within GATHER_MS, or all of them) share one transaction, so each key is
     // written once for all of them, not once per node.
-    const waiting: Array<{ meter: TrafficMeter; read: CycleRead }> = [];
+    const waiting: NodeReading[] = [];
     let unread = meters.length;
     let gather: NodeJS.Timeout | undefined;
     const chargeWaiting = () => {
@@ -542,7 +571,8 @@ export function createTrafficService(deps: {
     const chargeWhenRead = async (meter: TrafficMeter) => {
       const read = await readCycle(meter);
       unread--;
-      if (read) waiting.push({ meter, read });
+      // Its deltas now, while slower nodes are still answering: less to do once all are in.
+      if (read) waiting.push({ meter, read, deltas: measureNode(meter, read) });
       if (unread === 0) chargeWaiting();
       else if (waiting.length > 0) gather ??= setTimeout(chargeWaiting, GATHER_MS);
     };
