@@ -71,14 +71,16 @@ function isAlive(pid) {
  * so without this the CLI would go on running the TypeScript through tsx, several times slower.
  */
 function markCurrent(build) {
-  let newest = Date.now();
+  let newest = 0;
   for (const entry of readdirSync(at('src'), { recursive: true, withFileTypes: true })) {
     newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
   }
-  // In whole seconds rounded up: a Date keeps whole ms, and a fraction lost would date the
-  // build just before its newest source. Sources dated ahead of this clock count too.
-  const stamp = Math.ceil(newest / 1000);
-  utimesSync(at(build, 'cli.js'), stamp, stamp);
+  // 1 ms ahead of now: utimes takes seconds, and a fraction lost would date the build just
+  // before a source written this very millisecond. Never further: a source edited after this
+  // build must still count as newer. A source dated ahead of this clock (an archive, skew)
+  // leaves the build as it was, run through tsx until that time, as before.
+  const stamp = Date.now() + 1;
+  if (newest <= stamp) utimesSync(at(build, 'cli.js'), stamp / 1000, stamp / 1000);
 }
 
 const target = `dist-${sourceHash()}`;

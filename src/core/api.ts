@@ -245,9 +245,14 @@ export class CoreApi {
    */
   async readCounters(
     visit: (bytes: Uint8Array, start: number, end: number, value: number) => void,
+    /** Gets the core's SysStats as soon as they come, even when the counters then fail. */
+    onSysStats?: (sys: SysStats) => void,
   ): Promise<{ sys: SysStats; online: string[] | null }> {
     const [sys, , online] = await Promise.all([
-      this.getSysStats(),
+      this.getSysStats().then((sys) => {
+        onSysStats?.(sys);
+        return sys;
+      }),
       this.forEachStat('user>>>', visit),
       this.onlineUsers(),
     ]);

@@ -631,8 +631,8 @@ export class LocalCore implements Core {
     const api = this.api;
     if (!api) return null;
     try {
-      const { sys, online } = await api.readCounters(visit);
-      this.observeUptime(sys.uptimeSeconds);
+      // A restart is seen from the uptime even when the counters then fail.
+      const { sys, online } = await api.readCounters(visit, (sys) => this.observeUptime(sys.uptimeSeconds));
       return { uptimeSeconds: sys.uptimeSeconds, online };
     } catch (error) {
       if (error instanceof CoreApiError && error.unavailable) return null;

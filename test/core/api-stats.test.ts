@@ -32,6 +32,26 @@ describe('forEachStat', () => {
     expect(collect(writer.finish())).toEqual([['user>>>c>>>traffic>>>uplink', 300]]);
   });
 
+  it('refuses overlong varints instead of reading garbage (a length of NaN once ended the read quietly)', () => {
+    const stat = Buffer.from([0x0a, 0x05, 0x0a, 0x01, 0x42, 0x10, 0x07]); // Stat { name: "B", value: 7 }
+    expect(collect(stat)).toEqual([['B', 7]]);
+    // An unknown length-delimited field whose length runs on for 147 bytes, then that Stat.
+    const longLength = Buffer.concat([
+      Buffer.from([0x1a]),
+      Buffer.alloc(147, 0x80),
+      Buffer.from([0x00]),
+      stat,
+    ]);
+    expect(() => collect(longLength)).toThrow(RangeError);
+    // An 11-byte value and a 6-byte tag: more than any int64 or uint32 takes.
+    const longValue = Buffer.from([0x0a, 0x0e, 0x10, ...Array(10).fill(0x81), 0x00, 0x0a, 0x01, 0x42]);
+    expect(() => collect(longValue)).toThrow(RangeError);
+    expect(() => collect(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00]))).toThrow(RangeError);
+    // Ten bytes is the most an int64 takes, and is read.
+    const maxValue = Buffer.from([0x0a, 0x0e, 0x0a, 0x01, 0x42, 0x10, ...Array(9).fill(0x80), 0x01]);
+    expect(collect(maxValue)).toEqual([['B', 2 ** 63]]);
+  });
+
   it('refuses a truncated answer', () => {
     const bytes = encode('QueryStatsResponse', {
       stat: [{ name: 'user>>>a>>>traffic>>>uplink', value: 2 ** 40 }],

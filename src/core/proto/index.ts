@@ -49,6 +49,14 @@ function truncated(): never {
   throw new RangeError('truncated QueryStats answer');
 }
 
+function overlong(): never {
+  throw new RangeError('overlong varint in QueryStats answer');
+}
+
+/** The weight of a varint's last allowed byte: 5 bytes for a tag (uint32), 10 for any other. */
+const LAST_TAG_BYTE = 128 ** 4;
+const LAST_VARINT_BYTE = 128 ** 9;
+
 /**
  * Hands each counter of a QueryStatsResponse to `visit` as it is read: the name as its UTF-8
  * bytes, `bytes[start, end)`, the value as a number. Nothing is allocated per counter: at
@@ -69,6 +77,7 @@ export function forEachStat(
     let scale = 1;
     do {
       if (pos >= length) truncated();
+      if (scale > LAST_TAG_BYTE) overlong();
       byte = bytes[pos++]!;
       tag += (byte & 0x7f) * scale;
       scale *= 128;
@@ -79,6 +88,7 @@ export function forEachStat(
       scale = 1;
       do {
         if (pos >= length) truncated();
+        if (scale > LAST_VARINT_BYTE) overlong();
         byte = bytes[pos++]!;
         size += (byte & 0x7f) * scale;
         scale *= 128;
@@ -86,6 +96,7 @@ export function forEachStat(
       if (wireType === 0) continue;
     } else if (wireType === 1) size = 8;
     else if (wireType === 5) size = 4;
+    // Groups (3, 4) are proto2's, never in a proto3 answer: refused like any other stray type.
     else throw new RangeError(`wire type ${wireType} in QueryStats answer`);
     const end = pos + size;
     if (end > length) truncated();
@@ -102,6 +113,7 @@ export function forEachStat(
       scale = 1;
       do {
         if (pos >= end) truncated();
+        if (scale > LAST_TAG_BYTE) overlong();
         byte = bytes[pos++]!;
         field += (byte & 0x7f) * scale;
         scale *= 128;
@@ -112,6 +124,7 @@ export function forEachStat(
         scale = 1;
         do {
           if (pos >= end) truncated();
+          if (scale > LAST_VARINT_BYTE) overlong();
           byte = bytes[pos++]!;
           number += (byte & 0x7f) * scale;
           scale *= 128;

@@ -435,7 +435,11 @@ export async function forwardPort(
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
         server.close(() => {
-          rmSync(dir, { recursive: true, force: true });
+          try {
+            rmSync(dir, { recursive: true, force: true });
+          } catch {
+            // Left in the temp directory: an empty folder is no reason to fail a close.
+          }
           resolve();
         });
       }),
