@@ -80,7 +80,13 @@ function markCurrent(build) {
   // build must still count as newer. A source dated ahead of this clock (an archive, skew)
   // leaves the build as it was, run through tsx until that time, as before.
   const stamp = Date.now() + 1;
-  if (newest <= stamp) utimesSync(at(build, 'cli.js'), stamp / 1000, stamp / 1000);
+  if (newest > stamp) return;
+  try {
+    utimesSync(at(build, 'cli.js'), stamp / 1000, stamp / 1000);
+  } catch {
+    // Not this user's file (built by another, run read-only): the CLI may run the sources
+    // through tsx, slower, but `npm start` must not fail over a date.
+  }
 }
 
 const target = `dist-${sourceHash()}`;
