@@ -122,12 +122,12 @@ function createCounterTable(keys: KeyRegistry) {
   const down: number[] = [];
   const parsed: UserCounter = { start: 0, end: 0, uplink: false };
 
-  /** The slot of the user named `bytes[start, end)`, made on first sight. */
-  function userSlot(bytes: Uint8Array, start: number, end: number): number {
+  /** The slot of the user named `bytes[start, end)` (`name` when known), made on first sight. */
+  function userSlot(bytes: Uint8Array, start: number, end: number, name?: string): number {
     let slot = slotOf.find(bytes, start, end);
     if (slot < 0) {
       slot = slotOf.add(bytes, start, end);
-      const user = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+      const user = name ?? Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
       users.push(user);
       keyOf.push(keys.slot(user.toLowerCase()));
       if (users.length * 2 > committed.length) {
@@ -169,7 +169,7 @@ function createCounterTable(keys: KeyRegistry) {
     /** The slot of user `name`, made on first sight (loading saved baselines). */
     userNamed(name: string): number {
       const bytes = Buffer.from(name);
-      return userSlot(bytes, 0, bytes.length);
+      return userSlot(bytes, 0, bytes.length, name);
     },
   };
 }

@@ -16,16 +16,30 @@ afterEach(async () => {
 });
 
 describe('collection over several nodes', () => {
+  /** A `direct` node named `name` on a fresh fake Xray, closed after the test. */
+  async function addNode(services: ReturnType<typeof testServices>['services'], name: string) {
+    const node = await startFakeXray({});
+    cleanup.push(() => node.close());
+    services.nodes.create({ name, transport: 'direct', direct: `127.0.0.1:${node.port}` }, 'test');
+    return node;
+  }
+
+  /** The node workers (collection reads their drivers), stopped after the test. */
+  function startWorkers(services: ReturnType<typeof testServices>['services']) {
+    const workers = wireNodes(services, silentLogger, { intervalMs: 60_000, timeoutMs: 2_000 });
+    cleanup.push(() => workers.stop());
+    return workers;
+  }
+
   it('writes each key once per cycle with its traffic on every node, and one baseline row per node', async () => {
     const { services, db } = testServices();
     services.nodes.ensureLocal();
-    const nodes = [await startFakeXray({}), await startFakeXray({}), await startFakeXray({})];
-    for (const [i, node] of nodes.entries()) {
-      cleanup.push(() => node.close());
-      services.nodes.create({ name: `n${i}`, transport: 'direct', direct: `127.0.0.1:${node.port}` }, 'test');
-    }
-    const workers = wireNodes(services, silentLogger, { intervalMs: 60_000, timeoutMs: 2_000 });
-    cleanup.push(() => workers.stop());
+    const nodes = [
+      await addNode(services, 'n0'),
+      await addNode(services, 'n1'),
+      await addNode(services, 'n2'),
+    ];
+    startWorkers(services);
     const names = ['alice', 'bob', 'carol'];
     for (const name of names) await services.keys.create({ name }, 'test');
     // Counts every write of a key's usage.
@@ -73,11 +87,8 @@ describe('collection over several nodes', () => {
   it('keeps what each key was charged on a node in one row per node: key_nodes rows are not written per cycle, what they held still counts, a new process reads the same', async () => {
     const { services, db } = testServices();
     services.nodes.ensureLocal();
-    const node = await startFakeXray({});
-    cleanup.push(() => node.close());
-    services.nodes.create({ name: 'n0', transport: 'direct', direct: `127.0.0.1:${node.port}` }, 'test');
-    const workers = wireNodes(services, silentLogger, { intervalMs: 60_000, timeoutMs: 2_000 });
-    cleanup.push(() => workers.stop());
+    const node = await addNode(services, 'n0');
+    startWorkers(services);
     const names = ['alice', 'bob', 'carol', 'dave'];
     for (const name of names) await services.keys.create({ name }, 'test');
     // Charged on n0 before per-node charges had a row of their own (migration 0012).
@@ -123,11 +134,8 @@ describe('collection over several nodes', () => {
   it('forgets a removed node: a node made again under its name starts without its baselines', async () => {
     const { services } = testServices();
     services.nodes.ensureLocal();
-    const first = await startFakeXray({});
-    cleanup.push(() => first.close());
-    services.nodes.create({ name: 'n0', transport: 'direct', direct: `127.0.0.1:${first.port}` }, 'test');
-    const workers = wireNodes(services, silentLogger, { intervalMs: 60_000, timeoutMs: 2_000 });
-    cleanup.push(() => workers.stop());
+    const first = await addNode(services, 'n0');
+    const workers = startWorkers(services);
     await services.keys.create({ name: 'alice' }, 'test');
     first.counters.set('user>>>alice>>>traffic>>>downlink', 100);
     await services.traffic.collect();
@@ -135,9 +143,7 @@ describe('collection over several nodes', () => {
 
     services.nodes.remove('n0', 'test');
     // Another server under the same name: its counter starts over and has moved 130 bytes.
-    const second = await startFakeXray({});
-    cleanup.push(() => second.close());
-    services.nodes.create({ name: 'n0', transport: 'direct', direct: `127.0.0.1:${second.port}` }, 'test');
+    const second = await addNode(services, 'n0');
     second.counters.set('user>>>alice>>>traffic>>>downlink', 130);
     workers.refresh();
     await services.traffic.collect();

@@ -1,12 +1,11 @@
 /**
  * SSH sessions to nodes (ssh2, pure JS): login by xkeeper's key (or a one-time password), the
  * node's host key checked against a pinned fingerprint, commands with deadlines, atomic
- * uploads over SFTP, and a forward of the node's loopback Xray API to a local port.
+ * uploads over SFTP, and a forward of the node's loopback Xray API to a local Unix socket.
  *
- * The forward is a `net.Server` on this machine's 127.0.0.1 whose every connection becomes
- * one SSH `direct-tcpip` channel to the node's 127.0.0.1:PORT. gRPC (CoreApi) then talks to
- * `127.0.0.1:<local port>` exactly as it does to the local core, with its own reconnects; the
- * local port is as reachable as the local core's own API port (this machine's loopback).
+ * The forward is a `net.Server` on an owner-only Unix socket whose every connection becomes one
+ * SSH `direct-tcpip` channel to the node's 127.0.0.1:PORT. gRPC (CoreApi) then talks to
+ * `unix:<socket>` as it does to the local core, with its own reconnects (see forwardPort).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -83,7 +82,7 @@ export interface ExecOptions {
   stdin?: string | Buffer;
 }
 
-/** A local port forwarded to a port on the node's loopback. */
+/** A local Unix socket forwarded to a port on the node's loopback. */
 export interface Forward {
   /** The Unix socket on this machine that reaches the node's port. */
   path: string;
