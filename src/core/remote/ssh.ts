@@ -130,6 +130,9 @@ function connectError(
  * NODE_UNREACHABLE, NODE_AUTH_FAILED or NODE_HOST_KEY_MISMATCH (checked before any credential
  * is sent, so a password never reaches an impostor).
  */
+/** How long the command that turns Nagle off on the node's side may take (see connectSsh). */
+const NODELAY_COMMAND_TIMEOUT_MS = 5_000;
+
 export function connectSsh(options: SshConnectOptions): Promise<SshSession> {
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -139,7 +142,15 @@ export function connectSsh(options: SshConnectOptions): Promise<SshSession> {
       settled = true;
       // Small gRPC messages go out at once, not after Nagle's delay.
       client.setNoDelay(true);
-      resolve(new SshSession(client, options.target, seenHostKey ?? ''));
+      const session = new SshSession(client, options.target, seenHostKey ?? '');
+      // And the node's side: OpenSSH's sshd turns Nagle off on its socket only once a session
+      // runs a command. Until then the small tail of each API answer (gRPC's trailers) waits
+      // behind the unacknowledged bulk for this side's delayed ACK, 40 ms added to about every
+      // other reading. Best effort: an account that may not run commands still forwards.
+      void session
+        .exec('true', { timeoutMs: NODELAY_COMMAND_TIMEOUT_MS })
+        .catch(() => undefined)
+        .then(() => resolve(session));
     });
     client.on('error', (error: Error & { level?: string; code?: string }) => {
       if (settled) return;
