@@ -24,7 +24,7 @@ import {
 import { methodDescriptor, typedMessage } from '../src/core/proto/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { coreConfig } from '../test/core/fixtures.ts';
-import { formatTable, timeMs, type Row } from './table.ts';
+import { formatTable, median, timeMs, type Row } from './table.ts';
 
 const N = 10_000;
 const BIN = process.env.CORE_BIN ?? '/usr/bin/v2ray';
@@ -79,11 +79,6 @@ function vlessHello(vlessPort: number, user: CoreUser, targetPort: number): Prom
 }
 
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
 
 /** Runs the benchmark on a fresh core in a temp DATA_DIR; returns its rows. */
 export async function runCoreBench(): Promise<Row[]> {

@@ -29,7 +29,7 @@ import { createServer } from '../src/http/index.ts';
 import { createLogger } from '../src/logger.ts';
 import type { CorePort } from '../src/services/core-port.ts';
 import { createServices } from '../src/services/index.ts';
-import { formatTable, type Row } from './table.ts';
+import { formatTable, median, type Row } from './table.ts';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_HTTP_ROUNDS ?? 5));
@@ -85,12 +85,6 @@ async function run(load: Load, seconds: number) {
   }
   return result;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /**
  * Requests per second and p99 latency (ms) of each load, measured together: a one-second

@@ -30,7 +30,7 @@ import { createServices } from '../src/services/index.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import { startSshdHost, type SshdHost } from '../test/helpers/sshd-host.ts';
 import { startSyntheticCore } from './collect.bench.ts';
-import { formatTable, timeMs, type Row } from './table.ts';
+import { formatTable, median, timeMs, type Row } from './table.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const V2RAY = process.env.CORE_BIN ?? '/usr/bin/v2ray';
@@ -164,6 +164,7 @@ export async function collectionRows(keys: number): Promise<Row[]> {
       direct: { ms: Infinity, cpuMs: 0 },
     };
     const charges = { single: 0, ssh: 0, direct: 0 };
+    const rounds = { single: [] as number[], ssh: [] as number[], direct: [] as number[] };
     // Warm-up of each (baselines exist from there on), then the rounds.
     for (let round = -1; round < COLLECT_ROUNDS; round++) {
       for (const setup of ['single', 'ssh', 'direct'] as const) {
@@ -176,6 +177,7 @@ export async function collectionRows(keys: number): Promise<Row[]> {
           if (!read || read.at < started) throw new Error(`node ${name} was not read`);
         }
         charges[setup] = services.traffic.lastCollect()?.keys ?? 0;
+        if (round >= 0) rounds[setup].push(measured.ms);
         if (round >= 0 && measured.ms < best[setup].ms) best[setup] = measured;
       }
     }
@@ -184,12 +186,17 @@ export async function collectionRows(keys: number): Promise<Row[]> {
     await core.stop();
     const label = keys.toLocaleString('en-US');
     const cpu = (cycle: { cpuMs: number }) => `xkeeper's CPU in it: ${cycle.cpuMs.toFixed(0)} ms`;
+    // The best round is the figure; the medians show how steady it is on this shared machine.
+    const typical = (setup: keyof typeof rounds) =>
+      setup === 'single'
+        ? `median round ${median(rounds.single).toFixed(1)} ms`
+        : `median round ${median(rounds[setup]).toFixed(1)} ms, ${(median(rounds.single) / median(rounds[setup])).toFixed(2)}× the single node's median`;
     return [
       {
         name: `collection cycle, 1 node × ${label} keys (all moving)`,
         value: single.ms,
         unit: 'ms',
-        note: `${cpu(single)}; best of ${COLLECT_ROUNDS} rounds, each timing the three set-ups in turn`,
+        note: `${cpu(single)}; best of ${COLLECT_ROUNDS} rounds, each timing the three set-ups in turn; ${typical('single')}`,
       },
       {
         name: `collection cycle, 3 nodes × ${label} keys over SSH (all moving)`,
@@ -198,7 +205,7 @@ export async function collectionRows(keys: number): Promise<Row[]> {
         baseline: single.ms,
         ratio: single.ms / overSsh.ms,
         target: '≤ 1.5× the single-node cycle (ratio ≥ 0.67)',
-        note: `local + 2 ssh nodes: the product's SSH driver (ssh2 in xkeeper's process) through a real sshd in a network namespace each, forwarding to a synthetic StatsService on that host's loopback; ${charges.ssh.toLocaleString('en-US')} key charges a cycle; ${cpu(overSsh)}`,
+        note: `local + 2 ssh nodes: the product's SSH driver (ssh2 in xkeeper's process) through a real sshd in a network namespace each, forwarding to a synthetic StatsService on that host's loopback; ${charges.ssh.toLocaleString('en-US')} key charges a cycle; ${cpu(overSsh)}; ${typical('ssh')}`,
       },
       {
         name: `collection cycle, 3 nodes × ${label} keys direct (all moving)`,
@@ -206,7 +213,7 @@ export async function collectionRows(keys: number): Promise<Row[]> {
         unit: 'ms',
         baseline: single.ms,
         ratio: single.ms / direct.ms,
-        note: `local + 2 direct nodes (plain gRPC to a synthetic StatsService in a process of its own); ${charges.direct.toLocaleString('en-US')} key charges a cycle; ${cpu(direct)}`,
+        note: `local + 2 direct nodes (plain gRPC to a synthetic StatsService in a process of its own); ${charges.direct.toLocaleString('en-US')} key charges a cycle; ${cpu(direct)}; ${typical('direct')}`,
       },
     ];
   } finally {

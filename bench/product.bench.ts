@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { CoreApi } from '../src/core/api.ts';
 import { productEnv, seedApiKey, startProduct } from '../test/helpers/product.ts';
 import { tempDir } from '../test/helpers/db.ts';
-import { formatTable, timeMs, type Row } from './table.ts';
+import { formatTable, median, timeMs, type Row } from './table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
@@ -26,7 +26,6 @@ const BATCH = 100;
 const READ_SECONDS = 5;
 const ROUNDS = 5;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Peak resident memory of a process (VmHWM), in MB. */
 function peakMb(pid: number): number {

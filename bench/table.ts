@@ -14,6 +14,14 @@ export interface Row {
 const fmt = (n: number | undefined) =>
   n === undefined ? '' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
 
+/** The median of `values` (NaN for none). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Prints rows as a Markdown table (also what BENCHMARKS.md keeps). */
 export function formatTable(title: string, rows: Row[]): string {
   const lines = [

@@ -16,6 +16,8 @@ describe('forEachStat', () => {
       { name: 'user>>>a>>>traffic>>>downlink', value: 5_000_000_000 },
       { name: 'user>>>b>>>traffic>>>downlink', value: 2 ** 53 - 1 },
       { name: 'user>>>b>>>traffic>>>uplink', value: 127 },
+      // Lengths of 128 and more take two bytes (the Stat's and the name's).
+      { name: `user>>>${'c'.repeat(200)}>>>traffic>>>uplink`, value: 1 },
     ];
     expect(collect(encode('QueryStatsResponse', { stat }))).toEqual(stat.map((s) => [s.name, s.value]));
     expect(collect(encode('QueryStatsResponse', {}))).toEqual([]);
@@ -24,6 +26,7 @@ describe('forEachStat', () => {
   it('takes fields in any order and skips the unknown ones', () => {
     const writer = protobuf.Writer.create();
     writer.uint32((9 << 3) | 2).string('a later field of the answer');
+    writer.uint32((20 << 3) | 0).uint64(1); // a tag of two bytes
     writer.uint32((1 << 3) | 2).fork();
     writer.uint32((2 << 3) | 0).uint64(300);
     writer.uint32((7 << 3) | 5).fixed32(1);

@@ -81,18 +81,25 @@ export function forEachStat(
   while (pos < length) {
     const limit = statEnd < 0 ? length : statEnd;
     // A field: its tag, then its value (a varint) or its length (any other wire type).
-    let tag = 0;
-    let scale = 1;
-    do {
-      if (pos >= limit) truncated();
-      if (scale > LAST_TAG_BYTE) overlong();
-      byte = bytes[pos++]!;
-      tag += (byte & 0x7f) * scale;
-      scale *= 128;
-    } while (byte & 0x80);
+    if (pos >= limit) truncated();
+    // One byte, the usual case (field numbers below 16), read without the loop.
+    let tag = bytes[pos++]!;
+    let scale = 128;
+    if (tag & 0x80) {
+      tag &= 0x7f;
+      do {
+        if (pos >= limit) truncated();
+        if (scale > LAST_TAG_BYTE) overlong();
+        byte = bytes[pos++]!;
+        tag += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte & 0x80);
+    }
     const wireType = tag & 7;
     let number = 0;
-    if (wireType === 0 || wireType === 2) {
+    if (wireType === 2 && pos < limit && bytes[pos]! < 0x80) {
+      number = bytes[pos++]!; // a length below 128: a Stat, a name
+    } else if (wireType === 0 || wireType === 2) {
       scale = 1;
       do {
         if (pos >= limit) truncated();
