@@ -26,7 +26,6 @@ const BATCH = 100;
 const READ_SECONDS = 5;
 const ROUNDS = 5;
 
-
 /** Peak resident memory of a process (VmHWM), in MB. */
 function peakMb(pid: number): number {
   const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];

@@ -236,7 +236,7 @@ describe('SSH link latency', () => {
   // sshd turns Nagle's algorithm off on its socket only once a session runs a command. Before
   // that, the small tail of an answer (gRPC's trailers) waits behind the unacknowledged bulk
   // until this side's delayed ACK fires: 40 ms added to about one reading in four.
-  it('an answer\'s small tail is not held back by Nagle on a link that only forwards', async () => {
+  it("an answer's small tail is not held back by Nagle on a link that only forwards", async () => {
     if (!node.authorizedKeys().includes(key.publicLine())) node.authorize(key.publicLine());
     const server = node.host.spawn(process.execPath, ['-e', ANSWERS]);
     const link = new SshLink({ target, auth: { privateKey: key.privateKey }, hostKey: node.hostKey });
@@ -260,7 +260,10 @@ describe('SSH link latency', () => {
       socket.destroy();
       // A held tail costs the delayed ACK's 40 ms; anything near that is the stall.
       const held = times.filter((ms) => ms >= 35 && ms < 60);
-      expect(held.length, `answer times (ms): ${times.map((ms) => ms.toFixed(1)).join(' ')}`).toBeLessThanOrEqual(2);
+      expect(
+        held.length,
+        `answer times (ms): ${times.map((ms) => ms.toFixed(1)).join(' ')}`,
+      ).toBeLessThanOrEqual(2);
     } finally {
       await link.close();
       server.kill('SIGKILL');
