@@ -88,6 +88,10 @@ export function createServices(deps: ServiceDeps) {
     provisioner,
     chargedOnNode: (nodeId, keyId) => traffic.chargedOnNode(nodeId, keyId),
     onRemoved: (node) => traffic.forgetNode(node.name, node.id),
+    onChanged: () => {
+      workers?.refresh();
+      workers?.wakeAll();
+    },
   });
   const keyLinks = createKeyLinks({ nodes, settings, clock, getCore: () => core });
   let remoteMeters: () => TrafficMeter[] = () => [];

@@ -21,7 +21,11 @@ export interface NodeWorkersOptions {
   driverFor: (node: Node) => NodeDriver | null;
   /** Pause between passes of a healthy node (default 30 s). */
   intervalMs?: number;
-  /** Longest pause after failures (default 5 min); the pause doubles per failure from intervalMs. */
+  /**
+   * Longest pause after failures; the pause doubles per failure from intervalMs. Default: the
+   * interval itself. A failed pass is also the node's health check, so a longer pause would
+   * leave a node that is back unreconciled, and reported down, for that long.
+   */
   maxBackoffMs?: number;
   /**
    * Shortest pause between two rewrites of a node's config file (default 5 s): a burst of key
@@ -265,7 +269,9 @@ class NodeWorker {
     } catch (error) {
       this.failures++;
       const message = error instanceof Error ? error.message : String(error);
-      logger.warn({ node: node.name, err: message, failures: this.failures }, 'node pass failed');
+      // A node down for long fails every cycle: the first failure and every 20th are worth a warning.
+      const level = this.failures === 1 || this.failures % 20 === 0 ? 'warn' : 'debug';
+      logger[level]({ node: node.name, err: message, failures: this.failures }, 'node pass failed');
       // A node removed during the pass has no row left to record on.
       if (!this.stopped && nodes.byId(node.id)) {
         const hostKey =
@@ -381,7 +387,7 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
     nodes: options.nodes,
     logger: options.logger.child({ component: 'nodes' }),
     intervalMs: options.intervalMs ?? 30_000,
-    maxBackoffMs: options.maxBackoffMs ?? 300_000,
+    maxBackoffMs: options.maxBackoffMs ?? options.intervalMs ?? 30_000,
     configWriteMs: options.configWriteMs ?? 5_000,
   };
   const workers = new Map<number, NodeWorker>();
@@ -429,8 +435,9 @@ export function createNodeWorkers(options: NodeWorkersOptions) {
 
     refresh,
 
-    /** Wakes every worker (a key changed); each pass reads the database afresh. */
+    /** Wakes every worker (a key changed); each pass reads the database afresh. Not before start. */
     wakeAll(): void {
+      if (!started) return;
       for (const worker of workers.values()) worker.wake();
     },
 

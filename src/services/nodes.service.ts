@@ -240,6 +240,11 @@ export function createNodesService(deps: {
   chargedOnNode?: (nodeId: number, keyId: number) => { upload: number; download: number };
   /** After a node's rows are gone: the collector drops what it kept of it (traffic.forgetNode). */
   onRemoved?: (node: Node) => void;
+  /**
+   * After a node was enabled, disabled or changed (by the bot, the CLI or the API alike): its
+   * worker applies the change now, not at its next timer, and one reached anew is remade.
+   */
+  onChanged?: (node: Node) => void;
 }) {
   const { db, clock, config, events } = deps;
   const sqlite = db.$client;
@@ -432,6 +437,7 @@ export function createNodesService(deps: {
       events.record({ type: enabled ? 'node.enabled' : 'node.disabled', actor, subject: node.name }, tx);
       return row;
     });
+    deps.onChanged?.(next);
     return { node: next, changed: true };
   }
 
@@ -570,11 +576,13 @@ export function createNodesService(deps: {
       }
       const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       if (node.transport !== 'local' && set.address === null) throw invalid('a node needs an address');
-      return db.transaction((tx) => {
+      const row = db.transaction((tx) => {
         const row = touch(node.id, set);
         events.record({ type: 'node.modified', actor, subject: node.name, data: set }, tx);
         return row;
       });
+      deps.onChanged?.(row);
+      return row;
     },
 
     /** Puts a node back in service; its worker applies every key. */

@@ -34,7 +34,7 @@ async function hangingPort(): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-function setup(options: { intervalMs?: number } = {}) {
+function setup(options: { intervalMs?: number; maxBackoffMs?: number | null } = {}) {
   const t = testServices();
   t.services.nodes.ensureLocal();
   let workers: NodeWorkers | undefined;
@@ -46,7 +46,8 @@ function setup(options: { intervalMs?: number } = {}) {
   const start = () => {
     workers = wireNodes(t.services, silentLogger, {
       intervalMs: options.intervalMs ?? 60_000,
-      maxBackoffMs: 300,
+      // null: the product's default.
+      ...(options.maxBackoffMs !== null && { maxBackoffMs: options.maxBackoffMs ?? 300 }),
       timeoutMs: 300,
     });
     workers.start();
@@ -182,6 +183,60 @@ describe('node workers', () => {
     expect(performance.now() - collected).toBeLessThan(2_000);
     expect(result).toMatchObject({ bytes: 1010 });
     expect(services.keys.getById(alice.id)).toMatchObject({ downloadBytes: 1000, uploadBytes: 10 });
+  });
+
+  it('a key over its quota with its traffic split over two nodes is limited and leaves both', async () => {
+    const { services, add, start } = setup();
+    const a = await fake();
+    const b = await fake();
+    add('a', a.port);
+    add('b', b.port);
+    const alice = await services.keys.create({ name: 'alice', trafficLimitBytes: 1_000 }, 'test');
+    start();
+    await waitFor(() => held(a).alice === alice.uuid && held(b).alice === alice.uuid);
+    // 600 bytes on each node: under the limit on either, over it together.
+    for (const node of [a, b]) {
+      node.counters.set('user>>>alice>>>traffic>>>downlink', 550);
+      node.counters.set('user>>>alice>>>traffic>>>uplink', 50);
+    }
+    await services.traffic.collect();
+    expect(services.keys.getById(alice.id)).toMatchObject({ downloadBytes: 1_100, uploadBytes: 100 });
+    await services.limits.enforce();
+    expect(services.keys.getById(alice.id)?.status).toBe('limited');
+    await waitFor(() => !held(a).alice && !held(b).alice, 3_000);
+  });
+
+  it('enabling or disabling a node through the service (CLI, API) reaches it at once, not at its next timer', async () => {
+    const { services, add, start } = setup();
+    const a = await fake();
+    add('a', a.port);
+    const alice = await services.keys.create({ name: 'alice' }, 'test');
+    start();
+    await waitFor(() => held(a).alice === alice.uuid);
+    // The timer is a minute away: only the change itself can wake the worker.
+    services.nodes.disable('a', 'test');
+    await waitFor(() => Object.keys(held(a)).length === 0, 3_000);
+    services.nodes.enable('a', 'test');
+    await waitFor(() => held(a).alice === alice.uuid, 3_000);
+  });
+
+  it('a node back from a long outage is reconciled, and reported up, within one interval', async () => {
+    const { services, add, start } = setup({ intervalMs: 200, maxBackoffMs: null });
+    let a = await fake();
+    const port = a.port;
+    add('a', port);
+    const alice = await services.keys.create({ name: 'alice' }, 'test');
+    start();
+    await waitFor(() => held(a).alice === alice.uuid);
+    a.close();
+    const bob = await services.keys.create({ name: 'bob' }, 'test');
+    // Five failed passes: a pause doubling from the interval would now be 3.2 s.
+    await waitFor(() => services.nodes.get('a').failures >= 5, 10_000);
+    expect(services.nodes.get('a').health).toBe('down');
+    a = await fake(port);
+    const back = performance.now();
+    await waitFor(() => held(a).bob === bob.uuid && services.nodes.get('a').health === 'up', 5_000);
+    expect(performance.now() - back).toBeLessThan(1_200);
   });
 
   it('traffic through two nodes adds up exactly, with each node multiplier and per-node totals', async () => {

@@ -48,9 +48,9 @@ export function nodesFeature(deps: AdminDeps): Composer<BotContext> {
       }
       case 'disable':
       case 'enable': {
-        const { changed } = action === 'enable' ? nodes.enable(name, actor) : nodes.disable(name, actor);
-        // The node's worker applies the change now rather than at its next timer.
-        if (changed) services.nodeWorkers?.wakeAll();
+        // The node's worker applies the change at once (the nodes service wakes it).
+        if (action === 'enable') nodes.enable(name, actor);
+        else nodes.disable(name, actor);
         await ctx.answerCallbackQuery({ text: ctx.t(`admin-node-done-${action}d`) });
         return card(ctx, name);
       }
