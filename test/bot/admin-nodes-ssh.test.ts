@@ -5,6 +5,7 @@
  * a second, ending with the node's card; a failing add ends with the failed step and its
  * reason, and leaves no node.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripTags } from '../../src/bot/kit/index.ts';
@@ -187,5 +188,23 @@ describe('add-node dialog over SSH, with live progress', { timeout: 300_000 }, (
       remoteDir,
       displayName: 'Frankfurt',
     });
+  });
+
+  it("restarts the node's core over SSH only after a confirmation", async () => {
+    // The card of the node the test before made, and its core's process.
+    const pidFile = path.join(node.dir, 'xk-bot', 'core.pid');
+    const before = readFileSync(pidFile, 'utf8').trim();
+    expect(await h.press(OWNER, '♻️ Restart')).toMatch(
+      /Restart the core of Frankfurt \(fra\)\? Every connection through it drops for a few seconds\./,
+    );
+    expect(readFileSync(pidFile, 'utf8').trim()).toBe(before);
+    const done = await h.press(OWNER, '✅ Yes');
+    expect(done).toMatch(/✅ Restart: done/);
+    expect(done).toMatch(/🟢 up since/);
+    const after = readFileSync(pidFile, 'utf8').trim();
+    expect(after).not.toBe(before);
+    // The old process is gone, a new one runs.
+    expect(existsSync(`/proc/${after}`)).toBe(true);
+    expect(existsSync(`/proc/${before}`)).toBe(false);
   });
 });

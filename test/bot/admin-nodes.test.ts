@@ -91,6 +91,24 @@ describe('admin nodes', () => {
     expect(await h.press(OWNER, '🔁 Sync')).toMatch(/✅ Sync: done · users added 0, removed 0/);
   });
 
+  it('offers no restart of a direct node, whose core its operator runs; a forged one is refused', async () => {
+    await openNodes();
+    await h.press(OWNER, '🟢 Frankfurt');
+    const buttons = h.fake
+      .lastMessageTo(OWNER.id)
+      ?.reply_markup?.inline_keyboard.flat()
+      .map((b) => b.text);
+    expect(buttons).toContain('🩺 Check');
+    expect(buttons).not.toContain('♻️ Restart');
+    const update = h.forgeCallback(OWNER, 'a:n:restart!:de');
+    const answer = await h.fake.waitForCall(
+      (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === update.callback_query!.id,
+    );
+    expect(answer.params.text).toMatch(
+      /xkeeper manages only the users and traffic of direct node de: restart its core on the node/,
+    );
+  });
+
   it('shows a sync of a node that does not answer as an error', async () => {
     await openNodes();
     await h.press(OWNER, '🔴 Paris');

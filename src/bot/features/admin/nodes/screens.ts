@@ -121,8 +121,12 @@ export function nodeCardView(ctx: Translator, node: NodeJson, usage: NodeUsage, 
   const keyboard = new InlineKeyboard()
     .text(ctx.t('admin-btn-node-check'), nodeButton.pack({ action: 'check', name }))
     .text(ctx.t('admin-btn-node-sync'), nodeButton.pack({ action: 'sync', name }))
-    .row()
-    .text(ctx.t('admin-btn-node-restart'), nodeButton.pack({ action: 'restart', name }))
+    .row();
+  // A direct node's core is run by its operator, not by xkeeper: nothing to restart from here.
+  if (node.transport !== 'direct') {
+    keyboard.text(ctx.t('admin-btn-node-restart'), nodeButton.pack({ action: 'restart', name }));
+  }
+  keyboard
     .text(
       ctx.t(node.enabled ? 'admin-btn-node-disable' : 'admin-btn-node-enable'),
       nodeButton.pack({ action: node.enabled ? 'disable' : 'enable', name }),
