@@ -427,9 +427,14 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     expect(nodeOf('fra').lastError).toBeNull();
   });
 
-  it('a node whose sshd stops misses kicks, deletes and creates; back, it has exactly the desired users within one cycle; the other node never waits', async () => {
+  it('a node whose sshd stops misses kicks, deletes and creates; back, it has exactly the desired users within one cycle, and the bytes moved through it meanwhile are counted once; the other node never waits', async () => {
     const oldAlice = await linkVia('alice', nodeB.address);
+    const doraBefore = (await totals('dora')).hel!.download;
     await nodeB.stop();
+    // hel's core keeps serving its users while xkeeper cannot reach it: bytes moved now are
+    // read when it is back, once.
+    expect(await download('dora', nodeB)).toBe(BODY);
+    await app.services.traffic.collect(); // hel is left out of this cycle
     const kicked = await app.services.keys.kick('alice', 'test');
     await app.services.keys.delete('carl', 'test');
     await app.services.keys.create({ name: 'erin' }, 'test');
@@ -453,6 +458,9 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     expect(erin.hel!.download).toBeLessThan(BODY + 5_000);
     expect(erin.fra!.download).toBeGreaterThanOrEqual(BODY);
     expect(erin.fra!.download).toBeLessThan(BODY + 5_000);
+    const dora = (await totals('dora')).hel!.download - doraBefore;
+    expect(dora).toBeGreaterThanOrEqual(BODY);
+    expect(dora).toBeLessThan(BODY + 5_000);
   });
 
   it('a changed host key: refused, the node down at once with a clear error, one alert; node restart and a drained node remove', async () => {

@@ -178,6 +178,11 @@ describe('provisioning a node over SSH (no systemd)', { timeout: 120_000 }, () =
       '-e',
       `require('node:http').createServer((q, s) => s.end(Buffer.alloc(300000, 97))).listen(${ORIGIN_PORT}, '${nodeA.address}')`,
     ]);
+    // The same server on the node's loopback, where its unauthenticated API listens too.
+    const loopbackOrigin = nodeA.host.spawn(process.execPath, [
+      '-e',
+      `require('node:http').createServer((q, s) => s.end(Buffer.alloc(1000, 97))).listen(${ORIGIN_PORT}, '127.0.0.1')`,
+    ]);
     const clientDir = makeTempDir('xk-prov-client-');
     try {
       await waitForPort(nodeA.address, ORIGIN_PORT);
@@ -191,6 +196,15 @@ describe('provisioning a node over SSH (no systemd)', { timeout: 120_000 }, () =
         expect(
           await socksDownload(client.socksPort, { host: nodeA.address, port: ORIGIN_PORT }),
         ).toBeGreaterThanOrEqual(300_000);
+        // A VPN user reaches nothing on the node's loopback: not that server, not the API.
+        const onNode = `require('http').get('http://127.0.0.1:${ORIGIN_PORT}/', (r) => { let n = 0; r.on('data', (c) => (n += c.length)).on('end', () => console.log(n)); })`;
+        expect(nodeA.run(`${process.execPath} -e "${onNode}"`).trim()).toBe('1000');
+        for (const port of [ORIGIN_PORT, API_PORT]) {
+          const got = await socksDownload(client.socksPort, { host: '127.0.0.1', port }, 3_000).catch(
+            () => 0,
+          );
+          expect(got, `127.0.0.1:${port} through the VPN`).toBe(0);
+        }
       } finally {
         await client.stop();
       }
@@ -216,6 +230,7 @@ describe('provisioning a node over SSH (no systemd)', { timeout: 120_000 }, () =
       expect(await api.removeUser('carl')).toMatchObject({ ok: false, reason: 'not_found' });
     } finally {
       origin.kill('SIGKILL');
+      loopbackOrigin.kill('SIGKILL');
       api.close();
       await link.close();
       removeDir(clientDir);
@@ -429,6 +444,65 @@ describe('a node without a core', { timeout: 120_000 }, () => {
       removeDir(localData);
       removeDir(tools);
     }
+  });
+
+  /** A node whose PATH has every command of /usr/bin but the cores, plus `extra` scripts. */
+  async function nodeWithout(extra: Record<string, string> = {}) {
+    const tools = makeTempDir('xk-prov-path-');
+    for (const name of readdirSync('/usr/bin')) {
+      if (name !== 'v2ray' && name !== 'xray')
+        symlinkSync(path.join('/usr/bin', name), path.join(tools, name));
+    }
+    for (const [name, script] of Object.entries(extra)) {
+      writeFileSync(path.join(tools, name), script);
+      chmodSync(path.join(tools, name), 0o755);
+    }
+    const host = await startSshdHost({ path: `${tools}:/usr/sbin` });
+    host.authorize(key.publicLine());
+    return {
+      host,
+      close: async () => {
+        await host.close();
+        removeDir(tools);
+      },
+    };
+  }
+
+  it("replaces a node's older Xray with DATA_DIR/bin's newer one, and keeps one as new", async () => {
+    const version = (v: string) =>
+      `#!/bin/sh\n[ "$1" = -version ] && echo "Xray ${v} (old)" && exit 0\nexit 2\n`;
+    const localData = makeTempDir('xk-prov-bin-');
+    const local = fakeXray(localData); // Xray 26.9.9
+    for (const [nodeVersion, expected] of [
+      ['1.8.24', 'upload-core:done'],
+      ['26.9.9', 'upload-core:skipped'],
+    ] as const) {
+      const node = await nodeWithout({ xray: version(nodeVersion) });
+      const remoteDir = path.join(node.host.dir, 'xkeeper');
+      const session = await open(node.host);
+      try {
+        const progress: ProvisionProgress[] = [];
+        // The stand-ins cannot serve a real API: each run fails later and is undone.
+        await failure(
+          provisionNode({
+            session,
+            settings: settings(),
+            users: USERS,
+            remoteDir,
+            localBinDir: path.dirname(local),
+            apiTimeoutMs: 2_000,
+            onProgress: (p) => progress.push(p),
+          }),
+        );
+        const upload = progress.find((p) => p.step === 'upload-core' && p.status !== 'running');
+        expect(`${upload?.step}:${upload?.status}`, nodeVersion).toBe(expected);
+        expect(existsSync(remoteDir)).toBe(false);
+      } finally {
+        session.close();
+        await node.close();
+      }
+    }
+    removeDir(localData);
   });
 });
 
