@@ -142,6 +142,11 @@ export const nodeOperations = {
           onProgress: (p) => context.progress(progressLine(p)),
         },
       );
+      if (node.transport === 'direct') {
+        context.progress(
+          `note: ${node.name} is reached directly; xkeeper manages its users and traffic only (its core, config and restarts stay yours)`,
+        );
+      }
       return services.nodes.view(node);
     },
   ),

@@ -52,6 +52,9 @@ describe('xkeeper node, on the files (nothing running)', { timeout: 300_000 }, (
       port: 443,
       status: 'unknown',
     });
+    expect(direct.stderr).toContain(
+      'note: de is reached directly; xkeeper manages its users and traffic only (its core, config and restarts stay yours)',
+    );
 
     // An SSH node runs before its row is written: one nobody answers for is not added.
     const ssh = await cli('node', 'add', 'fi', '--ssh', 'root@127.0.0.1:1', '--host-key', HOST_KEY, '--json');
