@@ -376,76 +376,6 @@ describe('a node without a core', { timeout: 120_000 }, () => {
     return bin;
   }
 
-  it('fails at "check" when xkeeper has no Xray to upload; uploads DATA_DIR/bin/xray when it has one; a failed start is undone', async () => {
-    // Every command of /usr/bin but the cores: a node without Xray or v2ray.
-    const tools = makeTempDir('xk-prov-path-');
-    for (const name of readdirSync('/usr/bin')) {
-      if (name !== 'v2ray' && name !== 'xray')
-        symlinkSync(path.join('/usr/bin', name), path.join(tools, name));
-    }
-    const bare = await startSshdHost({ path: `${tools}:/usr/sbin` });
-    bare.authorize(key.publicLine());
-    const remoteDir = path.join(bare.dir, 'xkeeper');
-    const localData = makeTempDir('xk-prov-bin-');
-    const session = await open(bare);
-    try {
-      expect((await session.exec('command -v v2ray xray')).stdout).toBe('');
-      const error = await failure(
-        provisionNode({
-          session,
-          settings: settings(),
-          users: USERS,
-          remoteDir,
-          localBinDir: path.join(localData, 'bin'),
-        }),
-      );
-      expect(error.details.step).toBe('check');
-      expect(error.message).toContain('no usable core on the node');
-      expect(existsSync(remoteDir)).toBe(false);
-
-      // With DATA_DIR/bin/xray, xkeeper uploads it and runs it. (No real Xray here: the stand-in
-      // runs v2ray, whose API answers under V2Ray's names, so the "api" step fails, which shows
-      // the undo of a started node: it stops the core and removes what it put there.)
-      const local = fakeXray(localData);
-      const progress: ProvisionProgress[] = [];
-      let uploaded: Buffer | null = null;
-      const failed = await failure(
-        provisionNode({
-          session,
-          settings: settings(),
-          users: USERS,
-          remoteDir,
-          localBinDir: path.dirname(local),
-          apiTimeoutMs: 3_000,
-          onProgress: (p) => {
-            progress.push(p);
-            if (p.step === 'start' && p.status === 'done') uploaded = readFileSync(`${remoteDir}/bin/xray`);
-          },
-        }),
-      );
-      expect(progress.filter((p) => p.status !== 'running').map((p) => `${p.step}:${p.status}`)).toEqual([
-        'check:done',
-        'upload-core:done',
-        'config:done',
-        'validate:done',
-        'start:done',
-        'api:failed',
-      ]);
-      expect(progress.find((p) => p.step === 'upload-core' && p.status === 'done')?.detail).toBe(
-        `Xray 26.9.9 → ${remoteDir}/bin/xray`,
-      );
-      expect(uploaded!.equals(readFileSync(local))).toBe(true);
-      expect(failed.message).toContain("api: the core's API did not answer");
-      expect(existsSync(remoteDir)).toBe(false);
-      expect(processesWith(`${remoteDir}/config.json.v2.json`)).toEqual([]);
-    } finally {
-      session.close();
-      await bare.close();
-      removeDir(localData);
-      removeDir(tools);
-    }
-  });
-
   /** A node whose PATH has every command of /usr/bin but the cores, plus `extra` scripts. */
   async function nodeWithout(extra: Record<string, string> = {}) {
     const tools = makeTempDir('xk-prov-path-');
@@ -468,6 +398,78 @@ describe('a node without a core', { timeout: 120_000 }, () => {
     };
   }
 
+  /** Provisions with DATA_DIR/bin at `localBinDir` (the stand-in cores' API never answers: a short wait). */
+  function provisionWithBin(
+    session: SshSession,
+    remoteDir: string,
+    localBinDir: string,
+    onProgress: (p: ProvisionProgress) => void,
+  ) {
+    return provisionNode({
+      session,
+      settings: settings(),
+      users: USERS,
+      remoteDir,
+      localBinDir,
+      apiTimeoutMs: 3_000,
+      onProgress,
+    });
+  }
+
+  it('fails at "check" when xkeeper has no Xray to upload; uploads DATA_DIR/bin/xray when it has one; a failed start is undone', async () => {
+    const bare = await nodeWithout();
+    const remoteDir = path.join(bare.host.dir, 'xkeeper');
+    const localData = makeTempDir('xk-prov-bin-');
+    const session = await open(bare.host);
+    try {
+      expect((await session.exec('command -v v2ray xray')).stdout).toBe('');
+      const error = await failure(
+        provisionNode({
+          session,
+          settings: settings(),
+          users: USERS,
+          remoteDir,
+          localBinDir: path.join(localData, 'bin'),
+        }),
+      );
+      expect(error.details.step).toBe('check');
+      expect(error.message).toContain('no usable core on the node');
+      expect(existsSync(remoteDir)).toBe(false);
+
+      // With DATA_DIR/bin/xray, xkeeper uploads it and runs it. (No real Xray here: the stand-in
+      // runs v2ray, whose API answers under V2Ray's names, so the "api" step fails, which shows
+      // the undo of a started node: it stops the core and removes what it put there.)
+      const local = fakeXray(localData);
+      const progress: ProvisionProgress[] = [];
+      let uploaded: Buffer | null = null;
+      const failed = await failure(
+        provisionWithBin(session, remoteDir, path.dirname(local), (p) => {
+          progress.push(p);
+          if (p.step === 'start' && p.status === 'done') uploaded = readFileSync(`${remoteDir}/bin/xray`);
+        }),
+      );
+      expect(progress.filter((p) => p.status !== 'running').map((p) => `${p.step}:${p.status}`)).toEqual([
+        'check:done',
+        'upload-core:done',
+        'config:done',
+        'validate:done',
+        'start:done',
+        'api:failed',
+      ]);
+      expect(progress.find((p) => p.step === 'upload-core' && p.status === 'done')?.detail).toBe(
+        `Xray 26.9.9 → ${remoteDir}/bin/xray`,
+      );
+      expect(uploaded!.equals(readFileSync(local))).toBe(true);
+      expect(failed.message).toContain("api: the core's API did not answer");
+      expect(existsSync(remoteDir)).toBe(false);
+      expect(processesWith(`${remoteDir}/config.json.v2.json`)).toEqual([]);
+    } finally {
+      session.close();
+      await bare.close();
+      removeDir(localData);
+    }
+  });
+
   it("replaces a node's older Xray with DATA_DIR/bin's newer one, and keeps one as new", async () => {
     const version = (v: string) =>
       `#!/bin/sh\n[ "$1" = -version ] && echo "Xray ${v} (old)" && exit 0\nexit 2\n`;
@@ -483,17 +485,7 @@ describe('a node without a core', { timeout: 120_000 }, () => {
       try {
         const progress: ProvisionProgress[] = [];
         // The stand-ins cannot serve a real API: each run fails later and is undone.
-        await failure(
-          provisionNode({
-            session,
-            settings: settings(),
-            users: USERS,
-            remoteDir,
-            localBinDir: path.dirname(local),
-            apiTimeoutMs: 2_000,
-            onProgress: (p) => progress.push(p),
-          }),
-        );
+        await failure(provisionWithBin(session, remoteDir, path.dirname(local), (p) => progress.push(p)));
         const upload = progress.find((p) => p.step === 'upload-core' && p.status !== 'running');
         expect(`${upload?.step}:${upload?.status}`, nodeVersion).toBe(expected);
         expect(existsSync(remoteDir)).toBe(false);
