@@ -236,7 +236,7 @@ describe('node workers', () => {
     a = await fake(port);
     const back = performance.now();
     await waitFor(() => held(a).bob === bob.uuid && services.nodes.get('a').health === 'up', 5_000);
-    expect(performance.now() - back).toBeLessThan(1_200);
+    expect(performance.now() - back).toBeLessThan(2_000);
   });
 
   it('traffic through two nodes adds up exactly, with each node multiplier and per-node totals', async () => {

@@ -258,12 +258,13 @@ describe('SSH link latency', () => {
       const times: number[] = [];
       for (let i = 0; i < 40; i++) times.push(await askOnce(socket));
       socket.destroy();
-      // A held tail costs the delayed ACK's 40 ms; anything near that is the stall.
+      // A held tail costs the delayed ACK's 40 ms; anything near that is the stall (24 of 40 on
+      // the old code; a few may be a busy machine's).
       const held = times.filter((ms) => ms >= 35 && ms < 60);
       expect(
         held.length,
         `answer times (ms): ${times.map((ms) => ms.toFixed(1)).join(' ')}`,
-      ).toBeLessThanOrEqual(2);
+      ).toBeLessThanOrEqual(5);
     } finally {
       await link.close();
       server.kill('SIGKILL');
