@@ -5,7 +5,7 @@ import { runCollectBench } from './collect.bench.ts';
 import { runBotBench } from './bot.bench.ts';
 import { runDbBench } from './db.bench.ts';
 import { runHttpBench } from './http.bench.ts';
-import { runNodesBench } from './nodes.bench.ts';
+import { runNodesBenchAsShipped } from './nodes.bench.ts';
 import { runProductBench } from './product.bench.ts';
 import { formatTable, type Row } from './table.ts';
 
@@ -16,7 +16,7 @@ const suites: Array<{ title: string; run: () => Promise<Row[]>; explicit?: boole
   { title: 'Traffic collection (synthetic StatsService)', run: runCollectBench },
   {
     title: 'Several nodes (ssh nodes through real sshd, direct nodes, data on disk)',
-    run: runNodesBench,
+    run: runNodesBenchAsShipped,
   },
   { title: 'HTTP API (autocannon, 50 connections, in-memory core)', run: runHttpBench },
   { title: 'User bot (whole stack vs bare grammY, fake Bot API)', run: runBotBench },
