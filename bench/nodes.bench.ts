@@ -191,10 +191,11 @@ export async function collectionRows(keys: number): Promise<Row[]> {
     const label = keys.toLocaleString('en-US');
     const cpu = (cycle: { cpuMs: number }) => `xkeeper's CPU in it: ${cycle.cpuMs.toFixed(0)} ms`;
     // The best round is the figure; the medians show how steady it is on this shared machine.
-    const typical = (setup: keyof typeof rounds) =>
-      setup === 'single'
-        ? `median round ${median(rounds.single).toFixed(1)} ms`
-        : `median round ${median(rounds[setup]).toFixed(1)} ms, ${(median(rounds.single) / median(rounds[setup])).toFixed(2)}× the single node's median`;
+    const typical = (setup: keyof typeof rounds) => {
+      const ms = median(rounds[setup]);
+      const ratio = median(rounds.single) / ms;
+      return `median round ${ms.toFixed(1)} ms${setup === 'single' ? '' : `, ${ratio.toFixed(2)}× the single node's median`}`;
+    };
     return [
       {
         name: `collection cycle, 1 node × ${label} keys (all moving)`,

@@ -38,8 +38,8 @@ export function decode<T>(type: string, bytes: Uint8Array): T {
   return message.toObject(message.decode(bytes), TO_OBJECT) as T;
 }
 
-const queryStatsResponse = root.lookupType('xkeeper.core.QueryStatsResponse');
-const stat = root.lookupType('xkeeper.core.Stat');
+const queryStatsResponse = messageType('QueryStatsResponse');
+const stat = messageType('Stat');
 /** Wire tags (field number and wire type) of the fields the stats decoder reads. */
 const STAT_TAG = (queryStatsResponse.fields.stat!.id << 3) | 2;
 const NAME_TAG = (stat.fields.name!.id << 3) | 2;

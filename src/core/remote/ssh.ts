@@ -125,14 +125,14 @@ function connectError(
   });
 }
 
+/** How long the command that turns Nagle off on the node's side may take (see connectSsh). */
+const NODELAY_COMMAND_TIMEOUT_MS = 5_000;
+
 /**
  * Connects and logs in. Resolves with the session; rejects with RemoteError:
  * NODE_UNREACHABLE, NODE_AUTH_FAILED or NODE_HOST_KEY_MISMATCH (checked before any credential
  * is sent, so a password never reaches an impostor).
  */
-/** How long the command that turns Nagle off on the node's side may take (see connectSsh). */
-const NODELAY_COMMAND_TIMEOUT_MS = 5_000;
-
 export function connectSsh(options: SshConnectOptions): Promise<SshSession> {
   return new Promise((resolve, reject) => {
     const client = new Client();
