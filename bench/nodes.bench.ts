@@ -40,7 +40,7 @@ const logger = createLogger({ level: 'silent', pretty: false });
 const V2RAY = process.env.CORE_BIN ?? '/usr/bin/v2ray';
 /** Calls in flight per node, as the direct driver sends them. */
 const IN_FLIGHT = 64;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** Services on a fresh database on disk, the local core's API at `apiPort`. */
 function benchServices(dir: string, apiPort: number) {

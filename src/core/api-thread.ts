@@ -1,0 +1,191 @@
+/**
+ * Bulk key changes to remote nodes, made from worker threads. Each AlterInbound call costs
+ * xkeeper ~250 µs of CPU in grpc-js and node's HTTP/2, one user per call: applying 1,000 keys
+ * to three nodes from the main thread kept it busy for a second, the bot and the HTTP API
+ * waiting behind, and left the nodes' rate bound to one core. A small pool of threads (at
+ * most one per CPU, nodes shared among them) makes those calls; the main thread only sends the
+ * batch and gets the results. Readings stay on the main thread: their answer has to be decoded
+ * there anyway, and moving it across cost more than its transport.
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { CoreUser } from './config.ts';
+import { type AlterResult, CoreApiError, type CoreApiOptions } from './api.ts';
+import type { ThreadCall } from './api-thread-worker.ts';
+
+export type ThreadRequest =
+  | { op: 'open'; client: number; options: CoreApiOptions }
+  | { op: 'close'; client: number }
+  | { op: 'call'; id: number; client: number; method: ThreadCall; args: unknown[] };
+
+export type ThreadReply =
+  { id: number; value: unknown } | { id: number; error: { message: string; code?: number } };
+
+/** tsx's ESM `register` (its CommonJS twin registers hooks that cannot be found from a thread). */
+function tsxRegisterUrl(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('tsx/package.json');
+  const { exports } = require(manifest) as { exports: Record<string, { import: { default: string } }> };
+  const entry = exports['./esm/api']?.import.default;
+  if (!entry) throw new Error('tsx has no ESM register API');
+  return pathToFileURL(path.join(path.dirname(manifest), entry)).href;
+}
+
+/** The worker's module next to this one: compiled, or the sources through tsx (tests, dev CLI). */
+function startWorker(): Worker {
+  const compiled = !import.meta.url.endsWith('.ts');
+  const entry = new URL(`./api-thread-worker.${compiled ? 'js' : 'ts'}`, import.meta.url);
+  // V8 flags of the parent are not a worker's to take; its heap is small anyway.
+  if (compiled) return new Worker(entry, { execArgv: [] });
+  const tsx = tsxRegisterUrl();
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true, execArgv: [] });
+}
+
+/** A thread left without nodes waits this long for one (a node re-enabled, a link remade). */
+const IDLE_MS = 5 * 60_000;
+
+class ApiThread {
+  private clients = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  dead = false;
+  private readonly worker = startWorker();
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >();
+  private nextId = 1;
+
+  constructor(private readonly onGone: (thread: ApiThread) => void) {
+    // An idle thread must not keep the process alive; a call in flight must (see request).
+    this.worker.unref();
+    this.worker.on('message', (reply: ThreadReply) => this.settle(reply));
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`the node API thread stopped (exit code ${code})`)));
+  }
+
+  get load(): number {
+    return this.clients;
+  }
+
+  join(): void {
+    this.clients++;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  leave(): void {
+    if (--this.clients > 0 || this.dead) return;
+    this.idleTimer = setTimeout(() => this.terminate(), IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  post(request: ThreadRequest): void {
+    if (!this.dead) this.worker.postMessage(request);
+  }
+
+  request(client: number, method: ThreadCall, args: unknown[]): Promise<unknown> {
+    if (this.dead) return Promise.reject(new Error('the node API thread stopped'));
+    const id = this.nextId++;
+    if (this.pending.size === 0) this.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ op: 'call', id, client, method, args } satisfies ThreadRequest);
+    });
+  }
+
+  terminate(): void {
+    this.fail(new Error('the node API thread was stopped'));
+    void this.worker.terminate();
+  }
+
+  private settle(reply: ThreadReply): void {
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if ('value' in reply) waiting.resolve(reply.value);
+    else if (reply.error.code === undefined) waiting.reject(new Error(reply.error.message));
+    else waiting.reject(new CoreApiError(reply.error.code, reply.error.message));
+  }
+
+  private fail(error: Error): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.onGone(this);
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+}
+
+const threads: ApiThread[] = [];
+/** More threads than CPUs would only take turns on them. */
+const MAX_THREADS = Math.max(1, os.availableParallelism());
+let nextClient = 1;
+
+function threadForNewClient(): ApiThread {
+  if (threads.length < MAX_THREADS) {
+    const thread = new ApiThread((gone) => {
+      const index = threads.indexOf(gone);
+      if (index >= 0) threads.splice(index, 1);
+    });
+    threads.push(thread);
+    return thread;
+  }
+  return threads.reduce((least, thread) => (thread.load < least.load ? thread : least));
+}
+
+/** Threads running now. */
+export function apiThreadCount(): number {
+  return threads.length;
+}
+
+/** Stops every thread at once; their calls in flight fail, later calls start a new one. */
+export function stopApiThreads(): void {
+  for (const thread of [...threads]) thread.terminate();
+}
+
+/** Adds and removes users of one node from one of the pool's threads (started on first use). */
+export class ThreadedAlter {
+  private readonly client = nextClient++;
+  private thread: ApiThread | null = null;
+  private closed = false;
+
+  constructor(private readonly options: CoreApiOptions) {}
+
+  private call<T>(method: ThreadCall, ...args: unknown[]): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('this node API client is closed'));
+    if (!this.thread || this.thread.dead) {
+      // First call, or the thread died (its calls failed): open on a live one.
+      this.thread = threadForNewClient();
+      this.thread.join();
+      this.thread.post({ op: 'open', client: this.client, options: this.options });
+    }
+    return this.thread.request(this.client, method, args) as Promise<T>;
+  }
+
+  /** `CoreApi.addUsers`, in the thread. */
+  addUsers(users: readonly CoreUser[], concurrency?: number): Promise<AlterResult[]> {
+    // Plain copies: a caller's row may carry more than a thread message can hold.
+    const plain = users.map(({ name, uuid }) => ({ name, uuid }));
+    return this.call('addUsers', plain, concurrency);
+  }
+
+  /** `CoreApi.removeUsers`, in the thread. */
+  removeUsers(names: readonly string[], concurrency?: number): Promise<AlterResult[]> {
+    return this.call('removeUsers', names, concurrency);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const thread = this.thread;
+    if (!thread || thread.dead) return;
+    thread.post({ op: 'close', client: this.client });
+    thread.leave();
+  }
+}
