@@ -40,7 +40,7 @@ async function answer(request: Extract<ThreadRequest, { op: 'call' }>): Promise<
 port.on('message', (request: ThreadRequest) => {
   if (request.op === 'open') {
     apis.get(request.client)?.close();
-    apis.set(request.client, new CoreApi(request.options));
+    apis.set(request.client, new CoreApi({ ...request.options, bulkInThread: false }));
   } else if (request.op === 'close') {
     apis.get(request.client)?.close();
     apis.delete(request.client);

@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CoreUser } from './config.ts';
 import { VISION_FLOW, VLESS_TAG } from './config.ts';
+import { BULK_MIN_USERS, ThreadedAlter } from './api-thread.ts';
 import { type FlavorName, supportsReality } from './flavor.ts';
 import {
   counterName,
@@ -66,6 +67,8 @@ export type CoreApiOptions = CoreApiAddress & {
   flavor: FlavorName;
   /** Deadline of each call (default 5 s). */
   timeoutMs?: number;
+  /** Changes of many users go out from a thread of the pool (remote nodes; see api-thread.ts). */
+  bulkInThread?: boolean;
 };
 
 /** The gRPC target of an API address. */
@@ -123,8 +126,10 @@ export class CoreApi {
   private readonly timeoutMs: number;
   private client: grpc.Client;
   private readonly methods = new Map<string, MethodDescriptor>();
+  /** Changes of many users go out from a thread of the pool (see api-thread.ts). */
+  private bulk: ThreadedAlter | null = null;
 
-  constructor(options: CoreApiOptions) {
+  constructor(private readonly options: CoreApiOptions) {
     this.flavor = options.flavor;
     this.address = grpcTarget(options);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -139,11 +144,25 @@ export class CoreApi {
   reconnect(): void {
     this.client.close();
     this.client = this.connect();
+    this.closeBulk();
   }
 
   /** Closes the channel for good. */
   close(): void {
     this.client.close();
+    this.closeBulk();
+  }
+
+  private closeBulk(): void {
+    this.bulk?.close();
+    this.bulk = null;
+  }
+
+  /** Where a change of `count` users is made: here for a few, in a thread of the pool for many. */
+  private alterer(count: number): ThreadedAlter | null {
+    if (count < BULK_MIN_USERS || !this.options.bulkInThread) return null;
+    this.bulk ??= new ThreadedAlter({ ...this.options, bulkInThread: false });
+    return this.bulk;
   }
 
   /** One unary call; `raw` leaves the answer as its bytes, for the caller to decode. */
@@ -207,11 +226,15 @@ export class CoreApi {
 
   /** Adds many users with at most `concurrency` calls in flight; results in input order. */
   addUsers(users: readonly CoreUser[], concurrency = 32): Promise<AlterResult[]> {
+    const bulk = this.alterer(users.length);
+    if (bulk) return bulk.addUsers(users, concurrency);
     return mapLimit(users, concurrency, (user) => this.addUser(user.name, user.uuid));
   }
 
   /** Removes many users with at most `concurrency` calls in flight; results in input order. */
   removeUsers(names: readonly string[], concurrency = 32): Promise<AlterResult[]> {
+    const bulk = this.alterer(names.length);
+    if (bulk) return bulk.removeUsers(names, concurrency);
     return mapLimit(names, concurrency, (name) => this.removeUser(name));
   }
 

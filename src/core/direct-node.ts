@@ -7,7 +7,6 @@ import * as grpc from '@grpc/grpc-js';
 import type { CoreUser } from './config.ts';
 import type { CoreReading, CounterVisitor, NodeDriver, NodeSysStats } from './types.ts';
 import { CoreApi, type CoreApiAddress, CoreApiError } from './api.ts';
-import { ThreadedAlter } from './api-thread.ts';
 import type { FlavorName } from './flavor.ts';
 
 export type DirectNodeOptions = CoreApiAddress & {
@@ -19,14 +18,12 @@ export type DirectNodeOptions = CoreApiAddress & {
 
 /** Adds and removes go out this many at a time. */
 const CONCURRENCY = 64;
-/** From this many users a change is made from a thread of the pool (see api-thread.ts). */
-const THREAD_MIN_USERS = 100;
 
 export function createDirectNode(options: DirectNodeOptions): NodeDriver {
-  const make = (flavor: FlavorName) => new CoreApi({ ...options, flavor });
+  // Bulk changes from the thread pool, so thousands of keys do not hold the main thread.
+  const make = (flavor: FlavorName) => new CoreApi({ ...options, flavor, bulkInThread: true });
   let api = make(options.flavor ?? 'xray');
   let probed = options.flavor !== undefined;
-  let bulk: ThreadedAlter | null = null;
 
   /** The API under the core's service names: Xray answers UNIMPLEMENTED-free, V2Fly does not. */
   async function ready(): Promise<CoreApi> {
@@ -42,30 +39,21 @@ export function createDirectNode(options: DirectNodeOptions): NodeDriver {
     return api;
   }
 
-  /** Who makes a change of `count` users: this thread for a few, one of the pool's for many. */
-  async function alterer(count: number): Promise<CoreApi | ThreadedAlter> {
-    const core = await ready();
-    if (count < THREAD_MIN_USERS) return core;
-    bulk ??= new ThreadedAlter({ ...options, flavor: core.flavor });
-    return bulk;
-  }
-
   return {
     async addUsers(users: readonly CoreUser[]) {
+      const core = await ready();
       const failed: { name: string; reason: string }[] = [];
-      const results = await (await alterer(users.length)).addUsers(users, CONCURRENCY);
+      const results = await core.addUsers(users, CONCURRENCY);
       const replace = users.filter((_, i) => {
         const r = results[i];
         return r !== undefined && !r.ok && r.reason === 'exists';
       });
       if (replace.length > 0) {
-        await (
-          await alterer(replace.length)
-        ).removeUsers(
+        await core.removeUsers(
           replace.map((u) => u.name),
           CONCURRENCY,
         );
-        const retried = await (await alterer(replace.length)).addUsers(replace, CONCURRENCY);
+        const retried = await core.addUsers(replace, CONCURRENCY);
         retried.forEach((r, i) => {
           if (!r.ok) failed.push({ name: replace[i]!.name, reason: r.message });
         });
@@ -75,7 +63,7 @@ export function createDirectNode(options: DirectNodeOptions): NodeDriver {
 
     async removeUsers(names: readonly string[]) {
       // "not found" comes back as a value: already gone is gone.
-      await (await alterer(names.length)).removeUsers(names, CONCURRENCY);
+      await (await ready()).removeUsers(names, CONCURRENCY);
     },
 
     async listUsers() {
@@ -99,7 +87,6 @@ export function createDirectNode(options: DirectNodeOptions): NodeDriver {
 
     close() {
       api.close();
-      bulk?.close();
     },
   };
 }
