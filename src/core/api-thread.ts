@@ -27,6 +27,11 @@ export type ThreadRequest =
 export type ThreadReply =
   { id: number; value: unknown } | { id: number; error: { message: string; code?: number } };
 
+/** The thread stopped before it answered: the change may have been made in part. */
+export class ApiThreadError extends Error {
+  override readonly name = 'ApiThreadError';
+}
+
 /** A thread holds a chunk of users and its calls in flight: a few MB. */
 const THREAD_HEAP_MB = 32;
 /** Users a message carries, so that no change, however large, crowds the thread's heap. */
@@ -73,8 +78,12 @@ class ApiThread {
     // An idle thread must not keep the process alive; a call in flight must (see request).
     this.worker.unref();
     this.worker.on('message', (reply: ThreadReply) => this.settle(reply));
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new Error(`the node API thread stopped (exit code ${code})`)));
+    this.worker.on('error', (error) =>
+      this.fail(new ApiThreadError(`the node API thread failed: ${error.message}`)),
+    );
+    this.worker.on('exit', (code) =>
+      this.fail(new ApiThreadError(`the node API thread stopped (exit code ${code})`)),
+    );
   }
 
   get load(): number {
@@ -98,7 +107,7 @@ class ApiThread {
   }
 
   request(client: number, method: ThreadCall, args: unknown[]): Promise<unknown> {
-    if (this.dead) return Promise.reject(new Error('the node API thread stopped'));
+    if (this.dead) return Promise.reject(new ApiThreadError('the node API thread stopped'));
     const id = this.nextId++;
     if (this.pending.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
@@ -108,7 +117,7 @@ class ApiThread {
   }
 
   terminate(): void {
-    this.fail(new Error('the node API thread was stopped'));
+    this.fail(new ApiThreadError('the node API thread was stopped'));
     void this.worker.terminate();
   }
 
@@ -122,7 +131,7 @@ class ApiThread {
     else waiting.reject(new CoreApiError(reply.error.code, reply.error.message));
   }
 
-  private fail(error: Error): void {
+  private fail(error: ApiThreadError): void {
     if (this.dead) return;
     this.dead = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);

@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CoreUser } from './config.ts';
 import { VISION_FLOW, VLESS_TAG } from './config.ts';
-import { BULK_MIN_USERS, ThreadedAlter } from './api-thread.ts';
+import { ApiThreadError, BULK_MIN_USERS, ThreadedAlter } from './api-thread.ts';
 import { type FlavorName, supportsReality } from './flavor.ts';
 import {
   counterName,
@@ -119,6 +119,20 @@ export async function mapLimit<T, R>(
   return results;
 }
 
+/**
+ * A change from a thread that died before answering is made again here, whole: an add that
+ * had landed comes back "exists" (the callers replace those), a remove "not found".
+ */
+function orInPlace(
+  inThread: Promise<AlterResult[]>,
+  inPlace: () => Promise<AlterResult[]>,
+): Promise<AlterResult[]> {
+  return inThread.catch((error: unknown) => {
+    if (error instanceof ApiThreadError) return inPlace();
+    throw error;
+  });
+}
+
 /** Typed client of one core's API. */
 export class CoreApi {
   readonly flavor: FlavorName;
@@ -226,16 +240,16 @@ export class CoreApi {
 
   /** Adds many users with at most `concurrency` calls in flight; results in input order. */
   addUsers(users: readonly CoreUser[], concurrency = 32): Promise<AlterResult[]> {
+    const inPlace = () => mapLimit(users, concurrency, (user) => this.addUser(user.name, user.uuid));
     const bulk = this.alterer(users.length);
-    if (bulk) return bulk.addUsers(users, concurrency);
-    return mapLimit(users, concurrency, (user) => this.addUser(user.name, user.uuid));
+    return bulk ? orInPlace(bulk.addUsers(users, concurrency), inPlace) : inPlace();
   }
 
   /** Removes many users with at most `concurrency` calls in flight; results in input order. */
   removeUsers(names: readonly string[], concurrency = 32): Promise<AlterResult[]> {
+    const inPlace = () => mapLimit(names, concurrency, (name) => this.removeUser(name));
     const bulk = this.alterer(names.length);
-    if (bulk) return bulk.removeUsers(names, concurrency);
-    return mapLimit(names, concurrency, (name) => this.removeUser(name));
+    return bulk ? orInPlace(bulk.removeUsers(names, concurrency), inPlace) : inPlace();
   }
 
   /** Counters whose name contains `pattern`; `reset` zeroes them atomically. */
