@@ -16,6 +16,8 @@ const CALLS = {
   addUsers: (api: CoreApi, users: Parameters<CoreApi['addUsers']>[0], limit?: number) =>
     api.addUsers(users, limit),
   removeUsers: (api: CoreApi, names: string[], limit?: number) => api.removeUsers(names, limit),
+  replaceUsers: (api: CoreApi, users: Parameters<CoreApi['replaceUsers']>[0], limit?: number) =>
+    api.replaceUsers(users, limit),
 } as const;
 export type ThreadCall = keyof typeof CALLS;
 

@@ -195,10 +195,23 @@ export class ThreadedAlter {
 
   /** `CoreApi.addUsers`, in the thread. */
   addUsers(users: readonly CoreUser[], concurrency?: number): Promise<AlterResult[]> {
+    return this.sendUsers('addUsers', users, concurrency);
+  }
+
+  /** `CoreApi.replaceUsers`, in the thread. */
+  replaceUsers(users: readonly CoreUser[], concurrency?: number): Promise<AlterResult[]> {
+    return this.sendUsers('replaceUsers', users, concurrency);
+  }
+
+  private sendUsers(
+    method: 'addUsers' | 'replaceUsers',
+    users: readonly CoreUser[],
+    concurrency?: number,
+  ): Promise<AlterResult[]> {
     // Plain copies: a caller's row may carry more than a thread message can hold.
     return this.inChunks(users, (chunk) =>
       this.call(
-        'addUsers',
+        method,
         chunk.map(({ name, uuid }) => ({ name, uuid })),
         concurrency,
       ),

@@ -245,6 +245,21 @@ export class CoreApi {
     return bulk ? orInPlace(bulk.addUsers(users, concurrency), inPlace) : inPlace();
   }
 
+  /**
+   * Replaces users the core already holds (their UUID may be an old one): each is removed and
+   * added again before the next of its lane, so a user is out of the core for one round trip,
+   * not for the whole batch. Results are the adds', in input order.
+   */
+  replaceUsers(users: readonly CoreUser[], concurrency = 32): Promise<AlterResult[]> {
+    const inPlace = () =>
+      mapLimit(users, concurrency, async (user) => {
+        await this.removeUser(user.name);
+        return this.addUser(user.name, user.uuid);
+      });
+    const bulk = this.alterer(users.length);
+    return bulk ? orInPlace(bulk.replaceUsers(users, concurrency), inPlace) : inPlace();
+  }
+
   /** Removes many users with at most `concurrency` calls in flight; results in input order. */
   removeUsers(names: readonly string[], concurrency = 32): Promise<AlterResult[]> {
     const inPlace = () => mapLimit(names, concurrency, (name) => this.removeUser(name));

@@ -49,11 +49,7 @@ export function createDirectNode(options: DirectNodeOptions): NodeDriver {
         return r !== undefined && !r.ok && r.reason === 'exists';
       });
       if (replace.length > 0) {
-        await core.removeUsers(
-          replace.map((u) => u.name),
-          CONCURRENCY,
-        );
-        const retried = await core.addUsers(replace, CONCURRENCY);
+        const retried = await core.replaceUsers(replace, CONCURRENCY);
         retried.forEach((r, i) => {
           if (!r.ok) failed.push({ name: replace[i]!.name, reason: r.message });
         });

@@ -546,8 +546,7 @@ export class LocalCore implements Core {
       const results = await api.addUsers(add);
       const replace = add.filter((_, index) => isExists(results[index]));
       if (replace.length > 0) {
-        await api.removeUsers(replace.map((user) => user.name));
-        const retried = await api.addUsers(replace);
+        const retried = await api.replaceUsers(replace);
         replace.forEach((user, index) => {
           const result = retried[index];
           if (result && !result.ok) failed.push({ name: user.name, reason: result.message });

@@ -53,6 +53,8 @@ export interface NodeSyncResult {
 
 /** Changes go out and are recorded this many users at a time. */
 const BATCH = 1000;
+/** A core's start time from its uptime (whole seconds, read one round trip ago) is this sure. */
+const UPTIME_SLACK_MS = 1_500;
 
 const key = (name: string) => name.toLowerCase();
 
@@ -91,6 +93,9 @@ class NodeWorker {
   /** The users the node's config file lists (a digest), as xkeeper last wrote it; unknown at start. */
   private written: string | undefined;
   private writtenAt = 0;
+  /** The users of the node's config file as this worker last wrote it, and when that write ended. */
+  private fileUsers: readonly CoreUser[] | null = null;
+  private fileWrittenAt = 0;
   private configTimer: NodeJS.Timeout | undefined;
   readonly driver: NodeDriver | null;
 
@@ -143,6 +148,8 @@ class NodeWorker {
     }
     this.written = fingerprint(users);
     this.writtenAt = Date.now();
+    this.fileUsers = users;
+    this.fileWrittenAt = this.writtenAt;
     return this.syncNow();
   }
 
@@ -216,19 +223,26 @@ class NodeWorker {
       if (!driver) throw new Error(`xkeeper cannot reach ${node.transport} nodes in this build`);
       // A detached core that died is started again (from its config file's users); the
       // uptime below then tells this pass to re-apply everything.
-      if ((await driver.process?.ensureRunning()) === 'restarted') {
-        logger.warn({ node: node.name }, "the node's core was not running: started it again");
-      }
+      const checkedAt = Date.now();
+      const startedByUs = (await driver.process?.ensureRunning()) === 'restarted';
+      if (startedByUs) logger.warn({ node: node.name }, "the node's core was not running: started it again");
       const started = performance.now();
       const sys = await driver.sysStats();
       const rttMs = performance.now() - started;
-      // A core that restarted holds only its config file's users: everything is re-applied.
-      // So is one xkeeper has not seen yet, unless the core lists its users (exact).
+      // A core that restarted holds only its config file's users. They are known when the core
+      // lists them, or when this worker wrote that file before the core started; otherwise
+      // everything is re-applied (each user the core holds replaced, its UUID unknown).
       const restarted =
         this.lastUptime === undefined || hasRestarted(this.lastUptime, this.lastUptimeAt, sys.uptimeSeconds);
       const listed = await driver.listUsers();
-      if (listed) nodes.replaceApplied(node.id, listed);
-      const full = restarted && listed === null;
+      const coreStartedAfter = startedByUs
+        ? checkedAt
+        : Date.now() - sys.uptimeSeconds * 1000 - UPTIME_SLACK_MS;
+      const known =
+        listed ??
+        (restarted && this.fileUsers && this.fileWrittenAt < coreStartedAfter ? this.fileUsers : null);
+      if (known) nodes.replaceApplied(node.id, known);
+      const full = restarted && known === null;
       const current = nodes.appliedUsers(node.id);
       const desired = nodes.desiredUsers(node.id);
       const { remove, add } = difference(desired, current, full);
@@ -310,8 +324,11 @@ class NodeWorker {
       ok: false as const,
       message: error instanceof Error ? error.message : String(error),
     }));
-    if (outcome.ok) this.written = digest;
-    else
+    if (outcome.ok) {
+      this.written = digest;
+      this.fileUsers = users;
+      this.fileWrittenAt = Date.now();
+    } else
       this.options.logger.warn({ node: this.name, err: outcome.message }, "writing the node's config failed");
   }
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlServer } from '../../src/control/socket.ts';
 import { wireNodes } from '../../src/core-wiring.ts';
+import { apiThreadCount } from '../../src/core/api-thread.ts';
 import { loadOrCreateSshKey } from '../../src/core/remote/ssh-key.ts';
 import type { Services } from '../../src/services/index.ts';
 import { parseVlessLink } from '../../src/services/links/vless.ts';
@@ -407,6 +408,29 @@ describe('SSH nodes in a running xkeeper', { timeout: 600_000 }, () => {
     // The first change is written at once, the rest together once the spacing is over.
     expect(inodes.size - 1).toBeGreaterThanOrEqual(1);
     expect(inodes.size - 1).toBeLessThanOrEqual(2);
+  });
+
+  it("forty keys created at once reach both nodes' cores from a pool thread, and each works through its link", async () => {
+    const created = (
+      await app.services.keys.createMany(
+        Array.from({ length: 40 }, (_, i) => ({ name: `many${i}` })),
+        'test',
+      )
+    ).map((key) => {
+      if (key instanceof Error) throw key;
+      return key;
+    });
+    // The pass sends 40 users to each node: enough for the pool.
+    await waitFor(() => apiThreadCount() > 0, 15_000);
+    for (const [node, dir] of [
+      [nodeA, dirA],
+      [nodeB, dirB],
+    ] as const) {
+      await waitFor(() => created.every((key) => configUuids(dir).includes(key.uuid)), 15_000);
+      // The core holds the first and the last of them, not only the file.
+      expect(await download('many0', node)).toBe(BODY);
+      expect(await download('many39', node)).toBe(BODY);
+    }
   });
 
   it("kill -9 of a node's core: restarted by the health cycle, its users re-applied, the client works again", async () => {

@@ -5,7 +5,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wireNodes } from '../../src/core-wiring.ts';
-import type { NodeWorkers } from '../../src/services/node-workers.ts';
+import type { CoreUser } from '../../src/core/config.ts';
+import { createDirectNode } from '../../src/core/direct-node.ts';
+import { createNodeWorkers, type NodeWorkers } from '../../src/services/node-workers.ts';
 import { startFakeXray, type FakeXray } from '../core/fake-xray.ts';
 import { waitFor } from '../core/fixtures.ts';
 import { silentLogger, testServices } from '../helpers/db.ts';
@@ -160,6 +162,82 @@ describe('node workers', () => {
     a.users.set('bob', { email: 'bob', id: bob.uuid, flow: '' });
     a.uptime = 5;
     await waitFor(() => JSON.stringify(held(a)) === JSON.stringify({ alice: alice.uuid }), 5_000);
+  });
+
+  it('a core restarted from the config file the worker wrote gets only what the file lacks: no user it holds is removed or replaced', async () => {
+    const t = testServices();
+    t.services.nodes.ensureLocal();
+    const a = await fake();
+    a.canList = false;
+    a.uptime = 1_000;
+    t.services.nodes.create(
+      { name: 'a', address: 'a.example.com', transport: 'direct', direct: `127.0.0.1:${a.port}` },
+      'test',
+    );
+    // The node's core process as an ssh node's driver has it: its file, and a crash to report.
+    let file: CoreUser[] = [];
+    let crashed = false;
+    const direct = createDirectNode({ port: a.port, timeoutMs: 300 });
+    cleanup.push(() => direct.close());
+    const workers = createNodeWorkers({
+      nodes: t.services.nodes,
+      logger: silentLogger,
+      intervalMs: 60_000,
+      maxBackoffMs: 300,
+      // The first write goes out at once, later ones only after a minute.
+      configWriteMs: 60_000,
+      driverFor: () => ({
+        ...direct,
+        process: {
+          ensureRunning: async () => {
+            if (!crashed) return 'running';
+            crashed = false;
+            return 'restarted';
+          },
+          restart: async () => undefined,
+          writeConfig: async (users) => {
+            file = [...users];
+            return { ok: true };
+          },
+        },
+      }),
+    });
+    t.services.attachNodeWorkers(workers);
+    workers.start();
+    cleanup.push(() => workers.stop());
+    const alice = await t.services.keys.create({ name: 'alice' }, 'test');
+    const bob = await t.services.keys.create({ name: 'bob' }, 'test');
+    await waitFor(() => file.length === 2 && Object.keys(held(a)).length === 2);
+    // carol reaches the core, not the file (its next write is a minute away).
+    const carol = await t.services.keys.create({ name: 'carol' }, 'test');
+    await waitFor(() => held(a).carol === carol.uuid);
+    expect(file.map((u) => u.name).sort()).toEqual(['alice', 'bob']);
+
+    /** The core dies and starts again from its file. */
+    const restartFromFile = () => {
+      a.users.clear();
+      for (const u of file) a.users.set(u.name, { email: u.name, id: u.uuid, flow: '' });
+      a.uptime = 0;
+    };
+    const want = { alice: alice.uuid, bob: bob.uuid, carol: carol.uuid };
+
+    // Started again by the worker's own health check.
+    crashed = true;
+    restartFromFile();
+    let before = a.operations.length;
+    await workers.syncNow('a');
+    expect(held(a)).toEqual(want);
+    expect(a.operations.slice(before)).toEqual(['xray.app.proxyman.command.AddUserOperation']);
+
+    // Restarted on its own (seen by its uptime), 2 s after the file was written.
+    a.uptime = 5_000;
+    await workers.syncNow('a');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    restartFromFile();
+    before = a.operations.length;
+    await workers.syncNow('a');
+    expect(held(a)).toEqual(want);
+    expect(a.operations.slice(before)).toEqual(['xray.app.proxyman.command.AddUserOperation']);
   });
 
   it('a node whose API hangs holds up no other node, no key change and no collection', async () => {
