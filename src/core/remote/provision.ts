@@ -379,6 +379,17 @@ export async function writeNodeConfig(
     const refusal = validate ? await testConfigOnNode(session, core.bin, core.flavor, temp) : null;
     if (refusal !== null) return { ok: false, message: refusal };
     await session.rename(temp, config);
+    // On the node's disk before xkeeper counts on it: a core that restarts (the node lost
+    // power, say) is trusted to hold this file's users, so only what changed since is re-sent.
+    const flushed = await session.exec(
+      `sync ${shellQuote(config)} ${shellQuote(core.remoteDir)} 2>/dev/null || sync`,
+    );
+    if (flushed.code !== 0) {
+      return {
+        ok: false,
+        message: `the new config is in place but not flushed to disk: ${flushed.stderr.trim()}`,
+      };
+    }
     return { ok: true };
   } finally {
     await session.exec(`rm -f ${shellQuote(temp)}`).catch(() => undefined);

@@ -275,7 +275,25 @@ describe('provisioning a node over SSH (no systemd)', { timeout: 120_000 }, () =
       const { core } = await provisionNode({ session, settings: settings(), users: USERS, remoteDir });
       const pid = readFileSync(paths.pid, 'utf8');
       const three = [...USERS, { name: 'carl', uuid: uuid(3) }];
-      expect(await writeNodeConfig(session, core, settings(), three)).toEqual({ ok: true });
+      // Every command the write runs on the node, seen on the way.
+      const commands: string[] = [];
+      const watched = new Proxy(session, {
+        get(target, name, receiver) {
+          if (name === 'exec') {
+            return (command: string, options?: object) => {
+              commands.push(command);
+              return target.exec(command, options);
+            };
+          }
+          const value: unknown = Reflect.get(target, name, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      expect(await writeNodeConfig(watched, core, settings(), three)).toEqual({ ok: true });
+      // Flushed to the node's disk, the file and its directory (the rename), before ok.
+      expect(
+        commands.some((c) => c.startsWith('sync ') && c.includes(paths.config) && c.includes(remoteDir)),
+      ).toBe(true);
       const written = readFileSync(paths.config, 'utf8');
       expect(written).toContain(uuid(3));
       expect(statSync(paths.config).mode & 0o777).toBe(0o600);
