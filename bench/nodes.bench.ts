@@ -26,6 +26,7 @@ import { createCore } from '../src/core/index.ts';
 import { loadOrCreateSshKey } from '../src/core/remote/ssh-key.ts';
 import { renderNodeConfig } from '../src/core/node-config.ts';
 import { generateRealityKeyPair, generateShortIds } from '../src/core/reality.ts';
+import { startCheckpointer } from '../src/db/checkpointer.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/logger.ts';
@@ -42,10 +43,17 @@ const V2RAY = process.env.CORE_BIN ?? '/usr/bin/v2ray';
 const IN_FLIGHT = 64;
 const ROUNDS = 5;
 
-/** Services on a fresh database on disk, the local core's API at `apiPort`. */
+/**
+ * Services on a fresh database on disk, the local core's API at `apiPort`, with WAL checkpoints
+ * in their worker thread as main.ts runs them (else a commit now and then copies and fsyncs the
+ * WAL inline).
+ */
 function benchServices(dir: string, apiPort: number) {
   const db = openDatabase(path.join(dir, 'xkeeper.db'));
   runMigrations(db);
+  const checkpoints = startCheckpointer(db.$client, (error) => {
+    throw new Error(`WAL checkpoint failed: ${error}`);
+  });
   const config = loadConfig(
     {
       BOT_TOKEN: '1:bench-token-bench-token-bench',
@@ -57,7 +65,11 @@ function benchServices(dir: string, apiPort: number) {
     },
     { dotenv: false },
   );
-  return { db, config, services: createServices({ db, config, logger }) };
+  const close = async () => {
+    await checkpoints.stop();
+    db.$client.close();
+  };
+  return { db, config, close, services: createServices({ db, config, logger }) };
 }
 
 /** One collection cycle: its wall time and the CPU time xkeeper's process spent in it. */
@@ -114,7 +126,7 @@ export async function collectionRows(keys: number): Promise<Row[]> {
     [3 * PRE_ENCODED, PRE_ENCODED, PRE_ENCODED].map((n) => startSyntheticCore(keys, n)),
   );
   const dir = mkdtempSync(path.join(tmpdir(), 'xk-bench-nodes-'));
-  const { db, config, services } = benchServices(dir, cores[0]!.port);
+  const { db, config, close, services } = benchServices(dir, cores[0]!.port);
   const ssh = await startSshNodes(keys, dir);
   try {
     // Keys straight into the table, each a member of the local node, as keys.create makes them.
@@ -222,7 +234,7 @@ export async function collectionRows(keys: number): Promise<Row[]> {
       },
     ];
   } finally {
-    db.$client.close();
+    await close();
     for (const core of cores) core.close();
     await ssh.close();
     rmSync(dir, { recursive: true, force: true });
@@ -266,7 +278,7 @@ export async function startNodeCore(dir: string, index: number) {
 async function applyRows(count: number): Promise<Row[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'xk-bench-apply-'));
   const cores = await Promise.all([1, 2, 3].map((i) => startNodeCore(dir, i)));
-  const { db, services } = benchServices(dir, await freePort());
+  const { close, services } = benchServices(dir, await freePort());
   try {
     for (const [i, core] of cores.entries()) {
       services.nodes.create(
@@ -332,7 +344,7 @@ async function applyRows(count: number): Promise<Row[]> {
       },
     ];
   } finally {
-    db.$client.close();
+    await close();
     for (const core of cores) {
       core.api.close();
       core.stop();
