@@ -119,20 +119,6 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-/**
- * A change from a thread that died before answering is made again here, whole: an add that
- * had landed comes back "exists" (the callers replace those), a remove "not found".
- */
-function orInPlace(
-  inThread: Promise<AlterResult[]>,
-  inPlace: () => Promise<AlterResult[]>,
-): Promise<AlterResult[]> {
-  return inThread.catch((error: unknown) => {
-    if (error instanceof ApiThreadError) return inPlace();
-    throw error;
-  });
-}
-
 /** Typed client of one core's API. */
 export class CoreApi {
   readonly flavor: FlavorName;
@@ -172,11 +158,22 @@ export class CoreApi {
     this.bulk = null;
   }
 
-  /** Where a change of `count` users is made: here for a few, in a thread of the pool for many. */
-  private alterer(count: number): ThreadedAlter | null {
-    if (count < BULK_MIN_USERS || !this.options.bulkInThread) return null;
+  /**
+   * Makes a change of `count` users here, or for many (a remote node's client) in a thread of
+   * the pool. A change whose thread died before answering is made again here, whole: an add
+   * that had landed comes back "exists" (the callers replace those), a remove "not found".
+   */
+  private change(
+    count: number,
+    inThread: (bulk: ThreadedAlter) => Promise<AlterResult[]>,
+    inPlace: () => Promise<AlterResult[]>,
+  ): Promise<AlterResult[]> {
+    if (count < BULK_MIN_USERS || !this.options.bulkInThread) return inPlace();
     this.bulk ??= new ThreadedAlter({ ...this.options, bulkInThread: false });
-    return this.bulk;
+    return inThread(this.bulk).catch((error: unknown) => {
+      if (error instanceof ApiThreadError) return inPlace();
+      throw error;
+    });
   }
 
   /** One unary call; `raw` leaves the answer as its bytes, for the caller to decode. */
@@ -240,9 +237,11 @@ export class CoreApi {
 
   /** Adds many users with at most `concurrency` calls in flight; results in input order. */
   addUsers(users: readonly CoreUser[], concurrency = 32): Promise<AlterResult[]> {
-    const inPlace = () => mapLimit(users, concurrency, (user) => this.addUser(user.name, user.uuid));
-    const bulk = this.alterer(users.length);
-    return bulk ? orInPlace(bulk.addUsers(users, concurrency), inPlace) : inPlace();
+    return this.change(
+      users.length,
+      (bulk) => bulk.addUsers(users, concurrency),
+      () => mapLimit(users, concurrency, (user) => this.addUser(user.name, user.uuid)),
+    );
   }
 
   /**
@@ -251,20 +250,24 @@ export class CoreApi {
    * not for the whole batch. Results are the adds', in input order.
    */
   replaceUsers(users: readonly CoreUser[], concurrency = 32): Promise<AlterResult[]> {
-    const inPlace = () =>
-      mapLimit(users, concurrency, async (user) => {
-        await this.removeUser(user.name);
-        return this.addUser(user.name, user.uuid);
-      });
-    const bulk = this.alterer(users.length);
-    return bulk ? orInPlace(bulk.replaceUsers(users, concurrency), inPlace) : inPlace();
+    return this.change(
+      users.length,
+      (bulk) => bulk.replaceUsers(users, concurrency),
+      () =>
+        mapLimit(users, concurrency, async (user) => {
+          await this.removeUser(user.name);
+          return this.addUser(user.name, user.uuid);
+        }),
+    );
   }
 
   /** Removes many users with at most `concurrency` calls in flight; results in input order. */
   removeUsers(names: readonly string[], concurrency = 32): Promise<AlterResult[]> {
-    const inPlace = () => mapLimit(names, concurrency, (name) => this.removeUser(name));
-    const bulk = this.alterer(names.length);
-    return bulk ? orInPlace(bulk.removeUsers(names, concurrency), inPlace) : inPlace();
+    return this.change(
+      names.length,
+      (bulk) => bulk.removeUsers(names, concurrency),
+      () => mapLimit(names, concurrency, (name) => this.removeUser(name)),
+    );
   }
 
   /** Counters whose name contains `pattern`; `reset` zeroes them atomically. */

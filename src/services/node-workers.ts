@@ -90,12 +90,10 @@ class NodeWorker {
   private failures = 0;
   private lastUptime: number | undefined;
   private lastUptimeAt = 0;
-  /** The users the node's config file lists (a digest), as xkeeper last wrote it; unknown at start. */
-  private written: string | undefined;
+  /** When the last write of the node's config file began (the spacing of writes). */
   private writtenAt = 0;
-  /** The users of the node's config file as this worker last wrote it, and when that write ended. */
-  private fileUsers: readonly CoreUser[] | null = null;
-  private fileWrittenAt = 0;
+  /** The node's config file as this worker last wrote it (users, digest, when the write ended); unknown at start. */
+  private file: { users: readonly CoreUser[]; digest: string; at: number } | null = null;
   private configTimer: NodeJS.Timeout | undefined;
   readonly driver: NodeDriver | null;
 
@@ -146,10 +144,8 @@ class NodeWorker {
         `restarting the core of node ${this.name}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    this.written = fingerprint(users);
     this.writtenAt = Date.now();
-    this.fileUsers = users;
-    this.fileWrittenAt = this.writtenAt;
+    this.file = { users, digest: fingerprint(users), at: this.writtenAt };
     return this.syncNow();
   }
 
@@ -239,8 +235,7 @@ class NodeWorker {
         ? checkedAt
         : Date.now() - sys.uptimeSeconds * 1000 - UPTIME_SLACK_MS;
       const known =
-        listed ??
-        (restarted && this.fileUsers && this.fileWrittenAt < coreStartedAfter ? this.fileUsers : null);
+        listed ?? (restarted && this.file && this.file.at < coreStartedAfter ? this.file.users : null);
       if (known) nodes.replaceApplied(node.id, known);
       const full = restarted && known === null;
       const current = nodes.appliedUsers(node.id);
@@ -307,7 +302,7 @@ class NodeWorker {
     const core = this.driver?.process;
     if (!core) return;
     const digest = fingerprint(users);
-    if (digest === this.written) return;
+    if (digest === this.file?.digest) return;
     const wait = this.writtenAt + this.options.configWriteMs - Date.now();
     if (wait > 0 && !now) {
       if (!this.configTimer && !this.stopped) {
@@ -324,11 +319,8 @@ class NodeWorker {
       ok: false as const,
       message: error instanceof Error ? error.message : String(error),
     }));
-    if (outcome.ok) {
-      this.written = digest;
-      this.fileUsers = users;
-      this.fileWrittenAt = Date.now();
-    } else
+    if (outcome.ok) this.file = { users, digest, at: Date.now() };
+    else
       this.options.logger.warn({ node: this.name, err: outcome.message }, "writing the node's config failed");
   }
 }
