@@ -6,7 +6,7 @@ module.exports = {
     {
       name: 'xkeeper',
       script: 'dist/main.js',
-      node_args: '--expose-gc --max-old-space-size=384 --max-semi-space-size=8',
+      node_args: '--expose-gc --max-old-space-size=384 --max-semi-space-size=4',
       exec_mode: 'fork',
       instances: 1,
       autorestart: true,

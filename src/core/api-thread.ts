@@ -1,14 +1,15 @@
 /**
- * Bulk user changes to remote nodes, made from worker threads. Each AlterInbound call costs
- * xkeeper ~250 µs of CPU in grpc-js and node's HTTP/2, one user per call: applying 1,000 keys
- * to three nodes from the main thread kept it busy for a second, the bot and the HTTP API
- * waiting behind, and bound every node's rate to that one thread. A node's
+ * Bulk user changes to a core (the local one or a node's), made from worker threads. Each
+ * AlterInbound call costs xkeeper ~100-250 µs of CPU in grpc-js and node's HTTP/2, one user per
+ * call: applying 1,000 keys to three nodes from the main thread kept it busy for a second, the
+ * bot and the HTTP API waiting behind, and bound every core's rate to that one thread (batch
+ * creation through the API topped out at ~4,000 keys/s, the main thread saturated). A client's
  * `CoreApi.addUsers`/`removeUsers` of many users hand them to a small pool of threads (at most
- * one per CPU, nodes shared among them); the main thread only sends the batch and gets the
+ * one per CPU, cores shared among them); the main thread only sends the batch and gets the
  * results. Readings stay on the main thread: their answer has to be decoded there anyway, and
- * moving it across cost more than its transport. The local core keeps its calls on the main
- * thread: a thread of its own raised a single server's peak memory while creating 15k keys
- * from 179 to 210 MB, over its 200 MB target, for a bulk rate still short of its own.
+ * moving it across cost more than its transport. A thread's young generation follows the
+ * process's `--max-semi-space-size` (V8 lets the flag override a worker's limit), which is why
+ * `npm start` sets 4 MB: with 8 the thread alone held 16 MB of it.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';

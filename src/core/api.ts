@@ -67,7 +67,7 @@ export type CoreApiOptions = CoreApiAddress & {
   flavor: FlavorName;
   /** Deadline of each call (default 5 s). */
   timeoutMs?: number;
-  /** Changes of many users go out from a thread of the pool (remote nodes; see api-thread.ts). */
+  /** Changes of many users go out from a thread of the pool (see api-thread.ts). */
   bulkInThread?: boolean;
 };
 

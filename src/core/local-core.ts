@@ -299,7 +299,12 @@ export class LocalCore implements Core {
       this.flavor = await this.detecting;
     }
     if (this.flavor.available && !this.api) {
-      this.api = new CoreApi({ flavor: this.flavor.name, port: this.config.CORE_API_PORT });
+      // Bulk changes (a batch of keys) from the thread pool: the main thread keeps answering.
+      this.api = new CoreApi({
+        flavor: this.flavor.name,
+        port: this.config.CORE_API_PORT,
+        bulkInThread: true,
+      });
     }
     return this.flavor;
   }

@@ -1,7 +1,7 @@
 /**
  * Bulk changes to a core go out from a thread of the pool (src/core/api-thread.ts), so applying
  * thousands of keys does not hold the main thread. A real v2ray is the core, reached as a
- * `direct` node's API is.
+ * `direct` node's API is, and through the local core's own adapter.
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +64,7 @@ describe('bulk changes from the API thread pool', () => {
       expect((await node.addUsers(users(0, 10))).failed).toEqual([]);
       expect((await node.addUsers(users(10, 20))).failed).toEqual([]);
       expect(apiThreadCount()).toBe(0);
-      // The local core's client (no bulkInThread) makes even a large change itself.
+      // A client without bulkInThread makes even a large change itself.
       expect((await probe.addUsers(users(3000, 3200))).every((r) => r.ok)).toBe(true);
       expect(apiThreadCount()).toBe(0);
       await probe.removeUsers(users(3000, 3200).map((u) => u.name));
@@ -87,6 +87,20 @@ describe('bulk changes from the API thread pool', () => {
     } finally {
       node.close();
     }
+  });
+
+  it('applies a large change to the local core from a pool thread, leaving the main thread free', async () => {
+    const many = users(10_000, 12_000);
+    const before = performance.eventLoopUtilization();
+    const result = await core.apply({ add: many });
+    const busy = performance.eventLoopUtilization(before).utilization;
+    expect(result.failed).toEqual([]);
+    // Made on the main thread, the 2,000 calls kept its loop ~90% busy.
+    expect(busy).toBeLessThan(0.5);
+    expect(apiThreadCount()).toBeGreaterThan(0);
+    for (const i of [10_000, 11_000, 11_999]) expect(await held(`u${i}`)).toBe(true);
+    await core.apply({ remove: many.map((u) => u.name) });
+    for (const i of [10_000, 11_999]) expect(await held(`u${i}`)).toBe(false);
   });
 
   it('makes a change whose thread stopped on the main thread, then starts a new one; a core that is down fails as it would on the main thread', async () => {
