@@ -147,8 +147,9 @@ describe('add-node dialog over SSH, with live progress', { timeout: 300_000 }, (
     // One message: every edit is of the progress message, nothing else was sent meanwhile.
     expect(edits.every((e) => e.params.message_id === progress.message_id)).toBe(true);
     expect(sentAfter).toEqual([]);
-    // Live: steps were shown before the outcome, growing in the order they ran.
-    expect(edits.length).toBeGreaterThanOrEqual(3);
+    // Live: steps were shown before the outcome, growing in the order they ran (a fast machine
+    // adds a node in about 2 s: one progress edit, then the outcome a second later).
+    expect(edits.length).toBeGreaterThanOrEqual(2);
     expect(stepsOf(stripTags(String(edits[0]!.params.text))).length).toBeGreaterThan(0);
     expectGrowingSteps(edits);
     // At most about one edit a second (steps that finish faster are coalesced).
