@@ -15,14 +15,19 @@
  */
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import { Api, type Bot, GrammyError, HttpError } from 'grammy';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import { SocksProxyAgent } from 'socks-proxy-agent';
+import type * as HttpsProxyAgentModule from 'https-proxy-agent';
+import type * as SocksProxyAgentModule from 'socks-proxy-agent';
 import type { Config } from '../config.ts';
 import { maskSecrets, type Logger } from '../logger.ts';
 import { isLoopbackHost } from '../loopback.ts';
 import type { BotContext } from './context.ts';
 import { ALLOWED_UPDATES } from './index.ts';
 import { watchPolling, type PollOutcome } from './poll-watch.ts';
+import { lazyModule } from '../lazy-module.ts';
+
+// Loaded only when a proxy is set.
+const httpsProxyAgent = lazyModule<typeof HttpsProxyAgentModule>('https-proxy-agent');
+const socksProxyAgent = lazyModule<typeof SocksProxyAgentModule>('socks-proxy-agent');
 
 /** Where the bot stands with Telegram: not tried yet, up, or the last attempt failed. */
 export type TelegramState = 'connecting' | 'connected' | 'unreachable';
@@ -75,8 +80,8 @@ export function telegramClientOptions(config: Readonly<Config>) {
   const agent = !proxy
     ? undefined
     : proxy.startsWith('socks')
-      ? new SocksProxyAgent(proxy)
-      : new HttpsProxyAgent(proxy);
+      ? new (socksProxyAgent().SocksProxyAgent)(proxy)
+      : new (httpsProxyAgent().HttpsProxyAgent)(proxy);
   return {
     apiRoot: config.TELEGRAM_API_ROOT,
     ...(agent && { baseFetchConfig: { agent } }),

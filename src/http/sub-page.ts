@@ -3,10 +3,13 @@
  * the subscription URL, a copy button and per-platform app guides. Every value is
  * escaped by the `html` template; only the QR SVG (made by `qrcode`) goes in raw.
  */
-import QRCode from 'qrcode';
 import { parseVlessLink } from '../services/links/vless.ts';
 import type { SubscriptionInfo } from '../services/subscription.service.ts';
 import { PAGE_TEXT, type PageLanguage, type PageText } from './sub-page-text.ts';
+import type * as QrCode from 'qrcode';
+import { lazyModule } from '../lazy-module.ts';
+
+const qrcode = lazyModule<typeof QrCode>('qrcode');
 
 class Raw {
   constructor(readonly html: string) {}
@@ -171,7 +174,7 @@ export async function renderSubscriptionPage(input: PageInput): Promise<string> 
   const { info, lang, now, nonce } = input;
   const t = PAGE_TEXT[lang];
   const url = info.subscription_url;
-  const qr = await QRCode.toString(url, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+  const qr = await qrcode().toString(url, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
   const limit = info.traffic_limit_bytes;
   const expireAt = info.expire_at ? new Date(info.expire_at) : null;
   const daysLeft = expireAt

@@ -11,7 +11,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
+import type * as Tar from 'tar';
+import { lazyModule } from '../lazy-module.ts';
+
+const tar = lazyModule<typeof Tar>('tar');
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -79,7 +83,7 @@ export async function extractArchive(
 
   const seen = new Set<string>();
   let entries = 0;
-  const parser = new Parser({
+  const parser = new (tar().Parser)({
     strict: true,
     // Decompression is ours (with limits): tar must not sniff for another codec.
     brotli: false,

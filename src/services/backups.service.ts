@@ -23,7 +23,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { asc, count, desc, eq, getTableName } from 'drizzle-orm';
-import * as tar from 'tar';
 import { sshKeyPath } from '../core/remote/ssh-key.ts';
 import { openDatabase, type Db } from '../db/client.ts';
 import { knownMigrations, latestAppliedMigration, runMigrations } from '../db/migrate.ts';
@@ -35,6 +34,10 @@ import { ArchiveRefused, BACKUP_LIMITS, extractArchive } from './backup-extract.
 import { badRow, foreignSchemaCode } from './backup-validate.ts';
 import { AppError } from './errors.ts';
 import type { EventsService } from './events.service.ts';
+import type * as Tar from 'tar';
+import { lazyModule } from '../lazy-module.ts';
+
+const tar = lazyModule<typeof Tar>('tar');
 
 export const BACKUP_FORMAT = 'xkeeper-backup';
 const FORMAT_VERSION = 1;
@@ -274,7 +277,7 @@ export function createBackupsService(deps: {
       };
       writeFileSync(path.join(staging, MANIFEST_ENTRY), JSON.stringify(manifest, null, 2));
       const file = path.join(backupsDir, `${prefix}-${stamp(now)}.tar.gz`);
-      await tar.create({ gzip: { level: 9 }, file, cwd: staging, portable: true }, entries);
+      await tar().create({ gzip: { level: 9 }, file, cwd: staging, portable: true }, entries);
       return { file, bytes: statSync(file).size, created_at: manifest.created_at, counts };
     } finally {
       rmSync(staging, { recursive: true, force: true });

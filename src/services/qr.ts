@@ -1,5 +1,8 @@
 /** QR codes of share links and subscription URLs. */
-import QRCode from 'qrcode';
+import type * as QrCode from 'qrcode';
+import { lazyModule } from '../lazy-module.ts';
+
+const qrcode = lazyModule<typeof QrCode>('qrcode');
 
 /**
  * A PNG of a QR code that encodes exactly `text`. Grayscale: a quarter of the pixel data of
@@ -14,5 +17,5 @@ export async function qrPng(text: string, width = 512): Promise<Buffer> {
     rendererOpts: { colorType: 0 },
   };
   // colorType goes through to pngjs; @types/qrcode does not list it.
-  return QRCode.toBuffer(text, options as QRCode.QRCodeToBufferOptions);
+  return qrcode().toBuffer(text, options as QrCode.QRCodeToBufferOptions);
 }

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import ssh2 from 'ssh2';
+import type * as Ssh2 from 'ssh2';
+import { lazyModule } from '../../lazy-module.ts';
 
-// ssh2 is CommonJS: Node's ESM loader sees `utils` only on the default export.
-const { utils } = ssh2;
+const ssh2 = lazyModule<typeof Ssh2>('ssh2');
 
 /** The private key's file name in DATA_DIR. */
 export const SSH_KEY_FILE = 'ssh_ed25519_key';
@@ -24,7 +24,7 @@ export interface SshKey {
 }
 
 function fromPrivate(privateKey: string): SshKey {
-  const parsed = utils.parseKey(privateKey);
+  const parsed = ssh2().utils.parseKey(privateKey);
   if (parsed instanceof Error) throw new Error(`the SSH key in DATA_DIR cannot be read: ${parsed.message}`);
   const base64 = parsed.getPublicSSH().toString('base64');
   return { privateKey, publicLine: () => `${parsed.type} ${base64} ${SSH_KEY_COMMENT}` };
@@ -47,8 +47,8 @@ export function sshKeyPath(dataDir: string): string {
  */
 function generateParsableKeyPair(): { private: string } {
   for (;;) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment: SSH_KEY_COMMENT });
-    if (!(utils.parseKey(pair.private) instanceof Error)) return pair;
+    const pair = ssh2().utils.generateKeyPairSync('ed25519', { comment: SSH_KEY_COMMENT });
+    if (!(ssh2().utils.parseKey(pair.private) instanceof Error)) return pair;
   }
 }
 

@@ -12,8 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type * as Ssh2 from 'ssh2';
+import { lazyModule } from '../../lazy-module.ts';
 import { RemoteError, shellQuote } from './errors.ts';
+
+const ssh2 = lazyModule<typeof Ssh2>('ssh2');
 
 export { RemoteError, shellQuote };
 
@@ -135,7 +139,7 @@ const NODELAY_COMMAND_TIMEOUT_MS = 5_000;
  */
 export function connectSsh(options: SshConnectOptions): Promise<SshSession> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let seenHostKey: string | null = null;
     let settled = false;
     client.once('ready', () => {
@@ -187,7 +191,7 @@ export function connectSsh(options: SshConnectOptions): Promise<SshSession> {
  */
 export function scanHostKey(target: SshTarget, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let seen: string | null = null;
     const finish = (error: Error & { level?: string; code?: string }) => {
       client.end();

@@ -3,9 +3,12 @@
  * rendered to PNG by resvg with DejaVu Sans only — no system font scan, same pixels everywhere.
  */
 import { existsSync } from 'node:fs';
-import { Resvg } from '@resvg/resvg-js';
 import type { DayTraffic } from '../../../services/reports.service.ts';
 import { escapeHtml, formatBytes, unitOf } from '../../kit/index.ts';
+import type * as ResvgJs from '@resvg/resvg-js';
+import { lazyModule } from '../../../lazy-module.ts';
+
+const resvgJs = lazyModule<typeof ResvgJs>('@resvg/resvg-js');
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 const FONT_FILES = existsSync(FONT) ? [FONT] : [];
@@ -112,7 +115,7 @@ export function trafficChartSvg(days: DayTraffic[], labels: ChartLabels): string
 
 /** The chart as a PNG. */
 export function trafficChartPng(days: DayTraffic[], labels: ChartLabels): Buffer {
-  const resvg = new Resvg(trafficChartSvg(days, labels), {
+  const resvg = new (resvgJs().Resvg)(trafficChartSvg(days, labels), {
     font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
   });
   return resvg.render().asPng();
