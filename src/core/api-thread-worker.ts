@@ -1,6 +1,6 @@
 /**
- * The worker thread behind {@link ThreadedAlter}: holds a {@link CoreApi} per remote node and
- * runs the bulk adds and removes the main thread sends it (see api-thread.ts for why).
+ * The worker thread behind {@link ThreadedAlter}: holds a {@link CoreApi} per core (the local
+ * one, a node's) and runs the bulk adds and removes the main thread sends it (see api-thread.ts for why).
  */
 import { parentPort } from 'node:worker_threads';
 import { CoreApi, CoreApiError } from './api.ts';
@@ -25,7 +25,7 @@ async function answer(request: Extract<ThreadRequest, { op: 'call' }>): Promise<
   let reply: ThreadReply;
   try {
     const api = apis.get(request.client);
-    if (!api) throw new Error('this node API client is closed');
+    if (!api) throw new Error('this core API client is closed');
     const call = CALLS[request.method] as (api: CoreApi, ...args: unknown[]) => Promise<unknown>;
     const value = await call(api, ...request.args);
     reply = { id: request.id, value };

@@ -52,7 +52,8 @@ function tsxRegisterUrl(): string {
 function startWorker(): Worker {
   const compiled = !import.meta.url.endsWith('.ts');
   const entry = new URL(`./api-thread-worker.${compiled ? 'js' : 'ts'}`, import.meta.url);
-  // V8 flags of the parent are not a worker's to take. A capped heap makes the thread collect
+  // The parent's node options are not the worker's (its V8 heap flags apply all the same, see
+  // above). A capped heap makes the thread collect
   // its calls' garbage instead of growing (a throwaway measure of 15k adds through CoreApi, not
   // the product: the process peaked 30 MB higher without the cap).
   const options = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB } };
@@ -62,7 +63,7 @@ function startWorker(): Worker {
   return new Worker(boot, { ...options, eval: true });
 }
 
-/** A thread left without nodes waits this long for one (a node re-enabled, a link remade). */
+/** A thread left without clients waits this long for one (a node re-enabled, a link remade). */
 const IDLE_MS = 5 * 60_000;
 
 class ApiThread {
@@ -81,10 +82,10 @@ class ApiThread {
     this.worker.unref();
     this.worker.on('message', (reply: ThreadReply) => this.settle(reply));
     this.worker.on('error', (error) =>
-      this.fail(new ApiThreadError(`the node API thread failed: ${error.message}`)),
+      this.fail(new ApiThreadError(`the core API thread failed: ${error.message}`)),
     );
     this.worker.on('exit', (code) =>
-      this.fail(new ApiThreadError(`the node API thread stopped (exit code ${code})`)),
+      this.fail(new ApiThreadError(`the core API thread stopped (exit code ${code})`)),
     );
   }
 
@@ -109,7 +110,7 @@ class ApiThread {
   }
 
   request(client: number, method: ThreadCall, args: unknown[]): Promise<unknown> {
-    if (this.dead) return Promise.reject(new ApiThreadError('the node API thread stopped'));
+    if (this.dead) return Promise.reject(new ApiThreadError('the core API thread stopped'));
     const id = this.nextId++;
     if (this.pending.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
@@ -119,7 +120,7 @@ class ApiThread {
   }
 
   terminate(): void {
-    this.fail(new ApiThreadError('the node API thread was stopped'));
+    this.fail(new ApiThreadError('the core API thread was stopped'));
     void this.worker.terminate();
   }
 
@@ -185,7 +186,7 @@ export class ThreadedAlter {
   constructor(private readonly options: CoreApiOptions) {}
 
   private call<T>(method: ThreadCall, ...args: unknown[]): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('this node API client is closed'));
+    if (this.closed) return Promise.reject(new Error('this core API client is closed'));
     if (!this.thread || this.thread.dead) {
       // First call, or the thread died (its calls failed): open on a live one.
       this.thread = threadForNewClient();

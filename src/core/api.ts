@@ -159,8 +159,8 @@ export class CoreApi {
   }
 
   /**
-   * Makes a change of `count` users here, or for many (a remote node's client) in a thread of
-   * the pool. A change whose thread died before answering is made again here, whole: an add
+   * Makes a change of `count` users here, or for many (a client with `bulkInThread`) in a
+   * thread of the pool. A change whose thread died before answering is made again here, whole: an add
    * that had landed comes back "exists" (the callers replace those), a remove "not found".
    */
   private change(

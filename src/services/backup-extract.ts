@@ -11,7 +11,6 @@ import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { ReadEntry } from 'tar';
 import type * as Tar from 'tar';
 import { lazyModule } from '../lazy-module.ts';
 
@@ -97,7 +96,7 @@ export async function extractArchive(
       return wanted.has(entryPath);
     },
   });
-  parser.on('entry', (entry: ReadEntry) => {
+  parser.on('entry', (entry: Tar.ReadEntry) => {
     const name = entry.path;
     const max = wanted.get(name)!;
     if (entry.type !== 'File') return fail(new ArchiveRefused(`${name} is not a plain file`));

@@ -47,8 +47,9 @@ export function sshKeyPath(dataDir: string): string {
  */
 function generateParsableKeyPair(): { private: string } {
   for (;;) {
-    const pair = ssh2().utils.generateKeyPairSync('ed25519', { comment: SSH_KEY_COMMENT });
-    if (!(ssh2().utils.parseKey(pair.private) instanceof Error)) return pair;
+    const { utils } = ssh2();
+    const pair = utils.generateKeyPairSync('ed25519', { comment: SSH_KEY_COMMENT });
+    if (!(utils.parseKey(pair.private) instanceof Error)) return pair;
   }
 }
 

@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type * as Ssh2 from 'ssh2';
 import { lazyModule } from '../../lazy-module.ts';
 import { RemoteError, shellQuote } from './errors.ts';
@@ -229,12 +228,12 @@ function collector(): { push(chunk: Buffer): void; text(): string } {
 
 /** One logged-in SSH connection to a node. */
 export class SshSession {
-  private sftpChannel: Promise<SFTPWrapper> | null = null;
+  private sftpChannel: Promise<Ssh2.SFTPWrapper> | null = null;
   private closedFlag = false;
   private readonly closeListeners = new Set<(error?: Error) => void>();
 
   constructor(
-    readonly client: Client,
+    readonly client: Ssh2.Client,
     readonly target: SshTarget,
     /** The fingerprint the server showed (to pin on first use). */
     readonly hostKey: string,
@@ -307,8 +306,8 @@ export class SshSession {
     });
   }
 
-  private sftp(): Promise<SFTPWrapper> {
-    this.sftpChannel ??= new Promise<SFTPWrapper>((resolve, reject) => {
+  private sftp(): Promise<Ssh2.SFTPWrapper> {
+    this.sftpChannel ??= new Promise<Ssh2.SFTPWrapper>((resolve, reject) => {
       this.client.sftp((error, sftp) => {
         if (error) {
           this.sftpChannel = null;
@@ -328,7 +327,7 @@ export class SshSession {
   private async sftpCall(
     what: string,
     timeoutMs: number,
-    run: (sftp: SFTPWrapper, done: (error?: Error | null) => void) => void,
+    run: (sftp: Ssh2.SFTPWrapper, done: (error?: Error | null) => void) => void,
   ): Promise<void> {
     const sftp = await this.sftp();
     await new Promise<void>((resolve, reject) => {
@@ -380,7 +379,7 @@ export class SshSession {
   }
 
   /** Opens one channel to `host:port` as seen from the node. */
-  openChannel(port: number, host = '127.0.0.1'): Promise<ClientChannel> {
+  openChannel(port: number, host = '127.0.0.1'): Promise<Ssh2.ClientChannel> {
     return new Promise((resolve, reject) => {
       this.client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
         if (error) reject(this.failed(`opening a channel to ${host}:${port}`, error));
