@@ -33,7 +33,15 @@ export function subscriptionUrl(publicUrl: string, key: Pick<Key, 'subToken'>): 
 }
 
 /** Renders a key for the outside world. */
-export function toUserJson(key: Key, ctx: { publicUrl: string; links: KeyLinks }): UserJson {
+export function toUserJson(
+  key: Key,
+  ctx: {
+    publicUrl: string;
+    links: KeyLinks;
+    /** The ids of the nodes the key is on, when read with the key (read here otherwise). */
+    nodeIds?: readonly number[];
+  },
+): UserJson {
   return {
     username: key.name,
     uuid: key.uuid,
@@ -55,6 +63,6 @@ export function toUserJson(key: Key, ctx: { publicUrl: string; links: KeyLinks }
     first_connected_at: iso(key.firstConnectedAt),
     subscription_url: subscriptionUrl(ctx.publicUrl, key),
     // One per node serving the key (the first is the key card's share link).
-    links: ctx.links.links(key),
+    links: ctx.links.links(key, ctx.nodeIds),
   };
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { Clock } from './clock.ts';
 import type { CorePort, CoreUser } from './core-port.ts';
 import { AppError, isAppError } from './errors.ts';
+import { rowReader } from '../db/row-reader.ts';
 import { lazy, lazyStatement } from '../db/statements.ts';
 import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
@@ -103,35 +104,15 @@ export function createKeysService(deps: {
 
   // Hot lookups (API reads, every VPN client's subscription poll) use statements prepared once.
   // One SQLite connection serves every transaction too, so these fit inside them as well.
-  const byName = lazy(() =>
-    db
-      .select()
-      .from(keys)
-      .where(sql`lower(${keys.name}) = lower(${sql.placeholder('name')})`)
-      .prepare(),
-  );
-  const byToken = lazy(() =>
-    db
-      .select()
-      .from(keys)
-      .where(eq(keys.subToken, sql.placeholder('token')))
-      .prepare(),
-  );
-  const byId = lazy(() =>
-    db
-      .select()
-      .from(keys)
-      .where(eq(keys.id, sql.placeholder('id')))
-      .prepare(),
-  );
-
-  const byOwner = lazy(() =>
-    db
-      .select()
-      .from(keys)
-      .where(eq(keys.ownerTelegramId, sql.placeholder('owner')))
-      .orderBy(keys.id)
-      .prepare(),
+  const rows = rowReader(db.$client, keys);
+  const byName = rows.one('WHERE lower(name) = lower(?)');
+  const byToken = rows.one('WHERE sub_token = ?');
+  const byId = rows.one('WHERE id = ?');
+  const byOwner = rows.all('WHERE owner_telegram_id = ? ORDER BY id');
+  // A key's view names its nodes: their ids come with the row, in the same statement.
+  const byNameWithNodeIds = rows.statement(
+    `SELECT ${rows.columns}, (SELECT group_concat(node_id) FROM key_nodes WHERE key_id = keys.id)
+     FROM keys WHERE lower(name) = lower(?)`,
   );
 
   // Creation's insert, prepared once: building it with drizzle per key cost more than the
@@ -161,12 +142,14 @@ export function createKeysService(deps: {
   const transaction = <T>(run: () => T): T => nativeTransaction()(run) as T;
 
   function find(name: string): Key | undefined {
-    return byName().get({ name });
+    return byName(name);
   }
+
+  const notFound = (name: string) => new AppError('KEY_NOT_FOUND', `no key named "${name}"`);
 
   function require(name: string): Key {
     const key = find(name);
-    if (!key) throw new AppError('KEY_NOT_FOUND', `no key named "${name}"`);
+    if (!key) throw notFound(name);
     return key;
   }
 
@@ -324,17 +307,25 @@ export function createKeysService(deps: {
       core = next;
     },
 
+    /** The key named `name` (KEY_NOT_FOUND otherwise) and the ids of the nodes it is on. */
+    getWithNodeIds(name: string): { key: Key; nodeIds: number[] } {
+      const raw = byNameWithNodeIds().get(name);
+      if (!raw) throw notFound(name);
+      const ids = raw[rows.width] as string | null;
+      return { key: rows.map(raw), nodeIds: ids ? ids.split(',').map(Number) : [] };
+    },
+
     getById(id: number): Key | undefined {
-      return byId().get({ id });
+      return byId(id);
     },
 
     bySubToken(token: string): Key | undefined {
-      return byToken().get({ token });
+      return byToken(token);
     },
 
     /** Keys of one Telegram user, oldest first. */
     ownedBy(telegramId: number): Key[] {
-      return byOwner().all({ owner: telegramId });
+      return byOwner(telegramId);
     },
 
     /** Paged list, newest first. */

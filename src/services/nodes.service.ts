@@ -285,6 +285,10 @@ export function createNodesService(deps: {
     if (!sqlite.inTransaction) cachedNodes = rows;
     return rows;
   }
+  /** The enabled nodes among `ids`, in order. */
+  function enabledAmong(ids: readonly number[]): Node[] {
+    return allNodes().filter((node) => node.enabled && ids.includes(node.id));
+  }
   function nodesChanged(): void {
     cachedNodes = null;
   }
@@ -729,9 +733,10 @@ export function createNodesService(deps: {
 
     /** Enabled nodes a key is on, in order (for links). */
     nodesOfKey(keyId: number): Node[] {
-      const ids = new Set(selectNodeIdsOfKey().pluck().all(keyId) as number[]);
-      return allNodes().filter((node) => node.enabled && ids.has(node.id));
+      return enabledAmong(selectNodeIdsOfKey().pluck().all(keyId) as number[]);
     },
+
+    enabledAmong,
 
     /**
      * A key's charged traffic per node it is on (lifetime), by node name: what `key_nodes`

@@ -35,3 +35,24 @@ describe('vlessShareLink', () => {
     expect(url.searchParams.get('spx')).toBe('/');
   });
 });
+
+describe('vlessShareLink query values', () => {
+  it('encodes every value as URLSearchParams does, with spaces as %20', () => {
+    const samples = [
+      "a b+c&d=e#f?g/h%i!j'k(l)m~n*o-p_q.r",
+      'Ünïcödé 名前 🚀',
+      '\u0000\u001f\u007f',
+      String.fromCharCode(...Array.from({ length: 95 }, (_, i) => 32 + i)),
+    ];
+    for (const value of samples) {
+      const link = vlessShareLink(
+        { name: 'x', uuid: uuid(4) },
+        { host: 'h', port: 1, reality: { sni: value, publicKey: value, shortId: value } },
+      );
+      const query = link.slice(link.indexOf('?') + 1, link.indexOf('#'));
+      const expected = new URLSearchParams({ sni: value }).toString().replace(/\+/g, '%20');
+      expect(query).toContain(`&${expected}&`);
+      expect(new URL(link).searchParams.get('pbk')).toBe(value);
+    }
+  });
+});

@@ -160,6 +160,29 @@ describe('subscriptions over several nodes', () => {
     expect(await names()).toHaveLength(3);
   });
 
+  it('lists only the nodes the key is on, in the user JSON as in the subscription', async () => {
+    const key = f.apiKey(['users:read']);
+    const userLinks = async () =>
+      (await f.app.inject({ method: 'GET', url: '/api/v1/users/ALICE', headers: withKey(key) })).json()
+        .links as string[];
+    const membership = f.services.db.$client.prepare(
+      "DELETE FROM key_nodes WHERE node_id = ? AND key_id = (SELECT id FROM keys WHERE name = 'alice')",
+    );
+    try {
+      membership.run(frankfurt.id);
+      expect(await names()).toEqual(['🇳🇱 Amsterdam', '🇫🇮 Helsinki']);
+      expect(await userLinks()).toEqual(await base64Links());
+      f.services.nodes.disable('hel', 'test');
+      expect((await userLinks()).map((link) => parseVlessLink(link)!.name)).toEqual(['🇳🇱 Amsterdam']);
+    } finally {
+      f.services.nodes.enable('hel', 'test');
+      f.services.db.$client
+        .prepare("INSERT INTO key_nodes (key_id, node_id) SELECT id, ? FROM keys WHERE name = 'alice'")
+        .run(frankfurt.id);
+    }
+    expect(await userLinks()).toHaveLength(3);
+  });
+
   it('leaves out a disabled node, and numbers repeated display names', async () => {
     f.services.nodes.disable('hel', 'test');
     expect(await names()).toEqual(['🇳🇱 Amsterdam', '🇩🇪 Frankfurt']);

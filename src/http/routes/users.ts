@@ -312,7 +312,7 @@ export function userRoutes(app: FastifyInstance, services: Services): void {
       }),
     },
     // Not async: the read is synchronous, and the answer goes out without a promise.
-    (request) => services.view(keys.get(request.params.username)),
+    (request) => services.viewByName(request.params.username),
   );
 
   r.patch(

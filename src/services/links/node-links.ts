@@ -49,8 +49,8 @@ export function createKeyLinks(deps: {
   }
 
   /** The nodes a key's links are listed for, in order: enabled, not down too long. */
-  function listedNodes(key: Pick<Key, 'id'>): Node[] {
-    const all = nodes.nodesOfKey(key.id);
+  function listedNodes(key: Pick<Key, 'id'>, nodeIds?: readonly number[]): Node[] {
+    const all = nodeIds ? nodes.enabledAmong(nodeIds) : nodes.nodesOfKey(key.id);
     const now = clock.now().getTime();
     const shown = all.filter((node) => !downTooLong(node, now));
     // Every node down: keep listing them all, as an empty subscription makes apps drop
@@ -59,9 +59,12 @@ export function createKeyLinks(deps: {
   }
 
   return {
-    /** The key's share links, one per listed node (none for a node without a usable link). */
-    links(key: LinkKey): string[] {
-      const listed = listedNodes(key);
+    /**
+     * The key's share links, one per listed node (none for a node without a usable link).
+     * `nodeIds`: the nodes the key is on, when the caller read them with the key.
+     */
+    links(key: LinkKey, nodeIds?: readonly number[]): string[] {
+      const listed = listedNodes(key, nodeIds);
       const labels = numberRepeats(listed.map((node) => labelOf(node, key)));
       return listed
         .map((node, i) => linkOf(node, { name: labels[i]!, uuid: key.uuid }))
