@@ -18,7 +18,7 @@ import { createNodesService, LOCAL_NODE } from './nodes.service.ts';
 import { localNodeActions } from './node-actions.ts';
 import { createNodeProvisioner } from './node-provisioning.ts';
 import { toUserJson, type UserJson } from './key-view.ts';
-import { createKeyLinks } from './links/node-links.ts';
+import { createKeyLinks, type LinkKey } from './links/node-links.ts';
 import type { Key } from '../db/schema.ts';
 import { createSqliteStorage, type JsonStorage } from '../db/storage.ts';
 import { createLimitsService } from './limits.service.ts';
@@ -157,7 +157,8 @@ export function createServices(deps: ServiceDeps) {
     },
   });
   /** A key as the API, CLI and webhooks show it. */
-  const view = (key: Key): UserJson => toUserJson(key, { publicUrl: config.publicUrl, links: keyLinks });
+  const view = (key: Key & LinkKey): UserJson =>
+    toUserJson(key, { publicUrl: config.publicUrl, links: keyLinks });
   return {
     db,
     clock,
@@ -194,8 +195,7 @@ export function createServices(deps: ServiceDeps) {
      * instead of one per statement.
      */
     viewByName(name: string): UserJson {
-      const { key, nodeIds } = keys.getWithNodeIds(name);
-      return toUserJson(key, { publicUrl: config.publicUrl, links: keyLinks, nodeIds });
+      return view(keys.getWithNodeIds(name));
     },
     /** Operator controls of the core; null until a core adapter is attached. */
     get system(): CoreControl | null {

@@ -1,6 +1,6 @@
 /** A key as the HTTP API, the CLI and webhooks show it (CONTRACT.md "a user in JSON"). */
 import type { Key } from '../db/schema.ts';
-import type { KeyLinks } from './links/node-links.ts';
+import type { KeyLinks, LinkKey } from './links/node-links.ts';
 
 export interface UserJson {
   username: string;
@@ -33,15 +33,7 @@ export function subscriptionUrl(publicUrl: string, key: Pick<Key, 'subToken'>): 
 }
 
 /** Renders a key for the outside world. */
-export function toUserJson(
-  key: Key,
-  ctx: {
-    publicUrl: string;
-    links: KeyLinks;
-    /** The ids of the nodes the key is on, when read with the key (read here otherwise). */
-    nodeIds?: readonly number[];
-  },
-): UserJson {
+export function toUserJson(key: Key & LinkKey, ctx: { publicUrl: string; links: KeyLinks }): UserJson {
   return {
     username: key.name,
     uuid: key.uuid,
@@ -63,6 +55,6 @@ export function toUserJson(
     first_connected_at: iso(key.firstConnectedAt),
     subscription_url: subscriptionUrl(ctx.publicUrl, key),
     // One per node serving the key (the first is the key card's share link).
-    links: ctx.links.links(key, ctx.nodeIds),
+    links: ctx.links.links(key),
   };
 }

@@ -17,7 +17,7 @@ import type { DbOrTx, EventsService } from './events.service.ts';
 import type { OutboxService } from './outbox.service.ts';
 import type { TrafficService } from './traffic.service.ts';
 import { toUserJson } from './key-view.ts';
-import type { KeyLinks } from './links/node-links.ts';
+import { NODE_IDS_COLUMN, parseNodeIds, type KeyLinks } from './links/node-links.ts';
 import type { EventType, KeyNotice, KeyTransition, WebhookEventType } from './messages.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 import {
@@ -111,8 +111,7 @@ export function createKeysService(deps: {
   const byOwner = rows.all('WHERE owner_telegram_id = ? ORDER BY id');
   // A key's view names its nodes: their ids come with the row, in the same statement.
   const byNameWithNodeIds = rows.statement(
-    `SELECT ${rows.columns}, (SELECT group_concat(node_id) FROM key_nodes WHERE key_id = keys.id)
-     FROM keys WHERE lower(name) = lower(?)`,
+    `SELECT ${rows.columns}, ${NODE_IDS_COLUMN} FROM keys WHERE lower(name) = lower(?)`,
   );
 
   // Creation's insert, prepared once: building it with drizzle per key cost more than the
@@ -307,12 +306,11 @@ export function createKeysService(deps: {
       core = next;
     },
 
-    /** The key named `name` (KEY_NOT_FOUND otherwise) and the ids of the nodes it is on. */
-    getWithNodeIds(name: string): { key: Key; nodeIds: number[] } {
+    /** The key named `name` (KEY_NOT_FOUND otherwise) with the ids of the nodes it is on. */
+    getWithNodeIds(name: string): Key & { nodeIds: number[] } {
       const raw = byNameWithNodeIds().get(name);
       if (!raw) throw notFound(name);
-      const ids = raw[rows.width] as string | null;
-      return { key: rows.map(raw), nodeIds: ids ? ids.split(',').map(Number) : [] };
+      return Object.assign(rows.map(raw), { nodeIds: parseNodeIds(raw[rows.width]) });
     },
 
     getById(id: number): Key | undefined {

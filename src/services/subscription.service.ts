@@ -13,7 +13,7 @@ import { keys, type Key, type KeyStatus } from '../db/schema.ts';
 import { AppError } from './errors.ts';
 import { subscriptionUrl, toUserJson, type UserJson } from './key-view.ts';
 import { toClashYaml } from './links/clash.ts';
-import type { KeyLinks, LinkKey } from './links/node-links.ts';
+import { NODE_IDS_COLUMN, parseNodeIds, type KeyLinks, type LinkKey } from './links/node-links.ts';
 import { toSingBoxJson } from './links/singbox.ts';
 import { isLegacySingBox, type SubscriptionFormat } from './links/user-agent.ts';
 import { noticeServer, parseVlessLink, toVlessLink, type VlessServer } from './links/vless.ts';
@@ -121,7 +121,7 @@ export type SubscriptionKey = Pick<
   | 'downloadBytes'
   | 'trafficLimitBytes'
   | 'expireAt'
->;
+> & { nodeIds: number[] };
 
 /** The key of `token`, compared in constant time. @throws AppError SUBSCRIPTION_NOT_FOUND */
 function checkToken<K extends { subToken: string }>(token: string, key: K | undefined): K {
@@ -162,6 +162,7 @@ export function createSubscriptionService(deps: {
         downloadBytes: keys.downloadBytes,
         trafficLimitBytes: keys.trafficLimitBytes,
         expireAt: keys.expireAt,
+        nodeIds: sql.raw(NODE_IDS_COLUMN).mapWith(parseNodeIds),
       })
       .from(keys)
       .where(eq(keys.subToken, sql.placeholder('token')))

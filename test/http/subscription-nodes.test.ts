@@ -165,20 +165,25 @@ describe('subscriptions over several nodes', () => {
     const userLinks = async () =>
       (await f.app.inject({ method: 'GET', url: '/api/v1/users/ALICE', headers: withKey(key) })).json()
         .links as string[];
-    const membership = f.services.db.$client.prepare(
+    const leave = f.services.db.$client.prepare(
       "DELETE FROM key_nodes WHERE node_id = ? AND key_id = (SELECT id FROM keys WHERE name = 'alice')",
     );
     try {
-      membership.run(frankfurt.id);
+      leave.run(frankfurt.id);
       expect(await names()).toEqual(['🇳🇱 Amsterdam', '🇫🇮 Helsinki']);
       expect(await userLinks()).toEqual(await base64Links());
       f.services.nodes.disable('hel', 'test');
       expect((await userLinks()).map((link) => parseVlessLink(link)!.name)).toEqual(['🇳🇱 Amsterdam']);
+      for (const node of f.services.nodes.list()) leave.run(node.id);
+      expect(await userLinks()).toEqual([]);
+      expect(await base64Links()).toEqual([]);
     } finally {
       f.services.nodes.enable('hel', 'test');
       f.services.db.$client
-        .prepare("INSERT INTO key_nodes (key_id, node_id) SELECT id, ? FROM keys WHERE name = 'alice'")
-        .run(frankfurt.id);
+        .prepare(
+          "INSERT OR IGNORE INTO key_nodes (key_id, node_id) SELECT k.id, n.id FROM keys k, nodes n WHERE k.name = 'alice'",
+        )
+        .run();
     }
     expect(await userLinks()).toHaveLength(3);
   });
