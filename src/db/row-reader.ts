@@ -1,8 +1,8 @@
 /**
  * Whole rows of one table read by a prepared statement and mapped as drizzle's `select()`
  * maps them (the same property names, Dates, booleans and JSON), for the hottest lookups.
- * drizzle's row mapping walks generic field paths with class checks on every column; at
- * ~20 columns it cost more than SQLite's own lookup (1.5 µs against 3.7 µs a key row).
+ * drizzle's row mapping walks generic field paths with class checks on every column: 1.5 µs
+ * a key row (21 columns) on top of SQLite's own 3.7 µs lookup; this map costs ~0.5 µs.
  */
 import type Database from 'better-sqlite3';
 import { getTableColumns, getTableName, type Column } from 'drizzle-orm';
