@@ -13,16 +13,21 @@ export interface LinkEndpoint {
   reality?: { sni: string; publicKey: string; shortId: string };
 }
 
+/** A lone UTF-16 surrogate, which encodeURIComponent refuses (URLSearchParams writes U+FFFD). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `encodeURIComponent` that never throws: a lone surrogate is written as U+FFFD. */
+function encode(value: string): string {
+  return encodeURIComponent(value.replace(LONE_SURROGATE, '\uFFFD'));
+}
+
 /**
  * A query value as URLSearchParams writes it (it also escapes `!'()~`), but a space as %20:
  * URLSearchParams writes "+", which some clients keep literally. Built by hand because a
  * URLSearchParams per link cost more than the rest of a subscription poll's work for it.
  */
 function queryValue(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()~]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  return encode(value).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** `vless://UUID@HOST:PORT?…#NAME` for `user`. */
@@ -37,5 +42,5 @@ export function vlessShareLink(user: CoreUser, endpoint: LinkEndpoint): string {
   } else {
     query += '&security=none';
   }
-  return `vless://${user.uuid}@${host}:${endpoint.port}?${query}#${encodeURIComponent(user.name)}`;
+  return `vless://${user.uuid}@${host}:${endpoint.port}?${query}#${encode(user.name)}`;
 }

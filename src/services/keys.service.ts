@@ -105,13 +105,14 @@ export function createKeysService(deps: {
   // Hot lookups (API reads, every VPN client's subscription poll) use statements prepared once.
   // One SQLite connection serves every transaction too, so these fit inside them as well.
   const rows = rowReader(db.$client, keys);
-  const byName = rows.one('WHERE lower(name) = lower(?)');
+  const WHERE_NAME = 'WHERE lower(name) = lower(?)';
+  const byName = rows.one(WHERE_NAME);
   const byToken = rows.one('WHERE sub_token = ?');
   const byId = rows.one('WHERE id = ?');
   const byOwner = rows.all('WHERE owner_telegram_id = ? ORDER BY id');
   // A key's view names its nodes: their ids come with the row, in the same statement.
   const byNameWithNodeIds = rows.statement(
-    `SELECT ${rows.columns}, ${NODE_IDS_COLUMN} FROM keys WHERE lower(name) = lower(?)`,
+    `SELECT ${rows.columns}, ${NODE_IDS_COLUMN} FROM keys ${WHERE_NAME}`,
   );
 
   // Creation's insert, prepared once: building it with drizzle per key cost more than the

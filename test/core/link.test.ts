@@ -41,6 +41,7 @@ describe('vlessShareLink query values', () => {
     const samples = [
       "a b+c&d=e#f?g/h%i!j'k(l)m~n*o-p_q.r",
       'Ünïcödé 名前 🚀',
+      'lone \uD800 and \uDFFF surrogates',
       '\u0000\u001f\u007f',
       String.fromCharCode(...Array.from({ length: 95 }, (_, i) => 32 + i)),
     ];
@@ -52,7 +53,14 @@ describe('vlessShareLink query values', () => {
       const query = link.slice(link.indexOf('?') + 1, link.indexOf('#'));
       const expected = new URLSearchParams({ sni: value }).toString().replace(/\+/g, '%20');
       expect(query).toContain(`&${expected}&`);
-      expect(new URL(link).searchParams.get('pbk')).toBe(value);
+      expect(new URL(link).searchParams.get('pbk')).toBe(
+        new URLSearchParams(new URLSearchParams({ pbk: value }).toString()).get('pbk'),
+      );
     }
+  });
+
+  it('writes a lone surrogate in a name as U+FFFD instead of failing', () => {
+    const link = vlessShareLink({ name: 'a\uD800b', uuid: uuid(5) }, { host: 'h', port: 1 });
+    expect(link.endsWith('#a%EF%BF%BDb')).toBe(true);
   });
 });

@@ -172,6 +172,8 @@ describe('subscriptions over several nodes', () => {
       leave.run(frankfurt.id);
       expect(await names()).toEqual(['🇳🇱 Amsterdam', '🇫🇮 Helsinki']);
       expect(await userLinks()).toEqual(await base64Links());
+      // /info reads the key's nodes on its own: the same links.
+      expect((await sub('/info')).json().links).toEqual(await userLinks());
       f.services.nodes.disable('hel', 'test');
       expect((await userLinks()).map((link) => parseVlessLink(link)!.name)).toEqual(['🇳🇱 Amsterdam']);
       for (const node of f.services.nodes.list()) leave.run(node.id);

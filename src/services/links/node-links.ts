@@ -14,13 +14,17 @@ import type { SettingsService } from '../settings.service.ts';
 import { numberRepeats } from './vless.ts';
 
 export type LinkKey = Pick<Key, 'id' | 'name' | 'uuid'> & {
-  /** The ids of the nodes the key is on, when read with the key (else read for its links). */
+  /**
+   * The ids of the nodes the key is on, when read with the key (else read for its links): a
+   * snapshot of that read, for answering the request that made it, not to keep.
+   */
   nodeIds?: readonly number[];
 };
 
 /**
- * A key's node ids as one more column of a statement on `keys`: reading them with the key
- * costs one statement, and one pair of SQLite's read locks (fcntl calls), less. See `parseNodeIds`.
+ * A key's node ids as one more column of a statement on `keys` (the table by that name, not
+ * an alias): reading them with the key costs one statement, and one pair of SQLite's read
+ * locks (fcntl calls), less. See `parseNodeIds`.
  */
 export const NODE_IDS_COLUMN =
   "coalesce((SELECT group_concat(node_id) FROM key_nodes WHERE key_id = keys.id), '')";
