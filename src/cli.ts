@@ -281,7 +281,7 @@ export function buildProgram(getConfig: () => Readonly<Config>): Command {
     cmd
       .option('--address <host>', 'public address written into links')
       .option('--port <n>', 'VLESS port (default 443)')
-      .option('--sni <name>', 'REALITY server name')
+      .option('--sni <name>', 'REALITY server name (a host name)')
       .option('--display-name <text>', 'name shown to users, e.g. "🇩🇪 Frankfurt"')
       .option('--core-bin <path>', 'ssh: the Xray binary on the node')
       .option('--remote-dir <path>', 'ssh: the node directory (default /usr/local/etc/xkeeper)');

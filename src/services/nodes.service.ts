@@ -154,6 +154,8 @@ export type HealthObservation =
 export type HealthTransition = 'up' | 'down' | null;
 
 export const NODE_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
+/** A DNS host name (what a REALITY server name is): dotted labels ending in a letters-only TLD. */
+export const HOSTNAME_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 /** A pinned SSH host key: OpenSSH's SHA-256 fingerprint. */
 export const HOST_KEY_RE = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 const HOST_PORT_RE = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/i;
@@ -194,6 +196,10 @@ function checkPort(port: number | null | undefined, what: string): void {
   if (port != null && (!Number.isInteger(port) || port < 1 || port > 65535)) {
     throw invalid(`${what} must be a port (1-65535)`);
   }
+}
+
+function checkSni(sni: string | null | undefined): void {
+  if (sni != null && !HOSTNAME_RE.test(sni)) throw invalid('SNI must be a host name, like www.microsoft.com');
 }
 
 function checkHostKey(value: string | null | undefined): void {
@@ -420,6 +426,7 @@ export function createNodesService(deps: {
     }
     checkPort(input.port, 'port');
     checkMultiplier(input.trafficMultiplier);
+    checkSni(input.sni);
     if (input.transport === 'direct') {
       if (!input.direct || !parseHostPort(input.direct)) throw invalid('--direct needs HOST:PORT');
     } else if (input.transport === 'ssh') {
@@ -575,6 +582,7 @@ export function createNodesService(deps: {
       checkPort(patch.apiPort, 'api port');
       checkMultiplier(patch.trafficMultiplier);
       checkHostKey(patch.sshHostKey);
+      checkSni(patch.sni);
       if (patch.directAddress != null && !parseHostPort(patch.directAddress)) {
         throw invalid('direct address must be HOST:PORT');
       }

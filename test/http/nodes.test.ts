@@ -114,6 +114,15 @@ describe('nodes over HTTP', () => {
     expect(badAddress.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: /HOST:PORT/ });
     const badName = await call('POST', '/nodes', { name: 'no spaces', direct: '10.8.0.3:10085' });
     expect(badName.status).toBe(400);
+    // A REALITY server name is a host name: anything else would go into every key's links.
+    for (const sni of ['not a host', 'www.example.org:443', '203.0.113.7', 'bad\uD800.example.org']) {
+      const badSni = await call('POST', '/nodes', { name: 'x', direct: '10.8.0.3:10085', sni });
+      expect([sni, badSni.status, badSni.body.error?.code]).toEqual([sni, 400, 'VALIDATION_FAILED']);
+    }
+    const badSniPatch = await call('PATCH', '/nodes/de', { sni: 'not a host' });
+    expect(badSniPatch.status).toBe(400);
+    expect(badSniPatch.body.error.message).toMatch(/SNI must be a host name/);
+    expect(f.services.nodes.get('de').sni).toBe('www.example.org');
     const denied = await call('POST', '/nodes', { name: 'y', direct: '10.8.0.3:10085' }, reader);
     expect(denied.status).toBe(403);
     expect(f.services.nodes.find('x')).toBeNull();

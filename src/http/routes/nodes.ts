@@ -61,7 +61,7 @@ const nodeFields = {
   display_name: text(64).nullable().optional().describe('shown to users; null = the name'),
   address: text(253).optional().describe('public address for links'),
   port: port.optional().describe('VLESS port (default 443)'),
-  sni: text(253).optional().describe('REALITY server name'),
+  sni: text(253).optional().describe('REALITY server name: a host name'),
   target: hostPort.optional().describe('REALITY target HOST:PORT (default SNI:443)'),
   traffic_multiplier: z.number().min(0).max(100).optional().describe('traffic counts times this'),
   core_bin: text(500).nullable().optional().describe('ssh: the Xray binary on the node'),

@@ -21,7 +21,7 @@ import {
   type Screen,
   type Translator,
 } from '../../../kit/index.ts';
-import { LOCAL_NODE } from '../../../../services/nodes.service.ts';
+import { HOSTNAME_RE, LOCAL_NODE } from '../../../../services/nodes.service.ts';
 import { actorOf, enterDialog, menuButton, type AdminDeps } from '../common.ts';
 
 const POLICIES = ['open', 'approval', 'closed'] as const;
@@ -31,7 +31,6 @@ const backupsForAdminsButton = callbackData('a:se:bk', { allow: oneOf(['on', 'of
 const policyButton = callbackData('a:se:pol', { policy: oneOf(POLICIES) });
 /** Opens the dialog that edits one setting (checked against {@link EDITABLE} when pressed). */
 const editButton = callbackData('a:se:ed', { setting: word('\\w+') });
-const HOSTNAME_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** A list of whole numbers (`80, 100`) of at most `count` items in [min, max]. */
 function numberList(min: number, max: number, count: number) {
