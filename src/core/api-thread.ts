@@ -53,9 +53,9 @@ function startWorker(): Worker {
   const compiled = !import.meta.url.endsWith('.ts');
   const entry = new URL(`./api-thread-worker.${compiled ? 'js' : 'ts'}`, import.meta.url);
   // The parent's node options are not the worker's (its V8 heap flags apply all the same, see
-  // above). A capped heap makes the thread collect
-  // its calls' garbage instead of growing (a throwaway measure of 15k adds through CoreApi, not
-  // the product: the process peaked 30 MB higher without the cap).
+  // above). A capped heap makes the thread collect its calls' garbage instead of growing (a
+  // throwaway measure of 15k adds through CoreApi, not the product: the process peaked 30 MB
+  // higher without the cap).
   const options = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB } };
   if (compiled) return new Worker(entry, options);
   const tsx = tsxRegisterUrl();

@@ -15,15 +15,13 @@ export interface RowReader<Row> {
   readonly columns: string;
   /** How many columns a row has: a statement's further columns start at this index. */
   readonly width: number;
-  /** `SELECT <columns> FROM <table>`: add the WHERE (and ORDER BY) with `?` parameters. */
-  readonly select: string;
   /** A row as SQLite returned it (a `.raw()` array starting with `columns`) → the model. */
   map(raw: readonly unknown[]): Row;
   /** `sql` prepared on first use, returning `.raw()` arrays, for a statement built on `columns`. */
   statement(sql: string): () => Database.Statement<unknown[], unknown[]>;
-  /** A lookup by `where` (prepared on first use): the first row, or undefined. */
+  /** A lookup by `where` (`WHERE …` with `?` parameters, prepared on first use): the first row, or undefined. */
   one(where: string): (...params: unknown[]) => Row | undefined;
-  /** A listing by `where` (prepared on first use). */
+  /** A listing by `where` (`WHERE …`, ORDER BY too, prepared on first use). */
   all(where: string): (...params: unknown[]) => Row[];
 }
 
@@ -50,25 +48,24 @@ export function rowReader<T extends SQLiteTable>(
     let prepared: Database.Statement<unknown[], unknown[]> | undefined;
     return () => (prepared ??= sqlite.prepare<unknown[], unknown[]>(sql).raw(true));
   };
-  const prepare = (where: string) => statement(`${select} ${where}`);
+  const selectWhere = (where: string) => statement(`${select} ${where}`);
 
   return {
     columns: list,
     width: columns.length,
-    select,
     map,
     statement,
     one(where) {
-      const statement = prepare(where);
+      const prepared = selectWhere(where);
       return (...params) => {
-        const raw = statement().get(...params);
+        const raw = prepared().get(...params);
         return raw ? map(raw) : undefined;
       };
     },
     all(where) {
-      const statement = prepare(where);
+      const prepared = selectWhere(where);
       return (...params) =>
-        statement()
+        prepared()
           .all(...params)
           .map(map);
     },
