@@ -21,6 +21,7 @@ import { toUserJson, type UserJson } from './key-view.ts';
 import { createKeyLinks, type LinkKey } from './links/node-links.ts';
 import type { Key } from '../db/schema.ts';
 import { createSqliteStorage, type JsonStorage } from '../db/storage.ts';
+import { createChangeWatch } from '../db/change-watch.ts';
 import { createLimitsService } from './limits.service.ts';
 import { createOutboxService } from './outbox.service.ts';
 import { createPaymentsService } from './payments.service.ts';
@@ -31,6 +32,7 @@ import { createInvitesService } from './invites.service.ts';
 import { createSettingsService } from './settings.service.ts';
 import { createSubscriptionService } from './subscription.service.ts';
 import { createTrafficService, type TrafficMeter } from './traffic.service.ts';
+import { createViewStamp } from './view-stamp.ts';
 import type { NodeWorkers } from './node-workers.ts';
 
 export interface ServiceDeps {
@@ -197,6 +199,15 @@ export function createServices(deps: ServiceDeps) {
     viewByName(name: string): UserJson {
       return view(keys.getWithNodeIds(name));
     },
+    /**
+     * Moves whenever a view may differ from one built before (see view-stamp.ts): a view
+     * built after reading a stamp is current while the stamp holds. One small read.
+     */
+    viewStamp: createViewStamp({
+      databaseGeneration: createChangeWatch(db.$client),
+      clock,
+      getCore: () => core,
+    }),
     /** Operator controls of the core; null until a core adapter is attached. */
     get system(): CoreControl | null {
       return system;

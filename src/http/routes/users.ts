@@ -1,5 +1,5 @@
 /** `/api/v1/users…`: create, list, read, update, delete and act on VPN users (keys). */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KEY_STATUSES, RESET_STRATEGIES, type Key } from '../../services/model.ts';
@@ -8,10 +8,13 @@ import type { Services } from '../../services/index.ts';
 import type { CreateKeyInput, KeyPatch } from '../../services/keys.service.ts';
 import { expiryFromDays, GB, KEY_NAME_RE, NOTE_MAX } from '../../services/keys/rules.ts';
 import { actorOf } from '../auth.ts';
+import { createAnswerCache } from '../answer-cache.ts';
 import { apiSchema } from '../openapi.ts';
 import { ErrorSchema, PageQuery, pageOf, UserSchema, UsernameParams } from '../schemas.ts';
 
 const MAX_BATCH = 100;
+/** What Fastify sends JSON as; given with an answer serialized beforehand. */
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
 const isoDate = z.iso.datetime({ offset: true });
 /** Up to 1 PiB, in GB of 2^30 bytes; fractions allowed. */
@@ -159,6 +162,7 @@ function toPatch(b: UpdateBody, now: Date): KeyPatch {
 
 export function userRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const userAnswers = createAnswerCache(services.viewStamp);
   const { keys } = services;
   const now = () => services.clock.now();
 
@@ -311,8 +315,14 @@ export function userRoutes(app: FastifyInstance, services: Services): void {
         response: { 200: UserSchema },
       }),
     },
-    // Not async: the read is synchronous, and the answer goes out without a promise.
-    (request) => services.viewByName(request.params.username),
+    // Not async: the read is synchronous, and the answer goes out without a promise. The
+    // serialized answer (by the route's own schema) is kept until a view may have changed.
+    (request, reply) => {
+      const name = request.params.username;
+      const body = userAnswers.get(name, () => reply.serialize(services.viewByName(name)) as string);
+      // Sent as it is: already written by the schema's serializer.
+      (reply as FastifyReply).type(JSON_UTF8).send(body);
+    },
   );
 
   r.patch(
