@@ -2,8 +2,10 @@
  * When a key's view may differ from one built before. The stamp moves when the database
  * changed (a commit by any connection or process: see db/change-watch.ts), when another core
  * was attached (the local node's links are the core's own), and at each new second of the
- * clock (a node down too long drops out of the links by time alone). A view built after the
- * stamp was read is current for as long as the stamp holds.
+ * clock: a node down too long drops out of the links by time alone, and what the local core
+ * holds outside the database (its detected flavor, its REALITY settings as last rendered)
+ * shows within that second. A view built after the stamp was read is current for as long as
+ * the stamp holds.
  */
 import type { Clock } from './clock.ts';
 

@@ -1,12 +1,12 @@
 /**
  * GET /api/v1/users/{username} keeps its serialized answer while nothing it is built from
- * changed (src/http/answer-cache.ts, services.viewStamp). Whatever changes must show in the
+ * changed (src/http/answer-cache.ts, services.viewStamp). A change to the key must show in the
  * next answer: a write through the API, a commit by another connection (the API thread, the
- * CLI, sqlite3 by hand), a node down long enough to drop out by time alone, another core.
- * Real HTTP, real SQLite on disk.
+ * CLI, sqlite3 by hand), a backup restored; so must a node down long enough to drop out by
+ * time alone, and another core. Real HTTP, real SQLite on disk.
  */
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { databasePath } from '../../src/db/client.ts';
 import type { Node } from '../../src/db/schema.ts';
 import { dataDirDb, tempDir, testServices } from '../helpers/db.ts';
@@ -18,7 +18,7 @@ const MINUTE = 60_000;
 
 describe('GET one user, answered from what was kept while nothing changed', () => {
   const dir = tempDir('xk-user-answers-');
-  const { services, config, clock } = testServices({}, { db: dataDirDb(dir.dir) });
+  const { services, config, clock } = testServices({ DATA_DIR: dir.dir }, { db: dataDirDb(dir.dir) });
   const memory = createMemoryCore();
   services.attachCore({ ...memory.core, shareLink: realityLink });
   const app = testHttpServer({ config, services, checkResponses: true });
@@ -46,13 +46,23 @@ describe('GET one user, answered from what was kept while nothing changed', () =
   });
 
   it('answers the same bytes and type from what it kept as from the database', async () => {
-    const first = await get();
-    const second = await get();
-    expect(first.statusCode).toBe(200);
-    expect(second.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(second.body).toBe(first.body);
-    expect(second.json()).toEqual(services.viewByName('alice'));
-    expect((await get('nobody')).statusCode).toBe(404);
+    const reads = vi.spyOn(services, 'viewByName');
+    try {
+      const first = await get();
+      const second = await get();
+      const head = await app.inject({ method: 'HEAD', url: '/api/v1/users/alice', headers: withKey(key) });
+      // Built once: the second answer and the HEAD were the kept one.
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(first.statusCode).toBe(200);
+      expect(second.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(second.body).toBe(first.body);
+      expect(head.statusCode).toBe(200);
+      expect(head.headers['content-length']).toBe(String(Buffer.byteLength(first.body)));
+      expect(second.json()).toEqual(services.viewByName('alice'));
+      expect((await get('nobody')).statusCode).toBe(404);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('shows a change made through the API at once', async () => {
@@ -71,6 +81,15 @@ describe('GET one user, answered from what was kept while nothing changed', () =
     expect((await get()).json().note).toBe('second');
     other.prepare("UPDATE keys SET note = 'from elsewhere', upload_bytes = 5 WHERE name = 'alice'").run();
     expect((await get()).json()).toMatchObject({ note: 'from elsewhere', upload_bytes: 5 });
+  });
+
+  it('shows a key restored from a backup at once', async () => {
+    const backup = await services.backups.create({ actor: 'test' });
+    const before = (await get()).json().note as string;
+    other.prepare("UPDATE keys SET note = 'after the backup' WHERE name = 'alice'").run();
+    expect((await get()).json().note).toBe('after the backup');
+    await services.backups.restore(backup.file, 'test');
+    expect((await get()).json().note).toBe(before);
   });
 
   it('drops a node down too long from the links by time alone, with nothing written', async () => {
