@@ -6,20 +6,19 @@
  * neither moved.
  */
 import type Database from 'better-sqlite3';
+import { lazy } from './statements.ts';
 
 /** A generation number that moved if the database changed since it was last read. */
 export function createChangeWatch(sqlite: Database.Database): () => number {
   // Two statements: `SELECT … FROM pragma_data_version` prepares the pragma on every run (3 µs).
-  let dataVersion: Database.Statement<[], number> | undefined;
-  let totalChanges: Database.Statement<[], number> | undefined;
+  const dataVersion = lazy(() => sqlite.prepare<[], number>('PRAGMA data_version').pluck());
+  const totalChanges = lazy(() => sqlite.prepare<[], number>('SELECT total_changes()').pluck());
   let seenData = -1;
   let seenTotal = -1;
   let generation = 0;
   return () => {
-    dataVersion ??= sqlite.prepare<[], number>('PRAGMA data_version').pluck();
-    totalChanges ??= sqlite.prepare<[], number>('SELECT total_changes()').pluck();
-    const data = dataVersion.get()!;
-    const total = totalChanges.get()!;
+    const data = dataVersion().get()!;
+    const total = totalChanges().get()!;
     if (data !== seenData || total !== seenTotal) {
       seenData = data;
       seenTotal = total;

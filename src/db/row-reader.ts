@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { getTableColumns, getTableName, type Column } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { lazy } from './statements.ts';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -44,10 +45,7 @@ export function rowReader<T extends SQLiteTable>(
     return row as T['$inferSelect'];
   }
 
-  const statement = (sql: string) => {
-    let prepared: Database.Statement<unknown[], unknown[]> | undefined;
-    return () => (prepared ??= sqlite.prepare<unknown[], unknown[]>(sql).raw(true));
-  };
+  const statement = (sql: string) => lazy(() => sqlite.prepare<unknown[], unknown[]>(sql).raw(true));
   const selectWhere = (where: string) => statement(`${select} ${where}`);
 
   return {
