@@ -6,7 +6,8 @@ module.exports = {
     {
       name: 'xkeeper',
       script: 'dist/main.js',
-      node_args: '--expose-gc --max-old-space-size=384 --max-semi-space-size=4 --v8-pool-size=1',
+      node_args:
+        '--expose-gc --max-old-space-size=384 --max-semi-space-size=4 --v8-pool-size=1 --no-allocation-site-pretenuring',
       exec_mode: 'fork',
       instances: 1,
       autorestart: true,

@@ -15,5 +15,8 @@ describe('ecosystem.config.cjs', () => {
     expect(apps[0]!.node_args.split(/\s+/)).toEqual(startFlags());
     // One V8 background thread: its default of four contends with the core on a small VPS.
     expect(startFlags()).toContain('--v8-pool-size=1');
+    // No pretenuring: a burst of creations taught V8 to allocate some per-request objects in
+    // the old generation, and every read after it paid in collections (BENCHMARKS.md).
+    expect(startFlags()).toContain('--no-allocation-site-pretenuring');
   });
 });

@@ -70,7 +70,7 @@ describe('npm start (the built product)', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ version: VERSION, core: { running: false } });
     expect(output).toContain(
-      'node --expose-gc --max-old-space-size=384 --max-semi-space-size=4 --v8-pool-size=1 dist/main.js',
+      'node --expose-gc --max-old-space-size=384 --max-semi-space-size=4 --v8-pool-size=1 --no-allocation-site-pretenuring dist/main.js',
     );
     expect(output).toContain('database ready');
     // Started with the usual umask 022, the secrets are the owner's alone all the same.
