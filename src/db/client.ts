@@ -10,6 +10,14 @@ import * as schema from './schema.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
+/**
+ * The WAL's size once a burst is over. Under a steady stream of commits (an import of many
+ * keys) the WAL cannot start over, as each checkpoint ends behind the latest commit, so it
+ * grows (~340 MB creating 15k keys); without a limit SQLite keeps the file at that size for
+ * good, reusing it from the start.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 /** The database file inside DATA_DIR. */
 export function databasePath(dataDir: string): string {
   return path.join(dataDir, 'xkeeper.db');
@@ -23,5 +31,6 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   return drizzle(sqlite, { schema });
 }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.ts';
+import { openDatabase, WAL_SIZE_LIMIT_BYTES } from '../../src/db/client.ts';
 import { startCheckpointer } from '../../src/db/checkpointer.ts';
 import { tempDir } from '../helpers/db.ts';
 
@@ -30,5 +30,32 @@ describe('WAL checkpointer', () => {
     await checkpoints.stop();
     expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     expect(errors).toEqual([]);
+  });
+
+  it('shrinks a WAL a burst grew back to its limit once it is copied', async () => {
+    const tmp = tempDir('xk-ckpt-');
+    const file = path.join(tmp.dir, 'x.db');
+    const db = openDatabase(file);
+    cleanups.push(() => {
+      db.$client.close();
+      tmp.cleanup();
+    });
+    const sqlite = db.$client;
+    sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+    const insert = sqlite.prepare('INSERT INTO t (body) VALUES (?)');
+    const burst = sqlite.transaction((rows: number) => {
+      for (let i = 0; i < rows; i++) insert.run('x'.repeat(4000));
+    });
+    const rows = Math.ceil(WAL_SIZE_LIMIT_BYTES / 4000) + 2_000; // one commit a little over the limit
+    burst(rows);
+    const wal = () => statSync(`${file}-wal`).size;
+    expect(wal()).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+    // Once a checkpoint (the checkpointer's kind) copied all of it, the WAL starts over at the
+    // next commit.
+    const [result] = sqlite.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+    expect(result!.checkpointed).toBe(result!.log);
+    insert.run('after the burst');
+    expect(wal()).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    expect(sqlite.prepare('SELECT count(*) FROM t').pluck().get()).toBe(rows + 1);
   });
 });
