@@ -1,6 +1,7 @@
 /**
- * Opens SQLite with the pragmas of the house, in one place: WAL, foreign keys,
- * a busy timeout (the CLI and the running instance may share the file).
+ * Opens SQLite with the pragmas of the house, in one place: WAL (synchronous NORMAL, its size
+ * bounded after bursts), foreign keys, a busy timeout (the CLI and the running instance may
+ * share the file).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -13,8 +14,9 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 /**
  * The WAL's size once a burst is over. Under a steady stream of commits (an import of many
  * keys) the WAL cannot start over, as each checkpoint ends behind the latest commit, so it
- * grows (~340 MB creating 15k keys); without a limit SQLite keeps the file at that size for
- * good, reusing it from the start.
+ * grows (~340 MB creating 15k keys); without a limit SQLite keeps the file at that size for as
+ * long as the database stays open, reusing it from the start. The limit applies at the first
+ * commit of the connection that writes after a checkpoint caught up.
  */
 export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 

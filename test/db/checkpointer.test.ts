@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, WAL_SIZE_LIMIT_BYTES } from '../../src/db/client.ts';
 import { startCheckpointer } from '../../src/db/checkpointer.ts';
@@ -32,15 +33,19 @@ describe('WAL checkpointer', () => {
     expect(errors).toEqual([]);
   });
 
-  it('shrinks a WAL a burst grew back to its limit once it is copied', async () => {
+  it('shrinks a WAL a burst grew back to its limit once it is copied', () => {
     const tmp = tempDir('xk-ckpt-');
     const file = path.join(tmp.dir, 'x.db');
     const db = openDatabase(file);
+    // A connection of its own with no pragmas, as the checkpointer's thread opens.
+    const checkpointer = new Database(file);
     cleanups.push(() => {
+      checkpointer.close();
       db.$client.close();
       tmp.cleanup();
     });
     const sqlite = db.$client;
+    sqlite.pragma('wal_autocheckpoint = 0'); // as startCheckpointer leaves it
     sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
     const insert = sqlite.prepare('INSERT INTO t (body) VALUES (?)');
     const burst = sqlite.transaction((rows: number) => {
@@ -50,10 +55,15 @@ describe('WAL checkpointer', () => {
     burst(rows);
     const wal = () => statSync(`${file}-wal`).size;
     expect(wal()).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
-    // Once a checkpoint (the checkpointer's kind) copied all of it, the WAL starts over at the
-    // next commit.
-    const [result] = sqlite.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+    const before = statSync(file).size;
+    // The checkpointer's kind of checkpoint copies all of it; the WAL starts over at the next commit.
+    const [result] = checkpointer.pragma('wal_checkpoint(PASSIVE)') as {
+      log: number;
+      checkpointed: number;
+    }[];
     expect(result!.checkpointed).toBe(result!.log);
+    expect(statSync(file).size).toBeGreaterThan(before + WAL_SIZE_LIMIT_BYTES);
+    expect(wal()).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
     insert.run('after the burst');
     expect(wal()).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
     expect(sqlite.prepare('SELECT count(*) FROM t').pluck().get()).toBe(rows + 1);
