@@ -3,9 +3,9 @@
  * replaces anything, written atomically (temp file + rename), the previous file kept as `.prev`.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type CoreConfig, serializeCoreConfig } from './config.ts';
+import { type CoreConfig, coreConfigPieces } from './config.ts';
 import { type Flavor, testArgs } from './flavor.ts';
 
 /** Outcome of {@link installConfig}. */
@@ -59,24 +59,15 @@ export async function installConfig(
   config: CoreConfig,
   { validate = true }: { validate?: boolean } = {},
 ): Promise<InstallResult> {
-  const text = serializeCoreConfig(config);
-  const size = await stat(file).then(
-    (info) => info.size,
-    () => null,
-  );
-  // Read the installed file (13 MB at 100k users) only when it could be the same text.
-  if (size === Buffer.byteLength(text) && (await readFile(file, 'utf8').catch(() => null)) === text) {
-    return { ok: true, changed: false };
-  }
-
   await mkdir(path.dirname(file), { recursive: true });
   // Xray picks the parser by extension, so the temp file keeps `.json`.
   const temp = `${file.replace(/\.json$/, '')}.${process.pid}.tmp.json`;
   try {
-    await writeFile(temp, text, { mode: 0o600 });
+    await writePieces(temp, coreConfigPieces(config));
+    if (await sameContent(temp, file)) return { ok: true, changed: false };
     const refusal = validate ? await testConfigFile(flavor, temp) : null;
     if (refusal !== null) return { ok: false, message: refusal };
-    if (size !== null) {
+    if (await exists(file)) {
       // The installed file becomes `.prev` by a second name, not a copy; `file` never goes missing.
       await rm(`${file}.prev`, { force: true });
       await link(file, `${file}.prev`).catch(() => copyFile(file, `${file}.prev`));
@@ -85,6 +76,54 @@ export async function installConfig(
     return { ok: true, changed: true };
   } finally {
     await rm(temp, { force: true });
+  }
+}
+
+/** Writes `pieces` to a new owner-only file (it holds the REALITY private key). */
+async function writePieces(file: string, pieces: Iterable<string>): Promise<void> {
+  const handle = await open(file, 'w', 0o600);
+  try {
+    for (const piece of pieces) await handle.write(piece);
+  } finally {
+    await handle.close();
+  }
+}
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/** Whether two files hold the same bytes (false when either is missing), read a MB at a time. */
+async function sameContent(a: string, b: string): Promise<boolean> {
+  const sizeOf = (file: string) =>
+    stat(file).then(
+      (info) => info.size,
+      () => null,
+    );
+  const [sizeA, sizeB] = await Promise.all([sizeOf(a), sizeOf(b)]);
+  if (sizeA === null || sizeA !== sizeB) return false;
+  const [fileA, fileB] = await Promise.all([open(a), open(b)]);
+  try {
+    const chunk = 1024 * 1024;
+    const bufA = Buffer.alloc(chunk);
+    const bufB = Buffer.alloc(chunk);
+    for (let at = 0; at < sizeA; at += chunk) {
+      const [readA, readB] = await Promise.all([
+        fileA.read(bufA, 0, chunk, at),
+        fileB.read(bufB, 0, chunk, at),
+      ]);
+      if (
+        readA.bytesRead !== readB.bytesRead ||
+        !bufA.subarray(0, readA.bytesRead).equals(bufB.subarray(0, readB.bytesRead))
+      ) {
+        return false;
+      }
+    }
+    return true;
+  } finally {
+    await Promise.all([fileA.close(), fileB.close()]);
   }
 }
 

@@ -2,11 +2,13 @@ import { readFileSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  coreConfigPieces,
   type CoreSettings,
   LOOPBACK_CIDRS,
   PRIVATE_CIDRS,
   renderCoreConfig,
   requiredXrayVersion,
+  serializeCoreConfig,
   settingsHash,
   usersOfConfig,
 } from '../../src/core/config.ts';
@@ -139,6 +141,39 @@ describe('installConfig (real v2ray -test)', () => {
     expect(await installConfig(v2fly, file, second)).toEqual({ ok: true, changed: true });
     expect(await readInstalledConfig(file)).toEqual(second);
     expect(JSON.parse(readFileSync(`${file}.prev`, 'utf8'))).toEqual(first);
+    expect(readdirSync(dir).sort()).toEqual(['core.json', 'core.json.prev']);
+  });
+
+  it('writes a config of many users in pieces of a bounded number of users', async () => {
+    const many = Array.from({ length: 2_500 }, (_, i) => ({ name: `user${i}`, uuid: uuid(i + 1) }));
+    const config = renderCoreConfig({ settings: settings('v2fly'), users: many });
+    const pieces = [...coreConfigPieces(config, 1_000)];
+    // The settings before the users, three pieces of at most 1,000 users, the settings after.
+    expect(pieces).toHaveLength(5);
+    expect(pieces.slice(1, 4).map((piece) => piece.split('\n').length - 1)).toEqual([1_000, 1_000, 500]);
+    expect(JSON.parse(pieces.join(''))).toEqual(config);
+    expect(await installConfig(v2fly, file, config)).toEqual({ ok: true, changed: true });
+    expect(readFileSync(file, 'utf8')).toBe(serializeCoreConfig(config));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('installs a config that differs from the installed one at the same size', async () => {
+    const first = renderCoreConfig({
+      settings: settings('v2fly'),
+      users: [{ name: 'alice', uuid: uuid(1) }],
+    });
+    const second = renderCoreConfig({
+      settings: settings('v2fly'),
+      users: [{ name: 'alice', uuid: uuid(3) }],
+    });
+    expect(serializeCoreConfig(second).length).toBe(serializeCoreConfig(first).length);
+    await installConfig(v2fly, file, first);
+    expect(await installConfig(v2fly, file, second, { validate: false })).toEqual({
+      ok: true,
+      changed: true,
+    });
+    expect(await readInstalledConfig(file)).toEqual(second);
+    expect(await installConfig(v2fly, file, second)).toEqual({ ok: true, changed: false });
     expect(readdirSync(dir).sort()).toEqual(['core.json', 'core.json.prev']);
   });
 
