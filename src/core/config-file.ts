@@ -48,7 +48,8 @@ export function testConfigFile(flavor: Flavor, file: string): Promise<string | n
 
 /**
  * Validates `config` with the core and, if it passes, atomically installs it at `file`
- * (owner-only: it holds the REALITY private key). An unchanged config is not rewritten.
+ * (owner-only: it holds the REALITY private key). An unchanged config is not installed again
+ * (it is written to the temp file and compared with the installed one, which stays untouched).
  * `validate: false` skips the core's `-test` (a process spawn) when only the users changed
  * since a config with the same settings passed it: valid users cannot make it invalid.
  * Never throws for a refused config; throws only on I/O errors.
@@ -79,11 +80,13 @@ export async function installConfig(
   }
 }
 
-/** Writes `pieces` to a new owner-only file (it holds the REALITY private key). */
+/** Writes `pieces` to `file`, created anew and owner-only (it holds the REALITY private key). */
 async function writePieces(file: string, pieces: Iterable<string>): Promise<void> {
-  const handle = await open(file, 'w', 0o600);
+  await rm(file, { force: true });
+  const handle = await open(file, 'wx', 0o600);
   try {
-    for (const piece of pieces) await handle.write(piece);
+    // writeFile, unlike write, goes on after a partial write and throws when the disk is full.
+    for (const piece of pieces) await handle.writeFile(piece);
   } finally {
     await handle.close();
   }
@@ -97,33 +100,33 @@ const exists = (file: string) =>
 
 /** Whether two files hold the same bytes (false when either is missing), read a MB at a time. */
 async function sameContent(a: string, b: string): Promise<boolean> {
-  const sizeOf = (file: string) =>
-    stat(file).then(
-      (info) => info.size,
-      () => null,
-    );
-  const [sizeA, sizeB] = await Promise.all([sizeOf(a), sizeOf(b)]);
-  if (sizeA === null || sizeA !== sizeB) return false;
-  const [fileA, fileB] = await Promise.all([open(a), open(b)]);
+  const fileA = await open(a).catch(() => null);
+  if (!fileA) return false;
   try {
-    const chunk = 1024 * 1024;
-    const bufA = Buffer.alloc(chunk);
-    const bufB = Buffer.alloc(chunk);
-    for (let at = 0; at < sizeA; at += chunk) {
-      const [readA, readB] = await Promise.all([
-        fileA.read(bufA, 0, chunk, at),
-        fileB.read(bufB, 0, chunk, at),
-      ]);
-      if (
-        readA.bytesRead !== readB.bytesRead ||
-        !bufA.subarray(0, readA.bytesRead).equals(bufB.subarray(0, readB.bytesRead))
-      ) {
-        return false;
+    const fileB = await open(b).catch(() => null);
+    if (!fileB) return false;
+    try {
+      const [{ size }, { size: sizeB }] = await Promise.all([fileA.stat(), fileB.stat()]);
+      if (size !== sizeB) return false;
+      const chunk = 1024 * 1024;
+      const bufA = Buffer.alloc(chunk);
+      const bufB = Buffer.alloc(chunk);
+      for (let at = 0; at < size;) {
+        const [readA, readB] = await Promise.all([
+          fileA.read(bufA, 0, chunk, at),
+          fileB.read(bufB, 0, chunk, at),
+        ]);
+        const n = readA.bytesRead;
+        if (n === 0 || n !== readB.bytesRead || !bufA.subarray(0, n).equals(bufB.subarray(0, n)))
+          return false;
+        at += n;
       }
+      return true;
+    } finally {
+      await fileB.close();
     }
-    return true;
   } finally {
-    await Promise.all([fileA.close(), fileB.close()]);
+    await fileA.close();
   }
 }
 

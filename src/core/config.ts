@@ -230,6 +230,7 @@ export function serializeCoreConfig(config: CoreConfig): string {
  * by 30–50 MB at every write.
  */
 export function* coreConfigPieces(config: CoreConfig, usersPerPiece = 1_000): Generator<string> {
+  if (!(usersPerPiece >= 1)) throw new RangeError(`usersPerPiece must be 1 or more, not ${usersPerPiece}`);
   const clients = findVlessInbound(config)?.settings?.clients;
   if (!Array.isArray(clients) || clients.length === 0) {
     yield `${JSON.stringify(config, null, 2)}\n`;

@@ -177,6 +177,26 @@ describe('installConfig (real v2ray -test)', () => {
     expect(readdirSync(dir).sort()).toEqual(['core.json', 'core.json.prev']);
   });
 
+  it('compares a config of several MB with the installed one to its last byte', async () => {
+    const many = Array.from({ length: 30_000 }, (_, i) => ({ name: `user${i}`, uuid: uuid(i + 1) }));
+    const first = renderCoreConfig({ settings: settings('v2fly'), users: many });
+    expect(await installConfig(v2fly, file, first, { validate: false })).toEqual({ ok: true, changed: true });
+    expect(statSync(file).size).toBeGreaterThan(2 * 1024 * 1024);
+    expect(await installConfig(v2fly, file, first, { validate: false })).toEqual({
+      ok: true,
+      changed: false,
+    });
+    // The last user's UUID changes, the size does not.
+    const last = { ...many.at(-1)!, uuid: uuid(99_999) };
+    const second = renderCoreConfig({ settings: settings('v2fly'), users: [...many.slice(0, -1), last] });
+    expect(await installConfig(v2fly, file, second, { validate: false })).toEqual({
+      ok: true,
+      changed: true,
+    });
+    expect(readFileSync(file, 'utf8')).toBe(serializeCoreConfig(second));
+    expect(() => [...coreConfigPieces(second, 0)]).toThrow(RangeError);
+  });
+
   it('refuses a config the core rejects, leaving the installed one alone', async () => {
     const good = renderCoreConfig({ settings: settings('v2fly'), users });
     await installConfig(v2fly, file, good);
